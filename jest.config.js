@@ -1,0 +1,21 @@
+/** Jest projects: the service runs against real PostgreSQL and the Auth emulator
+ * (started once by the global setup); the other layers test synthesized artefacts. */
+const tsJest = ['ts-jest', { isolatedModules: true }];
+const base = { testEnvironment: 'node', transform: { '^.+\\.ts$': tsJest } };
+
+module.exports = {
+  testTimeout: 30000,
+  projects: [
+    {
+      ...base,
+      displayName: 'app',
+      testMatch: ['<rootDir>/app/test/**/*.test.ts'],
+      globalSetup: '<rootDir>/app/test/harness/global-setup.ts',
+      globalTeardown: '<rootDir>/app/test/harness/global-teardown.ts',
+    },
+    { ...base, displayName: 'infra', testMatch: ['<rootDir>/infra/test/**/*.test.ts'] },
+    { ...base, displayName: 'charts', testMatch: ['<rootDir>/charts/test/**/*.test.ts'] },
+    { ...base, displayName: 'monitoring', testMatch: ['<rootDir>/monitoring/test/**/*.test.ts'] },
+    { ...base, displayName: 'workflows', testMatch: ['<rootDir>/.github/test/**/*.test.ts'] },
+  ],
+};
