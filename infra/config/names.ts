@@ -1,0 +1,82 @@
+/**
+ * Names that must mean the same thing in every layer: the platform stack
+ * creates these resources, the charts and workflows refer to them, and the
+ * cross-layer tests check both sides against this one module.
+ */
+
+/** The product service; also its Deployment, Service, image and app label. */
+export const SERVICE_NAME = 'walk-service';
+
+/** Ports the service listens on (see app/src/config). */
+export const SERVICE_PORTS = { http: 8080, metrics: 9464 } as const;
+
+/** Artifact Registry Docker repository id (one per project, created by bootstrap). */
+export const ARTIFACT_REPOSITORY_ID = 'tekutoko';
+
+/** Namespace of walk-service in a long-lived environment. */
+export const SERVICE_NAMESPACE = 'walk-service';
+
+/** Kubernetes service account the pods run as (bound for Workload Identity). */
+export const KUBERNETES_SERVICE_ACCOUNT = 'walk-service';
+
+/** Secret Manager secret that holds the session signing key ring. */
+export const SIGNING_KEYS_SECRET_ID = 'walk-service-session-signing-keys';
+
+/** Cloud Armor security policy attached to the service's backend. */
+export const CLOUD_ARMOR_POLICY_NAME = 'walk-service-edge';
+
+/** Shared Gateway that every route attaches to. */
+export const GATEWAY = { name: 'external', namespace: 'gateway' } as const;
+
+/** Identity of one deployment of walk-service: a long-lived environment or a PR preview. */
+export interface ServiceIdentity {
+  readonly namespace: string;
+  readonly kubernetesServiceAccount: string;
+  /** Google service account id (the part before `@`). */
+  readonly googleServiceAccountId: string;
+  readonly databaseName: string;
+}
+
+/** Identity of walk-service in an environment, or in the preview of pull request `pr`. */
+export function serviceIdentity(pr?: number): ServiceIdentity {
+  if (pr === undefined) {
+    return {
+      namespace: SERVICE_NAMESPACE,
+      kubernetesServiceAccount: KUBERNETES_SERVICE_ACCOUNT,
+      googleServiceAccountId: SERVICE_NAME,
+      databaseName: 'walks',
+    };
+  }
+  if (!Number.isInteger(pr) || pr < 1 || pr > 999999) {
+    throw new Error(`pull request number must be an integer in 1..999999, got ${pr}`);
+  }
+  return {
+    namespace: `pr-${pr}`,
+    kubernetesServiceAccount: KUBERNETES_SERVICE_ACCOUNT,
+    googleServiceAccountId: `walk-pr-${pr}`,
+    databaseName: `walks_pr_${pr}`,
+  };
+}
+
+export function googleServiceAccountEmail(accountId: string, projectId: string): string {
+  return `${accountId}@${projectId}.iam.gserviceaccount.com`;
+}
+
+/** Cloud SQL IAM database user of a service account: its email without `.gserviceaccount.com`. */
+export function iamDatabaseUser(accountId: string, projectId: string): string {
+  return `${accountId}@${projectId}.iam`;
+}
+
+/** Image path of walk-service in the Artifact Registry, without tag or digest. */
+export function serviceImage(region: string, projectId: string): string {
+  return `${region}-docker.pkg.dev/${projectId}/${ARTIFACT_REPOSITORY_ID}/${SERVICE_NAME}`;
+}
+
+/** Terraform stack names: `<env>-<layer>`, `preview-pr-<n>`, `bootstrap`. */
+export const stackName = {
+  bootstrap: 'bootstrap',
+  platform: (env: string) => `${env}-platform`,
+  cluster: (env: string) => `${env}-cluster`,
+  app: (env: string) => `${env}-app`,
+  preview: (pr: number) => `preview-pr-${pr}`,
+} as const;
