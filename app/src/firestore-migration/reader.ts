@@ -1,0 +1,110 @@
+/**
+ * Pages through the app's Firestore collections in a stable order, so a run
+ * can stop after any page and resume after the last document it handled.
+ */
+import { FieldPath, Timestamp, type Firestore, type Query } from 'firebase-admin/firestore';
+import { CONSENTS_COLLECTION, USERS_COLLECTION, WALKS_COLLECTION } from './source-model';
+
+/** Which documents a run covers: everything, one user (a cutover wave), and/or recent changes. */
+export interface Scope {
+  readonly userId?: string;
+  readonly since?: Date;
+}
+
+/** Position after the last document handled; JSON-serialisable for the checkpoint. */
+export interface Cursor {
+  readonly path: string;
+  readonly id: string;
+  readonly orderValue?: { seconds: number; nanoseconds: number };
+}
+
+export interface SourceDocument {
+  /** Full document path, e.g. `walks/<uuid>` or `users/<uid>/consents/<id>`. */
+  readonly path: string;
+  readonly id: string;
+  readonly data: unknown;
+  /** For consents: the uid of the parent user document. */
+  readonly parentId?: string;
+}
+
+export interface Page {
+  readonly documents: SourceDocument[];
+  /** Resume point after this page. */
+  readonly cursor: Cursor;
+}
+
+interface Source {
+  readonly base: Query;
+  /** Timestamp field `--since` filters on. */
+  readonly sinceField: string;
+  /** Collection-group queries order by full path, collection queries by id. */
+  readonly byPath: boolean;
+}
+
+function query(source: Source, scope: Scope, after: Cursor | undefined): Query {
+  let q = source.base;
+  if (scope.since) {
+    q = q.where(source.sinceField, '>=', Timestamp.fromDate(scope.since)).orderBy(source.sinceField);
+  }
+  q = q.orderBy(FieldPath.documentId());
+  if (!after) return q;
+  const key = source.byPath ? after.path : after.id;
+  if (scope.since && after.orderValue) {
+    return q.startAfter(new Timestamp(after.orderValue.seconds, after.orderValue.nanoseconds), key);
+  }
+  return q.startAfter(key);
+}
+
+async function* pages(source: Source, scope: Scope, pageSize: number, after?: Cursor): AsyncGenerator<Page> {
+  let cursor = after;
+  for (;;) {
+    const snapshot = await query(source, scope, cursor).limit(pageSize).get();
+    if (snapshot.empty) return;
+    const documents = snapshot.docs.map((doc) => ({
+      path: doc.ref.path,
+      id: doc.id,
+      data: doc.data(),
+      parentId: doc.ref.parent.parent?.id,
+    }));
+    const last = snapshot.docs[snapshot.docs.length - 1]!;
+    const orderValue = scope.since ? (last.get(source.sinceField) as Timestamp | undefined) : undefined;
+    cursor = {
+      path: last.ref.path,
+      id: last.id,
+      ...(orderValue
+        ? { orderValue: { seconds: orderValue.seconds, nanoseconds: orderValue.nanoseconds } }
+        : {}),
+    };
+    yield { documents, cursor };
+    if (snapshot.size < pageSize) return;
+  }
+}
+
+/** `walks/{uuid}` documents in scope, in pages of `pageSize`, starting after `after`. */
+export function walkPages(
+  db: Firestore,
+  scope: Scope,
+  pageSize: number,
+  after?: Cursor,
+): AsyncGenerator<Page> {
+  const collection = db.collection(WALKS_COLLECTION);
+  const base = scope.userId ? collection.where('user_id', '==', scope.userId) : collection;
+  return pages({ base, sinceField: 'updated_at', byPath: false }, scope, pageSize, after);
+}
+
+/** `users/{uid}/consents/{id}` documents in scope (a collection-group query unless one user). */
+export function consentPages(
+  db: Firestore,
+  scope: Scope,
+  pageSize: number,
+  after?: Cursor,
+): AsyncGenerator<Page> {
+  const source: Source = scope.userId
+    ? {
+        base: db.collection(USERS_COLLECTION).doc(scope.userId).collection(CONSENTS_COLLECTION),
+        sinceField: 'consentedAt',
+        byPath: false,
+      }
+    : { base: db.collectionGroup(CONSENTS_COLLECTION), sinceField: 'consentedAt', byPath: true };
+  return pages(source, scope, pageSize, after);
+}
