@@ -59,6 +59,7 @@ export type QuarantineReason =
   | 'invalid_status'
   | 'invalid_coordinates'
   | 'wrong_casing'
+  | 'owner_conflict'
   | 'invalid_document';
 
 export interface Quarantined {

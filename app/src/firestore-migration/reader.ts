@@ -56,27 +56,30 @@ function query(source: Source, scope: Scope, after: Cursor | undefined): Query {
 }
 
 async function* pages(source: Source, scope: Scope, pageSize: number, after?: Cursor): AsyncGenerator<Page> {
-  let cursor = after;
+  let pending = query(source, scope, after).limit(pageSize).get();
   for (;;) {
-    const snapshot = await query(source, scope, cursor).limit(pageSize).get();
+    const snapshot = await pending;
     if (snapshot.empty) return;
-    const documents = snapshot.docs.map((doc) => ({
-      path: doc.ref.path,
-      id: doc.id,
-      data: doc.data(),
-      parentId: doc.ref.parent.parent?.id,
-    }));
     const last = snapshot.docs[snapshot.docs.length - 1]!;
     const orderValue = scope.since ? (last.get(source.sinceField) as Timestamp | undefined) : undefined;
-    cursor = {
+    const cursor: Cursor = {
       path: last.ref.path,
       id: last.id,
       ...(orderValue
         ? { orderValue: { seconds: orderValue.seconds, nanoseconds: orderValue.nanoseconds } }
         : {}),
     };
+    const full = snapshot.size === pageSize;
+    // Read the next page while the caller writes this one.
+    if (full) pending = query(source, scope, cursor).limit(pageSize).get();
+    const documents = snapshot.docs.map((doc) => ({
+      path: doc.ref.path,
+      id: doc.id,
+      data: doc.data(),
+      parentId: doc.ref.parent.parent?.id,
+    }));
     yield { documents, cursor };
-    if (snapshot.size < pageSize) return;
+    if (!full) return;
   }
 }
 

@@ -1,0 +1,372 @@
+/**
+ * The migration's SQL: its bookkeeping tables (ledger, checkpoint, quarantine),
+ * consents, and reading walks back for reconciliation and verification.
+ */
+import type { Pool, PoolClient } from 'pg';
+import type { TargetConsent, TargetLocation, TargetWalk, Quarantined } from './mapping';
+import type { LedgerEntry } from './reconcile';
+
+export type Queryable = Pool | PoolClient;
+
+export type Phase = 'walks' | 'consents' | 'done';
+
+export interface Checkpoint {
+  readonly phase: Phase;
+  readonly cursor: unknown;
+  readonly counts: unknown;
+  readonly completedAt: Date | null;
+}
+
+/** Fixed key of the advisory lock that keeps two runs from interleaving. */
+const RUN_LOCK_KEY = 0x4653_4d47; // "FSMG"
+
+export async function tryRunLock(client: PoolClient): Promise<boolean> {
+  const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [
+    RUN_LOCK_KEY,
+  ]);
+  return rows[0]?.locked === true;
+}
+
+export async function releaseRunLock(client: PoolClient): Promise<void> {
+  await client.query('SELECT pg_advisory_unlock($1)', [RUN_LOCK_KEY]);
+}
+
+export async function loadCheckpoint(db: Queryable, scopeKey: string): Promise<Checkpoint | undefined> {
+  const { rows } = await db.query<{
+    phase: Phase;
+    cursor: unknown;
+    counts: unknown;
+    completed_at: Date | null;
+  }>('SELECT phase, cursor, counts, completed_at FROM firestore_migration_checkpoints WHERE scope_key = $1', [
+    scopeKey,
+  ]);
+  const row = rows[0];
+  return row && { phase: row.phase, cursor: row.cursor, counts: row.counts, completedAt: row.completed_at };
+}
+
+/** Starts a fresh run of a scope (after a completed one, or the first ever). */
+export async function startCheckpoint(db: Queryable, scopeKey: string): Promise<void> {
+  await db.query(
+    `INSERT INTO firestore_migration_checkpoints (scope_key, phase, cursor, counts)
+     VALUES ($1, 'walks', NULL, '{}')
+     ON CONFLICT (scope_key) DO UPDATE SET phase = 'walks', cursor = NULL, counts = '{}',
+       started_at = now(), updated_at = now(), completed_at = NULL`,
+    [scopeKey],
+  );
+}
+
+export async function saveCheckpoint(
+  db: Queryable,
+  scopeKey: string,
+  phase: Phase,
+  cursor: unknown,
+  counts: unknown,
+): Promise<void> {
+  await db.query(
+    `UPDATE firestore_migration_checkpoints
+     SET phase = $2, cursor = $3, counts = $4, updated_at = now(),
+         completed_at = CASE WHEN $2 = 'done' THEN now() END
+     WHERE scope_key = $1`,
+    [scopeKey, phase, JSON.stringify(cursor ?? null), JSON.stringify(counts)],
+  );
+}
+
+export async function ledgerEntries(db: Queryable, sourcePaths: string[]): Promise<Map<string, LedgerEntry>> {
+  const { rows } = await db.query<{
+    source_path: string;
+    content_hash: string;
+    written_version: number | null;
+  }>(
+    `SELECT source_path, content_hash, written_version FROM firestore_migration_ledger
+     WHERE source_path = ANY($1::text[])`,
+    [sourcePaths],
+  );
+  return new Map(
+    rows.map((row) => [
+      row.source_path,
+      { contentHash: row.content_hash, writtenVersion: row.written_version },
+    ]),
+  );
+}
+
+export interface LedgerWrite {
+  readonly sourcePath: string;
+  readonly kind: 'walk' | 'consent';
+  readonly userId: string;
+  readonly targetId: string;
+  readonly contentHash: string;
+  readonly writtenVersion: number | null;
+}
+
+export async function writeLedger(db: Queryable, entries: LedgerWrite[]): Promise<void> {
+  if (entries.length === 0) return;
+  await db.query(
+    `INSERT INTO firestore_migration_ledger (source_path, kind, user_id, target_id, content_hash, written_version)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[])
+     ON CONFLICT (source_path) DO UPDATE SET content_hash = EXCLUDED.content_hash,
+       written_version = EXCLUDED.written_version, user_id = EXCLUDED.user_id, migrated_at = now()`,
+    [
+      entries.map((e) => e.sourcePath),
+      entries.map((e) => e.kind),
+      entries.map((e) => e.userId),
+      entries.map((e) => e.targetId),
+      entries.map((e) => e.contentHash),
+      entries.map((e) => e.writtenVersion),
+    ],
+  );
+}
+
+export interface QuarantineWrite extends Quarantined {
+  readonly sourcePath: string;
+  readonly kind: 'walk' | 'consent';
+  readonly userId: string | null;
+}
+
+export async function writeQuarantine(db: Queryable, entries: QuarantineWrite[]): Promise<void> {
+  if (entries.length === 0) return;
+  await db.query(
+    `INSERT INTO firestore_migration_quarantine (source_path, kind, user_id, reason, detail)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+     ON CONFLICT (source_path) DO UPDATE SET reason = EXCLUDED.reason, detail = EXCLUDED.detail,
+       user_id = EXCLUDED.user_id, last_seen_at = now()`,
+    [
+      entries.map((e) => e.sourcePath),
+      entries.map((e) => e.kind),
+      entries.map((e) => e.userId),
+      entries.map((e) => e.reason),
+      entries.map((e) => e.detail),
+    ],
+  );
+}
+
+/** A document that maps now leaves the quarantine. */
+export async function clearQuarantine(db: Queryable, sourcePaths: string[]): Promise<void> {
+  if (sourcePaths.length === 0) return;
+  await db.query('DELETE FROM firestore_migration_quarantine WHERE source_path = ANY($1::text[])', [
+    sourcePaths,
+  ]);
+}
+
+export interface QuarantineRow {
+  readonly source_path: string;
+  readonly kind: string;
+  readonly user_id: string | null;
+  readonly reason: string;
+  readonly detail: string;
+}
+
+export async function quarantineReport(db: Queryable, userId?: string): Promise<QuarantineRow[]> {
+  const { rows } = await db.query<QuarantineRow>(
+    `SELECT source_path, kind, user_id, reason, detail FROM firestore_migration_quarantine
+     WHERE $1::text IS NULL OR user_id = $1 ORDER BY source_path`,
+    [userId ?? null],
+  );
+  return rows;
+}
+
+/** Users migrated walks and consents belong to; the profile fills in at their first login. */
+export async function ensureUsers(db: Queryable, userIds: string[]): Promise<number> {
+  if (userIds.length === 0) return 0;
+  const result = await db.query(
+    'INSERT INTO users (id) SELECT DISTINCT unnest($1::text[]) ON CONFLICT (id) DO NOTHING',
+    [userIds],
+  );
+  return result.rowCount ?? 0;
+}
+
+export type ConsentWrite = 'inserted' | 'updated' | 'unchanged';
+
+/** Inserts or corrects one consent; an identical row is left alone. */
+export async function upsertConsent(db: Queryable, consent: TargetConsent): Promise<ConsentWrite> {
+  const { rows } = await db.query<{ inserted: boolean }>(
+    `INSERT INTO consents (user_id, consent_id, policy_version, consented_at, consent_type,
+       device_platform, device_os_version, device_app_version)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+     ON CONFLICT (user_id, consent_id) DO UPDATE SET policy_version = EXCLUDED.policy_version,
+       consented_at = EXCLUDED.consented_at, consent_type = EXCLUDED.consent_type,
+       device_platform = EXCLUDED.device_platform, device_os_version = EXCLUDED.device_os_version,
+       device_app_version = EXCLUDED.device_app_version
+     WHERE (consents.policy_version, consents.consented_at, consents.consent_type, consents.device_platform,
+            consents.device_os_version, consents.device_app_version)
+       IS DISTINCT FROM (EXCLUDED.policy_version, EXCLUDED.consented_at, EXCLUDED.consent_type,
+            EXCLUDED.device_platform, EXCLUDED.device_os_version, EXCLUDED.device_app_version)
+     RETURNING (xmax = 0) AS inserted`,
+    [
+      consent.user_id,
+      consent.consent_id,
+      consent.policy_version,
+      consent.consented_at,
+      consent.consent_type,
+      consent.device_platform,
+      consent.device_os_version,
+      consent.device_app_version,
+    ],
+  );
+  const row = rows[0];
+  if (!row) return 'unchanged';
+  return row.inserted ? 'inserted' : 'updated';
+}
+
+export async function storedConsents(db: Queryable, userIds: string[]): Promise<TargetConsent[]> {
+  const { rows } = await db.query<TargetConsent>(
+    `SELECT user_id, consent_id, policy_version, consented_at, consent_type,
+            device_platform, device_os_version, device_app_version
+     FROM consents WHERE user_id = ANY($1::text[])`,
+    [userIds],
+  );
+  return rows;
+}
+
+export interface WalkHead {
+  readonly user_id: string;
+  readonly version: number;
+  readonly updated_at: Date;
+}
+
+/** Owner, version and updated_at of existing walks, locked for the batch when `lock`. */
+export async function walkHeads(db: Queryable, ids: string[], lock: boolean): Promise<Map<string, WalkHead>> {
+  if (ids.length === 0) return new Map();
+  const { rows } = await db.query<WalkHead & { id: string }>(
+    `SELECT id::text, user_id, version, updated_at FROM walks WHERE id = ANY($1::uuid[])
+     ORDER BY id ${lock ? 'FOR UPDATE' : ''}`,
+    [ids],
+  );
+  return new Map(rows.map((row) => [row.id, { ...row, version: Number(row.version) }]));
+}
+
+interface WalkRow extends Omit<TargetWalk, 'locations'> {
+  version: number;
+}
+
+/** Walks with their locations, in the mapped shape so they hash like the source. */
+export async function storedWalks(
+  db: Queryable,
+  ids: string[],
+): Promise<Map<string, TargetWalk & { version: number }>> {
+  if (ids.length === 0) return new Map();
+  const { rows } = await db.query<WalkRow>(
+    `SELECT id::text, user_id, title, description, status, start_time, end_time, paused_at,
+            total_paused_duration, total_distance, total_steps, polyline_data, thumbnail_image_url,
+            created_at, updated_at, version
+     FROM walks WHERE id = ANY($1::uuid[])`,
+    [ids],
+  );
+  const walks = new Map(
+    rows.map((row) => [row.id, { ...normalizeWalk(row), locations: [] as TargetLocation[] }]),
+  );
+  if (walks.size === 0) return walks;
+  const locations = await db.query<TargetLocation & { walk_id: string }>(
+    `SELECT walk_id::text, sequence_number, latitude, longitude, altitude, "timestamp",
+            horizontal_accuracy, vertical_accuracy, speed, course
+     FROM walk_locations WHERE walk_id = ANY($1::uuid[]) ORDER BY walk_id, sequence_number`,
+    [[...walks.keys()]],
+  );
+  for (const { walk_id: walkId, ...location } of locations.rows) {
+    walks.get(walkId)?.locations.push(normalizeLocation(location));
+  }
+  return walks;
+}
+
+const num = (value: unknown): number => Number(value);
+const numOrNull = (value: unknown): number | null => (value === null ? null : Number(value));
+
+function normalizeWalk(row: WalkRow): Omit<TargetWalk, 'locations'> & { version: number } {
+  return {
+    ...row,
+    total_paused_duration: num(row.total_paused_duration),
+    total_distance: num(row.total_distance),
+    total_steps: num(row.total_steps),
+    version: num(row.version),
+  };
+}
+
+function normalizeLocation(row: TargetLocation): TargetLocation {
+  return {
+    sequence_number: num(row.sequence_number),
+    latitude: num(row.latitude),
+    longitude: num(row.longitude),
+    altitude: numOrNull(row.altitude),
+    timestamp: row.timestamp,
+    horizontal_accuracy: numOrNull(row.horizontal_accuracy),
+    vertical_accuracy: numOrNull(row.vertical_accuracy),
+    speed: numOrNull(row.speed),
+    course: numOrNull(row.course),
+  };
+}
+
+export interface UserCount {
+  readonly walks: number;
+  readonly consents: number;
+}
+
+export async function countsPerUser(db: Queryable, userIds: string[]): Promise<Map<string, UserCount>> {
+  const { rows } = await db.query<{ user_id: string; walks: string; consents: string }>(
+    `SELECT u.id AS user_id,
+            (SELECT count(*) FROM walks w WHERE w.user_id = u.id) AS walks,
+            (SELECT count(*) FROM consents c WHERE c.user_id = u.id) AS consents
+     FROM unnest($1::text[]) AS u(id)`,
+    [userIds],
+  );
+  return new Map(rows.map((r) => [r.user_id, { walks: Number(r.walks), consents: Number(r.consents) }]));
+}
+
+/**
+ * Stores a migrated walk with its locations, keeping Firestore's created_at and
+ * updated_at; `version` is the service's optimistic-concurrency counter.
+ * Returns the number of location rows written.
+ */
+export async function writeWalk(db: Queryable, walk: TargetWalk, version: number): Promise<number> {
+  await db.query(
+    `INSERT INTO walks (id, user_id, title, description, status, start_time, end_time, paused_at,
+       total_paused_duration, total_distance, total_steps, polyline_data, thumbnail_image_url,
+       version, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+     ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title, description = EXCLUDED.description,
+       status = EXCLUDED.status, start_time = EXCLUDED.start_time, end_time = EXCLUDED.end_time,
+       paused_at = EXCLUDED.paused_at, total_paused_duration = EXCLUDED.total_paused_duration,
+       total_distance = EXCLUDED.total_distance, total_steps = EXCLUDED.total_steps,
+       polyline_data = EXCLUDED.polyline_data, thumbnail_image_url = EXCLUDED.thumbnail_image_url,
+       version = EXCLUDED.version, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at
+     WHERE walks.user_id = EXCLUDED.user_id`,
+    [
+      walk.id,
+      walk.user_id,
+      walk.title,
+      walk.description,
+      walk.status,
+      walk.start_time,
+      walk.end_time,
+      walk.paused_at,
+      walk.total_paused_duration,
+      walk.total_distance,
+      walk.total_steps,
+      walk.polyline_data,
+      walk.thumbnail_image_url,
+      version,
+      walk.created_at,
+      walk.updated_at,
+    ],
+  );
+  await db.query('DELETE FROM walk_locations WHERE walk_id = $1', [walk.id]);
+  if (walk.locations.length === 0) return 0;
+  const l = walk.locations;
+  await db.query(
+    `INSERT INTO walk_locations (walk_id, sequence_number, latitude, longitude, altitude, "timestamp",
+       horizontal_accuracy, vertical_accuracy, speed, course)
+     SELECT $1, * FROM unnest($2::int[], $3::float8[], $4::float8[], $5::float8[], $6::timestamptz[],
+       $7::float8[], $8::float8[], $9::float8[], $10::float8[])`,
+    [
+      walk.id,
+      l.map((x) => x.sequence_number),
+      l.map((x) => x.latitude),
+      l.map((x) => x.longitude),
+      l.map((x) => x.altitude),
+      l.map((x) => x.timestamp),
+      l.map((x) => x.horizontal_accuracy),
+      l.map((x) => x.vertical_accuracy),
+      l.map((x) => x.speed),
+      l.map((x) => x.course),
+    ],
+  );
+  return l.length;
+}
