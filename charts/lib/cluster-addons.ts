@@ -1,0 +1,48 @@
+/**
+ * Names of the cluster add-ons that the `<env>-cluster` stack installs and the
+ * walk-service chart talks to (Flagger, its load tester, the Managed Prometheus
+ * query frontend). One module so both sides import the same strings.
+ */
+export const FLAGGER = {
+  namespace: 'flagger-system',
+  releaseName: 'flagger',
+  loadTesterName: 'flagger-loadtester',
+  /** `app.kubernetes.io/name` of the load tester pods (its chart's name). */
+  loadTesterPodName: 'loadtester',
+  /** Port of the load tester's Service (the chart's default). */
+  loadTesterPort: 80,
+} as const;
+
+export const MONITORING = {
+  namespace: 'monitoring',
+  /** Managed Prometheus query frontend: a Prometheus HTTP API over Cloud Monitoring. */
+  frontendName: 'gmp-frontend',
+  frontendPort: 9090,
+  /** Namespace of GKE's managed collectors that scrape PodMonitoring targets. */
+  managedCollectorNamespace: 'gmp-system',
+} as const;
+
+/** In-cluster URL of the Managed Prometheus query frontend (Flagger and Grafana read it). */
+export function prometheusQueryUrl(): string {
+  return `http://${MONITORING.frontendName}.${MONITORING.namespace}.svc.cluster.local:${MONITORING.frontendPort}`;
+}
+
+/** In-cluster URL of Flagger's load tester, which runs the canary webhooks. */
+export function loadTesterUrl(): string {
+  return `http://${FLAGGER.loadTesterName}.${FLAGGER.namespace}.svc.cluster.local:${FLAGGER.loadTesterPort}/`;
+}
+
+/**
+ * Source ranges of Google's load balancer proxies and health checkers
+ * (https://cloud.google.com/load-balancing/docs/health-check-concepts#ip-ranges).
+ */
+export const GOOGLE_LB_SOURCE_RANGES = ['35.191.0.0/16', '130.211.0.0/22'] as const;
+
+/** GKE metadata server addresses a pod reaches for Workload Identity tokens. */
+export const GKE_METADATA_SERVER = [
+  { cidr: '169.254.169.254/32', port: 80 },
+  { cidr: '169.254.169.252/32', port: 988 },
+] as const;
+
+/** private.googleapis.com: Google APIs reached over Private Google Access. */
+export const PRIVATE_GOOGLE_APIS_CIDR = '199.36.153.8/30';

@@ -1,0 +1,44 @@
+import { serviceIdentity } from '../../infra/config/names';
+import { WalkServiceProps } from '../walk-service/props';
+
+/** Props of a canary environment with placeholder project values. */
+export function canaryProps(overrides: Partial<WalkServiceProps> = {}): WalkServiceProps {
+  return {
+    appEnv: 'prod',
+    projectId: 'tekutoko-prod-example',
+    region: 'asia-northeast1',
+    identity: serviceIdentity(),
+    imageDigest: `sha256:${'ab'.repeat(32)}`,
+    cloudSqlInstanceConnectionName: 'tekutoko-prod-example:asia-northeast1:walks',
+    hostname: 'api.tekutoko.example',
+    minReplicas: 3,
+    maxReplicas: 10,
+    resources: { cpuMillis: 250, memoryMiB: 256 },
+    canary: {
+      stepWeights: [10, 50],
+      intervalSeconds: 60,
+      failedChecksBeforeRollback: 3,
+      maxErrorRatio: 0.01,
+      maxP99LatencySeconds: 0.5,
+    },
+    firebaseProjectId: 'tekutoko-prod-example',
+    rolloutPercent: 10,
+    databaseCidrs: ['10.20.0.0/16'],
+    ...overrides,
+  };
+}
+
+/** Props of a rolling-update environment (dev-like). */
+export function rollingProps(overrides: Partial<WalkServiceProps> = {}): WalkServiceProps {
+  return canaryProps({
+    appEnv: 'dev',
+    projectId: 'tekutoko-dev-example',
+    cloudSqlInstanceConnectionName: 'tekutoko-dev-example:asia-northeast1:walks',
+    hostname: 'api.dev.tekutoko.example',
+    minReplicas: 1,
+    maxReplicas: 2,
+    canary: undefined,
+    firebaseProjectId: 'tekutoko-dev-example',
+    ...overrides,
+  });
+}

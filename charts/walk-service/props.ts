@@ -1,0 +1,123 @@
+import { ServiceIdentity } from '../../infra/config/names';
+import { ShutdownTiming } from '../lib/shutdown';
+
+export type DeployedAppEnv = 'dev' | 'staging' | 'prod' | 'preview';
+
+/** Progressive delivery with Flagger; absent means a plain rolling update. */
+export interface CanaryAnalysisProps {
+  /** Canary traffic weights in percent before promotion to 100 %, e.g. [10, 50]. */
+  readonly stepWeights: number[];
+  /** Seconds between analysis steps. */
+  readonly intervalSeconds: number;
+  /** Failed metric checks after which Flagger rolls back. */
+  readonly failedChecksBeforeRollback: number;
+  /** Highest tolerated ratio of 5xx responses (0..1) over one interval. */
+  readonly maxErrorRatio: number;
+  /** Highest tolerated p99 latency in seconds over one interval. */
+  readonly maxP99LatencySeconds: number;
+}
+
+export interface ResourceSizing {
+  /** CPU request in millicores (Autopilot bills requests). */
+  readonly cpuMillis: number;
+  /** Memory request in MiB; also the limit (Autopilot sets limit = request). */
+  readonly memoryMiB: number;
+}
+
+export interface WalkServiceProps {
+  /** APP_ENV of the service. */
+  readonly appEnv: DeployedAppEnv;
+  readonly projectId: string;
+  readonly region: string;
+  /** Namespace, KSA, GSA id and database of this deployment (infra/config/names.ts). */
+  readonly identity: ServiceIdentity;
+  /** Image digest `sha256:<64 hex>`; the repository comes from names.serviceImage(). */
+  readonly imageDigest: string;
+  /** Cloud SQL instance connection name `project:region:instance`. */
+  readonly cloudSqlInstanceConnectionName: string;
+  /** Public hostname of the service on the shared Gateway. */
+  readonly hostname: string;
+  /**
+   * Replica range. Equal min and max means a fixed replica count and no HPA.
+   */
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  /** @default 70 — HPA target for average CPU utilisation of requests, in percent. */
+  readonly targetCpuUtilizationPercent?: number;
+  readonly resources: ResourceSizing;
+  /** @default no canary: Kubernetes rolling update. */
+  readonly canary?: CanaryAnalysisProps;
+  /** FIREBASE_PROJECT_ID for ID token verification. */
+  readonly firebaseProjectId: string;
+  /** ROLLOUT_PERCENT of the iOS cohort that uses this backend. */
+  readonly rolloutPercent: number;
+  /** @default 10 — DB_POOL_MAX per pod. */
+  readonly dbPoolMax?: number;
+  /** @default 'info' */
+  readonly logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+  /**
+   * @default 2 — TRUST_PROXY hops: the Google load balancer appends the client
+   * and its own address to X-Forwarded-For.
+   */
+  readonly trustProxyHops?: number;
+  /** CIDRs of the Cloud SQL private IP range (the database path). */
+  readonly databaseCidrs: string[];
+  /** @default [PRIVATE_GOOGLE_APIS_CIDR] — Google APIs reached on 443 (Cloud SQL Admin, Firebase keys). */
+  readonly googleApisCidrs?: string[];
+  /** @default DEFAULT_SHUTDOWN_TIMING */
+  readonly shutdown?: ShutdownTiming;
+  /** @default {} — extra labels on every object (preview PR number, expiry). */
+  readonly extraLabels?: Record<string, string>;
+  /** @default 'latest' — Secret Manager version of the signing key ring. */
+  readonly signingKeysVersion?: string;
+}
+
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const CONNECTION_NAME = /^[a-z][-a-z0-9]{4,28}[a-z0-9]:[a-z]+-[a-z]+[0-9]:[a-z][-a-z0-9]*$/;
+
+/** Eager checks: each error names the prop, the value and what is allowed. */
+export function validateWalkServiceProps(p: WalkServiceProps): void {
+  const errors: string[] = [];
+  if (!DIGEST.test(p.imageDigest)) errors.push(`imageDigest must be sha256:<64 hex>, got "${p.imageDigest}"`);
+  if (!HOSTNAME.test(p.hostname)) errors.push(`hostname must be a DNS name, got "${p.hostname}"`);
+  if (!CONNECTION_NAME.test(p.cloudSqlInstanceConnectionName)) {
+    errors.push(
+      `cloudSqlInstanceConnectionName must be project:region:instance, got "${p.cloudSqlInstanceConnectionName}"`,
+    );
+  }
+  if (!Number.isInteger(p.minReplicas) || p.minReplicas < 1)
+    errors.push(`minReplicas must be an integer >= 1, got ${p.minReplicas}`);
+  if (!Number.isInteger(p.maxReplicas) || p.maxReplicas < p.minReplicas) {
+    errors.push(`maxReplicas must be an integer >= minReplicas (${p.minReplicas}), got ${p.maxReplicas}`);
+  }
+  if (p.resources.cpuMillis < 50 || p.resources.memoryMiB < 64) {
+    errors.push(
+      `resources must request at least 50m CPU and 64 MiB, got ${p.resources.cpuMillis}m/${p.resources.memoryMiB}Mi`,
+    );
+  }
+  if (!(p.rolloutPercent >= 0 && p.rolloutPercent <= 100))
+    errors.push(`rolloutPercent must be in 0..100, got ${p.rolloutPercent}`);
+  if (p.databaseCidrs.length === 0) errors.push('databaseCidrs must name the Cloud SQL private range');
+  if (p.canary) {
+    const w = p.canary.stepWeights;
+    if (
+      w.length === 0 ||
+      w.some((x, i) => !Number.isInteger(x) || x <= 0 || x >= 100 || (i > 0 && x <= w[i - 1]!))
+    ) {
+      errors.push(`canary.stepWeights must be increasing integers in 1..99, got [${w.join(', ')}]`);
+    }
+    if (!(p.canary.maxErrorRatio > 0 && p.canary.maxErrorRatio < 1)) {
+      errors.push(`canary.maxErrorRatio must be in (0, 1), got ${p.canary.maxErrorRatio}`);
+    }
+    if (p.canary.failedChecksBeforeRollback < 1) {
+      errors.push(
+        `canary.failedChecksBeforeRollback must be >= 1, got ${p.canary.failedChecksBeforeRollback}`,
+      );
+    }
+    if (p.minReplicas === p.maxReplicas) {
+      errors.push('canary needs an HPA (minReplicas < maxReplicas): Flagger scales the primary from it');
+    }
+  }
+  if (errors.length > 0) throw new Error(`invalid walk-service props: ${errors.join('; ')}`);
+}
