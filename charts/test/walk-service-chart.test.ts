@@ -271,7 +271,7 @@ describe('migrations Job', () => {
     const migrate = pod.containers[0];
     expect(job!.metadata!.name).toBe(migrationsJobName(props.imageDigest));
     expect(migrate.image).toBe(server.containers[0].image);
-    expect(migrate.command).toEqual(['node', 'dist/app/db/migrate-cli.js']);
+    expect(migrate.args).toEqual(['dist/app/db/migrate-cli.js']);
     expect(pod.serviceAccountName).toBe(server.serviceAccountName);
     const env = (c: { env: { name: string; value: string }[] }, n: string) =>
       c.env.find((e) => e.name === n)?.value;

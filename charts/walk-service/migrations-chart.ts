@@ -54,7 +54,7 @@ export class MigrationsChart extends Chart {
           name: 'migrate',
           image: imageReference(props),
           imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
-          command: ['node', 'dist/app/db/migrate-cli.js'],
+          args: ['dist/app/db/migrate-cli.js'],
           envVariables: {
             APP_ENV: kplus.EnvValue.fromValue(props.appEnv),
             DATABASE_URL: kplus.EnvValue.fromValue(databaseUrl(props)),

@@ -95,11 +95,14 @@ export function serviceEnvironment(
     FIREBASE_PROJECT_ID: v(p.firebaseProjectId),
     SESSION_SIGNING_KEYS_FILE: v(SIGNING_KEYS_FILE),
     SESSION_ISSUER: v(`https://${p.hostname}`),
-    SESSION_AUDIENCE: v(SERVICE_NAME),
+    // The iOS app is the audience of the session tokens (app/src/config default).
+    SESSION_AUDIENCE: v('tekutoko-app'),
     TRUST_PROXY: v(p.trustProxyHops ?? 2),
     ROLLOUT_PERCENT: v(p.rolloutPercent),
     SHUTDOWN_TIMEOUT_MS: v(shutdown.shutdownTimeoutMs),
     LOG_LEVEL: v(p.logLevel ?? 'info'),
+    // Project of the trace ids in logs, so Cloud Logging links them to Cloud Trace.
+    GOOGLE_CLOUD_PROJECT: v(p.projectId),
   };
 }
 
@@ -150,7 +153,7 @@ export function serverDeployment(scope: Construct, d: ServerDeploymentProps): kp
     name: SERVICE_NAME,
     image: imageReference(p),
     imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
-    command: ['node', 'dist/app/server.js'],
+    args: ['dist/app/server.js'],
     ports: [
       { name: 'http', number: SERVICE_PORTS.http },
       { name: 'metrics', number: SERVICE_PORTS.metrics },
