@@ -1,0 +1,141 @@
+/**
+ * The Firebase Auth emulator from firebase-tools, as a child process in its
+ * own process group so stopping it also stops the Java-less Node workers it spawns.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { waitFor } from './ports';
+
+export const EMULATOR_PROJECT_ID = 'demo-tekutoko';
+
+export interface AuthEmulatorOptions {
+  readonly port: number;
+  /** Ports of the emulator hub and logging service; set them so two emulators can run side by side. */
+  readonly hubPort: number;
+  readonly loggingPort: number;
+  readonly projectId?: string;
+  readonly onOutput?: (chunk: string) => void;
+}
+
+export interface RunningAuthEmulator {
+  /** host:port, the value of FIREBASE_AUTH_EMULATOR_HOST. */
+  readonly host: string;
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+const REPO_ROOT = path.resolve(__dirname, '../..');
+
+function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), timeoutMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+export async function startAuthEmulator(options: AuthEmulatorOptions): Promise<RunningAuthEmulator> {
+  const workDir = mkdtempSync(path.join(tmpdir(), 'auth-emulator-'));
+  const configPath = path.join(workDir, 'firebase.json');
+  writeFileSync(
+    configPath,
+    JSON.stringify({
+      emulators: {
+        auth: { host: '127.0.0.1', port: options.port },
+        hub: { host: '127.0.0.1', port: options.hubPort },
+        logging: { host: '127.0.0.1', port: options.loggingPort },
+        ui: { enabled: false },
+        singleProjectMode: true,
+      },
+    }),
+  );
+  const firebaseBin = path.join(REPO_ROOT, 'node_modules', '.bin', 'firebase');
+  const projectId = options.projectId ?? EMULATOR_PROJECT_ID;
+  const child = spawn(
+    firebaseBin,
+    ['emulators:start', '--only', 'auth', '--project', projectId, '--config', configPath],
+    {
+      cwd: workDir, // firebase-debug.log lands here, not in the repo
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_UPDATE_NOTIFIER: '1', FIREBASE_CLI_DISABLE_UPDATE_CHECK: 'true' },
+    },
+  );
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-4000);
+    options.onOutput?.(chunk.toString());
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const host = `127.0.0.1:${options.port}`;
+
+  const stop = async () => {
+    if (child.pid && child.exitCode === null) {
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+      if (!(await waitForExit(child, 10_000))) {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
+    rmSync(workDir, { recursive: true, force: true });
+  };
+
+  try {
+    await waitFor(
+      'the Firebase Auth emulator',
+      async () => {
+        if (child.exitCode !== null) throw new Error(`exited with code ${child.exitCode}`);
+        const res = await fetch(`http://${host}/`);
+        return res.ok;
+      },
+      90_000,
+    );
+  } catch (error) {
+    await stop();
+    throw new Error(`${(error as Error).message}\n${output}`);
+  }
+  return { host, pid: child.pid ?? -1, stop };
+}
+
+/** Signs a user up in the emulator (or signs them in if the email exists) and returns an ID token. */
+export async function emulatorIdToken(
+  host: string,
+  email: string,
+  password: string,
+  displayName?: string,
+): Promise<{ uid: string; idToken: string; refreshToken: string }> {
+  const call = async (method: string, body: object) => {
+    const res = await fetch(
+      `http://${host}/identitytoolkit.googleapis.com/v1/accounts:${method}?key=emulator`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      },
+    );
+    return { ok: res.ok, body: (await res.json()) as Record<string, unknown> };
+  };
+  let result = await call('signUp', { email, password, displayName, returnSecureToken: true });
+  if (!result.ok && JSON.stringify(result.body).includes('EMAIL_EXISTS')) {
+    result = await call('signInWithPassword', { email, password, returnSecureToken: true });
+  }
+  if (!result.ok) throw new Error(`Auth emulator refused ${email}: ${JSON.stringify(result.body)}`);
+  return {
+    uid: String(result.body.localId),
+    idToken: String(result.body.idToken),
+    refreshToken: String(result.body.refreshToken),
+  };
+}

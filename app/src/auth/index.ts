@@ -1,0 +1,3 @@
+export type { AccessTokenVerifier, AuthenticatedUser, TokenVerifier } from './types';
+export { createFirebaseVerifier, firebaseIssuer } from './firebase';
+export { currentUser, requireAuth } from './middleware';

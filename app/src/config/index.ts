@@ -1,0 +1,181 @@
+/**
+ * The service's configuration: read from the environment once, validated with
+ * zod, and handed to everything else as a typed object. Nothing outside this
+ * folder reads process.env.
+ */
+import { z } from 'zod';
+
+export const APP_ENVS = ['local', 'test', 'dev', 'staging', 'prod', 'preview'] as const;
+export type AppEnv = (typeof APP_ENVS)[number];
+
+/** Environments that run on real infrastructure and must verify real Firebase tokens. */
+export const DEPLOYED_ENVS: readonly AppEnv[] = ['dev', 'staging', 'prod', 'preview'];
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const intInRange = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, `must be a whole number between ${min} and ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`))
+    .default(fallback);
+
+const port = (fallback: number) => intInRange(1, 65535, fallback);
+const optionalString = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+const envSchema = z.object({
+  APP_ENV: z.enum(APP_ENVS).default('local'),
+  PORT: port(8080),
+  METRICS_PORT: port(9464),
+  DATABASE_URL: z
+    .string({ error: 'is required (postgres://user@host:port/db)' })
+    .trim()
+    .regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// URL'),
+  DB_POOL_MAX: intInRange(1, 200, 10),
+  DB_STATEMENT_TIMEOUT_MS: intInRange(100, 600_000, 5000),
+  DB_CONNECTION_TIMEOUT_MS: intInRange(100, 60_000, 3000),
+  FIREBASE_PROJECT_ID: z
+    .string({ error: 'is required (the Firebase project whose ID tokens are accepted)' })
+    .trim()
+    .regex(/^[a-z0-9-]{4,40}$/, 'must be a Firebase project id (lowercase letters, digits, hyphens)'),
+  FIREBASE_AUTH_EMULATOR_HOST: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[\w.-]+:\d+$/, 'must be host:port')
+      .optional(),
+  ),
+  SESSION_SIGNING_KEYS: optionalString,
+  SESSION_SIGNING_KEYS_FILE: optionalString,
+  SESSION_ISSUER: z.string().trim().min(1).default('https://walk-service.tekutoko.example'),
+  SESSION_AUDIENCE: z.string().trim().min(1).default('tekutoko-app'),
+  TRUST_PROXY: intInRange(0, 10, 0),
+  ROLLOUT_PERCENT: z
+    .string()
+    .trim()
+    .regex(/^\d+(\.\d+)?$/, 'must be a number between 0 and 100')
+    .transform(Number)
+    .pipe(z.number().min(0).max(100, 'must be at most 100'))
+    .default(0),
+  SHUTDOWN_TIMEOUT_MS: intInRange(0, 600_000, 25_000),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  GOOGLE_CLOUD_PROJECT: optionalString,
+});
+
+/** Rules across variables; checked on the raw values so they report even when other variables are bad. */
+function crossVariableProblems(env: NodeJS.ProcessEnv): string[] {
+  const appEnv = env.APP_ENV?.trim() as AppEnv | undefined;
+  if (!appEnv || !DEPLOYED_ENVS.includes(appEnv)) return [];
+  const problems: string[] = [];
+  if (env.FIREBASE_AUTH_EMULATOR_HOST?.trim()) {
+    problems.push(
+      `FIREBASE_AUTH_EMULATOR_HOST: must not be set when APP_ENV=${appEnv}: a deployed service would accept forged emulator tokens`,
+    );
+  }
+  if (!env.SESSION_SIGNING_KEYS?.trim() && !env.SESSION_SIGNING_KEYS_FILE?.trim()) {
+    problems.push(
+      `SESSION_SIGNING_KEYS_FILE: is required when APP_ENV=${appEnv} (path of the mounted signing key ring)`,
+    );
+  }
+  return problems;
+}
+
+export interface Config {
+  readonly appEnv: AppEnv;
+  readonly deployed: boolean;
+  readonly port: number;
+  readonly metricsPort: number;
+  readonly databaseUrl: string;
+  readonly dbPoolMax: number;
+  readonly dbStatementTimeoutMs: number;
+  readonly dbConnectionTimeoutMs: number;
+  readonly firebaseProjectId: string;
+  /** Set only outside deployed environments; firebase-admin reads the same variable itself. */
+  readonly firebaseAuthEmulatorHost: string | undefined;
+  /** Inline JSON key ring (local/test); parsed by the sessions component. */
+  readonly sessionSigningKeys: string | undefined;
+  /** Path of the mounted key ring file (deployed). */
+  readonly sessionSigningKeysFile: string | undefined;
+  readonly sessionIssuer: string;
+  readonly sessionAudience: string;
+  readonly trustProxy: number;
+  readonly rolloutPercent: number;
+  readonly shutdownTimeoutMs: number;
+  readonly logLevel: (typeof LOG_LEVELS)[number];
+  /** Cloud project of the trace ids in logs; without it logs carry the bare trace id. */
+  readonly googleCloudProject: string | undefined;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n${problems.join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses an environment (process.env by default); throws ConfigError with one line per bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? 'environment');
+        const value = env[name];
+        const shown = value === undefined || /KEY|URL|SECRET/i.test(name) ? '' : ` (got "${value}")`;
+        return `${name}: ${issue.message}${shown}`;
+      });
+  problems.push(...crossVariableProblems(env));
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  const e = parsed.data;
+  return {
+    appEnv: e.APP_ENV,
+    deployed: DEPLOYED_ENVS.includes(e.APP_ENV),
+    port: e.PORT,
+    metricsPort: e.METRICS_PORT,
+    databaseUrl: e.DATABASE_URL,
+    dbPoolMax: e.DB_POOL_MAX,
+    dbStatementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
+    dbConnectionTimeoutMs: e.DB_CONNECTION_TIMEOUT_MS,
+    firebaseProjectId: e.FIREBASE_PROJECT_ID,
+    firebaseAuthEmulatorHost: e.FIREBASE_AUTH_EMULATOR_HOST,
+    sessionSigningKeys: e.SESSION_SIGNING_KEYS,
+    sessionSigningKeysFile: e.SESSION_SIGNING_KEYS_FILE,
+    sessionIssuer: e.SESSION_ISSUER,
+    sessionAudience: e.SESSION_AUDIENCE,
+    trustProxy: e.TRUST_PROXY,
+    rolloutPercent: e.ROLLOUT_PERCENT,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    logLevel: e.LOG_LEVEL,
+    googleCloudProject: e.GOOGLE_CLOUD_PROJECT,
+  };
+}
+
+/** What the migrations Job needs: DATABASE_URL and LOG_LEVEL only. */
+export function loadMigrationConfig(
+  env: NodeJS.ProcessEnv = process.env,
+): Pick<Config, 'databaseUrl' | 'logLevel'> {
+  const parsed = envSchema.pick({ DATABASE_URL: true, LOG_LEVEL: true }).safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${String(issue.path[0])}: ${issue.message}`));
+  }
+  return { databaseUrl: parsed.data.DATABASE_URL, logLevel: parsed.data.LOG_LEVEL };
+}
+
+/** For entry points: the config, or one line per problem on stderr and exit code 1. */
+export function loadConfigOrExit<T = Config>(
+  load: (env: NodeJS.ProcessEnv) => T = loadConfig as (env: NodeJS.ProcessEnv) => T,
+  env: NodeJS.ProcessEnv = process.env,
+): T {
+  try {
+    return load(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    for (const problem of error.problems) process.stderr.write(`config error: ${problem}\n`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,72 @@
+/** The pg pool: bounded size, bounded waits, bounded statements, UTC sessions. */
+import { Pool, type PoolClient } from 'pg';
+import type { Config } from '../config';
+import type { Logger } from '../observability/logger';
+
+export type { Pool, PoolClient } from 'pg';
+
+export function createPool(
+  config: Pick<Config, 'databaseUrl' | 'dbPoolMax' | 'dbStatementTimeoutMs' | 'dbConnectionTimeoutMs'>,
+  logger: Logger,
+): Pool {
+  const pool = new Pool({
+    connectionString: config.databaseUrl,
+    max: config.dbPoolMax,
+    connectionTimeoutMillis: config.dbConnectionTimeoutMs,
+    idleTimeoutMillis: 30_000,
+    statement_timeout: config.dbStatementTimeoutMs,
+    // a little longer than the server-side timeout, for a server that stopped answering
+    query_timeout: config.dbStatementTimeoutMs + 1000,
+    application_name: 'walk-service',
+    options: '-c TimeZone=UTC',
+  });
+  // An idle client losing its connection emits here; without a listener the process would crash.
+  pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection lost'));
+  return pool;
+}
+
+/** Runs `work` in one transaction on one client; rolls back on any error. */
+export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {
+      broken = true;
+    });
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
+
+const UNAVAILABLE_NODE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+]);
+/** SQLSTATEs meaning "the database cannot serve right now", not "your query is wrong". */
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '57014', '40001', '40P01']);
+
+/**
+ * True when an error says the database is unreachable, overloaded or went
+ * away mid-query: the caller should answer 503 and try again later.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    if (UNAVAILABLE_NODE_CODES.has(code) || UNAVAILABLE_SQLSTATES.has(code)) return true;
+    if (code.startsWith('08')) return true; // connection exception class
+  }
+  return /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|Connection ended|pool is ended/i.test(
+    error.message,
+  );
+}

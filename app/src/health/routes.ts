@@ -1,0 +1,85 @@
+/** /healthz (process alive), /readyz (DB answers, migrations current, not shutting down), /openapi.json. */
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Pool } from 'pg';
+import { pendingMigrations } from '../db/migrate';
+import type { HttpComponent } from '../http/component';
+import type { OpenAPIRegistry } from '../http/openapi';
+import type { Lifecycle } from '../lifecycle';
+import type { Logger } from '../observability/logger';
+
+const HealthSchema = z.object({ status: z.literal('ok') }).meta({ id: 'Health' });
+const ReadySchema = z.object({ status: z.literal('ready') }).meta({ id: 'Ready' });
+const NotReadySchema = z
+  .object({
+    status: z.literal('not_ready'),
+    reason: z.enum(['shutting_down', 'database_unavailable', 'migrations_pending']),
+  })
+  .meta({ id: 'NotReady' });
+
+export interface HealthDeps {
+  readonly pool: Pool;
+  readonly lifecycle: Lifecycle;
+  readonly logger: Logger;
+  readonly shippedMigrations: readonly string[];
+  /** The OpenAPI document, built once all components registered. */
+  readonly openApiDocument: () => object;
+}
+
+type NotReady = z.infer<typeof NotReadySchema>;
+
+async function readiness(deps: HealthDeps): Promise<NotReady | undefined> {
+  if (deps.lifecycle.shuttingDown) return { status: 'not_ready', reason: 'shutting_down' };
+  try {
+    const pending = await pendingMigrations(deps.pool, deps.shippedMigrations);
+    if (pending.length > 0) return { status: 'not_ready', reason: 'migrations_pending' };
+  } catch (error) {
+    deps.logger.warn({ err: error }, 'readiness check: database unavailable');
+    return { status: 'not_ready', reason: 'database_unavailable' };
+  }
+  return undefined;
+}
+
+export function healthComponent(deps: HealthDeps): HttpComponent {
+  const router = Router();
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/readyz', async (_req, res) => {
+    const notReady = await readiness(deps);
+    if (notReady) res.status(503).setHeader('Retry-After', '5').json(notReady);
+    else res.json({ status: 'ready' });
+  });
+  router.get('/openapi.json', (_req, res) => {
+    res.json(deps.openApiDocument());
+  });
+
+  return {
+    router,
+    registerOpenApi(registry: OpenAPIRegistry) {
+      registry.registerPath({
+        method: 'get',
+        path: '/healthz',
+        summary: 'Liveness: the process can serve (no database call)',
+        responses: {
+          200: { description: 'alive', content: { 'application/json': { schema: HealthSchema } } },
+        },
+      });
+      registry.registerPath({
+        method: 'get',
+        path: '/readyz',
+        summary: 'Readiness: the database answers, migrations are current, no shutdown under way',
+        responses: {
+          200: { description: 'ready', content: { 'application/json': { schema: ReadySchema } } },
+          503: { description: 'not ready', content: { 'application/json': { schema: NotReadySchema } } },
+        },
+      });
+      registry.registerPath({
+        method: 'get',
+        path: '/openapi.json',
+        summary: 'This document',
+        responses: { 200: { description: 'OpenAPI 3.1 document' } },
+      });
+    },
+  };
+}

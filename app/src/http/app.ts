@@ -1,0 +1,64 @@
+/**
+ * The Express app, built from injected dependencies so tests, the local
+ * environment and the server share one composition. Components are listed
+ * once below; add a new one there (its router and its OpenAPI paths).
+ */
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import type { Pool } from 'pg';
+import type { AccessTokenVerifier, TokenVerifier } from '../auth';
+import type { Config } from '../config';
+import { healthComponent } from '../health/routes';
+import type { Clock, Lifecycle } from '../lifecycle';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import type { HttpComponent } from './component';
+import { errorHandler } from './errors';
+import { accessLogAndMetrics, notFound, requestContext, requireJsonBody } from './middleware';
+import { createOpenApiRegistry, generateOpenApiDocument } from './openapi';
+import './request-context';
+
+export interface AppDeps {
+  readonly config: Config;
+  readonly pool: Pool;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly clock: Clock;
+  readonly lifecycle: Lifecycle;
+  /** Migration names this build ships; /readyz wants them all applied. */
+  readonly shippedMigrations: readonly string[];
+  readonly verifiers: {
+    readonly firebase: TokenVerifier;
+    /** Session access tokens; absent until the sessions component provides it. */
+    readonly accessToken?: AccessTokenVerifier;
+  };
+}
+
+export const JSON_BODY_LIMIT = '2mb';
+
+/** Every verifier the bearer-token middleware routes to, by issuer. */
+export function tokenVerifiers(deps: AppDeps): TokenVerifier[] {
+  return [deps.verifiers.firebase, ...(deps.verifiers.accessToken ? [deps.verifiers.accessToken] : [])];
+}
+
+export function createApp(deps: AppDeps): Express {
+  const registry = createOpenApiRegistry();
+  let document: object | undefined;
+  // generated on first request, after every component below has registered
+  const openApiDocument = () => (document ??= generateOpenApiDocument(registry));
+  const components: HttpComponent[] = [healthComponent({ ...deps, openApiDocument })];
+  for (const component of components) component.registerOpenApi(registry);
+
+  const app = express();
+  app.set('trust proxy', deps.config.trustProxy);
+  app.set('etag', false); // walks send their version as the ETag; no hashing of every body
+  app.use(requestContext(deps.logger, deps.config.googleCloudProject));
+  app.use(accessLogAndMetrics(deps.metrics));
+  app.use(helmet());
+  app.use(requireJsonBody);
+  app.use(express.json({ limit: JSON_BODY_LIMIT, type: 'application/json', strict: true }));
+  for (const component of components) app.use(component.router);
+  app.use(notFound);
+  app.use(errorHandler);
+  return app;
+}

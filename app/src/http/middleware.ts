@@ -1,0 +1,91 @@
+/** Cross-cutting middleware: request id and trace, access log and RED metrics, media-type guard, 404. */
+import { randomUUID } from 'node:crypto';
+import type { Request, RequestHandler } from 'express';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import { AppError } from './errors';
+
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+const TRACEPARENT = /^[\da-f]{2}-([\da-f]{32})-([\da-f]{16})-[\da-f]{2}$/;
+const CLOUD_TRACE = /^([\da-f]{32})(?:\/(\d+))?/;
+
+function traceOf(req: Request): { traceId: string; spanId?: string } | undefined {
+  const traceparent = TRACEPARENT.exec(String(req.headers.traceparent ?? ''));
+  if (traceparent?.[1]) return { traceId: traceparent[1], spanId: traceparent[2] };
+  const cloud = CLOUD_TRACE.exec(String(req.headers['x-cloud-trace-context'] ?? ''));
+  if (cloud?.[1]) return { traceId: cloud[1], spanId: cloud[2] };
+  return undefined;
+}
+
+/** X-Request-Id (the caller's when sane) and a child logger with it and the Cloud Trace fields. */
+export function requestContext(logger: Logger, googleCloudProject: string | undefined): RequestHandler {
+  return (req, res, next) => {
+    const given = req.headers['x-request-id'];
+    req.requestId = typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID();
+    res.setHeader('X-Request-Id', req.requestId);
+    const trace = traceOf(req);
+    req.log = logger.child({
+      request_id: req.requestId,
+      ...(trace && {
+        'logging.googleapis.com/trace': googleCloudProject
+          ? `projects/${googleCloudProject}/traces/${trace.traceId}`
+          : trace.traceId,
+        ...(trace.spanId && { 'logging.googleapis.com/spanId': trace.spanId }),
+      }),
+    });
+    next();
+  };
+}
+
+/** The matched route template, never the raw path (bounded label cardinality). */
+export function routeTemplate(req: Request): string {
+  const path = (req.route as { path?: unknown } | undefined)?.path;
+  return typeof path === 'string' ? `${req.baseUrl}${path}` : 'unmatched';
+}
+
+/** One access-log line and the RED metrics per request, when the response is done. */
+export function accessLogAndMetrics(metrics: Metrics): RequestHandler {
+  return (req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.once('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const labels = { method: req.method, route: routeTemplate(req), status_code: String(res.statusCode) };
+      metrics.httpRequests.inc(labels);
+      metrics.httpDuration.observe(labels, seconds);
+      const level = res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';
+      req.log[level](
+        {
+          route: labels.route,
+          status: res.statusCode,
+          duration_ms: Math.round(seconds * 10_000) / 10,
+          httpRequest: {
+            requestMethod: req.method,
+            requestUrl: req.path,
+            status: res.statusCode,
+            latency: `${seconds.toFixed(6)}s`,
+            userAgent: req.headers['user-agent'],
+            remoteIp: req.ip,
+          },
+        },
+        `${req.method} ${labels.route} ${res.statusCode}`,
+      );
+    });
+    next();
+  };
+}
+
+const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** 415 for a body that is not application/json (a missing body is left to the route). */
+export const requireJsonBody: RequestHandler = (req, _res, next) => {
+  const hasBody =
+    Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+  if (METHODS_WITH_BODY.has(req.method) && hasBody && !req.is('application/json')) {
+    throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'request body must be application/json');
+  }
+  next();
+};
+
+export const notFound: RequestHandler = (req) => {
+  throw new AppError('NOT_FOUND', `no route for ${req.method} ${req.path}`);
+};

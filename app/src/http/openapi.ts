@@ -1,0 +1,51 @@
+/**
+ * The OpenAPI 3.1 document, generated from the zod schemas that validate
+ * requests. Each HTTP component registers its own paths and schemas.
+ */
+import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import { ERROR_STATUS } from './errors';
+
+export { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+
+export const ErrorEnvelopeSchema = z
+  .object({
+    error: z.object({
+      code: z.enum(
+        Object.keys(ERROR_STATUS) as [keyof typeof ERROR_STATUS, ...(keyof typeof ERROR_STATUS)[]],
+      ),
+      message: z.string(),
+      details: z.array(z.object({ field: z.string(), issue: z.string() })).optional(),
+      request_id: z.string(),
+    }),
+  })
+  .meta({ id: 'Error' });
+
+/** A response entry for the error envelope, for `responses` of a route. */
+export function errorResponse(description: string) {
+  return { description, content: { 'application/json': { schema: ErrorEnvelopeSchema } } };
+}
+
+export const BEARER_AUTH = 'bearerAuth';
+
+export function createOpenApiRegistry(): OpenAPIRegistry {
+  const registry = new OpenAPIRegistry();
+  registry.registerComponent('securitySchemes', BEARER_AUTH, {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: 'A session access token, or a Firebase ID token',
+  });
+  return registry;
+}
+
+export function generateOpenApiDocument(registry: OpenAPIRegistry): object {
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'walk-service',
+      version: '1',
+      description: "TekuToko's walks and sessions API (see API.md).",
+    },
+  });
+}

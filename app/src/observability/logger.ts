@@ -1,0 +1,52 @@
+/**
+ * pino shaped for Cloud Logging: `severity` instead of a numeric level,
+ * `message` instead of `msg`. Tokens never reach a line: code never logs
+ * headers or bodies, and the redaction below is the second line of defence.
+ */
+import pino, { type DestinationStream, type Logger } from 'pino';
+
+export type { Logger } from 'pino';
+
+const SEVERITY: Record<string, string> = {
+  trace: 'DEBUG',
+  debug: 'DEBUG',
+  info: 'INFO',
+  warn: 'WARNING',
+  error: 'ERROR',
+  fatal: 'CRITICAL',
+};
+
+const SECRET_KEYS = [
+  'authorization',
+  'Authorization',
+  'cookie',
+  'token',
+  'id_token',
+  'idToken',
+  'access_token',
+  'refresh_token',
+  'password',
+];
+
+/** Paths pino censors, at the top level and up to two levels deep (e.g. req.headers.authorization). */
+export const REDACTED_PATHS = SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]);
+
+export interface LoggerOptions {
+  readonly level: string;
+  readonly destination?: DestinationStream;
+}
+
+export function createLogger({ level, destination }: LoggerOptions): Logger {
+  return pino(
+    {
+      level,
+      messageKey: 'message',
+      base: { service: 'walk-service' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ severity: SEVERITY[label] ?? 'DEFAULT' }) },
+      redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
+      serializers: { err: pino.stdSerializers.err },
+    },
+    destination ?? pino.destination({ sync: false }),
+  );
+}

@@ -1,0 +1,96 @@
+/**
+ * The service's Prometheus metrics. Names and labels are a contract with the
+ * monitoring rules and the canary analysis: change them there too.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Pool } from 'pg';
+
+export const HTTP_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export interface Metrics {
+  readonly registry: Registry;
+  readonly httpRequests: Counter<'method' | 'route' | 'status_code'>;
+  readonly httpDuration: Histogram<'method' | 'route' | 'status_code'>;
+  /** operation: create | replace | delete */
+  readonly walkWrites: Counter<'operation'>;
+  /** result: success | invalid_token | rate_limited | error (the sessions component fills it) */
+  readonly sessionLogins: Counter<'result'>;
+  readonly sessionRefreshes: Counter<'result'>;
+  readonly sessionRefreshTokenReuse: Counter;
+}
+
+/** A fresh registry with default process metrics and the service's own; one per app instance. */
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const labelNames = ['method', 'route', 'status_code'] as const;
+  return {
+    registry,
+    httpRequests: new Counter({
+      name: 'http_requests_total',
+      help: 'HTTP requests answered, by route template and status code.',
+      labelNames,
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'Time from request to response, by route template and status code.',
+      labelNames,
+      buckets: HTTP_DURATION_BUCKETS,
+      registers: [registry],
+    }),
+    walkWrites: new Counter({
+      name: 'walks_writes_total',
+      help: 'Walk writes committed, by operation.',
+      labelNames: ['operation'],
+      registers: [registry],
+    }),
+    sessionLogins: new Counter({
+      name: 'session_logins_total',
+      help: 'Session logins, by result.',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
+    sessionRefreshes: new Counter({
+      name: 'session_refreshes_total',
+      help: 'Session refreshes, by result.',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
+    sessionRefreshTokenReuse: new Counter({
+      name: 'session_refresh_token_reuse_total',
+      help: 'Already-used refresh tokens presented (treated as theft; the family is revoked).',
+      registers: [registry],
+    }),
+  };
+}
+
+/** Pool gauges, read from the pool at scrape time. */
+export function registerPoolMetrics(registry: Registry, pool: Pool, maxConnections: number): void {
+  new Gauge({
+    name: 'db_pool_connections',
+    help: 'Connections in the pg pool, by state.',
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      this.set({ state: 'total' }, pool.totalCount);
+      this.set({ state: 'idle' }, pool.idleCount);
+    },
+  });
+  new Gauge({
+    name: 'db_pool_waiting_clients',
+    help: 'Queries waiting for a pool connection.',
+    registers: [registry],
+    collect() {
+      this.set(pool.waitingCount);
+    },
+  });
+  new Gauge({
+    name: 'db_pool_max_connections',
+    help: 'Configured size of the pg pool.',
+    registers: [registry],
+    collect() {
+      this.set(maxConnections);
+    },
+  });
+}

@@ -1,0 +1,143 @@
+/**
+ * The service process: builds the dependencies from the config, serves the
+ * API on PORT and /metrics on METRICS_PORT, and shuts down gracefully.
+ *
+ * Shutdown (SIGTERM, SIGINT, or an unexpected error): /readyz answers 503 at
+ * once, the listener stops accepting, in-flight requests finish, the pool
+ * drains, the process exits (0 for a signal, 1 after an error) — or is
+ * forced out after SHUTDOWN_TIMEOUT_MS.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createFirebaseVerifier } from './auth';
+import { type Config, loadConfigOrExit } from './config';
+import { shippedMigrations } from './db/migrate';
+import { createPool } from './db/pool';
+import { type AppDeps, createApp } from './http/app';
+import { Lifecycle, systemClock } from './lifecycle';
+import { createLogger, type Logger } from './observability/logger';
+import { createMetrics, registerPoolMetrics } from './observability/metrics';
+import { createMetricsServer } from './observability/metrics-server';
+
+export interface RunningService {
+  readonly deps: AppDeps;
+  readonly server: Server;
+  readonly metricsServer: Server;
+  readonly port: number;
+  readonly metricsPort: number;
+  /** Graceful stop; resolves when the pool has drained. */
+  stop(reason: string): Promise<void>;
+}
+
+export function buildDeps(config: Config, logger: Logger): AppDeps {
+  const pool = createPool(config, logger);
+  const metrics = createMetrics();
+  registerPoolMetrics(metrics.registry, pool, config.dbPoolMax);
+  return {
+    config,
+    pool,
+    logger,
+    metrics,
+    clock: systemClock,
+    lifecycle: new Lifecycle(),
+    shippedMigrations: shippedMigrations(),
+    verifiers: { firebase: createFirebaseVerifier(config.firebaseProjectId) },
+  };
+}
+
+function listen(server: Server, port: number, what: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(`${what} port ${port} is already in use; stop what uses it or choose another port`)
+          : error,
+      );
+    });
+    server.listen(port, () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+export async function startService(config: Config, logger: Logger): Promise<RunningService> {
+  const deps = buildDeps(config, logger);
+  const app = createApp(deps);
+  const httpServer = createServer(app);
+  // Longer than the load balancer's idle timeout, so it closes idle connections first.
+  httpServer.keepAliveTimeout = 620_000;
+  httpServer.headersTimeout = 621_000;
+  const metricsServer = createMetricsServer(deps.metrics.registry);
+  const port = await listen(httpServer, config.port, 'PORT');
+  const metricsPort = await listen(metricsServer, config.metricsPort, 'METRICS_PORT').catch(async (error) => {
+    httpServer.close();
+    throw error;
+  });
+
+  let stopping: Promise<void> | undefined;
+  const stop = (reason: string): Promise<void> => {
+    stopping ??= (async () => {
+      deps.lifecycle.beginShutdown(reason);
+      logger.info({ reason }, 'shutting down: readiness off, finishing in-flight requests');
+      // Keep-alive connections between requests are closed as soon as they go idle.
+      const idleSweep = setInterval(() => httpServer.closeIdleConnections(), 50);
+      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      clearInterval(idleSweep);
+      await deps.pool.end();
+      await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
+      logger.info('shutdown complete');
+    })();
+    return stopping;
+  };
+  return { deps, server: httpServer, metricsServer, port, metricsPort, stop };
+}
+
+/** Wires signals and fatal errors to a graceful stop and a bounded exit. */
+export function handleProcessSignals(service: RunningService, config: Config, logger: Logger): void {
+  const exitAfterStop = (reason: string, code: number) => {
+    const force = setTimeout(() => {
+      logger.error({ timeout_ms: config.shutdownTimeoutMs }, 'shutdown timed out; exiting');
+      logger.flush();
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    force.unref();
+    service.stop(reason).then(
+      () => {
+        logger.flush();
+        process.exit(code);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        logger.flush();
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => exitAfterStop('SIGTERM', 0));
+  process.once('SIGINT', () => exitAfterStop('SIGINT', 0));
+  // An error nobody expected leaves the process in an unknown state: stop taking traffic, drain, exit.
+  const fatal = (error: unknown) => {
+    logger.fatal({ err: error }, 'unexpected error; shutting down');
+    exitAfterStop('fatal error', 1);
+  };
+  process.on('uncaughtException', fatal);
+  process.on('unhandledRejection', fatal);
+}
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const logger = createLogger({ level: config.logLevel });
+  try {
+    const service = await startService(config, logger);
+    handleProcessSignals(service, config, logger);
+    logger.info(
+      { port: service.port, metrics_port: service.metricsPort, app_env: config.appEnv },
+      `walk-service listening on :${service.port} (metrics on :${service.metricsPort})`,
+    );
+  } catch (error) {
+    process.stderr.write(
+      `walk-service failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    process.exit(1);
+  }
+}
+
+if (require.main === module) void main();

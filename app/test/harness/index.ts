@@ -1,0 +1,4 @@
+export { createTestDatabase, type TestDatabase } from './database';
+export { deleteEmulatorUser, emulatorUser, type EmulatorUser } from './emulator';
+export { startTestApp, testEnv, type TestApp, type TestAppOptions } from './app';
+export { databaseUrl, harnessValue } from './env';

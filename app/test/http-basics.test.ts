@@ -1,0 +1,120 @@
+import { createTestDatabase, startTestApp, type TestApp, type TestDatabase } from './harness';
+
+let db: TestDatabase;
+let app: TestApp;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  app = await startTestApp({ db });
+});
+afterAll(async () => {
+  await app?.close();
+  await db?.drop();
+});
+
+describe('operational endpoints', () => {
+  it('GET /healthz answers ok', async () => {
+    const res = await fetch(`${app.url}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok' });
+  });
+
+  it('GET /readyz answers ready when the database is migrated', async () => {
+    const res = await fetch(`${app.url}/readyz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ready' });
+  });
+
+  it('GET /readyz answers 503 migrations_pending when a shipped migration is not applied', async () => {
+    const lagging = await startTestApp({
+      db,
+      deps: (deps) => ({ ...deps, shippedMigrations: [...deps.shippedMigrations, '9999_not_applied'] }),
+    });
+    try {
+      const res = await fetch(`${lagging.url}/readyz`);
+      expect(res.status).toBe(503);
+      expect(await res.json()).toEqual({ status: 'not_ready', reason: 'migrations_pending' });
+    } finally {
+      await lagging.close();
+    }
+  });
+
+  it('GET /readyz answers 503 shutting_down once shutdown begins', async () => {
+    const stopping = await startTestApp({ db });
+    try {
+      stopping.deps.lifecycle.beginShutdown('test');
+      const res = await fetch(`${stopping.url}/readyz`);
+      expect(res.status).toBe(503);
+      expect(await res.json()).toEqual({ status: 'not_ready', reason: 'shutting_down' });
+    } finally {
+      await stopping.close();
+    }
+  });
+});
+
+describe('HTTP conventions', () => {
+  it('answers unknown routes with 404 in the error envelope', async () => {
+    const res = await fetch(`${app.url}/nope`);
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    const body = await res.json();
+    expect(body).toEqual({
+      error: { code: 'NOT_FOUND', message: expect.any(String), request_id: res.headers.get('x-request-id') },
+    });
+  });
+
+  it('echoes a sane X-Request-Id and replaces an insane one', async () => {
+    const mine = await fetch(`${app.url}/healthz`, { headers: { 'x-request-id': 'abc-12345678' } });
+    expect(mine.headers.get('x-request-id')).toBe('abc-12345678');
+    const insane = await fetch(`${app.url}/healthz`, { headers: { 'x-request-id': 'bad id with spaces' } });
+    expect(insane.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const none = await fetch(`${app.url}/healthz`);
+    expect(none.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('sets helmet security headers', async () => {
+    const res = await fetch(`${app.url}/healthz`);
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('x-powered-by')).toBeNull();
+  });
+
+  it('answers 415 for a body that is not application/json', async () => {
+    const res = await fetch(`${app.url}/v1/walks`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'hello',
+    });
+    expect(res.status).toBe(415);
+    expect((await res.json()).error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+  });
+
+  it('answers 413 for a JSON body over 2 MiB', async () => {
+    const res = await fetch(`${app.url}/v1/walks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'x', polyline_data: 'a'.repeat(2 * 1024 * 1024) }),
+    });
+    expect(res.status).toBe(413);
+    expect((await res.json()).error.code).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  it('answers 400 INVALID_REQUEST for malformed JSON', async () => {
+    const res = await fetch(`${app.url}/v1/walks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"title": ',
+    });
+    expect(res.status).toBe(400);
+    const body = await res.json();
+    expect(body.error.code).toBe('INVALID_REQUEST');
+    expect(body.error.details).toEqual([{ field: 'body', issue: 'invalid_json' }]);
+  });
+
+  it('serves an OpenAPI 3.1 document', async () => {
+    const res = await fetch(`${app.url}/openapi.json`);
+    expect(res.status).toBe(200);
+    const doc = await res.json();
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/healthz', '/readyz']));
+  });
+});
