@@ -22,7 +22,8 @@ const intInRange = (min: number, max: number, fallback: number) =>
     .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`))
     .default(fallback);
 
-const port = (fallback: number) => intInRange(1, 65535, fallback);
+// 0 asks the OS for a free port (tests)
+const port = (fallback: number) => intInRange(0, 65535, fallback);
 const optionalString = z
   .string()
   .trim()
@@ -54,6 +55,8 @@ const envSchema = z.object({
   SESSION_SIGNING_KEYS_FILE: optionalString,
   SESSION_ISSUER: z.string().trim().min(1).default('https://walk-service.tekutoko.example'),
   SESSION_AUDIENCE: z.string().trim().min(1).default('tekutoko-app'),
+  SESSION_LOGIN_RATE_LIMIT: intInRange(1, 100_000, 20),
+  SESSION_REFRESH_RATE_LIMIT: intInRange(1, 100_000, 60),
   TRUST_PROXY: intInRange(0, 10, 0),
   ROLLOUT_PERCENT: z
     .string()
@@ -103,6 +106,10 @@ export interface Config {
   readonly sessionSigningKeysFile: string | undefined;
   readonly sessionIssuer: string;
   readonly sessionAudience: string;
+  /** Logins per client address per minute, per replica. */
+  readonly sessionLoginRateLimit: number;
+  /** Refreshes per client address per minute, per replica. */
+  readonly sessionRefreshRateLimit: number;
   readonly trustProxy: number;
   readonly rolloutPercent: number;
   readonly shutdownTimeoutMs: number;
@@ -147,6 +154,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionSigningKeysFile: e.SESSION_SIGNING_KEYS_FILE,
     sessionIssuer: e.SESSION_ISSUER,
     sessionAudience: e.SESSION_AUDIENCE,
+    sessionLoginRateLimit: e.SESSION_LOGIN_RATE_LIMIT,
+    sessionRefreshRateLimit: e.SESSION_REFRESH_RATE_LIMIT,
     trustProxy: e.TRUST_PROXY,
     rolloutPercent: e.ROLLOUT_PERCENT,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,

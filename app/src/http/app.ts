@@ -9,6 +9,8 @@ import type { Pool } from 'pg';
 import type { AccessTokenVerifier, TokenVerifier } from '../auth';
 import type { Config } from '../config';
 import { healthComponent } from '../health/routes';
+import { walksComponent } from '../walks/routes';
+import { createWalksService } from '../walks/service';
 import type { Clock, Lifecycle } from '../lifecycle';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
@@ -46,7 +48,11 @@ export function createApp(deps: AppDeps): Express {
   let document: object | undefined;
   // generated on first request, after every component below has registered
   const openApiDocument = () => (document ??= generateOpenApiDocument(registry));
-  const components: HttpComponent[] = [healthComponent({ ...deps, openApiDocument })];
+  const verifiers = tokenVerifiers(deps);
+  const components: HttpComponent[] = [
+    healthComponent({ ...deps, openApiDocument }),
+    walksComponent({ service: createWalksService(deps), verifiers }),
+  ];
   for (const component of components) component.registerOpenApi(registry);
 
   const app = express();

@@ -2,3 +2,4 @@ export { createTestDatabase, type TestDatabase } from './database';
 export { deleteEmulatorUser, emulatorUser, type EmulatorUser } from './emulator';
 export { startTestApp, testEnv, type TestApp, type TestAppOptions } from './app';
 export { databaseUrl, harnessValue } from './env';
+export { apiClient, type ApiClient, type ApiResponse } from './client';

@@ -1,0 +1,175 @@
+/** HTTP for walks: parse, call the service, shape the answer. No SQL, no rules. */
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { currentUser, requireAuth, type TokenVerifier } from '../auth';
+import type { HttpComponent } from '../http/component';
+import { AppError } from '../http/errors';
+import { BEARER_AUTH, errorResponse, type OpenAPIRegistry } from '../http/openapi';
+import { parseOrThrow } from '../http/validation';
+import {
+  DEFAULT_PAGE_SIZE,
+  IfMatchHeaderSchema,
+  ListQuerySchema,
+  SERVER_SET_FIELDS,
+  type Walk,
+  WalkInputSchema,
+  WalkListSchema,
+  WalkParamsSchema,
+  WalkSchema,
+} from './schemas';
+import type { Precondition, WalksService } from './service';
+
+const IF_MATCH_ITEM = /^"(\d{1,10})"$/;
+
+/** `*` or a list of strong entity tags like `"3"`; anything else is 400. */
+export function parseIfMatch(header: string | undefined): Precondition | undefined {
+  if (header === undefined) return undefined;
+  if (header.trim() === '*') return { any: true };
+  const versions = header.split(',').map((item) => IF_MATCH_ITEM.exec(item.trim())?.[1]);
+  if (versions.length === 0 || versions.some((v) => v === undefined)) {
+    throw AppError.invalid(
+      'If-Match',
+      'invalid_format',
+      'If-Match must be "*" or a quoted version such as "3"',
+    );
+  }
+  return { versions: versions.map(Number) };
+}
+
+/** The body without the fields the server sets (API.md: ignored on input). */
+function walkBody(req: Request): unknown {
+  const body: unknown = req.body;
+  if (body === undefined) throw AppError.invalid('body', 'required', 'a JSON body is required');
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw AppError.invalid('body', 'invalid_type', 'the body must be a JSON object');
+  }
+  const rest: Record<string, unknown> = { ...body };
+  for (const field of SERVER_SET_FIELDS) delete rest[field];
+  return rest;
+}
+
+const walkId = (req: Request) => parseOrThrow(WalkParamsSchema, req.params).id;
+
+function sendWalk(res: Response, status: number, walk: Walk): void {
+  res.status(status).setHeader('ETag', `"${walk.version}"`).json(walk);
+}
+
+export interface WalksRoutesDeps {
+  readonly service: WalksService;
+  readonly verifiers: readonly TokenVerifier[];
+}
+
+export function walksComponent({ service, verifiers }: WalksRoutesDeps): HttpComponent {
+  const router = Router();
+  const auth = requireAuth(verifiers);
+
+  router.get('/v1/walks', auth, async (req, res) => {
+    const query = parseOrThrow(ListQuerySchema, req.query);
+    res.json(await service.list(currentUser(req), query.limit ?? DEFAULT_PAGE_SIZE, query.cursor));
+  });
+
+  router.post('/v1/walks', auth, async (req, res) => {
+    const walk = await service.create(currentUser(req), parseOrThrow(WalkInputSchema, walkBody(req)));
+    res.setHeader('Location', `/v1/walks/${walk.id}`);
+    sendWalk(res, 201, walk);
+  });
+
+  router.get('/v1/walks/:id', auth, async (req, res) => {
+    sendWalk(res, 200, await service.get(currentUser(req), walkId(req)));
+  });
+
+  router.put('/v1/walks/:id', auth, async (req, res) => {
+    const id = walkId(req);
+    const precondition = parseIfMatch(req.headers['if-match']);
+    const input = parseOrThrow(WalkInputSchema, walkBody(req));
+    const { walk, created } = await service.put(currentUser(req), id, input, precondition);
+    if (created) res.setHeader('Location', `/v1/walks/${walk.id}`);
+    sendWalk(res, created ? 201 : 200, walk);
+  });
+
+  router.delete('/v1/walks/:id', auth, async (req, res) => {
+    await service.remove(currentUser(req), walkId(req), parseIfMatch(req.headers['if-match']));
+    res.status(204).end();
+  });
+
+  return { router, registerOpenApi: (registry) => registerWalksOpenApi(registry) };
+}
+
+const json = (schema: z.ZodType, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+const etag = { ETag: { description: 'The walk version, quoted', schema: { type: 'string' as const } } };
+const common = {
+  400: errorResponse('INVALID_REQUEST: a field is missing, of the wrong type or out of range'),
+  401: errorResponse('UNAUTHORIZED: missing, malformed, expired, forged or revoked token'),
+  503: errorResponse('UNAVAILABLE: the database is down; retry after Retry-After seconds'),
+};
+
+function registerWalksOpenApi(registry: OpenAPIRegistry): void {
+  const security = [{ [BEARER_AUTH]: [] }];
+  const params = WalkParamsSchema;
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/walks',
+    summary: "The caller's walks, newest start_time first (created_at when there is none); no locations",
+    security,
+    request: { query: ListQuerySchema },
+    responses: { 200: json(WalkListSchema, 'A page of walks'), ...common },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/walks',
+    summary: 'Create a walk; the client may choose its id',
+    security,
+    request: { body: { content: { 'application/json': { schema: WalkInputSchema } } } },
+    responses: {
+      201: { ...json(WalkSchema, 'Created'), headers: { ...etag, Location: { schema: { type: 'string' } } } },
+      409: errorResponse('CONFLICT: a walk with this id exists'),
+      ...common,
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/walks/{id}',
+    summary: 'One walk with its locations',
+    security,
+    request: { params },
+    responses: {
+      200: { ...json(WalkSchema, 'The walk'), headers: etag },
+      404: errorResponse('NOT_FOUND (also for a walk of another user)'),
+      ...common,
+    },
+  });
+  registry.registerPath({
+    method: 'put',
+    path: '/v1/walks/{id}',
+    summary: 'Create or replace the whole walk (idempotent)',
+    security,
+    request: {
+      params,
+      headers: IfMatchHeaderSchema,
+      body: { content: { 'application/json': { schema: WalkInputSchema } } },
+    },
+    responses: {
+      200: { ...json(WalkSchema, 'Replaced (or unchanged)'), headers: etag },
+      201: { ...json(WalkSchema, 'Created'), headers: etag },
+      404: errorResponse('NOT_FOUND: the id belongs to another user'),
+      412: errorResponse('PRECONDITION_FAILED: If-Match is stale; nothing changed'),
+      ...common,
+    },
+  });
+  registry.registerPath({
+    method: 'delete',
+    path: '/v1/walks/{id}',
+    summary: 'Delete a walk and its locations',
+    security,
+    request: { params, headers: IfMatchHeaderSchema },
+    responses: {
+      204: { description: 'Deleted' },
+      404: errorResponse('NOT_FOUND'),
+      412: errorResponse('PRECONDITION_FAILED'),
+      ...common,
+    },
+  });
+}

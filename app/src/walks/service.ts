@@ -1,0 +1,205 @@
+/**
+ * The walks domain: ownership, optimistic concurrency, idempotent upserts and
+ * keyset pagination. Knows nothing of HTTP; failures are AppErrors.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Pool } from 'pg';
+import { z } from 'zod';
+import type { AuthenticatedUser } from '../auth';
+import { inTransaction } from '../db/pool';
+import { AppError } from '../http/errors';
+import type { Clock } from '../lifecycle';
+import type { Metrics } from '../observability/metrics';
+import * as repo from './repository';
+import type { Walk, WalkInput, WalkSummary } from './schemas';
+
+/** If-Match as the service understands it: any current version (`*`) or one of a list. */
+export type Precondition = { readonly any: true } | { readonly versions: readonly number[] };
+
+export interface WalkPage {
+  readonly walks: WalkSummary[];
+  readonly next_cursor: string | null;
+}
+
+export interface WalksServiceDeps {
+  readonly pool: Pool;
+  readonly clock: Clock;
+  readonly metrics: Pick<Metrics, 'walkWrites'>;
+}
+
+const CursorSchema = z.object({ t: z.iso.datetime(), i: z.uuid() }).strict();
+
+/** Opaque to clients: base64url of the last item's keyset position. */
+export function encodeCursor(position: repo.ListPosition): string {
+  return Buffer.from(JSON.stringify({ t: position.sortTime, i: position.id })).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): repo.ListPosition {
+  try {
+    const parsed = CursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    return { sortTime: parsed.t, id: parsed.i };
+  } catch {
+    throw AppError.invalid('cursor', 'invalid', 'cursor is not a next_cursor this service issued');
+  }
+}
+
+const iso = (value: string | null): string | null => (value === null ? null : new Date(value).toISOString());
+
+/** Validated input in the shape and precision (milliseconds, UTC) the database keeps. */
+function toWrite(id: string, input: WalkInput): repo.WalkWrite {
+  return {
+    id,
+    title: input.title,
+    description: input.description,
+    status: input.status,
+    start_time: iso(input.start_time),
+    end_time: iso(input.end_time),
+    paused_at: iso(input.paused_at),
+    total_paused_duration: input.total_paused_duration,
+    total_distance: input.total_distance,
+    total_steps: input.total_steps,
+    polyline_data: input.polyline_data,
+    thumbnail_image_url: input.thumbnail_image_url,
+    locations: [...input.locations]
+      .sort((a, b) => a.sequence_number - b.sequence_number)
+      .map((l) => ({ ...l, timestamp: new Date(l.timestamp).toISOString() })),
+  };
+}
+
+const COMPARED_FIELDS = [
+  'title',
+  'description',
+  'status',
+  'start_time',
+  'end_time',
+  'paused_at',
+  'total_paused_duration',
+  'total_distance',
+  'total_steps',
+  'polyline_data',
+  'thumbnail_image_url',
+] as const;
+const LOCATION_FIELDS = [
+  'sequence_number',
+  'latitude',
+  'longitude',
+  'altitude',
+  'timestamp',
+  'horizontal_accuracy',
+  'vertical_accuracy',
+  'speed',
+  'course',
+] as const;
+
+/** True when storing `write` would not change `stored` (a retried PUT). */
+function sameContent(stored: Walk, write: repo.WalkWrite): boolean {
+  if (COMPARED_FIELDS.some((field) => stored[field] !== write[field])) return false;
+  if (stored.locations.length !== write.locations.length) return false;
+  return stored.locations.every((location, index) =>
+    LOCATION_FIELDS.every((field) => location[field] === write.locations[index]?.[field]),
+  );
+}
+
+function matches(precondition: Precondition, version: number): boolean {
+  return 'any' in precondition || precondition.versions.includes(version);
+}
+
+const stale = () =>
+  new AppError('PRECONDITION_FAILED', 'If-Match does not match the current version of the walk');
+const notFound = () => AppError.notFound('walk');
+
+export function createWalksService(deps: WalksServiceDeps) {
+  const { pool, clock, metrics } = deps;
+
+  async function readBack(db: repo.Queryable, user: AuthenticatedUser, id: string): Promise<Walk> {
+    const walk = await repo.findWalk(db, user.id, id);
+    if (!walk) throw new Error(`walk ${id} vanished inside its own transaction`);
+    return walk;
+  }
+
+  return {
+    async list(user: AuthenticatedUser, limit: number, cursor: string | undefined): Promise<WalkPage> {
+      const after = cursor === undefined ? undefined : decodeCursor(cursor);
+      const rows = await repo.listWalks(pool, user.id, after, limit + 1);
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      return {
+        walks: page.map(({ sort_key: _sortKey, ...walk }) => walk),
+        next_cursor:
+          rows.length > limit && last ? encodeCursor({ sortTime: last.sort_key, id: last.id }) : null,
+      };
+    },
+
+    async get(user: AuthenticatedUser, id: string): Promise<Walk> {
+      const walk = await repo.findWalk(pool, user.id, id);
+      if (!walk) throw notFound();
+      return walk;
+    },
+
+    /** POST: a new walk; the client may choose the id; an existing id is 409. */
+    async create(user: AuthenticatedUser, input: WalkInput): Promise<Walk> {
+      const write = toWrite(input.id ?? randomUUID(), input);
+      const walk = await inTransaction(pool, async (client) => {
+        await repo.ensureUser(client, user);
+        if (!(await repo.insertWalk(client, user.id, write, clock.now()))) {
+          throw new AppError('CONFLICT', `a walk with id ${write.id} already exists`);
+        }
+        return readBack(client, user, write.id);
+      });
+      metrics.walkWrites.inc({ operation: 'create' });
+      return walk;
+    },
+
+    /**
+     * PUT: create or replace the whole walk. The row lock serialises
+     * concurrent writers, so of two PUTs with the same If-Match exactly one
+     * wins. A retry with an unchanged body writes nothing.
+     */
+    async put(
+      user: AuthenticatedUser,
+      id: string,
+      input: WalkInput,
+      precondition: Precondition | undefined,
+    ): Promise<{ walk: Walk; created: boolean }> {
+      if (input.id !== undefined && input.id.toLowerCase() !== id.toLowerCase()) {
+        throw AppError.invalid('id', 'mismatch', 'id in the body must match the id in the path');
+      }
+      const write = toWrite(id, input);
+      const result = await inTransaction(pool, async (client) => {
+        await repo.ensureUser(client, user);
+        // Two rounds at most: a concurrent create between our lock and insert sends us to the update path.
+        for (let round = 0; round < 2; round += 1) {
+          const current = await repo.lockWalk(client, id);
+          if (!current) {
+            if (precondition) throw stale();
+            if (await repo.insertWalk(client, user.id, write, clock.now())) {
+              return { walk: await readBack(client, user, id), created: true, changed: true };
+            }
+            continue;
+          }
+          if (current.user_id !== user.id) throw notFound();
+          if (precondition && !matches(precondition, current.version)) throw stale();
+          const stored = await readBack(client, user, id);
+          if (sameContent(stored, write)) return { walk: stored, created: false, changed: false };
+          await repo.replaceWalk(client, user.id, write, clock.now());
+          return { walk: await readBack(client, user, id), created: false, changed: true };
+        }
+        throw AppError.unavailable('the walk is being written concurrently, retry');
+      });
+      if (result.changed) metrics.walkWrites.inc({ operation: result.created ? 'create' : 'replace' });
+      return { walk: result.walk, created: result.created };
+    },
+
+    async remove(user: AuthenticatedUser, id: string, precondition: Precondition | undefined): Promise<void> {
+      const versions = precondition && 'versions' in precondition ? precondition.versions : undefined;
+      if (await repo.deleteWalk(pool, user.id, id, versions)) {
+        metrics.walkWrites.inc({ operation: 'delete' });
+        return;
+      }
+      if (versions && (await repo.walkExists(pool, user.id, id))) throw stale();
+      throw notFound();
+    },
+  };
+}
+
+export type WalksService = ReturnType<typeof createWalksService>;
