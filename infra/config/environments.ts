@@ -1,0 +1,795 @@
+/**
+ * The ONE place where dev, staging and prod differ. Every stack, chart and
+ * monitoring artefact reads its environment from here; nothing else branches
+ * on an environment name.
+ *
+ * Values that identify real accounts (project ids, domains, billing account,
+ * GitHub repository) are never in code: they come from cdktf context
+ * (`cdktf.json` "context", or `-c key=value` on `npx tsx infra/main.ts`) or
+ * from environment variables, and default to `*-example` placeholders so a
+ * clean clone synthesizes. See docs/deploy.md for the keys.
+ */
+import { z } from 'zod';
+import { ARTIFACT_REPOSITORY_ID, serviceImage } from './names';
+
+export const ENVIRONMENT_NAMES = ['dev', 'staging', 'prod'] as const;
+export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
+
+export const DEFAULT_REGION = 'asia-northeast1';
+
+// ---------------------------------------------------------------------------
+// Schema
+// ---------------------------------------------------------------------------
+
+const projectId = z
+  .string()
+  .regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/, 'must be a Google Cloud project id (6-30 chars: a-z, 0-9, -)');
+const dnsName = z
+  .string()
+  .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}$/, 'must be a DNS name like dev.tekutoko.example');
+const cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, 'must be an IPv4 CIDR like 10.10.0.0/20');
+const hourUtc = z.number().int().min(0).max(23);
+const percent = z.number().int().min(0).max(100);
+
+const networkSchema = z.object({
+  /** Primary range of the subnet (nodes, internal load balancers). */
+  subnetCidr: cidr,
+  /** Secondary range for Pod IPs (Autopilot needs at least a /21 for a small cluster). */
+  podsCidr: cidr,
+  /** Secondary range for Service ClusterIPs. */
+  servicesCidr: cidr,
+  /** Range reserved for Private Service Access (Cloud SQL private IP lives here). */
+  privateServiceAccessCidr: cidr,
+  /** Range of the GKE control plane's private endpoint. */
+  controlPlaneCidr: cidr,
+  /** NAT: minimum ports per VM (more ports = fewer exhaustion errors, fewer VMs per IP). */
+  natMinPortsPerVm: z.number().int().min(32).max(65536),
+});
+
+const maintenanceExclusionSchema = z.object({
+  name: z.string().regex(/^[a-z][-a-z0-9]{0,62}$/, 'must be a lowercase id'),
+  /** RFC 3339 start, e.g. 2026-12-24T00:00:00Z. */
+  startTime: z.iso.datetime(),
+  endTime: z.iso.datetime(),
+  scope: z.enum(['NO_UPGRADES', 'NO_MINOR_UPGRADES', 'NO_MINOR_OR_NODE_UPGRADES']),
+});
+
+const gkeSchema = z.object({
+  releaseChannel: z.enum(['RAPID', 'REGULAR', 'STABLE']),
+  /** Terraform refuses to destroy the cluster while true. */
+  deletionProtection: z.boolean(),
+  /** Enforce the project's Binary Authorization policy on every pod. */
+  binaryAuthorization: z.boolean(),
+  /** Daily maintenance window start hour (UTC) and length. */
+  maintenanceStartHourUtc: hourUtc,
+  maintenanceDurationHours: z.number().int().min(4).max(24),
+  /** RRULE days of the recurring window, e.g. SA,SU. */
+  maintenanceDays: z.array(z.enum(['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'])).min(1),
+  maintenanceExclusions: z.array(maintenanceExclusionSchema),
+});
+
+const databaseSchema = z.object({
+  /** Instance name: stable, never suffixed (a deleted name is blocked for a week). */
+  instanceName: z.string().regex(/^[a-z][-a-z0-9]{0,78}[a-z0-9]$/, 'must be a lowercase instance name'),
+  /** ENTERPRISE; PostgreSQL 16+ would otherwise default to ENTERPRISE_PLUS. */
+  edition: z.enum(['ENTERPRISE', 'ENTERPRISE_PLUS']),
+  tier: z
+    .string()
+    .regex(/^db-(f1-micro|g1-small|custom-\d+-\d+|perf-optimized-N-\d+)$/, 'must be a Cloud SQL tier'),
+  availabilityType: z.enum(['ZONAL', 'REGIONAL']),
+  diskSizeGb: z.number().int().min(10).max(65536),
+  /** Upper bound for storage auto-increase. */
+  diskAutoresizeLimitGb: z.number().int().min(10).max(65536),
+  backupStartHourUtc: hourUtc,
+  /** Automated backups kept. */
+  backupRetentionCount: z.number().int().min(1).max(365),
+  pointInTimeRecovery: z.boolean(),
+  /** Days of write-ahead log kept for point-in-time recovery. */
+  transactionLogRetentionDays: z.number().int().min(1).max(7),
+  /** Terraform-side guard (`deletion_protection`). */
+  terraformDeletionProtection: z.boolean(),
+  /** API-side guard (`settings.deletion_protection_enabled`): no one can delete the instance. */
+  instanceDeletionProtection: z.boolean(),
+  /** Weekly maintenance: day 1 = Monday … 7 = Sunday. */
+  maintenanceDay: z.number().int().min(1).max(7),
+  maintenanceHourUtc: hourUtc,
+  /** max_connections flag; sizes the app's pool budget. */
+  maxConnections: z.number().int().min(25).max(262143),
+});
+
+const canarySchema = z.object({
+  /** Traffic weights before promotion to 100 %, e.g. [10, 50] means 10 → 50 → 100. */
+  stepWeights: z.array(z.number().int().min(1).max(99)).min(1),
+  intervalSeconds: z.number().int().min(30).max(3600),
+  failedChecksBeforeRollback: z.number().int().min(1).max(10),
+  /** Highest tolerated 5xx ratio (0..1) in one interval. */
+  maxErrorRatio: z.number().gt(0).lt(1),
+  maxP99LatencySeconds: z.number().gt(0).max(30),
+});
+
+const serviceSchema = z.object({
+  minReplicas: z.number().int().min(1),
+  maxReplicas: z.number().int().min(1),
+  /** CPU request in millicores (Autopilot bills requests). */
+  cpuMillis: z.number().int().min(50),
+  /** Memory request and limit in MiB. */
+  memoryMiB: z.number().int().min(64),
+  /** DB_POOL_MAX per pod. */
+  dbPoolMax: z.number().int().min(1).max(100),
+  /** ROLLOUT_PERCENT: share of iOS users sent to this backend. */
+  rolloutPercent: percent,
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']),
+  /** null: Kubernetes rolling update; otherwise a Flagger canary gated by SLO metrics. */
+  canary: canarySchema.nullable(),
+});
+
+const edgeSchema = z.object({
+  /** OWASP preconfigured rules: `preview` logs only, `enforce` denies with 403. */
+  owaspRulesMode: z.enum(['preview', 'enforce']),
+  /** ModSecurity CRS sensitivity level 1 (fewest false positives) … 4. */
+  owaspSensitivity: z.number().int().min(1).max(4),
+  /** Rate-based ban per client IP: more than `rateLimitRequests` in `rateLimitIntervalSeconds`. */
+  rateLimitRequests: z.number().int().min(1),
+  rateLimitIntervalSeconds: z.union([
+    z.literal(10),
+    z.literal(30),
+    z.literal(60),
+    z.literal(120),
+    z.literal(180),
+    z.literal(240),
+    z.literal(300),
+    z.literal(600),
+    z.literal(900),
+    z.literal(1200),
+    z.literal(1800),
+    z.literal(2700),
+    z.literal(3600),
+  ]),
+  banDurationSeconds: z.number().int().min(60).max(86400),
+  /** Cloud Armor Adaptive Protection (ML-based L7 DDoS detection). */
+  adaptiveProtection: z.boolean(),
+});
+
+const observabilitySchema = z.object({
+  /** Loki: days logs are kept (bucket lifecycle deletes older chunks too). */
+  lokiRetentionDays: z.number().int().min(1).max(400),
+  /** Alert routing hint for Alertmanager: page a human, or open a ticket. */
+  alertRouting: z.enum(['page', 'ticket']),
+  /** Uptime check period in seconds. */
+  uptimeCheckPeriodSeconds: z.union([z.literal(60), z.literal(300), z.literal(600), z.literal(900)]),
+  /** Cloud SQL alert thresholds. */
+  sqlCpuUtilizationThreshold: z.number().gt(0).lt(1),
+  sqlDiskUtilizationThreshold: z.number().gt(0).lt(1),
+  /** Alert when connections exceed this share of max_connections. */
+  sqlConnectionsThreshold: z.number().gt(0).lt(1),
+  /** E-mail of the notification channel for the Cloud Monitoring alerts; empty for none. */
+  notificationEmail: z.union([z.email(), z.literal('')]),
+});
+
+const budgetSchema = z.object({
+  /** Monthly budget in the billing account's currency. */
+  monthlyAmount: z.number().int().min(1),
+  /** ISO currency of the billing account (must match it). */
+  currencyCode: z.string().regex(/^[A-Z]{3}$/),
+  /** Fractions of the budget that trigger an e-mail, e.g. [0.5, 0.9, 1]. */
+  alertThresholds: z.array(z.number().gt(0).max(2)).min(1),
+});
+
+export const environmentSchema = z
+  .object({
+    name: z.enum(ENVIRONMENT_NAMES),
+    projectId,
+    region: z.string().regex(/^[a-z]+-[a-z]+\d$/, 'must be a region like asia-northeast1'),
+    /** DNS zone of the environment; the Gateway serves it and `*.<domain>`. */
+    domain: dnsName,
+    /** Public hostname of walk-service. */
+    hostname: dnsName,
+    /** Firebase project whose ID tokens the service accepts. */
+    firebaseProjectId: projectId,
+    /**
+     * Paused: Cloud SQL activation policy NEVER and workloads at zero
+     * (`npm run env -- pause <env>`). Data, backups and state stay.
+     */
+    paused: z.boolean(),
+    /** Per-PR preview environments live on this environment's cluster and instance. */
+    hostsPreviews: z.boolean(),
+    network: networkSchema,
+    gke: gkeSchema,
+    database: databaseSchema,
+    service: serviceSchema,
+    edge: edgeSchema,
+    observability: observabilitySchema,
+    budget: budgetSchema,
+  })
+  .superRefine((env, ctx) => {
+    const issue = (path: (string | number)[], value: unknown, fix: string) =>
+      ctx.addIssue({ code: 'custom', path, message: `got ${JSON.stringify(value)}; ${fix}` });
+
+    if (env.service.maxReplicas < env.service.minReplicas) {
+      issue(
+        ['service', 'maxReplicas'],
+        env.service.maxReplicas,
+        `set it >= service.minReplicas (${env.service.minReplicas})`,
+      );
+    }
+    const canary = env.service.canary;
+    if (canary) {
+      if (canary.stepWeights.some((w, i) => i > 0 && w <= canary.stepWeights[i - 1]!)) {
+        issue(
+          ['service', 'canary', 'stepWeights'],
+          canary.stepWeights,
+          'weights must increase, e.g. [10, 50]',
+        );
+      }
+      if (env.service.minReplicas === env.service.maxReplicas) {
+        issue(
+          ['service', 'maxReplicas'],
+          env.service.maxReplicas,
+          'a canary needs minReplicas < maxReplicas (Flagger scales the primary by HPA)',
+        );
+      }
+    }
+    if (env.database.diskAutoresizeLimitGb < env.database.diskSizeGb) {
+      issue(
+        ['database', 'diskAutoresizeLimitGb'],
+        env.database.diskAutoresizeLimitGb,
+        `set it >= database.diskSizeGb (${env.database.diskSizeGb})`,
+      );
+    }
+    if (env.database.edition === 'ENTERPRISE' && env.database.tier.startsWith('db-perf-optimized')) {
+      issue(
+        ['database', 'tier'],
+        env.database.tier,
+        'perf-optimized tiers need edition ENTERPRISE_PLUS; use db-custom-<vCPU>-<MiB>',
+      );
+    }
+    const sharedCore = /^db-(f1-micro|g1-small)$/.test(env.database.tier);
+    if (sharedCore && env.database.availabilityType === 'REGIONAL') {
+      issue(
+        ['database', 'availabilityType'],
+        'REGIONAL',
+        'shared-core tiers carry no SLA; use a db-custom tier for REGIONAL',
+      );
+    }
+    for (const [i, ex] of env.gke.maintenanceExclusions.entries()) {
+      if (Date.parse(ex.endTime) <= Date.parse(ex.startTime)) {
+        issue(
+          ['gke', 'maintenanceExclusions', i, 'endTime'],
+          ex.endTime,
+          `must be after startTime ${ex.startTime}`,
+        );
+      }
+    }
+    if (env.hostsPreviews && env.paused) {
+      issue(
+        ['paused'],
+        true,
+        'an environment that hosts previews cannot be paused while previews exist; run `npm run preview -- sweep` first or set hostsPreviews false',
+      );
+    }
+
+    // Environment-class rules: staging and prod carry real traffic or rehearse it.
+    if (env.name === 'staging' || env.name === 'prod') {
+      if (!env.database.pointInTimeRecovery) {
+        issue(
+          ['database', 'pointInTimeRecovery'],
+          false,
+          `${env.name} must keep point-in-time recovery; set database.pointInTimeRecovery: true`,
+        );
+      }
+      if (sharedCore) {
+        issue(
+          ['database', 'tier'],
+          env.database.tier,
+          `${env.name} needs a dedicated-core tier (db-custom-<vCPU>-<MiB>)`,
+        );
+      }
+      if (!canary) {
+        issue(
+          ['service', 'canary'],
+          null,
+          `${env.name} deploys by canary; set service.canary with stepWeights [10, 50]`,
+        );
+      }
+      if (env.edge.owaspRulesMode !== 'enforce') {
+        issue(
+          ['edge', 'owaspRulesMode'],
+          env.edge.owaspRulesMode,
+          `${env.name} must enforce the OWASP rules; set edge.owaspRulesMode: 'enforce'`,
+        );
+      }
+    }
+    if (env.name === 'prod') {
+      if (env.database.availabilityType !== 'REGIONAL') {
+        issue(
+          ['database', 'availabilityType'],
+          env.database.availabilityType,
+          "prod must be highly available; set database.availabilityType: 'REGIONAL'",
+        );
+      }
+      if (!env.database.terraformDeletionProtection) {
+        issue(
+          ['database', 'terraformDeletionProtection'],
+          false,
+          'prod keeps both deletion protections; set database.terraformDeletionProtection: true',
+        );
+      }
+      if (!env.database.instanceDeletionProtection) {
+        issue(
+          ['database', 'instanceDeletionProtection'],
+          false,
+          'prod keeps both deletion protections; set database.instanceDeletionProtection: true',
+        );
+      }
+      if (env.database.backupRetentionCount < 30) {
+        issue(
+          ['database', 'backupRetentionCount'],
+          env.database.backupRetentionCount,
+          'prod keeps at least 30 backups',
+        );
+      }
+      if (!env.gke.deletionProtection) {
+        issue(
+          ['gke', 'deletionProtection'],
+          false,
+          'prod clusters are deletion-protected; set gke.deletionProtection: true',
+        );
+      }
+      if (!env.gke.binaryAuthorization) {
+        issue(
+          ['gke', 'binaryAuthorization'],
+          false,
+          'prod enforces Binary Authorization; set gke.binaryAuthorization: true',
+        );
+      }
+      if (!env.edge.adaptiveProtection) {
+        issue(
+          ['edge', 'adaptiveProtection'],
+          false,
+          'prod enables Cloud Armor Adaptive Protection; set edge.adaptiveProtection: true',
+        );
+      }
+      if (env.service.minReplicas < 3) {
+        issue(
+          ['service', 'minReplicas'],
+          env.service.minReplicas,
+          'prod runs at least 3 replicas (one per zone)',
+        );
+      }
+      if (env.hostsPreviews) {
+        issue(['hostsPreviews'], true, 'previews run on dev only; set hostsPreviews: false');
+      }
+    }
+  });
+
+export type EnvironmentConfig = z.infer<typeof environmentSchema>;
+export type CanaryConfig = z.infer<typeof canarySchema>;
+
+const bootstrapSchema = z.object({
+  /** Project that holds the state bucket, the Artifact Registry and the CI identities. */
+  projectId,
+  region: z.string().regex(/^[a-z]+-[a-z]+\d$/, 'must be a region like asia-northeast1'),
+  /** Versioned GCS bucket with every stack's state (one prefix per stack). */
+  stateBucket: z.string().regex(/^[a-z0-9][-_.a-z0-9]{1,61}[a-z0-9]$/, 'must be a GCS bucket name'),
+  /** `owner/name` of the GitHub repository allowed to deploy. */
+  githubRepository: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'must be owner/name'),
+  /** Git ref whose workflows may apply (the plan identity accepts any ref of the repository). */
+  githubDeployRef: z.string().regex(/^refs\/(heads|tags)\/.+$/, 'must be a full ref like refs/heads/main'),
+  /** Billing account for the budgets, `XXXXXX-XXXXXX-XXXXXX`. */
+  billingAccount: z
+    .string()
+    .regex(/^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$/, 'must look like 012345-6789AB-CDEF01'),
+  /** Artifact Registry: tagged versions kept per image beyond the newest. */
+  keepRecentImageVersions: z.number().int().min(1).max(1000),
+  /** Artifact Registry: untagged images deleted after this many days. */
+  deleteUntaggedImagesAfterDays: z.number().int().min(1).max(365),
+});
+
+export type BootstrapConfig = z.infer<typeof bootstrapSchema>;
+
+// ---------------------------------------------------------------------------
+// Defaults (the DESIGN.md table)
+// ---------------------------------------------------------------------------
+
+type DeepPartial<T> = {
+  [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K];
+};
+
+const CANARY_10_50_100: CanaryConfig = {
+  stepWeights: [10, 50],
+  intervalSeconds: 60,
+  failedChecksBeforeRollback: 3,
+  maxErrorRatio: 0.01,
+  maxP99LatencySeconds: 0.5,
+};
+
+function baseline(
+  name: EnvironmentName,
+): Omit<EnvironmentConfig, 'name' | 'projectId' | 'domain' | 'hostname' | 'firebaseProjectId'> {
+  return {
+    region: DEFAULT_REGION,
+    paused: false,
+    hostsPreviews: false,
+    network: {
+      subnetCidr: '10.0.0.0/20',
+      podsCidr: '10.4.0.0/14',
+      servicesCidr: '10.8.0.0/20',
+      privateServiceAccessCidr: '10.9.0.0/20',
+      controlPlaneCidr: '172.16.0.0/28',
+      natMinPortsPerVm: 64,
+    },
+    gke: {
+      releaseChannel: 'REGULAR',
+      deletionProtection: false,
+      binaryAuthorization: false,
+      maintenanceStartHourUtc: 17, // 02:00 JST
+      maintenanceDurationHours: 4,
+      maintenanceDays: ['TU', 'WE', 'TH'],
+      maintenanceExclusions: [],
+    },
+    database: {
+      instanceName: `walks-${name}`,
+      edition: 'ENTERPRISE',
+      tier: 'db-g1-small',
+      availabilityType: 'ZONAL',
+      diskSizeGb: 10,
+      diskAutoresizeLimitGb: 50,
+      backupStartHourUtc: 16, // 01:00 JST
+      backupRetentionCount: 7,
+      pointInTimeRecovery: false,
+      transactionLogRetentionDays: 7,
+      terraformDeletionProtection: false,
+      instanceDeletionProtection: false,
+      maintenanceDay: 2,
+      maintenanceHourUtc: 18,
+      maxConnections: 50,
+    },
+    service: {
+      minReplicas: 1,
+      maxReplicas: 2,
+      cpuMillis: 250,
+      memoryMiB: 512,
+      dbPoolMax: 5,
+      rolloutPercent: 100,
+      logLevel: 'debug',
+      canary: null,
+    },
+    edge: {
+      owaspRulesMode: 'preview',
+      owaspSensitivity: 1,
+      rateLimitRequests: 600,
+      rateLimitIntervalSeconds: 60,
+      banDurationSeconds: 600,
+      adaptiveProtection: false,
+    },
+    observability: {
+      lokiRetentionDays: 7,
+      alertRouting: 'ticket',
+      uptimeCheckPeriodSeconds: 300,
+      sqlCpuUtilizationThreshold: 0.9,
+      sqlDiskUtilizationThreshold: 0.85,
+      sqlConnectionsThreshold: 0.9,
+      notificationEmail: '',
+    },
+    budget: { monthlyAmount: 150, currencyCode: 'USD', alertThresholds: [0.5, 0.9, 1] },
+  };
+}
+
+/** What each environment changes from the baseline. Read this to see how they differ. */
+const DIFFERENCES: Record<EnvironmentName, DeepPartial<EnvironmentConfig>> = {
+  dev: {
+    hostsPreviews: true,
+  },
+  staging: {
+    network: {
+      subnetCidr: '10.16.0.0/20',
+      podsCidr: '10.20.0.0/14',
+      servicesCidr: '10.24.0.0/20',
+      privateServiceAccessCidr: '10.25.0.0/20',
+      controlPlaneCidr: '172.16.0.16/28',
+    },
+    database: {
+      tier: 'db-custom-1-3840',
+      pointInTimeRecovery: true,
+      backupRetentionCount: 14,
+      instanceDeletionProtection: true,
+      maxConnections: 100,
+    },
+    service: { minReplicas: 2, maxReplicas: 4, logLevel: 'info', canary: CANARY_10_50_100 },
+    edge: { owaspRulesMode: 'enforce' },
+    observability: { lokiRetentionDays: 14, uptimeCheckPeriodSeconds: 60 },
+    budget: { monthlyAmount: 250 },
+  },
+  prod: {
+    network: {
+      subnetCidr: '10.32.0.0/20',
+      podsCidr: '10.36.0.0/14',
+      servicesCidr: '10.40.0.0/20',
+      privateServiceAccessCidr: '10.41.0.0/20',
+      controlPlaneCidr: '172.16.0.32/28',
+      natMinPortsPerVm: 256,
+    },
+    gke: {
+      releaseChannel: 'REGULAR',
+      deletionProtection: true,
+      binaryAuthorization: true,
+      maintenanceDays: ['TU', 'WE'],
+      maintenanceExclusions: [
+        {
+          name: 'year-end-freeze',
+          startTime: '2026-12-25T00:00:00Z',
+          endTime: '2027-01-05T00:00:00Z',
+          scope: 'NO_MINOR_UPGRADES',
+        },
+      ],
+    },
+    database: {
+      tier: 'db-custom-2-7680',
+      availabilityType: 'REGIONAL',
+      diskSizeGb: 20,
+      diskAutoresizeLimitGb: 200,
+      pointInTimeRecovery: true,
+      backupRetentionCount: 30,
+      terraformDeletionProtection: true,
+      instanceDeletionProtection: true,
+      maxConnections: 200,
+    },
+    service: {
+      minReplicas: 3,
+      maxReplicas: 10,
+      cpuMillis: 500,
+      memoryMiB: 1024,
+      dbPoolMax: 10,
+      rolloutPercent: 10,
+      logLevel: 'info',
+      canary: CANARY_10_50_100,
+    },
+    edge: { owaspRulesMode: 'enforce', adaptiveProtection: true },
+    observability: {
+      lokiRetentionDays: 30,
+      alertRouting: 'page',
+      uptimeCheckPeriodSeconds: 60,
+      sqlCpuUtilizationThreshold: 0.8,
+      sqlDiskUtilizationThreshold: 0.8,
+      sqlConnectionsThreshold: 0.8,
+    },
+    budget: { monthlyAmount: 600 },
+  },
+};
+
+// ---------------------------------------------------------------------------
+// Loading: defaults + context/env overrides, validated once
+// ---------------------------------------------------------------------------
+
+/**
+ * Context keys (cdktf context, or the env var in brackets):
+ * - `region` [TEKUTOKO_REGION], `bootstrap.projectId` [TEKUTOKO_BOOTSTRAP_PROJECT_ID],
+ *   `stateBucket` [TEKUTOKO_STATE_BUCKET], `githubRepository` [TEKUTOKO_GITHUB_REPOSITORY],
+ *   `billingAccount` [TEKUTOKO_BILLING_ACCOUNT]
+ * - per environment `<env>.projectId`, `<env>.domain`, `<env>.firebaseProjectId`,
+ *   `<env>.paused`, `<env>.notificationEmail` [TEKUTOKO_<ENV>_PROJECT_ID, …]
+ * - `pr` [PREVIEW_PR]: the pull request whose preview stack to synthesize.
+ */
+export type ConfigInput = Readonly<Record<string, unknown>>;
+
+/** The env var that can carry a context key: `dev.projectId` → `TEKUTOKO_DEV_PROJECT_ID`. */
+export function envVarForKey(key: string): string {
+  if (key === 'pr') return 'PREVIEW_PR';
+  return `TEKUTOKO_${key
+    .replace(/\./g, '_')
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toUpperCase()}`;
+}
+
+/** Context wins over env vars; both are optional. */
+function lookup(context: ConfigInput, env: ConfigInput, key: string): unknown {
+  const fromContext = context[key];
+  if (fromContext !== undefined && fromContext !== '') return fromContext;
+  const fromEnv = env[envVarForKey(key)];
+  return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
+}
+
+function asBoolean(value: unknown): unknown {
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  return value;
+}
+
+function deepMerge<T>(base: T, patch: DeepPartial<T> | undefined): T {
+  if (!patch) return base;
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === undefined) continue;
+    const b = out[k];
+    const isObj = (x: unknown) => typeof x === 'object' && x !== null && !Array.isArray(x);
+    out[k] = isObj(b) && isObj(v) ? deepMerge(b, v as DeepPartial<typeof b>) : v;
+  }
+  return out as T;
+}
+
+export class EnvironmentConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid environment configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'EnvironmentConfigError';
+  }
+}
+
+function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, prefix: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new EnvironmentConfigError(
+    result.error.issues.map((i) => {
+      const path = [prefix, ...i.path.map(String)].join('.');
+      const actual = i.path.reduce<unknown>(
+        (v, k) => (v as Record<PropertyKey, unknown> | undefined)?.[k as PropertyKey],
+        value,
+      );
+      const got = i.code === 'custom' ? '' : ` (got ${JSON.stringify(actual)})`;
+      return `${path}: ${i.message}${got}`;
+    }),
+  );
+}
+
+/** Validates one environment; throws EnvironmentConfigError naming field, value and fix. */
+export function validateEnvironment(raw: unknown): EnvironmentConfig {
+  const name = (raw as { name?: unknown } | undefined)?.name;
+  return parseOrThrow(environmentSchema, raw, `environments.${typeof name === 'string' ? name : '?'}`);
+}
+
+/** The unvalidated defaults of one environment with placeholders; for tests that mutate a field. */
+export function defaultEnvironment(name: EnvironmentName): EnvironmentConfig {
+  const domain = `${name}.tekutoko.example`;
+  return deepMerge(
+    {
+      name,
+      projectId: `tekutoko-${name}-example`,
+      domain,
+      hostname: `api.${domain}`,
+      firebaseProjectId: `tekutoko-${name}-example`,
+      ...baseline(name),
+    },
+    DIFFERENCES[name],
+  );
+}
+
+export interface Environments {
+  readonly bootstrap: BootstrapConfig;
+  readonly environments: Readonly<Record<EnvironmentName, EnvironmentConfig>>;
+  /** Pull request whose preview stack is requested (`pr` context or PREVIEW_PR), if any. */
+  readonly previewPr?: number;
+}
+
+function loadBootstrap(context: ConfigInput, env: ConfigInput): BootstrapConfig {
+  const projectId = lookup(context, env, 'bootstrap.projectId') ?? 'tekutoko-ops-example';
+  return parseOrThrow(
+    bootstrapSchema,
+    {
+      projectId,
+      region: lookup(context, env, 'region') ?? DEFAULT_REGION,
+      stateBucket: lookup(context, env, 'stateBucket') ?? `${String(projectId)}-tfstate`,
+      githubRepository: lookup(context, env, 'githubRepository') ?? 'tekutoko/tekutoko-platform',
+      githubDeployRef: lookup(context, env, 'githubDeployRef') ?? 'refs/heads/main',
+      billingAccount: lookup(context, env, 'billingAccount') ?? '000000-000000-000000',
+      keepRecentImageVersions: 30,
+      deleteUntaggedImagesAfterDays: 14,
+    },
+    'bootstrap',
+  );
+}
+
+function loadOne(name: EnvironmentName, context: ConfigInput, env: ConfigInput): EnvironmentConfig {
+  const defaults = defaultEnvironment(name);
+  const get = (field: string) => lookup(context, env, `${name}.${field}`);
+  const domain = (get('domain') as string | undefined) ?? defaults.domain;
+  const projectId = (get('projectId') as string | undefined) ?? defaults.projectId;
+  const region = (lookup(context, env, 'region') as string | undefined) ?? defaults.region;
+  const email = get('notificationEmail');
+  return validateEnvironment({
+    ...defaults,
+    projectId,
+    region,
+    domain,
+    hostname: (get('hostname') as string | undefined) ?? `api.${domain}`,
+    firebaseProjectId: get('firebaseProjectId') ?? projectId,
+    paused: asBoolean(get('paused') ?? defaults.paused),
+    observability: {
+      ...defaults.observability,
+      notificationEmail: email ?? defaults.observability.notificationEmail,
+    },
+  });
+}
+
+/** Parses `pr` / PREVIEW_PR; throws naming the value when it is not a PR number. */
+export function previewPullRequest(context: ConfigInput, env: ConfigInput = {}): number | undefined {
+  const raw = lookup(context, env, 'pr');
+  if (raw === undefined) return undefined;
+  const pr = typeof raw === 'number' ? raw : Number(String(raw).trim());
+  if (!Number.isInteger(pr) || pr < 1 || pr > 999999) {
+    throw new EnvironmentConfigError([
+      `pr: got ${JSON.stringify(raw)}; give a pull request number in 1..999999 (-c pr=123 or PREVIEW_PR=123)`,
+    ]);
+  }
+  return pr;
+}
+
+/**
+ * Every environment, validated once. `context` is cdktf context (or any
+ * key/value map); `env` is usually `process.env` (read by the caller).
+ */
+export function loadEnvironments(context: ConfigInput = {}, env: ConfigInput = {}): Environments {
+  const problems: string[] = [];
+  const attempt = <T>(fn: () => T): T | undefined => {
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof EnvironmentConfigError) problems.push(...e.problems);
+      else throw e;
+      return undefined;
+    }
+  };
+  const bootstrap = attempt(() => loadBootstrap(context, env));
+  const environments = Object.fromEntries(
+    ENVIRONMENT_NAMES.map((n) => [n, attempt(() => loadOne(n, context, env))]),
+  );
+  const previewPr = attempt(() => previewPullRequest(context, env));
+  if (problems.length > 0) throw new EnvironmentConfigError(problems);
+  const hosts = ENVIRONMENT_NAMES.filter((n) => environments[n]!.hostsPreviews);
+  if (hosts.length !== 1) {
+    throw new EnvironmentConfigError([
+      `hostsPreviews: exactly one environment hosts previews, got [${hosts.join(', ')}]`,
+    ]);
+  }
+  return {
+    bootstrap: bootstrap!,
+    environments: environments as Record<EnvironmentName, EnvironmentConfig>,
+    ...(previewPr === undefined ? {} : { previewPr }),
+  };
+}
+
+/** One environment's validated config. */
+export function environmentConfig(
+  name: EnvironmentName,
+  context: ConfigInput = {},
+  env: ConfigInput = {},
+): EnvironmentConfig {
+  if (!ENVIRONMENT_NAMES.includes(name)) {
+    throw new EnvironmentConfigError([
+      `environment: got ${JSON.stringify(name)}; use one of ${ENVIRONMENT_NAMES.join(', ')}`,
+    ]);
+  }
+  return loadEnvironments(context, env).environments[name];
+}
+
+// ---------------------------------------------------------------------------
+// Derived values other layers need (computed, never retyped)
+// ---------------------------------------------------------------------------
+
+/** Cloud SQL connection name `project:region:instance` the Auth Proxy dials. */
+export function cloudSqlConnectionName(env: EnvironmentConfig): string {
+  return `${env.projectId}:${env.region}:${env.database.instanceName}`;
+}
+
+/** Image repository of walk-service (in the bootstrap project's Artifact Registry). */
+export function serviceImageRepository(bootstrap: BootstrapConfig): string {
+  return serviceImage(bootstrap.region, bootstrap.projectId);
+}
+
+/** Artifact Registry repository resource path, `projects/<p>/locations/<r>/repositories/<id>`. */
+export function artifactRepositoryPath(bootstrap: BootstrapConfig): string {
+  return `projects/${bootstrap.projectId}/locations/${bootstrap.region}/repositories/${ARTIFACT_REPOSITORY_ID}`;
+}
+
+/** State prefix of a stack in the bootstrap state bucket. */
+export function statePrefix(stack: string): string {
+  return `stacks/${stack}`;
+}
+
+/** Hostname of the preview of pull request `pr` on the preview-hosting environment. */
+export function previewHostname(host: EnvironmentConfig, pr: number): string {
+  return `pr-${pr}.${host.domain}`;
+}
+
+/** The environment that hosts previews (dev by default). */
+export function previewHost(all: Environments): EnvironmentConfig {
+  return ENVIRONMENT_NAMES.map((n) => all.environments[n]).find((e) => e.hostsPreviews)!;
+}
