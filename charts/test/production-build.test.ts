@@ -65,7 +65,7 @@ describe('production build (npm ci --omit=dev + dist + migrations)', () => {
     cpSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
     cpSync(join(ROOT, 'package-lock.json'), join(dir, 'package-lock.json'));
     cpSync(join(ROOT, 'app', 'migrations'), join(dir, 'app', 'migrations'), { recursive: true });
-    await Promise.all([
+    const steps = await Promise.allSettled([
       run('npm', ['ci', '--omit=dev', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund'], {
         cwd: dir,
       }),
@@ -78,11 +78,15 @@ describe('production build (npm ci --omit=dev + dist + migrations)', () => {
           '--outDir',
           join(dir, 'dist', 'app'),
         ],
-        {
-          cwd: ROOT,
-        },
+        { cwd: ROOT },
       ),
     ]);
+    for (const step of steps) {
+      if (step.status === 'rejected') {
+        const e = step.reason as Error & { stdout?: string; stderr?: string };
+        throw new Error(`${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+      }
+    }
 
     const chart = new WalkServiceChart(Testing.app(), 'dev', rollingProps());
     const deployment = chart.toJson().find((o: { kind: string }) => o.kind === 'Deployment');

@@ -43,7 +43,7 @@ export function workloadProblems(workload: K8sObject): string[] {
     if (!c.resources?.requests?.cpu || !c.resources?.requests?.memory || !c.resources?.limits?.memory) {
       at('must request cpu and memory and limit memory');
     }
-    if (!/@sha256:[0-9a-f]{64}$/.test(c.image) && !/:\d+\.\d+\.\d+$/.test(c.image)) {
+    if (!/@sha256:[0-9a-f]{64}$/.test(c.image) && !/:v?\d+\.\d+\.\d+[-\w.]*$/.test(c.image)) {
       at(`image must be pinned by digest or exact version, got ${c.image}`);
     }
     const isSidecar = c.restartPolicy === 'Always';

@@ -5,7 +5,13 @@ import { SERVICE_NAME } from '../../infra/config/names';
 import { COMPONENT, LABEL, PART_OF } from '../lib/labels';
 import { cloudSqlProxySidecar } from './cloud-sql-proxy';
 import { WalkServiceProps, validateWalkServiceProps } from './props';
-import { SERVICE_UID, databaseUrl, imageReference, restrictedSecurityContext } from './workload';
+import {
+  CDK8S_ADDRESS_LABEL,
+  SERVICE_UID,
+  databaseUrl,
+  imageReference,
+  restrictedSecurityContext,
+} from './workload';
 
 /** Job name changes with the image, so each release runs its migrations once. */
 export function migrationsJobName(imageDigest: string): string {
@@ -69,6 +75,9 @@ export class MigrationsChart extends Chart {
       ],
     });
     // A one-shot Job needs no variables for every Service in the namespace.
-    ApiObject.of(this.job).addJsonPatch(JsonPatch.add('/spec/template/spec/enableServiceLinks', false));
+    ApiObject.of(this.job).addJsonPatch(
+      JsonPatch.add('/spec/template/spec/enableServiceLinks', false),
+      JsonPatch.remove(`/spec/template/metadata/labels/${CDK8S_ADDRESS_LABEL}`),
+    );
   }
 }

@@ -17,6 +17,8 @@ import { WalkServiceProps } from './props';
 
 /** Numeric user of the image (distroless `nonroot`); the Dockerfile uses the same. */
 export const SERVICE_UID = 65532;
+/** cdk8s-plus' pod address label (`/` escaped for JSON Pointer); selection here is by explicit labels. */
+export const CDK8S_ADDRESS_LABEL = 'cdk8s.io~1metadata.addr';
 export const SIGNING_KEYS_DIR = '/var/run/secrets/walk-service';
 export const SIGNING_KEYS_FILE_NAME = 'session-signing-keys.json';
 export const SIGNING_KEYS_FILE = `${SIGNING_KEYS_DIR}/${SIGNING_KEYS_FILE_NAME}`;
@@ -193,9 +195,11 @@ export function serverDeployment(scope: Construct, d: ServerDeploymentProps): kp
   });
 
   // Fields cdk8s-plus does not model: the preStop sleep action (no shell in the
-  // distroless image) and zone spread per ReplicaSet (primary and canary apart).
+  // distroless image) and zone spread per ReplicaSet (primary and canary apart);
+  // and no construct-path label, which would change pods when a construct moves.
   const obj = ApiObject.of(deployment);
   obj.addJsonPatch(
+    JsonPatch.remove(`/spec/template/metadata/labels/${CDK8S_ADDRESS_LABEL}`),
     JsonPatch.add('/spec/template/spec/containers/0/lifecycle', {
       preStop: { sleep: { seconds: d.shutdown.preStopSleepSeconds } },
     }),

@@ -1,0 +1,86 @@
+import { ApiObject, Chart } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-31';
+import { Construct } from 'constructs';
+import type { IGateway } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/Gateway';
+import type { IHTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute';
+import { GATEWAY, SERVICE_NAMESPACE } from '../../infra/config/names';
+import { FLAGGER, MONITORING } from '../lib/cluster-addons';
+import { LABEL } from '../lib/labels';
+
+/** GKE's global external Application Load Balancer (Envoy-based) Gateway class. */
+export const GATEWAY_CLASS = 'gke-l7-global-external-managed';
+
+/** Labels of a namespace that runs walk-service: restricted Pod Security enforced, routes accepted by the Gateway. */
+export function serviceNamespaceLabels(): Record<string, string> {
+  return {
+    'pod-security.kubernetes.io/enforce': 'restricted',
+    'pod-security.kubernetes.io/warn': 'restricted',
+    [LABEL.gatewayAccess]: 'true',
+  };
+}
+
+export interface ClusterBaseChartProps {
+  /** Name of the global static IP (compute global address) the Gateway listens on. */
+  readonly gatewayAddressName: string;
+  /** Certificate Manager certificate map serving the Gateway's hostnames. */
+  readonly certificateMapName: string;
+}
+
+/**
+ * Namespaces and the shared Gateway: HTTPS with a Certificate Manager map on
+ * a reserved global address, routes accepted only from namespaces labelled
+ * for it, and plain HTTP answered with a redirect to HTTPS.
+ */
+export class ClusterBaseChart extends Chart {
+  readonly gateway: ApiObject;
+
+  constructor(scope: Construct, id: string, props: ClusterBaseChartProps) {
+    super(scope, id, { disableResourceNameHashes: true });
+    const ns = (name: string, labels: Record<string, string>) =>
+      new kplus.Namespace(this, `ns-${name}`, { metadata: { name, labels } });
+    ns(SERVICE_NAMESPACE, serviceNamespaceLabels());
+    ns(GATEWAY.namespace, { 'pod-security.kubernetes.io/enforce': 'restricted' });
+    ns(MONITORING.namespace, { 'pod-security.kubernetes.io/enforce': 'baseline' });
+    ns(FLAGGER.namespace, { 'pod-security.kubernetes.io/enforce': 'baseline' });
+
+    const spec: IGateway['spec'] = {
+      gatewayClassName: GATEWAY_CLASS,
+      addresses: [{ type: 'NamedAddress', value: props.gatewayAddressName }],
+      listeners: [
+        {
+          name: 'https',
+          protocol: 'HTTPS',
+          port: 443,
+          allowedRoutes: {
+            kinds: [{ kind: 'HTTPRoute' }],
+            namespaces: { from: 'Selector', selector: { matchLabels: { [LABEL.gatewayAccess]: 'true' } } },
+          },
+        },
+        { name: 'http', protocol: 'HTTP', port: 80, allowedRoutes: { namespaces: { from: 'Same' } } },
+      ],
+    };
+    this.gateway = new ApiObject(this, 'gateway', {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'Gateway',
+      metadata: {
+        name: GATEWAY.name,
+        namespace: GATEWAY.namespace,
+        annotations: { 'networking.gke.io/certmap': props.certificateMapName },
+      },
+      spec,
+    });
+
+    const redirect: IHTTPRoute['spec'] = {
+      parentRefs: [{ name: GATEWAY.name, sectionName: 'http' }],
+      rules: [
+        { filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', statusCode: 301 } }] },
+      ],
+    };
+    new ApiObject(this, 'https-redirect', {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: 'https-redirect', namespace: GATEWAY.namespace },
+      spec: redirect,
+    });
+  }
+}

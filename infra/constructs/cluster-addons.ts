@@ -1,0 +1,186 @@
+import { ITerraformDependable } from 'cdktf';
+import { Construct } from 'constructs';
+import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
+import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
+import { App } from 'cdk8s';
+import { GmpFrontendChart } from '../../charts/cluster/gmp-frontend-chart';
+import { FLAGGER, MONITORING, prometheusQueryUrl } from '../../charts/lib/cluster-addons';
+import { KubernetesManifests } from './kubernetes-manifests';
+import { PinnedHelmRelease } from './helm-release';
+
+type Values = Record<string, unknown>;
+
+/** Chart sources and exact versions; a bump is a reviewed one-line change. */
+export const ADDON_CHARTS = {
+  flagger: { repository: 'https://flagger.app', chart: 'flagger', version: '1.44.0' },
+  loadtester: { repository: 'https://flagger.app', chart: 'loadtester', version: '0.38.0' },
+  grafana: {
+    repository: 'https://grafana-community.github.io/helm-charts',
+    chart: 'grafana',
+    version: '12.11.1',
+  },
+  loki: { repository: 'https://grafana-community.github.io/helm-charts', chart: 'loki', version: '18.11.0' },
+  alloy: { repository: 'https://grafana.github.io/helm-charts', chart: 'alloy', version: '1.11.1' },
+} as const;
+
+/** Loki's in-cluster push/query URL (single-binary mode, gateway disabled). */
+export const LOKI_URL = `http://loki.${MONITORING.namespace}.svc.cluster.local:3100`;
+
+/**
+ * Values the monitoring layer supplies (monitoring/); merged over the
+ * minimal defaults below, objects key by key, anything else replaced.
+ */
+export interface ObservabilityValues {
+  readonly grafana?: Values;
+  readonly loki?: Values;
+  readonly alloy?: Values;
+}
+
+export function mergeValues(base: Values, override: Values = {}): Values {
+  const out: Values = { ...base };
+  for (const [k, v] of Object.entries(override)) {
+    const b = out[k];
+    const isObj = (x: unknown): x is Values => typeof x === 'object' && x !== null && !Array.isArray(x);
+    out[k] = isObj(b) && isObj(v) ? mergeValues(b, v) : v;
+  }
+  return out;
+}
+
+/** Minimal working defaults: Flagger on Gateway API reading Managed Prometheus, and a small LGTM-less log stack. */
+export function defaultAddonValues(): Record<keyof typeof ADDON_CHARTS, Values> {
+  return {
+    flagger: {
+      meshProvider: 'gatewayapi:v1',
+      metricsServer: prometheusQueryUrl(),
+      prometheus: { install: false },
+      podSecurityContext: { enabled: true },
+      resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } },
+    },
+    loadtester: {
+      fullnameOverride: FLAGGER.loadTesterName,
+      cmd: { timeout: '1h' },
+      securityContext: { enabled: true },
+    },
+    grafana: {
+      datasources: {
+        'datasources.yaml': {
+          apiVersion: 1,
+          datasources: [
+            {
+              name: 'Managed Prometheus',
+              type: 'prometheus',
+              url: prometheusQueryUrl(),
+              access: 'proxy',
+              isDefault: true,
+            },
+            { name: 'Loki', type: 'loki', url: LOKI_URL, access: 'proxy' },
+          ],
+        },
+      },
+      persistence: { enabled: false },
+    },
+    loki: {
+      deploymentMode: 'SingleBinary',
+      loki: {
+        auth_enabled: false,
+        commonConfig: { replication_factor: 1 },
+        storage: { type: 'filesystem' },
+        schemaConfig: {
+          configs: [
+            {
+              from: '2024-01-01',
+              store: 'tsdb',
+              object_store: 'filesystem',
+              schema: 'v13',
+              index: { prefix: 'index_', period: '24h' },
+            },
+          ],
+        },
+      },
+      singleBinary: { replicas: 1, persistence: { enabled: true, size: '10Gi' } },
+      gateway: { enabled: false },
+      chunksCache: { enabled: false },
+      resultsCache: { enabled: false },
+      backend: { replicas: 0 },
+      read: { replicas: 0 },
+      write: { replicas: 0 },
+    },
+    alloy: {
+      alloy: {
+        // Tails pod logs through the Kubernetes API (no hostPath, allowed on Autopilot) into Loki.
+        configMap: {
+          content: [
+            'discovery.kubernetes "pods" { role = "pod" }',
+            'loki.source.kubernetes "pods" {',
+            '  targets    = discovery.kubernetes.pods.targets',
+            '  forward_to = [loki.write.default.receiver]',
+            '}',
+            `loki.write "default" { endpoint { url = "${LOKI_URL}/loki/api/v1/push" } }`,
+          ].join('\n'),
+        },
+      },
+      controller: { type: 'deployment', replicas: 1 },
+    },
+  };
+}
+
+export interface ClusterAddonsProps {
+  readonly helmProvider: HelmProvider;
+  readonly kubernetesProvider: KubernetesProvider;
+  readonly projectId: string;
+  /** Google service account id the Managed Prometheus query frontend runs as. */
+  readonly queryFrontendServiceAccountId: string;
+  /** @default {} — the monitoring layer's values. */
+  readonly observabilityValues?: ObservabilityValues;
+  /** Namespaces must exist first. */
+  readonly dependsOn?: ITerraformDependable[];
+}
+
+/**
+ * Cluster add-ons: Flagger (Gateway API provider) and its load tester,
+ * Grafana, Loki and Alloy as pinned Helm releases, and the Managed Prometheus
+ * query frontend that Flagger and Grafana read metrics from.
+ */
+export class ClusterAddons extends Construct {
+  readonly releases: Record<keyof typeof ADDON_CHARTS, PinnedHelmRelease>;
+  readonly queryFrontend: KubernetesManifests;
+
+  constructor(scope: Construct, id: string, props: ClusterAddonsProps) {
+    super(scope, id);
+    const defaults = defaultAddonValues();
+    const observability = props.observabilityValues ?? {};
+    const release = (
+      name: keyof typeof ADDON_CHARTS,
+      namespace: string,
+      values: Values,
+      after: ITerraformDependable[] = [],
+    ) =>
+      new PinnedHelmRelease(this, name, {
+        provider: props.helmProvider,
+        ...ADDON_CHARTS[name],
+        releaseName: name === 'loadtester' ? FLAGGER.loadTesterName : name,
+        namespace,
+        values,
+        dependsOn: [...(props.dependsOn ?? []), ...after],
+      });
+
+    const frontendChart = new GmpFrontendChart(new App(), 'gmp-frontend', {
+      projectId: props.projectId,
+      googleServiceAccountId: props.queryFrontendServiceAccountId,
+    });
+    this.queryFrontend = new KubernetesManifests(this, 'query-frontend', {
+      provider: props.kubernetesProvider,
+      source: frontendChart,
+      dependsOn: props.dependsOn,
+    });
+
+    const flagger = release('flagger', FLAGGER.namespace, defaults.flagger);
+    this.releases = {
+      flagger,
+      loadtester: release('loadtester', FLAGGER.namespace, defaults.loadtester, [flagger.release]),
+      grafana: release('grafana', MONITORING.namespace, mergeValues(defaults.grafana, observability.grafana)),
+      loki: release('loki', MONITORING.namespace, mergeValues(defaults.loki, observability.loki)),
+      alloy: release('alloy', MONITORING.namespace, mergeValues(defaults.alloy, observability.alloy)),
+    };
+  }
+}

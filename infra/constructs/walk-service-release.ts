@@ -1,0 +1,57 @@
+import { App } from 'cdk8s';
+import { Construct } from 'constructs';
+import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
+import { WalkServiceChart } from '../../charts/walk-service/chart';
+import { MigrationsChart } from '../../charts/walk-service/migrations-chart';
+import { WalkServiceProps } from '../../charts/walk-service/props';
+import { KubernetesManifests } from './kubernetes-manifests';
+
+export interface WalkServiceReleaseProps {
+  readonly provider: KubernetesProvider;
+  /** The chart's props: image digest, identity, replicas, canary, ... */
+  readonly service: WalkServiceProps;
+  /** @default '15m' — how long the migrations Job may run before the deploy fails. */
+  readonly migrationsTimeout?: string;
+}
+
+/**
+ * One release of walk-service into a namespace that exists: the migrations Job
+ * of this image runs to completion first (Terraform waits for its Complete
+ * condition, and a failure stops the deploy before any pod changes), then the
+ * chart's objects are applied. A new digest renames the Job and changes the
+ * pod template — the rollout (or, with Flagger, the canary analysis) follows.
+ */
+export class WalkServiceRelease extends Construct {
+  readonly chart: WalkServiceChart;
+  readonly migrations: KubernetesManifests;
+  readonly objects: KubernetesManifests;
+
+  constructor(scope: Construct, id: string, props: WalkServiceReleaseProps) {
+    super(scope, id);
+    const app = new App();
+    this.chart = new WalkServiceChart(app, 'walk-service', props.service);
+    // The Job runs as the service account the service chart creates.
+    const serviceAccount = new KubernetesManifests(this, 'identity', {
+      provider: props.provider,
+      source: this.chart
+        .toJson()
+        .filter((o: { kind: string }) => o.kind === 'ServiceAccount' || o.kind === 'SecretProviderClass'),
+    });
+    this.migrations = new KubernetesManifests(this, 'migrations', {
+      provider: props.provider,
+      source: new MigrationsChart(app, 'migrations', props.service),
+      waitConditions: { Job: [{ type: 'Complete', status: 'True' }] },
+      timeout: props.migrationsTimeout ?? '15m',
+      dependsOn: Object.values(serviceAccount.manifests),
+    });
+    const errors = this.chart.node.validate();
+    if (errors.length > 0) throw new Error(`walk-service chart: ${errors.join('; ')}`);
+    this.objects = new KubernetesManifests(this, 'service', {
+      provider: props.provider,
+      source: this.chart
+        .toJson()
+        .filter((o: { kind: string }) => o.kind !== 'ServiceAccount' && o.kind !== 'SecretProviderClass'),
+      dependsOn: [...Object.values(this.migrations.manifests), ...Object.values(serviceAccount.manifests)],
+    });
+  }
+}

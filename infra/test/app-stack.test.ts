@@ -1,0 +1,82 @@
+/* eslint-disable @typescript-eslint/no-explicit-any */
+import { Testing as Cdk8sTesting } from 'cdk8s';
+import { Testing } from 'cdktf';
+import { WalkServiceChart } from '../../charts/walk-service/chart';
+import { migrationsJobName } from '../../charts/walk-service/migrations-chart';
+import { WalkServiceProps } from '../../charts/walk-service/props';
+import { canaryProps, rollingProps } from '../../charts/test/fixtures';
+import { SERVICE_NAME } from '../config/names';
+import { AppStack } from '../stacks/app-stack';
+
+function synth(service: WalkServiceProps): any {
+  const stack = new AppStack(Testing.app(), 'prod-app', {
+    stateBucket: 'tekutoko-prod-example-tfstate',
+    statePrefix: 'prod-app',
+    platformStatePrefix: 'prod-platform',
+    platformOutputs: { clusterEndpoint: 'cluster_endpoint', clusterCaCertificate: 'cluster_ca_certificate' },
+    service,
+  });
+  return JSON.parse(Testing.synth(stack));
+}
+const entries = (json: any) => Object.entries(json.resource.kubernetes_manifest) as [string, any][];
+const address = (id: string) => `kubernetes_manifest.${id}`;
+
+describe('AppStack', () => {
+  const props = canaryProps();
+  const json = synth(props);
+  const [jobId, job] = entries(json).find(([, m]) => m.manifest.kind === 'Job')!;
+
+  it('applies exactly the chart objects, unchanged', () => {
+    const chart = new WalkServiceChart(Cdk8sTesting.app(), 'c', props).toJson();
+    const applied = entries(json)
+      .map(([, m]) => m.manifest)
+      .filter((m) => m.kind !== 'Job');
+    const key = (o: any) => `${o.kind}/${o.metadata.name}`;
+    expect(applied.map(key).sort()).toEqual(chart.map(key).sort());
+    for (const o of chart) expect(applied.find((a) => key(a) === key(o))).toEqual(o);
+  });
+
+  it('runs the migrations Job of this image to completion before touching the service', () => {
+    expect(job.manifest.metadata.name).toBe(migrationsJobName(props.imageDigest));
+    expect(job.wait).toEqual({ condition: [{ type: 'Complete', status: 'True' }] });
+    const deployment = entries(json).find(([, m]) => m.manifest.kind === 'Deployment')![1];
+    expect(deployment.depends_on).toContain(address(jobId));
+    const ksaId = entries(json).find(([, m]) => m.manifest.kind === 'ServiceAccount')![0];
+    expect(job.depends_on).toContain(address(ksaId));
+  });
+
+  it('does not fight the HPA or Flagger: no replicas, no Service or HTTPRoute in a canary environment', () => {
+    const kinds = entries(json).map(([, m]) => m.manifest.kind);
+    expect(kinds).not.toContain('HTTPRoute');
+    expect(kinds).not.toContain('Service');
+    const deployment = entries(json).find(([, m]) => m.manifest.kind === 'Deployment')![1];
+    expect(deployment.manifest.spec.replicas).toBeUndefined();
+    expect(deployment.field_manager).toEqual({ name: 'cdktf', force_conflicts: true });
+  });
+
+  it('deploys a new digest by changing the image and renaming the Job, nothing else', () => {
+    const next = synth({ ...props, imageDigest: `sha256:${'cd'.repeat(32)}` });
+    const image = (j: any) =>
+      entries(j).find(([, m]) => m.manifest.kind === 'Deployment')![1].manifest.spec.template.spec
+        .containers[0].image;
+    expect(image(next)).toMatch(/@sha256:(cd){32}$/);
+    expect(image(json)).toMatch(/@sha256:(ab){32}$/);
+    const ids = (j: any) =>
+      entries(j)
+        .filter(([, m]) => m.manifest.kind !== 'Job')
+        .map(([id]) => id)
+        .sort();
+    expect(ids(next)).toEqual(ids(json));
+    expect(entries(next).find(([, m]) => m.manifest.kind === 'Job')![1].manifest.metadata.name).toBe(
+      `${SERVICE_NAME}-migrate-cdcdcdcdcdcd`,
+    );
+  });
+
+  it('in a rolling-update environment, applies the Service and HTTPRoute too', () => {
+    const kinds = entries(synth(rollingProps())).map(([, m]) => m.manifest.kind);
+    expect(kinds).toEqual(
+      expect.arrayContaining(['Service', 'HTTPRoute', 'Deployment', 'HorizontalPodAutoscaler']),
+    );
+    expect(kinds).not.toContain('Canary');
+  });
+});

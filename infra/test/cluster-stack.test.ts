@@ -1,0 +1,178 @@
+/* eslint-disable @typescript-eslint/no-explicit-any */
+import { Testing, TerraformStack } from 'cdktf';
+import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
+import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
+import { FLAGGER, MONITORING, prometheusQueryUrl } from '../../charts/lib/cluster-addons';
+import { LABEL } from '../../charts/lib/labels';
+import { validateObjects } from '../../charts/test/schema-validation';
+import { workloadProblems } from '../../charts/test/workload-rules';
+import { GATEWAY, SERVICE_NAMESPACE } from '../config/names';
+import { ADDON_CHARTS } from '../constructs/cluster-addons';
+import { PinnedHelmRelease } from '../constructs/helm-release';
+import { KubernetesManifests } from '../constructs/kubernetes-manifests';
+import {
+  CERTIFICATE_MAP_NAME,
+  ClusterStack,
+  ClusterStackProps,
+  QUERY_FRONTEND_GSA_ID,
+} from '../stacks/cluster-stack';
+
+const props: ClusterStackProps = {
+  projectId: 'tekutoko-dev-example',
+  region: 'asia-northeast1',
+  domain: 'dev.tekutoko.example',
+  stateBucket: 'tekutoko-dev-example-tfstate',
+  statePrefix: 'dev-cluster',
+  platformStatePrefix: 'dev-platform',
+  platformOutputs: { clusterEndpoint: 'cluster_endpoint', clusterCaCertificate: 'cluster_ca_certificate' },
+};
+
+function synth(p: ClusterStackProps = props): any {
+  return JSON.parse(Testing.synth(new ClusterStack(Testing.app(), 'dev-cluster', p)));
+}
+const manifests = (json: any) => Object.values(json.resource.kubernetes_manifest).map((m: any) => m.manifest);
+const manifest = (json: any, kind: string, name: string) =>
+  manifests(json).find((m: any) => m.kind === kind && m.metadata.name === name);
+const releases = (json: any) => Object.values(json.resource.helm_release) as any[];
+const release = (json: any, name: string) => releases(json).find((r) => r.name === name);
+
+describe('ClusterStack', () => {
+  const json = synth();
+
+  it('reaches the cluster through the platform stack remote state, never its own resources', () => {
+    const remote = Object.values(json.data.terraform_remote_state) as any[];
+    expect(remote).toEqual([
+      expect.objectContaining({
+        backend: 'gcs',
+        config: { bucket: props.stateBucket, prefix: 'dev-platform' },
+      }),
+    ]);
+    expect(json.provider.kubernetes[0].host).toMatch(
+      /^https:\/\/\$\{data\.terraform_remote_state\..*\.outputs\.cluster_endpoint\}$/,
+    );
+    expect(json.provider.helm[0].kubernetes.cluster_ca_certificate).toMatch(
+      /base64decode\(data\.terraform_remote_state/,
+    );
+    expect(json.resource.google_container_cluster).toBeUndefined();
+    expect(json.terraform.backend.gcs).toEqual({ bucket: props.stateBucket, prefix: 'dev-cluster' });
+  });
+
+  it('pins every Helm release to an exact chart version and rolls back failed upgrades', () => {
+    expect(
+      releases(json)
+        .map((r) => r.chart)
+        .sort(),
+    ).toEqual(
+      Object.values(ADDON_CHARTS)
+        .map((c) => c.chart)
+        .sort(),
+    );
+    for (const r of releases(json)) {
+      expect(r.version).toMatch(/^\d+\.\d+\.\d+$/);
+      expect(r).toMatchObject({ atomic: true, wait: true });
+    }
+  });
+
+  it('runs Flagger with the Gateway API provider against the Managed Prometheus query frontend', () => {
+    const values = JSON.parse(release(json, 'flagger').values[0]);
+    expect(values).toMatchObject({
+      meshProvider: 'gatewayapi:v1',
+      metricsServer: prometheusQueryUrl(),
+      prometheus: { install: false },
+    });
+    expect(release(json, 'flagger').namespace).toBe(FLAGGER.namespace);
+    expect(release(json, FLAGGER.loadTesterName).namespace).toBe(FLAGGER.namespace);
+    const frontend = manifest(json, 'Service', MONITORING.frontendName);
+    expect(
+      `http://${frontend.metadata.name}.${frontend.metadata.namespace}.svc.cluster.local:${frontend.spec.ports[0].port}`,
+    ).toBe(prometheusQueryUrl());
+  });
+
+  it('binds the query frontend KSA to its Google service account with Workload Identity', () => {
+    const ksa = manifest(json, 'ServiceAccount', MONITORING.frontendName);
+    const binding = Object.values(json.resource.google_service_account_iam_member)[0] as any;
+    expect(binding.role).toBe('roles/iam.workloadIdentityUser');
+    expect(binding.member).toBe(
+      `serviceAccount:${props.projectId}.svc.id.goog[${ksa.metadata.namespace}/${ksa.metadata.name}]`,
+    );
+    expect(ksa.metadata.annotations['iam.gke.io/gcp-service-account']).toBe(
+      `${QUERY_FRONTEND_GSA_ID}@${props.projectId}.iam.gserviceaccount.com`,
+    );
+    const gsa = Object.values(json.resource.google_service_account)[0] as any;
+    expect(gsa.account_id).toBe(QUERY_FRONTEND_GSA_ID);
+    const viewer = Object.values(json.resource.google_project_iam_member)[0] as any;
+    expect(viewer.role).toBe('roles/monitoring.viewer');
+  });
+
+  it('serves the shared Gateway with the certificate map and address it creates, to labelled namespaces only', () => {
+    const gateway = manifest(json, 'Gateway', GATEWAY.name);
+    expect(gateway.metadata.namespace).toBe(GATEWAY.namespace);
+    expect(gateway.spec.gatewayClassName).toBe('gke-l7-global-external-managed');
+    expect(gateway.metadata.annotations['networking.gke.io/certmap']).toMatch(
+      /google_certificate_manager_certificate_map\..*\.name/,
+    );
+    const map = Object.values(json.resource.google_certificate_manager_certificate_map)[0] as any;
+    expect(map.name).toBe(CERTIFICATE_MAP_NAME);
+    expect(gateway.spec.addresses[0].value).toMatch(/google_compute_global_address\..*\.name/);
+    const cert = Object.values(json.resource.google_certificate_manager_certificate)[0] as any;
+    expect(cert.managed.domains).toEqual(['dev.tekutoko.example', '*.dev.tekutoko.example']);
+    const https = gateway.spec.listeners.find((l: any) => l.protocol === 'HTTPS');
+    const selector = https.allowedRoutes.namespaces.selector.matchLabels;
+    const ns = manifest(json, 'Namespace', SERVICE_NAMESPACE);
+    expect(Object.entries(selector).every(([k, v]) => ns.metadata.labels[k] === v)).toBe(true);
+    expect(ns.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    expect(selector).toEqual({ [LABEL.gatewayAccess]: 'true' });
+  });
+
+  it('applies only schema-valid, restricted objects', () => {
+    expect(validateObjects(manifests(json))).toEqual([]);
+    for (const d of manifests(json).filter((m: any) => m.kind === 'Deployment'))
+      expect(workloadProblems(d)).toEqual([]);
+  });
+
+  it('merges the monitoring layer values over the defaults', () => {
+    const merged = synth({
+      ...props,
+      observabilityValues: { grafana: { persistence: { enabled: true }, adminUser: 'sre' } },
+    });
+    const values = JSON.parse(release(merged, 'grafana').values[0].replace(/\$\$\{/g, '${'));
+    expect(values.persistence).toEqual({ enabled: true });
+    expect(values.adminUser).toBe('sre');
+    expect(values.datasources['datasources.yaml'].datasources[0].url).toBe(prometheusQueryUrl());
+  });
+
+  it('escapes Terraform template syntax in values (Grafana dashboards use ${var})', () => {
+    const merged = synth({
+      ...props,
+      observabilityValues: { grafana: { dashboard: 'rate(x{job="$job"}[${__interval}])' } },
+    });
+    expect(release(merged, 'grafana').values[0]).toContain('$${__interval}');
+  });
+
+  it('rejects a bad domain, a chart version range and a duplicate object, naming the problem', () => {
+    expect(() => synth({ ...props, domain: 'https://dev' })).toThrow(
+      /domain must be a DNS name.*"https:\/\/dev"/,
+    );
+    const stack = new TerraformStack(Testing.app(), 's');
+    const helm = new HelmProvider(stack, 'helm', {});
+    expect(
+      () =>
+        new PinnedHelmRelease(stack, 'x', {
+          provider: helm,
+          repository: 'https://flagger.app',
+          chart: 'flagger',
+          version: '^1.44',
+          namespace: 'x',
+        }),
+    ).toThrow(/version must be an exact chart version like 1\.2\.3, got "\^1\.44"/);
+    const k8s = new KubernetesProvider(stack, 'k8s', {});
+    const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a' } };
+    expect(() => new KubernetesManifests(stack, 'm', { provider: k8s, source: [ns, ns] })).toThrow(
+      /Namespace\/_cluster\/a appears twice/,
+    );
+    const templated = { ...ns, metadata: { name: 'b', annotations: { x: '${oops}' } } };
+    expect(() => new KubernetesManifests(stack, 'n', { provider: k8s, source: [templated] })).toThrow(
+      /Terraform would interpolate/,
+    );
+  });
+});
