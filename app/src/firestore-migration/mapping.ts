@@ -2,13 +2,14 @@
  * Firestore document → PostgreSQL row, or a quarantine reason.
  *
  * Stage one checks the document's shape (types, casing, Timestamps); stage two
- * checks the walk against the service's own constraints, so nothing enters the
- * database that the API would refuse to store.
+ * checks the walk with the service's own request schema (WalkInputSchema), so
+ * nothing enters the database that the API would refuse to store.
  */
 import type { Timestamp } from 'firebase-admin/firestore';
 import type { z } from 'zod';
 import { sourceConsentSchema, sourceWalkSchema, type SourceLocation, type SourceWalk } from './source-model';
-import { walkConstraintsSchema } from './walk-constraints';
+import type { WalkWrite } from '../walks/repository';
+import { WalkInputSchema } from '../walks/schemas';
 
 export interface TargetLocation {
   sequence_number: number;
@@ -147,9 +148,33 @@ export function mapWalk(docId: string, data: unknown): MapResult<TargetWalk> {
     updated_at: doc.updated_at.toDate(),
     locations: (doc.location_data ?? []).map(mapLocation),
   };
-  const checked = walkConstraintsSchema.safeParse(walk);
+  const checked = WalkInputSchema.safeParse(toWalkWrite(walk));
   if (!checked.success) return { ok: false, quarantine: classify(checked.error.issues, 'snake') };
   return { ok: true, value: walk };
+}
+
+const isoOrNull = (value: Date | null): string | null => (value ? value.toISOString() : null);
+
+/** The walk as the service's repository writes it (and as a PUT body would carry it). */
+export function toWalkWrite(walk: TargetWalk): WalkWrite {
+  return {
+    id: walk.id,
+    title: walk.title,
+    description: walk.description,
+    status: walk.status,
+    start_time: isoOrNull(walk.start_time),
+    end_time: isoOrNull(walk.end_time),
+    paused_at: isoOrNull(walk.paused_at),
+    total_paused_duration: walk.total_paused_duration,
+    total_distance: walk.total_distance,
+    total_steps: walk.total_steps,
+    polyline_data: walk.polyline_data,
+    thumbnail_image_url: walk.thumbnail_image_url,
+    locations: walk.locations.map((location) => ({
+      ...location,
+      timestamp: location.timestamp.toISOString(),
+    })),
+  };
 }
 
 /** Maps `users/{userId}/consents/{consentId}`. */

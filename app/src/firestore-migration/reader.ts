@@ -5,10 +5,12 @@
 import { FieldPath, Timestamp, type Firestore, type Query } from 'firebase-admin/firestore';
 import { CONSENTS_COLLECTION, USERS_COLLECTION, WALKS_COLLECTION } from './source-model';
 
-/** Which documents a run covers: everything, one user (a cutover wave), and/or recent changes. */
+/** Which documents a run covers: everything, one user, a rollout cohort, and/or recent changes. */
 export interface Scope {
   readonly userId?: string;
   readonly since?: Date;
+  /** Only users in the backend cohort at this rollout percentage (filtered after reading). */
+  readonly cohortPercent?: number;
 }
 
 /** Position after the last document handled; JSON-serialisable for the checkpoint. */
@@ -23,8 +25,6 @@ export interface SourceDocument {
   readonly path: string;
   readonly id: string;
   readonly data: unknown;
-  /** For consents: the uid of the parent user document. */
-  readonly parentId?: string;
 }
 
 export interface Page {
@@ -76,7 +76,6 @@ async function* pages(source: Source, scope: Scope, pageSize: number, after?: Cu
       path: doc.ref.path,
       id: doc.id,
       data: doc.data(),
-      parentId: doc.ref.parent.parent?.id,
     }));
     yield { documents, cursor };
     if (!full) return;

@@ -3,7 +3,14 @@
  * consents, and reading walks back for reconciliation and verification.
  */
 import type { Pool, PoolClient } from 'pg';
-import type { TargetConsent, TargetLocation, TargetWalk, Quarantined } from './mapping';
+import { insertWalk, replaceWalk } from '../walks/repository';
+import {
+  toWalkWrite,
+  type Quarantined,
+  type TargetConsent,
+  type TargetLocation,
+  type TargetWalk,
+} from './mapping';
 import type { LedgerEntry } from './reconcile';
 
 export type Queryable = Pool | PoolClient;
@@ -311,62 +318,20 @@ export async function countsPerUser(db: Queryable, userIds: string[]): Promise<M
 }
 
 /**
- * Stores a migrated walk with its locations, keeping Firestore's created_at and
- * updated_at; `version` is the service's optimistic-concurrency counter.
+ * Stores a migrated walk with its locations through the walks repository,
+ * keeping Firestore's created_at and updated_at (the service would stamp "now").
+ * `existing`: replace (version + 1) instead of insert (version 1).
  * Returns the number of location rows written.
  */
-export async function writeWalk(db: Queryable, walk: TargetWalk, version: number): Promise<number> {
-  await db.query(
-    `INSERT INTO walks (id, user_id, title, description, status, start_time, end_time, paused_at,
-       total_paused_duration, total_distance, total_steps, polyline_data, thumbnail_image_url,
-       version, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-     ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title, description = EXCLUDED.description,
-       status = EXCLUDED.status, start_time = EXCLUDED.start_time, end_time = EXCLUDED.end_time,
-       paused_at = EXCLUDED.paused_at, total_paused_duration = EXCLUDED.total_paused_duration,
-       total_distance = EXCLUDED.total_distance, total_steps = EXCLUDED.total_steps,
-       polyline_data = EXCLUDED.polyline_data, thumbnail_image_url = EXCLUDED.thumbnail_image_url,
-       version = EXCLUDED.version, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at
-     WHERE walks.user_id = EXCLUDED.user_id`,
-    [
-      walk.id,
-      walk.user_id,
-      walk.title,
-      walk.description,
-      walk.status,
-      walk.start_time,
-      walk.end_time,
-      walk.paused_at,
-      walk.total_paused_duration,
-      walk.total_distance,
-      walk.total_steps,
-      walk.polyline_data,
-      walk.thumbnail_image_url,
-      version,
-      walk.created_at,
-      walk.updated_at,
-    ],
-  );
-  await db.query('DELETE FROM walk_locations WHERE walk_id = $1', [walk.id]);
-  if (walk.locations.length === 0) return 0;
-  const l = walk.locations;
-  await db.query(
-    `INSERT INTO walk_locations (walk_id, sequence_number, latitude, longitude, altitude, "timestamp",
-       horizontal_accuracy, vertical_accuracy, speed, course)
-     SELECT $1, * FROM unnest($2::int[], $3::float8[], $4::float8[], $5::float8[], $6::timestamptz[],
-       $7::float8[], $8::float8[], $9::float8[], $10::float8[])`,
-    [
-      walk.id,
-      l.map((x) => x.sequence_number),
-      l.map((x) => x.latitude),
-      l.map((x) => x.longitude),
-      l.map((x) => x.altitude),
-      l.map((x) => x.timestamp),
-      l.map((x) => x.horizontal_accuracy),
-      l.map((x) => x.vertical_accuracy),
-      l.map((x) => x.speed),
-      l.map((x) => x.course),
-    ],
-  );
-  return l.length;
+export async function writeWalk(db: Queryable, walk: TargetWalk, existing: boolean): Promise<number> {
+  const write = toWalkWrite(walk);
+  if (existing) await replaceWalk(db, walk.user_id, write, walk.updated_at);
+  else if (!(await insertWalk(db, walk.user_id, write, walk.updated_at))) {
+    throw new Error(`walk ${walk.id} was created by the service during this batch; run the migration again`);
+  }
+  await db.query('UPDATE walks SET created_at = $2 WHERE id = $1 AND created_at IS DISTINCT FROM $2', [
+    walk.id,
+    walk.created_at,
+  ]);
+  return walk.locations.length;
 }

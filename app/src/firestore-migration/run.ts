@@ -9,6 +9,7 @@ import type { Pool, PoolClient } from 'pg';
 import { consentContentHash, walkContentHash } from './content-hash';
 import { mapConsent, mapWalk, type Quarantined, type TargetConsent, type TargetWalk } from './mapping';
 import { consentPages, walkPages, type Cursor, type Page, type Scope, type SourceDocument } from './reader';
+import { inBackendCohort } from '../appconfig/rollout';
 import { decideWalk, WALK_OUTCOMES, type WalkOutcome } from './reconcile';
 import * as repo from './repository';
 
@@ -58,8 +59,31 @@ export interface RunReport {
 
 export function scopeKey(scope: Scope): string {
   const parts = [scope.userId ? `user:${scope.userId}` : 'all'];
+  if (scope.cohortPercent !== undefined) parts.push(`cohort:${scope.cohortPercent}`);
   if (scope.since) parts.push(`since:${scope.since.toISOString()}`);
   return parts.join('|');
+}
+
+/** The owner of a walk or consent document, or null when the document names none. */
+export function documentOwner(doc: SourceDocument): string | null {
+  const segments = doc.path.split('/');
+  if (segments.length === 4 && segments[0] === 'users' && segments[2] === 'consents') return segments[1]!;
+  if (segments.length !== 2) return null;
+  const value = (doc.data as { user_id?: unknown } | null)?.user_id;
+  return typeof value === 'string' && value.length > 0 ? value : null;
+}
+
+/** Narrows a page to a cohort; without one every document is in scope. */
+export function inScope(scope: Scope, page: Page): Page {
+  const percent = scope.cohortPercent;
+  if (percent === undefined) return page;
+  return {
+    ...page,
+    documents: page.documents.filter((doc) => {
+      const owner = documentOwner(doc);
+      return owner !== null && inBackendCohort(owner, percent);
+    }),
+  };
 }
 
 const tally = <K extends string>(keys: readonly K[]): Record<K, number> =>
@@ -98,11 +122,6 @@ function quarantine(ctx: PageContext, doc: SourceDocument, userId: string | null
   ctx.quarantined.push({ source_path: doc.path, user_id: userId, reason: why.reason, detail: why.detail });
 }
 
-function userOf(data: unknown): string | null {
-  const value = (data as { user_id?: unknown } | null)?.user_id;
-  return typeof value === 'string' && value.length > 0 ? value : null;
-}
-
 async function migrateWalkPage(ctx: PageContext, page: Page): Promise<void> {
   const { db, counts, dryRun } = ctx;
   counts.documents_read.walks += page.documents.length;
@@ -112,7 +131,7 @@ async function migrateWalkPage(ctx: PageContext, page: Page): Promise<void> {
     if (mapped.ok) valid.push({ doc, walk: mapped.value, hash: walkContentHash(mapped.value) });
     else {
       counts.walks.quarantined += 1;
-      quarantine(ctx, doc, userOf(doc.data), mapped.quarantine);
+      quarantine(ctx, doc, documentOwner(doc), mapped.quarantine);
     }
   }
   if (!dryRun)
@@ -158,7 +177,7 @@ async function migrateWalkPage(ctx: PageContext, page: Page): Promise<void> {
     if (outcome === 'inserted' || outcome === 'updated') {
       const version = head ? head.version + 1 : 1;
       if (!dryRun) {
-        counts.rows_written.walk_locations += await repo.writeWalk(db, walk, version);
+        counts.rows_written.walk_locations += await repo.writeWalk(db, walk, head !== undefined);
         counts.rows_written.walks += 1;
       }
       ledgerWrites.push({ ...ledgerEntry, contentHash: hash, writtenVersion: version });
@@ -175,18 +194,13 @@ async function migrateWalkPage(ctx: PageContext, page: Page): Promise<void> {
   }
 }
 
-/** `users/{uid}/consents/{id}`; anything else in a `consents` collection group is not the app's. */
-function consentOwner(doc: SourceDocument): string | null {
-  const segments = doc.path.split('/');
-  return segments.length === 4 && segments[0] === 'users' && segments[2] === 'consents' ? segments[1]! : null;
-}
-
 async function migrateConsentPage(ctx: PageContext, page: Page): Promise<void> {
   const { db, counts, dryRun } = ctx;
   counts.documents_read.consents += page.documents.length;
   const valid: { doc: SourceDocument; consent: TargetConsent }[] = [];
   for (const doc of page.documents) {
-    const owner = consentOwner(doc);
+    // Anything else in a `consents` collection group is not the app's.
+    const owner = documentOwner(doc);
     const mapped = owner
       ? mapConsent(owner, doc.id, doc.data)
       : {
@@ -267,7 +281,7 @@ export async function runMigration(deps: MigrationDeps, options: RunOptions): Pr
         const after = resumed && checkpoint.phase === phase ? (checkpoint.cursor as Cursor | null) : null;
         for await (const page of pages(deps.firestore, scope, pageSize, after ?? undefined)) {
           const persist = async () => {
-            await migrate(ctx, page);
+            await migrate(ctx, inScope(scope, page));
             if (!dryRun) {
               await repo.writeQuarantine(client, quarantined.splice(0).map(toQuarantineWrite));
               await repo.saveCheckpoint(client, key, phase, page.cursor, counts);

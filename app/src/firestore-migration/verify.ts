@@ -9,7 +9,7 @@ import { consentContentHash, walkContentHash } from './content-hash';
 import { mapConsent, mapWalk } from './mapping';
 import { consentPages, walkPages, type Page, type Scope } from './reader';
 import * as repo from './repository';
-import type { MigrationDeps } from './run';
+import { documentOwner, inScope, type MigrationDeps } from './run';
 
 export type DifferenceKind =
   | 'walk_missing_in_postgres'
@@ -29,7 +29,7 @@ export interface Difference {
 
 export interface VerifyReport {
   readonly ok: boolean;
-  readonly scope: { user_id: string | null; since: string | null };
+  readonly scope: { user_id: string | null; since: string | null; cohort_percent: number | null };
   readonly users_compared: number;
   readonly walks_compared: number;
   readonly consents_compared: number;
@@ -90,7 +90,7 @@ export async function verifyMigration(deps: MigrationDeps, options: VerifyOption
 
   const consentPage = async (page: Page) => {
     const valid = page.documents.flatMap((doc) => {
-      const owner = doc.path.split('/')[0] === 'users' ? doc.parentId : undefined;
+      const owner = documentOwner(doc);
       const result = owner ? mapConsent(owner, doc.id, doc.data) : undefined;
       if (!result?.ok) {
         quarantined += 1;
@@ -115,8 +115,9 @@ export async function verifyMigration(deps: MigrationDeps, options: VerifyOption
     }
   };
 
-  for await (const page of walkPages(deps.firestore, scope, pageSize)) await walkPage(page);
-  for await (const page of consentPages(deps.firestore, scope, pageSize)) await consentPage(page);
+  for await (const page of walkPages(deps.firestore, scope, pageSize)) await walkPage(inScope(scope, page));
+  for await (const page of consentPages(deps.firestore, scope, pageSize))
+    await consentPage(inScope(scope, page));
 
   const countsCompared = scope.since === undefined;
   if (countsCompared) {
@@ -144,7 +145,11 @@ export async function verifyMigration(deps: MigrationDeps, options: VerifyOption
 
   return {
     ok: differences.length === 0,
-    scope: { user_id: scope.userId ?? null, since: scope.since?.toISOString() ?? null },
+    scope: {
+      user_id: scope.userId ?? null,
+      since: scope.since?.toISOString() ?? null,
+      cohort_percent: scope.cohortPercent ?? null,
+    },
     users_compared: source.size,
     walks_compared: walksCompared,
     consents_compared: consentsCompared,

@@ -6,7 +6,7 @@
  * process group so stop() ends gcloud, its shell wrapper and the JVM together.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from '../../dev/ports';
 
 export const EMULATOR_PROJECT_ID = 'demo-tekutoko';
 
@@ -16,18 +16,6 @@ export interface FirestoreEmulator {
   /** Deletes every document of the project. */
   clear(): Promise<void>;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitUntilReady(host: string, child: ChildProcess, output: () => string, timeoutMs: number) {
@@ -62,23 +50,32 @@ export async function startFirestoreEmulator(timeoutMs = 60_000): Promise<Firest
   child.stderr?.on('data', collect);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
-  const stop = async () => {
-    if (child.exitCode === null && child.pid) {
-      try {
-        process.kill(-child.pid, 'SIGTERM');
-      } catch {
-        // already gone
-      }
-      const timer = setTimeout(() => {
-        try {
-          process.kill(-child.pid!, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }, 5000);
-      await exited;
-      clearTimeout(timer);
+  const groupAlive = () => {
+    try {
+      process.kill(-child.pid!, 0);
+      return true;
+    } catch {
+      return false;
     }
+  };
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      // already gone
+    }
+  };
+  // Ends gcloud, its shell wrapper and the JVM: waits until the whole process group is gone.
+  const stop = async () => {
+    if (!child.pid) return;
+    signalGroup('SIGTERM');
+    const deadline = Date.now() + 10_000;
+    // A zombie left unreaped by a container's init still counts as alive: give up after a while.
+    while (groupAlive() && Date.now() < deadline + 5000) {
+      if (Date.now() > deadline) signalGroup('SIGKILL');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 1000))]);
   };
 
   try {

@@ -1,0 +1,82 @@
+/** Command line of `npm run migrate:firestore`. */
+import { parseArgs } from 'node:util';
+import type { Scope } from './reader';
+
+export const USAGE = `usage: npm run migrate:firestore -- [--dry-run] [--user <uid>] [--cohort <pct>] [--since <time>] [--verify]
+                                   [--page-size <n>]
+
+  --dry-run        read Firestore and PostgreSQL, report what a run would do, write nothing
+  --user <uid>     only this user's walks and consents
+  --cohort <pct>   only users in the backend cohort at this rollout percentage (GET /v1/config)
+  --since <time>   only documents changed at or after <time>: RFC 3339 (2026-11-20T00:00:00Z)
+                   or a duration back from now (90m, 6h, 2d)
+  --verify         compare Firestore and PostgreSQL for the scope; exit 1 on any difference
+  --page-size <n>  documents per page and per transaction (1..500, default 100)
+
+Environment: DATABASE_URL, FIREBASE_PROJECT_ID, and FIRESTORE_EMULATOR_HOST for the emulator.
+Prints a JSON report on stdout and progress on stderr. Exit codes: 0 done, 1 verify found
+differences or the run failed, 2 bad usage, 3 stopped early (run again to resume).`;
+
+export interface CliArgs {
+  readonly command: 'run' | 'dry-run' | 'verify' | 'help';
+  readonly scope: Scope;
+  readonly pageSize: number;
+}
+
+export class UsageError extends Error {}
+
+const DURATION = /^(\d+)(m|h|d)$/;
+const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+export function parseSince(value: string, now: Date = new Date()): Date {
+  const duration = DURATION.exec(value);
+  if (duration) {
+    return new Date(now.getTime() - Number(duration[1]) * UNIT_MS[duration[2] as keyof typeof UNIT_MS]);
+  }
+  if (RFC3339.test(value)) {
+    const date = new Date(value);
+    if (!Number.isNaN(date.getTime())) return date;
+  }
+  throw new UsageError(`--since must be an RFC 3339 time or a duration like 6h, got "${value}"`);
+}
+
+export function parseCliArgs(argv: string[], now: Date = new Date()): CliArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        'dry-run': { type: 'boolean', default: false },
+        verify: { type: 'boolean', default: false },
+        user: { type: 'string' },
+        since: { type: 'string' },
+        cohort: { type: 'string' },
+        'page-size': { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values } = parsed;
+  if (values['dry-run'] && values.verify) throw new UsageError('--dry-run and --verify exclude each other');
+  if (values.user !== undefined && values.user.trim() === '') throw new UsageError('--user needs a uid');
+  const pageSize = values['page-size'] === undefined ? 100 : Number(values['page-size']);
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 500) {
+    throw new UsageError(`--page-size must be an integer in 1..500, got "${values['page-size']}"`);
+  }
+  const cohort = values.cohort === undefined ? undefined : Number(values.cohort);
+  if (cohort !== undefined && !(values.cohort!.trim() !== '' && cohort >= 0 && cohort <= 100)) {
+    throw new UsageError(`--cohort must be a percentage in 0..100, got "${values.cohort}"`);
+  }
+  const scope: Scope = {
+    ...(cohort !== undefined ? { cohortPercent: cohort } : {}),
+    ...(values.user !== undefined ? { userId: values.user } : {}),
+    ...(values.since !== undefined ? { since: parseSince(values.since, now) } : {}),
+  };
+  const command = values.help ? 'help' : values.verify ? 'verify' : values['dry-run'] ? 'dry-run' : 'run';
+  return { command, scope, pageSize };
+}

@@ -1,0 +1,125 @@
+/**
+ * `npm run migrate:firestore -- [--dry-run] [--user <uid>] [--since <time>] [--verify]`
+ *
+ * Copies walks and consents from the app's Firestore into PostgreSQL (see
+ * runbooks/cutover.md). firebase-admin reads FIRESTORE_EMULATOR_HOST itself,
+ * so the same command runs against the emulator or a real project.
+ */
+import { deleteApp, initializeApp } from 'firebase-admin/app';
+import { getFirestore } from 'firebase-admin/firestore';
+import { ConfigError, loadConfig } from '../config';
+import { createPool } from '../db/pool';
+import { createLogger } from '../observability/logger';
+import { parseCliArgs, UsageError, USAGE } from './args';
+import { runMigration } from './run';
+import { verifyMigration } from './verify';
+
+export const EXIT = { ok: 0, failed: 1, usage: 2, stopped: 3 } as const;
+
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+}
+
+const processIo: CliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
+/** Runs the command; returns the exit code. `signal` stops a run after the page in flight. */
+export async function main(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  io: CliIo = processIo,
+  signal?: AbortSignal,
+): Promise<number> {
+  let args;
+  let config;
+  try {
+    args = parseCliArgs(argv);
+    if (args.command === 'help') {
+      io.stdout(`${USAGE}\n`);
+      return EXIT.ok;
+    }
+    config = loadConfig(env);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`${error.message}\n\n${USAGE}\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof ConfigError) {
+      for (const problem of error.problems) io.stderr(`config error: ${problem}\n`);
+      return EXIT.usage;
+    }
+    throw error;
+  }
+
+  const logger = createLogger({ level: config.logLevel, destination: process.stderr });
+  // One client runs the batches; page writes of a 5,000-location walk need more than an API call's timeout.
+  const pool = createPool({ ...config, dbPoolMax: 2, dbStatementTimeoutMs: 120_000 }, logger);
+  // Application Default Credentials against a real project; none needed by the emulator.
+  const app = initializeApp({ projectId: config.firebaseProjectId }, `firestore-migration-${Date.now()}`);
+  const deps = {
+    firestore: getFirestore(app),
+    pool,
+    progress: (message: string, fields: Record<string, unknown>) => logger.debug(fields, message),
+  };
+  try {
+    if (args.command === 'verify') {
+      const report = await verifyMigration(deps, { scope: args.scope, pageSize: args.pageSize });
+      io.stdout(`${JSON.stringify(report, null, 2)}\n`);
+      logger.info(
+        { differences: report.difference_count, walks_compared: report.walks_compared },
+        report.ok ? 'verify: Firestore and PostgreSQL match' : 'verify: differences found',
+      );
+      return report.ok ? EXIT.ok : EXIT.failed;
+    }
+    const report = await runMigration(deps, {
+      scope: args.scope,
+      dryRun: args.command === 'dry-run',
+      pageSize: args.pageSize,
+      signal,
+    });
+    const walksRead = report.counts.documents_read.walks;
+    io.stdout(
+      `${JSON.stringify(
+        {
+          ...report,
+          ms_per_1000_walks: walksRead ? Math.round((report.duration_ms / walksRead) * 1000) : null,
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    logger.info({ scope: report.scope_key, walks: report.counts.walks }, `${report.mode} finished`);
+    return report.completed ? EXIT.ok : EXIT.stopped;
+  } catch (error) {
+    logger.error({ err: error }, 'Firestore migration failed');
+    return EXIT.failed;
+  } finally {
+    logger.flush();
+    await deleteApp(app);
+    await pool.end();
+  }
+}
+
+if (require.main === module) {
+  const controller = new AbortController();
+  for (const name of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(name, () => {
+      process.stderr.write(`${name}: stopping after the page in flight; run again to resume\n`);
+      controller.abort();
+    });
+  }
+  main(process.argv.slice(2), process.env, processIo, controller.signal).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(
+        `migrate:firestore failed: ${error instanceof Error ? error.message : String(error)}\n`,
+      );
+      process.exitCode = EXIT.failed;
+    },
+  );
+}
