@@ -10,7 +10,7 @@
  * clean clone synthesizes. See docs/deploy.md for the keys.
  */
 import { z } from 'zod';
-import { ARTIFACT_REPOSITORY_ID, serviceImage } from './names';
+import { ARTIFACT_REPOSITORY_ID, serviceImage, sqlInstanceName, stateBucketName } from './names';
 
 export const ENVIRONMENT_NAMES = ['dev', 'staging', 'prod'] as const;
 export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
@@ -428,7 +428,7 @@ function baseline(
       maintenanceExclusions: [],
     },
     database: {
-      instanceName: `walks-${name}`,
+      instanceName: sqlInstanceName(name),
       edition: 'ENTERPRISE',
       tier: 'db-g1-small',
       availabilityType: 'ZONAL',
@@ -666,7 +666,7 @@ function loadBootstrap(context: ConfigInput, env: ConfigInput): BootstrapConfig 
     {
       projectId,
       region: lookup(context, env, 'region') ?? DEFAULT_REGION,
-      stateBucket: lookup(context, env, 'stateBucket') ?? `${String(projectId)}-tfstate`,
+      stateBucket: lookup(context, env, 'stateBucket') ?? stateBucketName(String(projectId)),
       githubRepository: lookup(context, env, 'githubRepository') ?? 'tekutoko/tekutoko-platform',
       githubDeployRef: lookup(context, env, 'githubDeployRef') ?? 'refs/heads/main',
       billingAccount: lookup(context, env, 'billingAccount') ?? '000000-000000-000000',
@@ -777,11 +777,6 @@ export function serviceImageRepository(bootstrap: BootstrapConfig): string {
 /** Artifact Registry repository resource path, `projects/<p>/locations/<r>/repositories/<id>`. */
 export function artifactRepositoryPath(bootstrap: BootstrapConfig): string {
   return `projects/${bootstrap.projectId}/locations/${bootstrap.region}/repositories/${ARTIFACT_REPOSITORY_ID}`;
-}
-
-/** State prefix of a stack in the bootstrap state bucket. */
-export function statePrefix(stack: string): string {
-  return `stacks/${stack}`;
 }
 
 /** Hostname of the preview of pull request `pr` on the preview-hosting environment. */

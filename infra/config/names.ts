@@ -80,3 +80,62 @@ export const stackName = {
   app: (env: string) => `${env}-app`,
   preview: (pr: number) => `preview-pr-${pr}`,
 } as const;
+
+/** State prefix of a stack in the bootstrap state bucket: one prefix per stack. */
+export function statePrefix(stack: string): string {
+  return `stacks/${stack}`;
+}
+
+/** Namespace of the observability add-ons (Grafana, Loki, Alloy, query frontend). */
+export const MONITORING_NAMESPACE = 'monitoring';
+
+/** Loki writes chunks to the environment's GCS bucket as this identity (Workload Identity). */
+export const LOKI_IDENTITY = {
+  namespace: MONITORING_NAMESPACE,
+  /** The Loki Helm chart's service account (release `loki`). */
+  kubernetesServiceAccount: 'loki',
+  googleServiceAccountId: 'loki-storage',
+} as const;
+
+/** GCS bucket of an environment's Loki chunks and index (bucket names are global). */
+export function lokiBucketName(projectId: string): string {
+  return `${projectId}-loki`;
+}
+
+/** Default state bucket of a bootstrap project. */
+export function stateBucketName(bootstrapProjectId: string): string {
+  return `${bootstrapProjectId}-tfstate`;
+}
+
+/** CI identities created by bootstrap (ids before `@`). */
+export const CI_IDENTITIES = {
+  workloadIdentityPoolId: 'github',
+  workloadIdentityProviderId: 'github-actions',
+  /** Read-only: `cdktf diff` on pull requests (any ref of the repository). */
+  planServiceAccountId: 'tekutoko-plan',
+  /** Read-write: `cdktf deploy` from the deploy ref only. */
+  applyServiceAccountId: 'tekutoko-apply',
+} as const;
+
+/** Cloud SQL instance of an environment: stable name, never suffixed. */
+export function sqlInstanceName(env: string): string {
+  return `walks-${env}`;
+}
+
+/** Platform stack outputs other stacks read through remote state. */
+export const PLATFORM_OUTPUTS = {
+  clusterName: 'cluster_name',
+  /** DNS-based control plane endpoint (host only; Google-trusted TLS, IAM-authenticated). */
+  clusterEndpoint: 'cluster_endpoint',
+  clusterCaCertificate: 'cluster_ca_certificate',
+  sqlInstanceName: 'sql_instance_name',
+  sqlInstanceConnectionName: 'sql_instance_connection_name',
+  sqlPrivateIp: 'sql_private_ip',
+  privateServiceAccessCidr: 'private_service_access_cidr',
+  walkServiceServiceAccountEmail: 'walk_service_gsa_email',
+  walkServiceDatabaseUser: 'walk_service_database_user',
+  signingKeysSecretId: 'signing_keys_secret_id',
+  cloudArmorPolicyName: 'cloud_armor_policy_name',
+  lokiBucket: 'loki_bucket',
+  lokiServiceAccountEmail: 'loki_gsa_email',
+} as const;
