@@ -29,7 +29,8 @@ const processIo: CliIo = {
 /** Runs the command; returns the exit code. `signal` stops a run after the page in flight. */
 export async function main(
   argv: string[],
-  env: NodeJS.ProcessEnv,
+  /** Defaults to the process environment (read by app/src/config). */
+  env?: NodeJS.ProcessEnv,
   io: CliIo = processIo,
   signal?: AbortSignal,
 ): Promise<number> {
@@ -111,7 +112,7 @@ if (require.main === module) {
       controller.abort();
     });
   }
-  main(process.argv.slice(2), process.env, processIo, controller.signal).then(
+  main(process.argv.slice(2), undefined, processIo, controller.signal).then(
     (code) => {
       process.exitCode = code;
     },

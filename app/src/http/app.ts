@@ -8,6 +8,7 @@ import helmet from 'helmet';
 import type { Pool } from 'pg';
 import type { AccessTokenVerifier, TokenVerifier } from '../auth';
 import type { Config } from '../config';
+import { appConfigComponent } from '../appconfig/routes';
 import { healthComponent } from '../health/routes';
 import { walksComponent } from '../walks/routes';
 import { createWalksService } from '../walks/service';
@@ -52,6 +53,7 @@ export function createApp(deps: AppDeps): Express {
   const components: HttpComponent[] = [
     healthComponent({ ...deps, openApiDocument }),
     walksComponent({ service: createWalksService(deps), verifiers }),
+    appConfigComponent({ verifiers, rolloutPercent: deps.config.rolloutPercent }),
   ];
   for (const component of components) component.registerOpenApi(registry);
 

@@ -11,8 +11,6 @@ import { getFirestore, Timestamp, type Firestore } from 'firebase-admin/firestor
 import type { Pool } from 'pg';
 import { inBackendCohort } from '../../src/appconfig/rollout';
 import { main } from '../../src/firestore-migration/cli';
-import { runMigration, type MigrationDeps } from '../../src/firestore-migration/run';
-import { verifyMigration } from '../../src/firestore-migration/verify';
 import { createTestDatabase, type TestDatabase } from '../harness';
 import { EMULATOR_PROJECT_ID, startFirestoreEmulator, type FirestoreEmulator } from './firestore-emulator';
 import { location, MALFORMED, seedFixtures, USERS, WALK_IDS } from './seed';
@@ -24,7 +22,6 @@ let app: App;
 let firestore: Firestore;
 let database: TestDatabase;
 let pool: Pool;
-let deps: MigrationDeps;
 
 const VALID_WALKS = Object.keys(WALK_IDS).length;
 const MALFORMED_WALKS = Object.keys(MALFORMED).length;
@@ -78,7 +75,6 @@ beforeAll(async () => {
   app = initializeApp({ projectId: EMULATOR_PROJECT_ID }, 'migration-test');
   firestore = getFirestore(app);
   pool = database.pool;
-  deps = { firestore, pool };
   await seedFixtures(firestore);
 });
 
