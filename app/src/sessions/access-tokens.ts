@@ -1,0 +1,92 @@
+/**
+ * Session access tokens: ES256 JWTs, 15 minutes, verified locally (no
+ * database call). Header `{alg: ES256, kid, typ: at+jwt}`; claims iss, aud,
+ * sub (user id), sid (session family id), jti, iat, exp.
+ */
+import { randomUUID } from 'node:crypto';
+import { SignJWT, jwtVerify, type JWTHeaderParameters } from 'jose';
+import { AppError } from '../http/errors';
+import type { Clock } from '../lifecycle';
+import { type KeyRing, SIGNING_ALGORITHM } from './key-ring';
+
+export const ACCESS_TOKEN_TTL_SECONDS = 900;
+/** RFC 9068 media type; a Firebase ID token or any other JWT lacks it. */
+export const ACCESS_TOKEN_TYPE = 'at+jwt';
+
+export interface AccessTokenOptions {
+  readonly keyRing: KeyRing;
+  readonly issuer: string;
+  readonly audience: string;
+  readonly clock: Clock;
+}
+
+export interface AccessTokenClaims {
+  readonly userId: string;
+  readonly sessionId: string;
+  /** Seconds since the epoch. */
+  readonly issuedAt: number;
+  readonly expiresAt: number;
+}
+
+export interface IssuedAccessToken {
+  readonly token: string;
+  readonly expiresIn: number;
+}
+
+const unauthorized = (message: string, cause?: unknown) => new AppError('UNAUTHORIZED', message, { cause });
+
+export class AccessTokens {
+  constructor(private readonly options: AccessTokenOptions) {}
+
+  get issuer(): string {
+    return this.options.issuer;
+  }
+
+  async issue(userId: string, sessionId: string): Promise<IssuedAccessToken> {
+    const { keyRing, issuer, audience, clock } = this.options;
+    const iat = Math.floor(clock.now().getTime() / 1000);
+    const token = await new SignJWT({ sid: sessionId })
+      .setProtectedHeader({ alg: SIGNING_ALGORITHM, kid: keyRing.signing.kid, typ: ACCESS_TOKEN_TYPE })
+      .setIssuer(issuer)
+      .setAudience(audience)
+      .setSubject(userId)
+      .setJti(randomUUID())
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + ACCESS_TOKEN_TTL_SECONDS)
+      .sign(keyRing.signing.privateKey);
+    return { token, expiresIn: ACCESS_TOKEN_TTL_SECONDS };
+  }
+
+  /** The token's claims; AppError UNAUTHORIZED for anything forged, expired, foreign or malformed. */
+  async verify(token: string): Promise<AccessTokenClaims> {
+    const { keyRing, issuer, audience, clock } = this.options;
+    const keyFor = (header: JWTHeaderParameters) => {
+      const key = header.kid === undefined ? undefined : keyRing.verificationKey(header.kid);
+      if (!key) throw unauthorized('the token was signed by an unknown key');
+      return key;
+    };
+    let payload;
+    try {
+      ({ payload } = await jwtVerify(token, keyFor, {
+        algorithms: [SIGNING_ALGORITHM],
+        issuer,
+        audience,
+        typ: ACCESS_TOKEN_TYPE,
+        currentDate: clock.now(),
+        requiredClaims: ['sub', 'sid', 'jti', 'iat', 'exp'],
+      }));
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      const code = (error as { code?: unknown }).code;
+      throw unauthorized(
+        code === 'ERR_JWT_EXPIRED' ? 'the access token has expired' : 'the access token is invalid',
+        error,
+      );
+    }
+    const { sub, sid, iat, exp } = payload;
+    if (typeof sid !== 'string' || !sub || iat === undefined || exp === undefined) {
+      throw unauthorized('the access token is invalid');
+    }
+    return { userId: sub, sessionId: sid, issuedAt: iat, expiresAt: exp };
+  }
+}

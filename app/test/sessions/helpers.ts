@@ -1,0 +1,111 @@
+/** Shared setup of the sessions tests: the real app with an injected clock and key ring. */
+import { getApps, initializeApp } from 'firebase-admin/app';
+import { getAuth, type Auth } from 'firebase-admin/auth';
+import type { Clock } from '../../src/lifecycle';
+import { createSessions, KeyRing, keyRingJson, type Sessions, type SigningJwk } from '../../src/sessions';
+import {
+  apiClient,
+  harnessValue,
+  startTestApp,
+  type ApiResponse,
+  type TestApp,
+  type TestDatabase,
+} from '../harness';
+
+export class FakeClock implements Clock {
+  private ms: number;
+
+  constructor(start: Date = new Date()) {
+    this.ms = start.getTime();
+  }
+
+  now(): Date {
+    return new Date(this.ms);
+  }
+
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+}
+
+export const MINUTE_MS = 60_000;
+
+export interface SessionsTestApp extends TestApp {
+  readonly sessions: Sessions;
+  readonly clock: FakeClock;
+}
+
+export interface SessionsAppOptions {
+  readonly db: TestDatabase;
+  readonly keys: readonly SigningJwk[];
+  readonly clock?: FakeClock;
+  readonly env?: Record<string, string>;
+}
+
+/** The app as server.ts builds it, but with this clock and this key ring. */
+export async function startSessionsApp(options: SessionsAppOptions): Promise<SessionsTestApp> {
+  const clock = options.clock ?? new FakeClock();
+  let sessions: Sessions | undefined;
+  const app = await startTestApp({
+    db: options.db,
+    env: { SESSION_SIGNING_KEYS: keyRingJson(options.keys), ...options.env },
+    deps: (base) => {
+      sessions = createSessions({
+        config: base.config,
+        pool: base.pool,
+        clock,
+        logger: base.logger,
+        metrics: base.metrics,
+        lifecycle: base.lifecycle,
+      });
+      return { ...base, clock, sessions, verifiers: { ...base.verifiers, accessToken: sessions.verifier } };
+    },
+  });
+  return Object.assign(app, { sessions: sessions as Sessions, clock });
+}
+
+export interface SessionBody {
+  access_token: string;
+  refresh_token: string;
+  token_type: string;
+  expires_in: number;
+  user: { id: string; email: string | null; display_name: string | null };
+}
+
+/** A session, or (on failure) the error envelope. */
+export type SessionOrError = SessionBody & {
+  error: { code: string; message: string; details?: Array<{ field: string; issue: string }> };
+};
+
+export async function login(app: TestApp, idToken: string): Promise<ApiResponse<SessionOrError>> {
+  return apiClient(app.url).post<SessionOrError>('/v1/sessions/login', { id_token: idToken });
+}
+
+export async function refresh(app: TestApp, refreshToken: string): Promise<ApiResponse<SessionOrError>> {
+  return apiClient(app.url).post<SessionOrError>('/v1/sessions/refresh', { refresh_token: refreshToken });
+}
+
+/** firebase-admin against the run's Auth emulator (to disable users). */
+export function emulatorAdmin(): Auth {
+  const name = 'sessions-tests';
+  const app =
+    getApps().find((a) => a.name === name) ?? initializeApp({ projectId: harnessValue('projectId') }, name);
+  return getAuth(app);
+}
+
+/** A route behind the bearer-token middleware (any walk endpoint): 200 when the token is accepted. */
+export async function authenticatedStatus(app: TestApp, token: string): Promise<number> {
+  return (await apiClient(app.url, `Bearer ${token}`).get('/v1/walks')).status;
+}
+
+export async function counterValue(
+  metric: { get(): Promise<{ values: Array<{ value: number; labels: Record<string, unknown> }> }> },
+  labels: Record<string, string> = {},
+): Promise<number> {
+  const { values } = await metric.get();
+  return values
+    .filter((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))
+    .reduce((sum, v) => sum + v.value, 0);
+}
+
+export { keyRingJson, KeyRing };
