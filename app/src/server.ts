@@ -18,6 +18,7 @@ import { Lifecycle, systemClock } from './lifecycle';
 import { createLogger, type Logger } from './observability/logger';
 import { createMetrics, registerPoolMetrics } from './observability/metrics';
 import { createMetricsServer } from './observability/metrics-server';
+import { createSessions } from './sessions';
 
 export interface RunningService {
   readonly deps: AppDeps;
@@ -33,15 +34,20 @@ export function buildDeps(config: Config, logger: Logger): AppDeps {
   const pool = createPool(config, logger);
   const metrics = createMetrics();
   registerPoolMetrics(metrics.registry, pool, config.dbPoolMax);
+  const clock = systemClock;
+  const lifecycle = new Lifecycle();
+  const sessions = createSessions({ config, pool, clock, logger, metrics, lifecycle });
+  sessions.revokedSessions.start();
   return {
     config,
     pool,
     logger,
     metrics,
-    clock: systemClock,
-    lifecycle: new Lifecycle(),
+    clock,
+    lifecycle,
     shippedMigrations: shippedMigrations(),
-    verifiers: { firebase: createFirebaseVerifier(config.firebaseProjectId) },
+    sessions,
+    verifiers: { firebase: createFirebaseVerifier(config.firebaseProjectId), accessToken: sessions.verifier },
   };
 }
 

@@ -15,6 +15,7 @@ import { createWalksService } from '../walks/service';
 import type { Clock, Lifecycle } from '../lifecycle';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
+import type { Sessions } from '../sessions';
 import type { HttpComponent } from './component';
 import { errorHandler } from './errors';
 import { accessLogAndMetrics, notFound, requestContext, requireJsonBody } from './middleware';
@@ -35,6 +36,8 @@ export interface AppDeps {
     /** Session access tokens; absent until the sessions component provides it. */
     readonly accessToken?: AccessTokenVerifier;
   };
+  /** Sessions: /v1/sessions routes; its verifier is verifiers.accessToken. */
+  readonly sessions?: Sessions;
 }
 
 export const JSON_BODY_LIMIT = '2mb';
@@ -55,6 +58,7 @@ export function createApp(deps: AppDeps): Express {
     walksComponent({ service: createWalksService(deps), verifiers }),
     appConfigComponent({ verifiers, rolloutPercent: deps.config.rolloutPercent }),
   ];
+  if (deps.sessions) components.push(deps.sessions.component(deps.verifiers.firebase));
   for (const component of components) component.registerOpenApi(registry);
 
   const app = express();
