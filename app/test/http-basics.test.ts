@@ -1,5 +1,8 @@
 import { createTestDatabase, startTestApp, type TestApp, type TestDatabase } from './harness';
 
+/** The JSON body, typed loosely: tests assert on it field by field. */
+const json = (res: Response) => res.json() as Promise<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
 let db: TestDatabase;
 let app: TestApp;
 
@@ -16,13 +19,13 @@ describe('operational endpoints', () => {
   it('GET /healthz answers ok', async () => {
     const res = await fetch(`${app.url}/healthz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ok' });
+    expect(await json(res)).toEqual({ status: 'ok' });
   });
 
   it('GET /readyz answers ready when the database is migrated', async () => {
     const res = await fetch(`${app.url}/readyz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ready' });
+    expect(await json(res)).toEqual({ status: 'ready' });
   });
 
   it('GET /readyz answers 503 migrations_pending when a shipped migration is not applied', async () => {
@@ -33,7 +36,7 @@ describe('operational endpoints', () => {
     try {
       const res = await fetch(`${lagging.url}/readyz`);
       expect(res.status).toBe(503);
-      expect(await res.json()).toEqual({ status: 'not_ready', reason: 'migrations_pending' });
+      expect(await json(res)).toEqual({ status: 'not_ready', reason: 'migrations_pending' });
     } finally {
       await lagging.close();
     }
@@ -45,7 +48,7 @@ describe('operational endpoints', () => {
       stopping.deps.lifecycle.beginShutdown('test');
       const res = await fetch(`${stopping.url}/readyz`);
       expect(res.status).toBe(503);
-      expect(await res.json()).toEqual({ status: 'not_ready', reason: 'shutting_down' });
+      expect(await json(res)).toEqual({ status: 'not_ready', reason: 'shutting_down' });
     } finally {
       await stopping.close();
     }
@@ -57,7 +60,7 @@ describe('HTTP conventions', () => {
     const res = await fetch(`${app.url}/nope`);
     expect(res.status).toBe(404);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-    const body = await res.json();
+    const body = await json(res);
     expect(body).toEqual({
       error: { code: 'NOT_FOUND', message: expect.any(String), request_id: res.headers.get('x-request-id') },
     });
@@ -85,7 +88,7 @@ describe('HTTP conventions', () => {
       body: 'hello',
     });
     expect(res.status).toBe(415);
-    expect((await res.json()).error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    expect((await json(res)).error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
   });
 
   it('answers 413 for a JSON body over 2 MiB', async () => {
@@ -95,7 +98,7 @@ describe('HTTP conventions', () => {
       body: JSON.stringify({ title: 'x', polyline_data: 'a'.repeat(2 * 1024 * 1024) }),
     });
     expect(res.status).toBe(413);
-    expect((await res.json()).error.code).toBe('PAYLOAD_TOO_LARGE');
+    expect((await json(res)).error.code).toBe('PAYLOAD_TOO_LARGE');
   });
 
   it('answers 400 INVALID_REQUEST for malformed JSON', async () => {
@@ -105,7 +108,7 @@ describe('HTTP conventions', () => {
       body: '{"title": ',
     });
     expect(res.status).toBe(400);
-    const body = await res.json();
+    const body = await json(res);
     expect(body.error.code).toBe('INVALID_REQUEST');
     expect(body.error.details).toEqual([{ field: 'body', issue: 'invalid_json' }]);
   });
@@ -113,7 +116,7 @@ describe('HTTP conventions', () => {
   it('serves an OpenAPI 3.1 document', async () => {
     const res = await fetch(`${app.url}/openapi.json`);
     expect(res.status).toBe(200);
-    const doc = await res.json();
+    const doc = await json(res);
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/healthz', '/readyz']));
   });
