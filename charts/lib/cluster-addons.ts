@@ -1,3 +1,5 @@
+import { MONITORING_NAMESPACE } from '../../infra/config/names';
+
 /**
  * Names of the cluster add-ons that the `<env>-cluster` stack installs and the
  * walk-service chart talks to (Flagger, its load tester, the Managed Prometheus
@@ -14,10 +16,12 @@ export const FLAGGER = {
 } as const;
 
 export const MONITORING = {
-  namespace: 'monitoring',
+  namespace: MONITORING_NAMESPACE,
   /** Managed Prometheus query frontend: a Prometheus HTTP API over Cloud Monitoring. */
   frontendName: 'gmp-frontend',
   frontendPort: 9090,
+  /** Google service account (id) the query frontend reads Cloud Monitoring as. */
+  frontendGoogleServiceAccountId: 'gmp-query-frontend',
   /** Namespace of GKE's managed collectors that scrape PodMonitoring targets. */
   managedCollectorNamespace: 'gmp-system',
 } as const;
@@ -46,3 +50,11 @@ export const GKE_METADATA_SERVER = [
 
 /** private.googleapis.com: Google APIs reached over Private Google Access. */
 export const PRIVATE_GOOGLE_APIS_CIDR = '199.36.153.8/30';
+
+/** Edge resources of the shared Gateway, created by the `<env>-cluster` stack. */
+export const GATEWAY_EDGE = {
+  /** Reserved global IP address the Gateway listens on. */
+  addressName: 'gateway-external',
+  /** Certificate Manager map with the certificate for the domain and `*.<domain>`. */
+  certificateMapName: 'gateway-external',
+} as const;

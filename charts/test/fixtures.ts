@@ -1,4 +1,4 @@
-import { serviceIdentity } from '../../infra/config/names';
+import { serviceIdentity, serviceImage } from '../../infra/config/names';
 import { WalkServiceProps } from '../walk-service/props';
 
 /** Props of a canary environment with placeholder project values. */
@@ -8,6 +8,7 @@ export function canaryProps(overrides: Partial<WalkServiceProps> = {}): WalkServ
     projectId: 'tekutoko-prod-example',
     region: 'asia-northeast1',
     identity: serviceIdentity(),
+    imageRepository: serviceImage('asia-northeast1', 'tekutoko-ops-example'),
     imageDigest: `sha256:${'ab'.repeat(32)}`,
     cloudSqlInstanceConnectionName: 'tekutoko-prod-example:asia-northeast1:walks',
     hostname: 'api.tekutoko.example',

@@ -15,7 +15,7 @@ import { promisify } from 'util';
 import { Testing } from 'cdk8s';
 import { WalkServiceChart } from '../walk-service/chart';
 import { canaryProps, rollingProps } from './fixtures';
-import { testSigningKeyRing } from './signing-keys';
+import { generateSigningJwk, keyRingJson } from '../../app/src/sessions/key-ring';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..');
@@ -97,7 +97,7 @@ describe('production build (npm ci --omit=dev + dist + migrations)', () => {
     port = await freePort();
     metricsPort = await freePort();
     const keysFile = join(dir, 'signing-keys.json');
-    writeFileSync(keysFile, testSigningKeyRing());
+    writeFileSync(keysFile, keyRingJson([generateSigningJwk()]));
     child = spawn(process.execPath, container.args, {
       cwd: dir,
       env: {

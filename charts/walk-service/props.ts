@@ -31,7 +31,9 @@ export interface WalkServiceProps {
   readonly region: string;
   /** Namespace, KSA, GSA id and database of this deployment (infra/config/names.ts). */
   readonly identity: ServiceIdentity;
-  /** Image digest `sha256:<64 hex>`; the repository comes from names.serviceImage(). */
+  /** Image repository without tag or digest: `names.serviceImage()` of the Artifact Registry project. */
+  readonly imageRepository: string;
+  /** Image digest `sha256:<64 hex>`. */
   readonly imageDigest: string;
   /** Cloud SQL instance connection name `project:region:instance`. */
   readonly cloudSqlInstanceConnectionName: string;
@@ -79,6 +81,11 @@ const CONNECTION_NAME = /^[a-z][-a-z0-9]{4,28}[a-z0-9]:[a-z]+-[a-z]+[0-9]:[a-z][
 /** Eager checks: each error names the prop, the value and what is allowed. */
 export function validateWalkServiceProps(p: WalkServiceProps): void {
   const errors: string[] = [];
+  if (!/^[a-z0-9-]+-docker\.pkg\.dev\/[a-z][-a-z0-9]+\/[a-z0-9-]+\/[a-z0-9-]+$/.test(p.imageRepository)) {
+    errors.push(
+      `imageRepository must be <region>-docker.pkg.dev/<project>/<repo>/<image>, got "${p.imageRepository}"`,
+    );
+  }
   if (!DIGEST.test(p.imageDigest)) errors.push(`imageDigest must be sha256:<64 hex>, got "${p.imageDigest}"`);
   if (!HOSTNAME.test(p.hostname)) errors.push(`hostname must be a DNS name, got "${p.hostname}"`);
   if (!CONNECTION_NAME.test(p.cloudSqlInstanceConnectionName)) {

@@ -7,7 +7,6 @@ import {
   SIGNING_KEYS_SECRET_ID,
   googleServiceAccountEmail,
   iamDatabaseUser,
-  serviceImage,
 } from '../../infra/config/names';
 import { GKE_SECRET_MANAGER_CSI_DRIVER, GkeSecretProviderClass } from '../crds/secrets-store';
 import { COMPONENT, LABEL, PART_OF } from '../lib/labels';
@@ -24,8 +23,8 @@ export const SIGNING_KEYS_FILE_NAME = 'session-signing-keys.json';
 export const SIGNING_KEYS_FILE = `${SIGNING_KEYS_DIR}/${SIGNING_KEYS_FILE_NAME}`;
 
 /** Full image reference by digest. */
-export function imageReference(p: Pick<WalkServiceProps, 'region' | 'projectId' | 'imageDigest'>): string {
-  return `${serviceImage(p.region, p.projectId)}@${p.imageDigest}`;
+export function imageReference(p: Pick<WalkServiceProps, 'imageRepository' | 'imageDigest'>): string {
+  return `${p.imageRepository}@${p.imageDigest}`;
 }
 
 /** DATABASE_URL through the Cloud SQL Auth Proxy sidecar, which encrypts the connection. */

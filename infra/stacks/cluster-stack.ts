@@ -10,7 +10,7 @@ import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member'
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { ServiceAccountIamMember } from '@cdktf/provider-google/lib/service-account-iam-member';
 import { ClusterBaseChart } from '../../charts/cluster/cluster-base-chart';
-import { MONITORING } from '../../charts/lib/cluster-addons';
+import { GATEWAY_EDGE, MONITORING } from '../../charts/lib/cluster-addons';
 import { ClusterAccess, PlatformOutputNames } from '../constructs/cluster-access';
 import { ClusterAddons, ObservabilityValues } from '../constructs/cluster-addons';
 import { KubernetesManifests } from '../constructs/kubernetes-manifests';
@@ -31,9 +31,7 @@ export interface ClusterStackProps {
 }
 
 /** Google service account of the Managed Prometheus query frontend. */
-export const QUERY_FRONTEND_GSA_ID = 'gmp-query-frontend';
-export const GATEWAY_ADDRESS_NAME = 'gateway-external';
-export const CERTIFICATE_MAP_NAME = 'gateway-external';
+export const QUERY_FRONTEND_GSA_ID = MONITORING.frontendGoogleServiceAccountId;
 
 /**
  * `<env>-cluster`: what every workload in the cluster shares — namespaces,
@@ -65,7 +63,7 @@ export class ClusterStack extends TerraformStack {
     // Edge: a reserved global address and a Google-managed certificate for the domain and its subdomains.
     const address = new ComputeGlobalAddress(this, 'gateway-address', {
       provider: google,
-      name: GATEWAY_ADDRESS_NAME,
+      name: GATEWAY_EDGE.addressName,
     });
     const dnsAuth = new CertificateManagerDnsAuthorization(this, 'dns-authorization', {
       provider: google,
@@ -79,7 +77,7 @@ export class ClusterStack extends TerraformStack {
     });
     const certMap = new CertificateManagerCertificateMap(this, 'certificate-map', {
       provider: google,
-      name: CERTIFICATE_MAP_NAME,
+      name: GATEWAY_EDGE.certificateMapName,
     });
     new CertificateManagerCertificateMapEntry(this, 'certificate-map-entry', {
       provider: google,

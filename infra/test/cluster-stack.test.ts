@@ -2,7 +2,7 @@
 import { Testing, TerraformStack } from 'cdktf';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
-import { FLAGGER, MONITORING, prometheusQueryUrl } from '../../charts/lib/cluster-addons';
+import { FLAGGER, GATEWAY_EDGE, MONITORING, prometheusQueryUrl } from '../../charts/lib/cluster-addons';
 import { LABEL } from '../../charts/lib/labels';
 import { validateObjects } from '../../charts/test/schema-validation';
 import { workloadProblems } from '../../charts/test/workload-rules';
@@ -10,12 +10,7 @@ import { GATEWAY, SERVICE_NAMESPACE } from '../config/names';
 import { ADDON_CHARTS } from '../constructs/cluster-addons';
 import { PinnedHelmRelease } from '../constructs/helm-release';
 import { KubernetesManifests } from '../constructs/kubernetes-manifests';
-import {
-  CERTIFICATE_MAP_NAME,
-  ClusterStack,
-  ClusterStackProps,
-  QUERY_FRONTEND_GSA_ID,
-} from '../stacks/cluster-stack';
+import { ClusterStack, ClusterStackProps, QUERY_FRONTEND_GSA_ID } from '../stacks/cluster-stack';
 
 const props: ClusterStackProps = {
   projectId: 'tekutoko-dev-example',
@@ -112,7 +107,7 @@ describe('ClusterStack', () => {
       /google_certificate_manager_certificate_map\..*\.name/,
     );
     const map = Object.values(json.resource.google_certificate_manager_certificate_map)[0] as any;
-    expect(map.name).toBe(CERTIFICATE_MAP_NAME);
+    expect(map.name).toBe(GATEWAY_EDGE.certificateMapName);
     expect(gateway.spec.addresses[0].value).toMatch(/google_compute_global_address\..*\.name/);
     const cert = Object.values(json.resource.google_certificate_manager_certificate)[0] as any;
     expect(cert.managed.domains).toEqual(['dev.tekutoko.example', '*.dev.tekutoko.example']);

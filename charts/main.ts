@@ -1,0 +1,85 @@
+/**
+ * Writes every chart as plain Kubernetes YAML for review:
+ * `dist/charts/<env>/<chart>.k8s.yaml` for dev, staging, prod and a sample
+ * preview. The `<env>-cluster` and `<env>-app` stacks apply the same charts.
+ *
+ * Configuration: infra/config/environments.ts (context/env overrides as
+ * documented there) and the image digest (`TEKUTOKO_IMAGE_DIGEST`).
+ */
+import { App, YamlOutputType } from 'cdk8s';
+import { join } from 'path';
+import { ENVIRONMENT_NAMES, loadEnvironments, previewHost } from '../infra/config/environments';
+import { ClusterBaseChart } from './cluster/cluster-base-chart';
+import { GmpFrontendChart } from './cluster/gmp-frontend-chart';
+import { imageDigestFrom, previewWalkServiceProps, walkServiceProps } from './environments';
+import { GATEWAY_EDGE, MONITORING } from './lib/cluster-addons';
+import { WalkServiceChart } from './walk-service/chart';
+import { MigrationsChart } from './walk-service/migrations-chart';
+import { ServiceNamespaceChart } from './walk-service/namespace-chart';
+import { WalkServiceProps } from './walk-service/props';
+
+/** Pull request number of the sample preview written next to the environments. */
+export const SAMPLE_PREVIEW_PR = 1;
+const SAMPLE_PREVIEW_TTL_DAYS = 7;
+
+function synthDir(outdir: string, build: (app: App) => void): void {
+  const app = new App({
+    outdir,
+    outputFileExtension: '.yaml',
+    yamlOutputType: YamlOutputType.FILE_PER_CHART,
+  });
+  build(app);
+  app.synth();
+}
+
+function serviceCharts(app: App, props: WalkServiceProps): void {
+  new WalkServiceChart(app, 'walk-service', props);
+  new MigrationsChart(app, 'migrations', props);
+}
+
+/** Synthesizes all charts; returns the directories written. */
+export function synthCharts(
+  outdir = 'dist/charts',
+  context: Record<string, unknown> = {},
+  env: Record<string, unknown> = process.env,
+  now: Date = new Date(),
+): string[] {
+  const all = loadEnvironments(context, env);
+  const digest = imageDigestFrom(context, env);
+  const written: string[] = [];
+  for (const name of ENVIRONMENT_NAMES) {
+    const config = all.environments[name];
+    const dir = join(outdir, name);
+    synthDir(dir, (app) => {
+      serviceCharts(app, walkServiceProps(config, all.bootstrap, digest));
+      new ClusterBaseChart(app, 'cluster-base', {
+        gatewayAddressName: GATEWAY_EDGE.addressName,
+        certificateMapName: GATEWAY_EDGE.certificateMapName,
+      });
+      new GmpFrontendChart(app, 'gmp-frontend', {
+        projectId: config.projectId,
+        googleServiceAccountId: MONITORING.frontendGoogleServiceAccountId,
+      });
+    });
+    written.push(dir);
+  }
+  const dir = join(outdir, 'preview');
+  const preview = previewWalkServiceProps(previewHost(all), all.bootstrap, {
+    pr: all.previewPr ?? SAMPLE_PREVIEW_PR,
+    imageDigest: digest,
+    expiresAt: new Date(now.getTime() + SAMPLE_PREVIEW_TTL_DAYS * 86_400_000),
+  });
+  synthDir(dir, (app) => {
+    new ServiceNamespaceChart(app, 'namespace', {
+      namespace: preview.identity.namespace,
+      extraLabels: preview.extraLabels,
+    });
+    serviceCharts(app, preview);
+  });
+  written.push(dir);
+  return written;
+}
+
+if (require.main === module) {
+  for (const dir of synthCharts()) process.stdout.write(`wrote ${dir}\n`);
+}

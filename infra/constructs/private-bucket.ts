@@ -1,0 +1,99 @@
+import { Construct } from 'constructs';
+import { StorageBucket, StorageBucketLifecycleRule } from '@cdktf/provider-google/lib/storage-bucket';
+import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
+import { assertSafeGrant, IPrincipal } from './principal';
+
+export interface PrivateBucketProps {
+  readonly projectId: string;
+  readonly name: string;
+  /** Region (or multi-region) of the data. */
+  readonly location: string;
+  /** @default false — keep noncurrent object versions. */
+  readonly versioning?: boolean;
+  /** @default none — delete live objects older than this many days. */
+  readonly deleteAfterDays?: number;
+  /** @default none (with versioning: 10) — noncurrent versions kept per object. */
+  readonly keepNoncurrentVersions?: number;
+  /** @default false — `destroy` refuses while objects remain. */
+  readonly forceDestroy?: boolean;
+}
+
+/**
+ * A GCS bucket that cannot become public: uniform bucket-level access (no
+ * ACLs) and public access prevention enforced. Access only through grantX.
+ */
+export class PrivateBucket extends Construct {
+  readonly bucket: StorageBucket;
+  readonly bucketName: string;
+  /** `gs://<name>` */
+  readonly bucketUrl: string;
+
+  constructor(scope: Construct, id: string, props: PrivateBucketProps) {
+    super(scope, id);
+    if (!/^[a-z0-9][-_.a-z0-9]{1,61}[a-z0-9]$/.test(props.name)) {
+      throw new Error(
+        `PrivateBucket ${id}: name must be a GCS bucket name (3-63 chars a-z 0-9 - _ .), got "${props.name}"`,
+      );
+    }
+    if (
+      props.deleteAfterDays !== undefined &&
+      (!Number.isInteger(props.deleteAfterDays) || props.deleteAfterDays < 1)
+    ) {
+      throw new Error(
+        `PrivateBucket ${id}: deleteAfterDays must be a positive integer, got ${props.deleteAfterDays}`,
+      );
+    }
+    const rules: StorageBucketLifecycleRule[] = [];
+    if (props.deleteAfterDays !== undefined) {
+      rules.push({ action: { type: 'Delete' }, condition: { age: props.deleteAfterDays, withState: 'ANY' } });
+    }
+    const keep = props.keepNoncurrentVersions ?? (props.versioning ? 10 : undefined);
+    if (keep !== undefined) {
+      rules.push({
+        action: { type: 'Delete' },
+        condition: { numNewerVersions: keep, withState: 'ARCHIVED' },
+      });
+    }
+    this.bucket = new StorageBucket(this, 'bucket', {
+      project: props.projectId,
+      name: props.name,
+      location: props.location,
+      storageClass: 'STANDARD',
+      uniformBucketLevelAccess: true,
+      publicAccessPrevention: 'enforced',
+      versioning: { enabled: props.versioning ?? false },
+      forceDestroy: props.forceDestroy ?? false,
+      lifecycleRule: rules.length > 0 ? rules : undefined,
+    });
+    this.bucketName = props.name;
+    this.bucketUrl = `gs://${props.name}`;
+  }
+
+  /** Read, write and delete objects (not the bucket's settings or IAM). */
+  grantReadWrite(
+    grantee: IPrincipal,
+    id = 'object-user',
+    condition?: { title: string; expression: string },
+  ): StorageBucketIamMember {
+    return this.grant('roles/storage.objectUser', grantee, id, condition);
+  }
+
+  grantRead(grantee: IPrincipal, id = 'object-viewer'): StorageBucketIamMember {
+    return this.grant('roles/storage.objectViewer', grantee, id);
+  }
+
+  private grant(
+    role: string,
+    grantee: IPrincipal,
+    id: string,
+    condition?: { title: string; expression: string },
+  ): StorageBucketIamMember {
+    assertSafeGrant(role, grantee.principalMember);
+    return new StorageBucketIamMember(this, id, {
+      bucket: this.bucket.name,
+      role,
+      member: grantee.principalMember,
+      condition,
+    });
+  }
+}

@@ -1,0 +1,57 @@
+import { Construct } from 'constructs';
+import { SecretManagerSecret } from '@cdktf/provider-google/lib/secret-manager-secret';
+import { SecretManagerSecretIamMember } from '@cdktf/provider-google/lib/secret-manager-secret-iam-member';
+import { assertSafeGrant, IPrincipal } from './principal';
+
+export interface SecretProps {
+  readonly projectId: string;
+  readonly secretId: string;
+  /** Regions the payload is stored in (user-managed replication keeps data in Japan). */
+  readonly replicaLocations: readonly string[];
+  /** @default true — the secret cannot be deleted until this is turned off. */
+  readonly deletionProtection?: boolean;
+  /** @default 30 days — destroyed versions stay recoverable for this long. */
+  readonly versionDestroyTtlDays?: number;
+}
+
+/**
+ * A Secret Manager secret WITHOUT a value: versions are added out of band
+ * (`gcloud secrets versions add`), so no secret material is ever in code or
+ * Terraform state. Readers are granted per secret, never per project.
+ */
+export class Secret extends Construct {
+  readonly secret: SecretManagerSecret;
+  readonly secretId: string;
+  /** `projects/<p>/secrets/<id>`. */
+  readonly secretName: string;
+  private readonly projectId: string;
+
+  constructor(scope: Construct, id: string, props: SecretProps) {
+    super(scope, id);
+    if (props.replicaLocations.length === 0) {
+      throw new Error(`Secret ${id}: replicaLocations must name at least one region`);
+    }
+    this.projectId = props.projectId;
+    this.secret = new SecretManagerSecret(this, 'secret', {
+      project: props.projectId,
+      secretId: props.secretId,
+      replication: { userManaged: { replicas: props.replicaLocations.map((location) => ({ location })) } },
+      deletionProtection: props.deletionProtection ?? true,
+      versionDestroyTtl: `${(props.versionDestroyTtlDays ?? 30) * 86400}s`,
+    });
+    this.secretId = props.secretId;
+    this.secretName = `projects/${props.projectId}/secrets/${props.secretId}`;
+  }
+
+  /** Lets `grantee` read the payload of this secret only. */
+  grantAccess(grantee: IPrincipal, id = 'accessor'): SecretManagerSecretIamMember {
+    const role = 'roles/secretmanager.secretAccessor';
+    assertSafeGrant(role, grantee.principalMember);
+    return new SecretManagerSecretIamMember(this, id, {
+      project: this.projectId,
+      secretId: this.secret.secretId,
+      role,
+      member: grantee.principalMember,
+    });
+  }
+}

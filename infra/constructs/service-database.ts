@@ -1,0 +1,71 @@
+import { Construct } from 'constructs';
+import { SqlDatabase } from '@cdktf/provider-google/lib/sql-database';
+import { SqlUser } from '@cdktf/provider-google/lib/sql-user';
+
+export interface ServiceDatabaseProps {
+  readonly projectId: string;
+  /** Cloud SQL instance name. */
+  readonly instanceName: string;
+  readonly databaseName: string;
+  /**
+   * IAM database user of the service account that logs in:
+   * names.iamDatabaseUser(accountId, projectId), i.e. its email without
+   * `.gserviceaccount.com`.
+   */
+  readonly iamUserName: string;
+  /**
+   * @default 'ABANDON' — on destroy Terraform forgets the user instead of
+   * dropping it (a role that owns objects cannot be dropped, and a failed drop
+   * would block the destroy). See docs/deploy.md for removing it.
+   */
+  readonly userDeletionPolicy?: 'ABANDON';
+  /**
+   * @default 'ABANDON' in long-lived environments. 'DELETE' drops the
+   * database with every object in it on destroy (previews).
+   */
+  readonly databaseDeletionPolicy?: 'ABANDON' | 'DELETE';
+}
+
+/**
+ * A database on an existing instance and the IAM database user of the
+ * service account that owns it (`CLOUD_IAM_SERVICE_ACCOUNT`: no password
+ * exists anywhere).
+ */
+export class ServiceDatabase extends Construct {
+  readonly database: SqlDatabase;
+  readonly user: SqlUser;
+  readonly databaseName: string;
+  /** PostgreSQL user name: the service account email without `.gserviceaccount.com`. */
+  readonly databaseUserName: string;
+
+  constructor(scope: Construct, id: string, props: ServiceDatabaseProps) {
+    super(scope, id);
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(props.databaseName)) {
+      throw new Error(
+        `ServiceDatabase ${id}: databaseName must be a lowercase PostgreSQL identifier, got "${props.databaseName}"`,
+      );
+    }
+    if (!/^[a-z][-a-z0-9]{4,28}[a-z0-9]@[a-z][-a-z0-9]{4,28}[a-z0-9]\.iam$/.test(props.iamUserName)) {
+      throw new Error(
+        `ServiceDatabase ${id}: iamUserName must be <account>@<project>.iam, got "${props.iamUserName}"`,
+      );
+    }
+    this.database = new SqlDatabase(this, 'database', {
+      project: props.projectId,
+      instance: props.instanceName,
+      name: props.databaseName,
+      charset: 'UTF8',
+      collation: 'en_US.UTF8',
+      deletionPolicy: props.databaseDeletionPolicy ?? 'ABANDON',
+    });
+    this.databaseName = this.database.name;
+    this.databaseUserName = props.iamUserName;
+    this.user = new SqlUser(this, 'iam-user', {
+      project: props.projectId,
+      instance: props.instanceName,
+      name: this.databaseUserName,
+      type: 'CLOUD_IAM_SERVICE_ACCOUNT',
+      deletionPolicy: props.userDeletionPolicy ?? 'ABANDON',
+    });
+  }
+}
