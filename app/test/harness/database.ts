@@ -21,9 +21,10 @@ async function admin<T>(work: (client: Client) => Promise<T>): Promise<T> {
   }
 }
 
-export async function createTestDatabase(): Promise<TestDatabase> {
+/** A new database: migrated (copied from the template) unless `migrated: false`, then empty. */
+export async function createTestDatabase({ migrated = true } = {}): Promise<TestDatabase> {
   const name = `walks_test_${randomBytes(6).toString('hex')}`;
-  const template = harnessValue('templateDb');
+  const template = migrated ? harnessValue('templateDb') : 'template0';
   await admin((client) => client.query(`CREATE DATABASE ${name} TEMPLATE ${template}`));
   const url = databaseUrl(harnessValue('adminUrl'), name);
   const pool = new Pool({ connectionString: url, max: 4 });
