@@ -130,3 +130,16 @@ describe('bearer tokens on the walk endpoints', () => {
     expect(await authenticatedStatus(app, user.idToken)).toBe(200);
   });
 });
+
+describe('OpenAPI', () => {
+  it('documents the four session paths', async () => {
+    const { body: doc } = await apiClient(app.url).get('/openapi.json');
+    for (const path of ['login', 'refresh', 'logout', 'logout-all']) {
+      expect(doc.paths[`/v1/sessions/${path}`]?.post).toBeDefined();
+    }
+    expect(doc.paths['/v1/sessions/logout'].post.security).toEqual([{ bearerAuth: [] }]);
+    expect(doc.components.schemas.Session.required).toEqual(
+      expect.arrayContaining(['access_token', 'refresh_token', 'token_type', 'expires_in', 'user']),
+    );
+  });
+});
