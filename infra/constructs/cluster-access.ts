@@ -1,17 +1,10 @@
-import { DataTerraformRemoteStateGcs, Fn } from 'cdktf';
+import { DataTerraformRemoteStateGcs } from 'cdktf';
 import { Construct } from 'constructs';
 import { DataGoogleClientConfig } from '@cdktf/provider-google/lib/data-google-client-config';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
-
-/** Names of the platform stack outputs the Kubernetes-side stacks read. */
-export interface PlatformOutputNames {
-  /** Cluster API endpoint (IP or host, without scheme). */
-  readonly clusterEndpoint: string;
-  /** Base64-encoded cluster CA certificate. */
-  readonly clusterCaCertificate: string;
-}
+import { PLATFORM_OUTPUTS } from '../config/names';
 
 export interface ClusterAccessProps {
   readonly projectId: string;
@@ -20,14 +13,14 @@ export interface ClusterAccessProps {
   readonly stateBucket: string;
   /** State prefix of the platform stack that created the cluster. */
   readonly platformStatePrefix: string;
-  readonly outputNames: PlatformOutputNames;
 }
 
 /**
- * Providers for a Kubernetes-side stack: Google (for the caller's identity
- * token), Kubernetes and Helm, pointed at the cluster through the platform
- * stack's outputs read from its remote state — never from the same stack, so
- * the cluster exists before anything plans against it.
+ * Providers for a Kubernetes-side stack: Google (for the caller's access
+ * token), Kubernetes and Helm, pointed at the cluster's DNS-based endpoint
+ * (Google-trusted TLS, IAM-authenticated, so no cluster CA is needed) read
+ * from the platform stack's remote state — never from the same stack, so the
+ * cluster and its CRDs exist before anything plans against them.
  */
 export class ClusterAccess extends Construct {
   readonly googleProvider: GoogleProvider;
@@ -46,19 +39,12 @@ export class ClusterAccess extends Construct {
       bucket: props.stateBucket,
       prefix: props.platformStatePrefix,
     });
-    const host = `https://${this.platformOutput(props.outputNames.clusterEndpoint)}`;
-    const clusterCaCertificate = Fn.base64decode(this.platformOutput(props.outputNames.clusterCaCertificate));
-    this.kubernetesProvider = new KubernetesProvider(this, 'kubernetes', {
-      host,
-      clusterCaCertificate,
-      token: client.accessToken,
-    });
-    this.helmProvider = new HelmProvider(this, 'helm', {
-      kubernetes: { host, clusterCaCertificate, token: client.accessToken },
-    });
+    const host = `https://${this.platformOutput(PLATFORM_OUTPUTS.clusterEndpoint)}`;
+    this.kubernetesProvider = new KubernetesProvider(this, 'kubernetes', { host, token: client.accessToken });
+    this.helmProvider = new HelmProvider(this, 'helm', { kubernetes: { host, token: client.accessToken } });
   }
 
-  /** A string output of the platform stack. */
+  /** A string output of the platform stack (names in PLATFORM_OUTPUTS). */
   platformOutput(name: string): string {
     return this.platformState.getString(name);
   }

@@ -5,6 +5,7 @@ import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { App } from 'cdk8s';
 import { GmpFrontendChart } from '../../charts/cluster/gmp-frontend-chart';
 import { FLAGGER, MONITORING, prometheusQueryUrl } from '../../charts/lib/cluster-addons';
+import { LOKI_IDENTITY } from '../config/names';
 import { KubernetesManifests } from './kubernetes-manifests';
 import { PinnedHelmRelease } from './helm-release';
 
@@ -46,8 +47,19 @@ export function mergeValues(base: Values, override: Values = {}): Values {
   return out;
 }
 
-/** Minimal working defaults: Flagger on Gateway API reading Managed Prometheus, and a small LGTM-less log stack. */
-export function defaultAddonValues(): Record<keyof typeof ADDON_CHARTS, Values> {
+/** Where Loki keeps chunks and index (the platform stack's bucket and Workload Identity user). */
+export interface LokiStorageTarget {
+  readonly bucketName: string;
+  readonly serviceAccountEmail: string;
+  readonly retentionDays: number;
+}
+
+/**
+ * Minimal working defaults: Flagger on Gateway API reading Managed
+ * Prometheus, Grafana with both data sources, single-binary Loki on GCS, and
+ * Alloy tailing pod logs into it.
+ */
+export function defaultAddonValues(loki: LokiStorageTarget): Record<keyof typeof ADDON_CHARTS, Values> {
   return {
     flagger: {
       meshProvider: 'gatewayapi:v1',
@@ -81,21 +93,31 @@ export function defaultAddonValues(): Record<keyof typeof ADDON_CHARTS, Values> 
     },
     loki: {
       deploymentMode: 'SingleBinary',
+      serviceAccount: {
+        create: true,
+        name: LOKI_IDENTITY.kubernetesServiceAccount,
+        annotations: { 'iam.gke.io/gcp-service-account': loki.serviceAccountEmail },
+      },
       loki: {
         auth_enabled: false,
         commonConfig: { replication_factor: 1 },
-        storage: { type: 'filesystem' },
+        storage: {
+          type: 'gcs',
+          bucketNames: { chunks: loki.bucketName, ruler: loki.bucketName, admin: loki.bucketName },
+        },
         schemaConfig: {
           configs: [
             {
               from: '2024-01-01',
               store: 'tsdb',
-              object_store: 'filesystem',
+              object_store: 'gcs',
               schema: 'v13',
               index: { prefix: 'index_', period: '24h' },
             },
           ],
         },
+        limits_config: { retention_period: `${loki.retentionDays * 24}h` },
+        compactor: { retention_enabled: true, delete_request_store: 'gcs' },
       },
       singleBinary: { replicas: 1, persistence: { enabled: true, size: '10Gi' } },
       gateway: { enabled: false },
@@ -130,6 +152,8 @@ export interface ClusterAddonsProps {
   readonly projectId: string;
   /** Google service account id the Managed Prometheus query frontend runs as. */
   readonly queryFrontendServiceAccountId: string;
+  /** Loki's bucket, identity and retention. */
+  readonly lokiStorage: LokiStorageTarget;
   /** @default {} — the monitoring layer's values. */
   readonly observabilityValues?: ObservabilityValues;
   /** Namespaces must exist first. */
@@ -147,7 +171,7 @@ export class ClusterAddons extends Construct {
 
   constructor(scope: Construct, id: string, props: ClusterAddonsProps) {
     super(scope, id);
-    const defaults = defaultAddonValues();
+    const defaults = defaultAddonValues(props.lokiStorage);
     const observability = props.observabilityValues ?? {};
     const release = (
       name: keyof typeof ADDON_CHARTS,

@@ -1,47 +1,56 @@
 import { GcsBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { WalkServiceProps } from '../../charts/walk-service/props';
+import { UNRELEASED_IMAGE_DIGEST, walkServiceProps } from '../../charts/environments';
 import { imageReference } from '../../charts/walk-service/workload';
-import { ClusterAccess, PlatformOutputNames } from '../constructs/cluster-access';
+import { BootstrapConfig, EnvironmentConfig } from '../config/environments';
+import { stackName, statePrefix } from '../config/names';
+import { ClusterAccess } from '../constructs/cluster-access';
 import { WalkServiceRelease } from '../constructs/walk-service-release';
 
 export interface AppStackProps {
-  readonly stateBucket: string;
-  /** State prefix of this stack. */
-  readonly statePrefix: string;
-  /** State prefix of the platform stack that created the cluster. */
-  readonly platformStatePrefix: string;
-  readonly platformOutputs: PlatformOutputNames;
-  /** walk-service in this environment, image digest included. */
-  readonly service: WalkServiceProps;
+  readonly env: EnvironmentConfig;
+  readonly bootstrap: BootstrapConfig;
+  /** Digest of the image to run (`TEKUTOKO_IMAGE_DIGEST`). */
+  readonly imageDigest: string;
 }
 
 /**
  * `<env>-app`: walk-service itself. Deploying a new image is
- * `WALK_SERVICE_IMAGE_DIGEST=sha256:… cdktf deploy <env>-app`: the migrations
- * Job of that image runs, then the Deployment's pod template changes, and
- * Kubernetes (dev) or Flagger (staging, prod) rolls it out.
+ * `TEKUTOKO_IMAGE_DIGEST=sha256:… npx cdktf deploy <env>-app`: the migrations
+ * Job of that image runs, then the Deployment's pod template changes and
+ * Kubernetes (rolling update) or Flagger (canary) rolls it out.
  */
 export class AppStack extends TerraformStack {
   readonly release: WalkServiceRelease;
 
   constructor(scope: Construct, id: string, props: AppStackProps) {
     super(scope, id);
-    new GcsBackend(this, { bucket: props.stateBucket, prefix: props.statePrefix });
+    const { env, bootstrap } = props;
+    new GcsBackend(this, { bucket: bootstrap.stateBucket, prefix: statePrefix(stackName.app(env.name)) });
     const access = new ClusterAccess(this, 'access', {
-      projectId: props.service.projectId,
-      region: props.service.region,
-      stateBucket: props.stateBucket,
-      platformStatePrefix: props.platformStatePrefix,
-      outputNames: props.platformOutputs,
+      projectId: env.projectId,
+      region: env.region,
+      stateBucket: bootstrap.stateBucket,
+      platformStatePrefix: statePrefix(stackName.platform(env.name)),
     });
+    const service = walkServiceProps(env, bootstrap, props.imageDigest);
     this.release = new WalkServiceRelease(this, 'walk-service', {
       provider: access.kubernetesProvider,
-      service: props.service,
+      service,
     });
     new TerraformOutput(this, 'image', {
-      value: imageReference(props.service),
+      value: imageReference(service),
       description: 'Image this stack deploys',
     });
+    // Synth works without a digest (for review); a plan refuses to deploy the placeholder.
+    for (const job of Object.values(this.release.migrations.manifests)) {
+      job.addOverride('lifecycle.precondition', [
+        {
+          condition: String(props.imageDigest !== UNRELEASED_IMAGE_DIGEST),
+          error_message:
+            'No image digest: set TEKUTOKO_IMAGE_DIGEST=sha256:… (the digest CI pushed) and deploy again.',
+        },
+      ]);
+    }
   }
 }

@@ -7,25 +7,24 @@ import { CertificateManagerCertificateMapEntry } from '@cdktf/provider-google/li
 import { CertificateManagerDnsAuthorization } from '@cdktf/provider-google/lib/certificate-manager-dns-authorization';
 import { ComputeGlobalAddress } from '@cdktf/provider-google/lib/compute-global-address';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
-import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
-import { ServiceAccountIamMember } from '@cdktf/provider-google/lib/service-account-iam-member';
 import { ClusterBaseChart } from '../../charts/cluster/cluster-base-chart';
 import { GATEWAY_EDGE, MONITORING } from '../../charts/lib/cluster-addons';
-import { ClusterAccess, PlatformOutputNames } from '../constructs/cluster-access';
+import { BootstrapConfig, EnvironmentConfig } from '../config/environments';
+import {
+  LOKI_IDENTITY,
+  googleServiceAccountEmail,
+  lokiBucketName,
+  stackName,
+  statePrefix,
+} from '../config/names';
+import { ClusterAccess } from '../constructs/cluster-access';
 import { ClusterAddons, ObservabilityValues } from '../constructs/cluster-addons';
 import { KubernetesManifests } from '../constructs/kubernetes-manifests';
+import { WorkloadIdentityUser } from '../constructs/service-identity';
 
 export interface ClusterStackProps {
-  readonly projectId: string;
-  readonly region: string;
-  /** DNS zone the Gateway serves: the certificate covers it and `*.<domain>`. */
-  readonly domain: string;
-  readonly stateBucket: string;
-  /** State prefix of this stack. */
-  readonly statePrefix: string;
-  /** State prefix of the platform stack that created the cluster. */
-  readonly platformStatePrefix: string;
-  readonly platformOutputs: PlatformOutputNames;
+  readonly env: EnvironmentConfig;
+  readonly bootstrap: BootstrapConfig;
   /** @default {} — Grafana, Loki and Alloy values from the monitoring layer. */
   readonly observabilityValues?: ObservabilityValues;
 }
@@ -43,20 +42,17 @@ export class ClusterStack extends TerraformStack {
   readonly base: KubernetesManifests;
   readonly addons: ClusterAddons;
   readonly baseChart: ClusterBaseChart;
-  readonly queryFrontendServiceAccount: ServiceAccount;
+  readonly queryFrontendIdentity: WorkloadIdentityUser;
 
   constructor(scope: Construct, id: string, props: ClusterStackProps) {
     super(scope, id);
-    if (!/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/.test(props.domain)) {
-      throw new Error(`${id}: domain must be a DNS name like dev.tekutoko.example, got "${props.domain}"`);
-    }
-    new GcsBackend(this, { bucket: props.stateBucket, prefix: props.statePrefix });
+    const { env, bootstrap } = props;
+    new GcsBackend(this, { bucket: bootstrap.stateBucket, prefix: statePrefix(stackName.cluster(env.name)) });
     this.access = new ClusterAccess(this, 'access', {
-      projectId: props.projectId,
-      region: props.region,
-      stateBucket: props.stateBucket,
-      platformStatePrefix: props.platformStatePrefix,
-      outputNames: props.platformOutputs,
+      projectId: env.projectId,
+      region: env.region,
+      stateBucket: bootstrap.stateBucket,
+      platformStatePrefix: statePrefix(stackName.platform(env.name)),
     });
     const google = this.access.googleProvider;
 
@@ -67,13 +63,13 @@ export class ClusterStack extends TerraformStack {
     });
     const dnsAuth = new CertificateManagerDnsAuthorization(this, 'dns-authorization', {
       provider: google,
-      name: `gateway-${props.domain.replace(/\./g, '-')}`.slice(0, 63),
-      domain: props.domain,
+      name: `gateway-${env.domain.replace(/\./g, '-')}`.slice(0, 63).replace(/-+$/, ''),
+      domain: env.domain,
     });
     const certificate = new CertificateManagerCertificate(this, 'certificate', {
       provider: google,
       name: 'gateway-external',
-      managed: { domains: [props.domain, `*.${props.domain}`], dnsAuthorizations: [dnsAuth.id] },
+      managed: { domains: [env.domain, `*.${env.domain}`], dnsAuthorizations: [dnsAuth.id] },
     });
     const certMap = new CertificateManagerCertificateMap(this, 'certificate-map', {
       provider: google,
@@ -88,30 +84,26 @@ export class ClusterStack extends TerraformStack {
     });
     new TerraformOutput(this, 'gateway_ip_address', {
       value: address.address,
-      description: `A record for ${props.domain} and *.${props.domain}`,
+      description: `A record for ${env.domain} and *.${env.domain}`,
     });
     new TerraformOutput(this, 'dns_authorization_record', {
       value: dnsAuth.dnsResourceRecord,
       description: 'CNAME to publish so Certificate Manager can issue the certificate',
     });
 
-    // The query frontend reads Cloud Monitoring as its own Google service account.
-    this.queryFrontendServiceAccount = new ServiceAccount(this, 'query-frontend-gsa', {
-      provider: google,
-      accountId: QUERY_FRONTEND_GSA_ID,
+    // The query frontend reads Cloud Monitoring as its own Workload Identity user.
+    this.queryFrontendIdentity = new WorkloadIdentityUser(this, 'query-frontend-identity', {
+      projectId: env.projectId,
+      googleServiceAccountId: QUERY_FRONTEND_GSA_ID,
+      namespace: MONITORING.namespace,
+      kubernetesServiceAccount: MONITORING.frontendName,
       displayName: 'Managed Prometheus query frontend (Flagger, Grafana)',
     });
     new ProjectIamMember(this, 'query-frontend-monitoring-viewer', {
       provider: google,
-      project: props.projectId,
+      project: env.projectId,
       role: 'roles/monitoring.viewer',
-      member: this.queryFrontendServiceAccount.member,
-    });
-    new ServiceAccountIamMember(this, 'query-frontend-workload-identity', {
-      provider: google,
-      serviceAccountId: this.queryFrontendServiceAccount.name,
-      role: 'roles/iam.workloadIdentityUser',
-      member: `serviceAccount:${props.projectId}.svc.id.goog[${MONITORING.namespace}/${MONITORING.frontendName}]`,
+      member: this.queryFrontendIdentity.principalMember,
     });
 
     this.baseChart = new ClusterBaseChart(new Cdk8sApp(), 'cluster-base', {
@@ -125,10 +117,15 @@ export class ClusterStack extends TerraformStack {
     this.addons = new ClusterAddons(this, 'addons', {
       helmProvider: this.access.helmProvider,
       kubernetesProvider: this.access.kubernetesProvider,
-      projectId: props.projectId,
+      projectId: env.projectId,
       queryFrontendServiceAccountId: QUERY_FRONTEND_GSA_ID,
+      lokiStorage: {
+        bucketName: lokiBucketName(env.projectId),
+        serviceAccountEmail: googleServiceAccountEmail(LOKI_IDENTITY.googleServiceAccountId, env.projectId),
+        retentionDays: env.observability.lokiRetentionDays,
+      },
       observabilityValues: props.observabilityValues,
-      dependsOn: [...Object.values(this.base.manifests), this.queryFrontendServiceAccount],
+      dependsOn: [...Object.values(this.base.manifests), this.queryFrontendIdentity.serviceAccount],
     });
   }
 }

@@ -3,27 +3,25 @@ import { Testing as Cdk8sTesting } from 'cdk8s';
 import { Testing } from 'cdktf';
 import { WalkServiceChart } from '../../charts/walk-service/chart';
 import { migrationsJobName } from '../../charts/walk-service/migrations-chart';
-import { WalkServiceProps } from '../../charts/walk-service/props';
-import { canaryProps, rollingProps } from '../../charts/test/fixtures';
+import { UNRELEASED_IMAGE_DIGEST, walkServiceProps } from '../../charts/environments';
+import { EnvironmentConfig, loadEnvironments } from '../config/environments';
 import { SERVICE_NAME } from '../config/names';
 import { AppStack } from '../stacks/app-stack';
 
-function synth(service: WalkServiceProps): any {
-  const stack = new AppStack(Testing.app(), 'prod-app', {
-    stateBucket: 'tekutoko-prod-example-tfstate',
-    statePrefix: 'prod-app',
-    platformStatePrefix: 'prod-platform',
-    platformOutputs: { clusterEndpoint: 'cluster_endpoint', clusterCaCertificate: 'cluster_ca_certificate' },
-    service,
-  });
-  return JSON.parse(Testing.synth(stack));
+const { bootstrap, environments } = loadEnvironments();
+const DIGEST = `sha256:${'ab'.repeat(32)}`;
+
+function synth(env: EnvironmentConfig, imageDigest = DIGEST): any {
+  return JSON.parse(
+    Testing.synth(new AppStack(Testing.app(), `${env.name}-app`, { env, bootstrap, imageDigest })),
+  );
 }
 const entries = (json: any) => Object.entries(json.resource.kubernetes_manifest) as [string, any][];
 const address = (id: string) => `kubernetes_manifest.${id}`;
 
 describe('AppStack', () => {
-  const props = canaryProps();
-  const json = synth(props);
+  const props = walkServiceProps(environments.prod, bootstrap, DIGEST);
+  const json = synth(environments.prod);
   const [jobId, job] = entries(json).find(([, m]) => m.manifest.kind === 'Job')!;
 
   it('applies exactly the chart objects, unchanged', () => {
@@ -55,7 +53,7 @@ describe('AppStack', () => {
   });
 
   it('deploys a new digest by changing the image and renaming the Job, nothing else', () => {
-    const next = synth({ ...props, imageDigest: `sha256:${'cd'.repeat(32)}` });
+    const next = synth(environments.prod, `sha256:${'cd'.repeat(32)}`);
     const image = (j: any) =>
       entries(j).find(([, m]) => m.manifest.kind === 'Deployment')![1].manifest.spec.template.spec
         .containers[0].image;
@@ -73,10 +71,26 @@ describe('AppStack', () => {
   });
 
   it('in a rolling-update environment, applies the Service and HTTPRoute too', () => {
-    const kinds = entries(synth(rollingProps())).map(([, m]) => m.manifest.kind);
+    const kinds = entries(synth(environments.dev)).map(([, m]) => m.manifest.kind);
     expect(kinds).toEqual(
       expect.arrayContaining(['Service', 'HTTPRoute', 'Deployment', 'HorizontalPodAutoscaler']),
     );
     expect(kinds).not.toContain('Canary');
+  });
+
+  it('reaches the cluster through the platform stack state and keeps its own state prefix', () => {
+    expect(json.terraform.backend.gcs).toEqual({ bucket: bootstrap.stateBucket, prefix: 'stacks/prod-app' });
+    const remote = Object.values(json.data.terraform_remote_state) as any[];
+    expect(remote[0].config).toEqual({ bucket: bootstrap.stateBucket, prefix: 'stacks/prod-platform' });
+    expect(json.resource.google_container_cluster).toBeUndefined();
+  });
+
+  it('refuses to plan the unreleased placeholder digest', () => {
+    expect(job.lifecycle.precondition).toEqual([{ condition: 'true', error_message: expect.any(String) }]);
+    const unreleased = synth(environments.prod, UNRELEASED_IMAGE_DIGEST);
+    const unreleasedJob = entries(unreleased).find(([, m]) => m.manifest.kind === 'Job')![1];
+    expect(unreleasedJob.lifecycle.precondition).toEqual([
+      { condition: 'false', error_message: expect.stringMatching(/TEKUTOKO_IMAGE_DIGEST/) },
+    ]);
   });
 });

@@ -6,21 +6,16 @@ import { FLAGGER, GATEWAY_EDGE, MONITORING, prometheusQueryUrl } from '../../cha
 import { LABEL } from '../../charts/lib/labels';
 import { validateObjects } from '../../charts/test/schema-validation';
 import { workloadProblems } from '../../charts/test/workload-rules';
+import { loadEnvironments } from '../config/environments';
 import { GATEWAY, SERVICE_NAMESPACE } from '../config/names';
 import { ADDON_CHARTS } from '../constructs/cluster-addons';
 import { PinnedHelmRelease } from '../constructs/helm-release';
 import { KubernetesManifests } from '../constructs/kubernetes-manifests';
 import { ClusterStack, ClusterStackProps, QUERY_FRONTEND_GSA_ID } from '../stacks/cluster-stack';
 
-const props: ClusterStackProps = {
-  projectId: 'tekutoko-dev-example',
-  region: 'asia-northeast1',
-  domain: 'dev.tekutoko.example',
-  stateBucket: 'tekutoko-dev-example-tfstate',
-  statePrefix: 'dev-cluster',
-  platformStatePrefix: 'dev-platform',
-  platformOutputs: { clusterEndpoint: 'cluster_endpoint', clusterCaCertificate: 'cluster_ca_certificate' },
-};
+const { bootstrap, environments } = loadEnvironments();
+const env = environments.dev;
+const props: ClusterStackProps = { env, bootstrap };
 
 function synth(p: ClusterStackProps = props): any {
   return JSON.parse(Testing.synth(new ClusterStack(Testing.app(), 'dev-cluster', p)));
@@ -39,17 +34,19 @@ describe('ClusterStack', () => {
     expect(remote).toEqual([
       expect.objectContaining({
         backend: 'gcs',
-        config: { bucket: props.stateBucket, prefix: 'dev-platform' },
+        config: { bucket: bootstrap.stateBucket, prefix: 'stacks/dev-platform' },
       }),
     ]);
     expect(json.provider.kubernetes[0].host).toMatch(
       /^https:\/\/\$\{data\.terraform_remote_state\..*\.outputs\.cluster_endpoint\}$/,
     );
-    expect(json.provider.helm[0].kubernetes.cluster_ca_certificate).toMatch(
-      /base64decode\(data\.terraform_remote_state/,
-    );
+    expect(json.provider.helm[0].kubernetes.host).toBe(json.provider.kubernetes[0].host);
+    expect(json.provider.kubernetes[0].token).toMatch(/data\.google_client_config\..*\.access_token/);
     expect(json.resource.google_container_cluster).toBeUndefined();
-    expect(json.terraform.backend.gcs).toEqual({ bucket: props.stateBucket, prefix: 'dev-cluster' });
+    expect(json.terraform.backend.gcs).toEqual({
+      bucket: bootstrap.stateBucket,
+      prefix: 'stacks/dev-cluster',
+    });
   });
 
   it('pins every Helm release to an exact chart version and rolls back failed upgrades', () => {
@@ -88,10 +85,10 @@ describe('ClusterStack', () => {
     const binding = Object.values(json.resource.google_service_account_iam_member)[0] as any;
     expect(binding.role).toBe('roles/iam.workloadIdentityUser');
     expect(binding.member).toBe(
-      `serviceAccount:${props.projectId}.svc.id.goog[${ksa.metadata.namespace}/${ksa.metadata.name}]`,
+      `serviceAccount:${env.projectId}.svc.id.goog[${ksa.metadata.namespace}/${ksa.metadata.name}]`,
     );
     expect(ksa.metadata.annotations['iam.gke.io/gcp-service-account']).toBe(
-      `${QUERY_FRONTEND_GSA_ID}@${props.projectId}.iam.gserviceaccount.com`,
+      `${QUERY_FRONTEND_GSA_ID}@${env.projectId}.iam.gserviceaccount.com`,
     );
     const gsa = Object.values(json.resource.google_service_account)[0] as any;
     expect(gsa.account_id).toBe(QUERY_FRONTEND_GSA_ID);
@@ -144,10 +141,7 @@ describe('ClusterStack', () => {
     expect(release(merged, 'grafana').values[0]).toContain('$${__interval}');
   });
 
-  it('rejects a bad domain, a chart version range and a duplicate object, naming the problem', () => {
-    expect(() => synth({ ...props, domain: 'https://dev' })).toThrow(
-      /domain must be a DNS name.*"https:\/\/dev"/,
-    );
+  it('rejects a chart version range and a duplicate object, naming the problem', () => {
     const stack = new TerraformStack(Testing.app(), 's');
     const helm = new HelmProvider(stack, 'helm', {});
     expect(
