@@ -1,0 +1,134 @@
+/**
+ * `npm start`: the whole local environment with no cloud account —
+ * PostgreSQL 17 (data kept in .local/), the Firebase Auth emulator on
+ * 127.0.0.1:9099 (project demo-tekutoko), migrations, and the service.
+ * Ctrl-C or SIGTERM stops all of it.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadConfig, ConfigError } from '../src/config';
+import { migrateUp } from '../src/db/migrate';
+import { createLogger } from '../src/observability/logger';
+import { startService, type RunningService } from '../src/server';
+import { generateSigningJwk, keyRingJson } from '../src/sessions';
+import { EMULATOR_PROJECT_ID, startAuthEmulator, type RunningAuthEmulator } from './auth-emulator';
+import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from './embedded-postgres';
+import { freePort, portIsFree } from './ports';
+
+const ROOT = path.resolve(__dirname, '../..');
+const LOCAL_DIR = path.join(ROOT, '.local');
+const EMULATOR_PORT = 9099;
+const DATABASE = 'walks';
+
+function fail(message: string): never {
+  process.stderr.write(`npm start: ${message}\n`);
+  process.exit(1);
+}
+
+/** A session signing key ring kept in .local/, so sessions survive restarts of the local service. */
+function localKeyRing(): string {
+  const file = path.join(LOCAL_DIR, 'session-signing-keys.json');
+  if (!existsSync(file)) writeFileSync(file, keyRingJson([generateSigningJwk('local-1')]), { mode: 0o600 });
+  return readFileSync(file, 'utf8');
+}
+
+async function main(): Promise<void> {
+  const port = Number(process.env.PORT ?? 8080);
+  const metricsPort = Number(process.env.METRICS_PORT ?? 9464);
+  const pgPort = Number(process.env.LOCAL_PG_PORT ?? 54329);
+  for (const [name, value] of [
+    ['PORT', port],
+    ['METRICS_PORT', metricsPort],
+    ['LOCAL_PG_PORT', pgPort],
+    ['the Auth emulator', EMULATOR_PORT],
+  ] as const) {
+    if (!(await portIsFree(value))) {
+      fail(
+        `port ${value} (${name}) is already in use — stop whatever holds it (another npm start?)` +
+          (name.endsWith('PORT') ? ` or set ${name} to a free port` : ''),
+      );
+    }
+  }
+
+  mkdirSync(LOCAL_DIR, { recursive: true, mode: 0o755 });
+  const stops: Array<() => Promise<void>> = [];
+  let service: RunningService | undefined;
+  let stopping = false;
+  const stopAll = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write('\nstopping walk-service, the Auth emulator and PostgreSQL…\n');
+    await service?.stop('local environment stopping').catch(() => undefined);
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    process.exit(code);
+  };
+  process.once('SIGINT', () => void stopAll(0));
+  process.once('SIGTERM', () => void stopAll(0));
+
+  try {
+    process.stderr.write(
+      'starting PostgreSQL 17 (data in .local/postgres) and the Firebase Auth emulator…\n',
+    );
+    const [pg, emulator]: [RunningPostgres, RunningAuthEmulator] = await Promise.all([
+      startEmbeddedPostgres({
+        dataDir: path.join(LOCAL_DIR, 'postgres'),
+        port: pgPort,
+        persistent: true,
+      }).then((started) => (stops.push(started.stop), started)),
+      (async () =>
+        startAuthEmulator({
+          port: EMULATOR_PORT,
+          hubPort: await freePort(),
+          loggingPort: await freePort(),
+        }))().then((started) => (stops.push(started.stop), started)),
+    ]);
+    await ensureDatabase(pg.url(), DATABASE);
+    const databaseUrl = pg.url(DATABASE);
+    const ran = await migrateUp({ databaseUrl });
+    process.stderr.write(
+      ran.length ? `applied migrations: ${ran.join(', ')}\n` : 'migrations are up to date\n',
+    );
+
+    const env = {
+      ...process.env,
+      APP_ENV: 'local',
+      PORT: String(port),
+      METRICS_PORT: String(metricsPort),
+      DATABASE_URL: databaseUrl,
+      FIREBASE_PROJECT_ID: EMULATOR_PROJECT_ID,
+      FIREBASE_AUTH_EMULATOR_HOST: emulator.host,
+      SESSION_SIGNING_KEYS: process.env.SESSION_SIGNING_KEYS ?? localKeyRing(),
+    };
+    // firebase-admin reads the emulator address from the process environment itself
+    process.env.FIREBASE_AUTH_EMULATOR_HOST = emulator.host;
+    const config = loadConfig(env);
+    service = await startService(config, createLogger({ level: config.logLevel }));
+
+    process.stderr.write(
+      [
+        '',
+        'tekutoko walk-service is running (Ctrl-C stops everything)',
+        `  API            http://127.0.0.1:${service.port}   (OpenAPI: /openapi.json, /healthz, /readyz)`,
+        `  metrics        http://127.0.0.1:${service.metricsPort}/metrics`,
+        `  Auth emulator  http://${emulator.host}   (project ${EMULATOR_PROJECT_ID})`,
+        `  PostgreSQL     ${databaseUrl}`,
+        '',
+        'get a Firebase ID token and call the API:',
+        '  TOKEN=$(npm run -s token -- --email you@example.com)',
+        `  curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:${service.port}/v1/walks`,
+        '',
+      ].join('\n'),
+    );
+  } catch (error) {
+    const message =
+      error instanceof ConfigError
+        ? error.problems.join('; ')
+        : error instanceof Error
+          ? error.message
+          : String(error);
+    process.stderr.write(`npm start: ${message.split('\n')[0]}\n`);
+    await stopAll(1);
+  }
+}
+
+void main();

@@ -1,0 +1,53 @@
+/**
+ * `npm run token -- --email you@example.com [--name "Display Name"] [--session]`
+ *
+ * Signs the user up in the local Auth emulator (or signs them in) and prints
+ * a Firebase ID token on stdout; with --session, trades it at the local
+ * service for a session and prints the access token instead.
+ */
+import { parseArgs } from 'node:util';
+import { emulatorIdToken } from './auth-emulator';
+
+const USAGE = 'usage: npm run token -- --email you@example.com [--name "Display Name"] [--session]';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      email: { type: 'string' },
+      name: { type: 'string' },
+      session: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help || !values.email) {
+    process.stderr.write(`${USAGE}\n`);
+    process.exit(values.help ? 0 : 2);
+  }
+  const emulatorHost = process.env.FIREBASE_AUTH_EMULATOR_HOST ?? '127.0.0.1:9099';
+  const { idToken } = await emulatorIdToken(emulatorHost, values.email, 'local-password', values.name).catch(
+    (error: Error) => {
+      const unreachable = /fetch failed|ECONNREFUSED/.test(`${error.message} ${String(error.cause)}`);
+      throw new Error(
+        unreachable ? `no Auth emulator at ${emulatorHost}: run npm start first` : error.message,
+      );
+    },
+  );
+  if (!values.session) {
+    process.stdout.write(`${idToken}\n`);
+    return;
+  }
+  const service = `http://127.0.0.1:${process.env.PORT ?? 8080}`;
+  const res = await fetch(`${service}/v1/sessions/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ id_token: idToken }),
+  });
+  const body = (await res.json()) as { access_token?: string };
+  if (!res.ok || !body.access_token) throw new Error(`login at ${service} failed with ${res.status}`);
+  process.stdout.write(`${body.access_token}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`token: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
