@@ -35,7 +35,12 @@ export interface ServiceIdentity {
   /** Google service account id (the part before `@`). */
   readonly googleServiceAccountId: string;
   readonly databaseName: string;
+  /** Secret Manager secret of the session key ring this deployment mounts. */
+  readonly signingKeysSecretId: string;
 }
+
+/** Key ring shared by all PR previews: never the dev environment's own keys. */
+export const PREVIEW_SIGNING_KEYS_SECRET_ID = 'walk-service-preview-session-signing-keys';
 
 /** Identity of walk-service in an environment, or in the preview of pull request `pr`. */
 export function serviceIdentity(pr?: number): ServiceIdentity {
@@ -45,6 +50,7 @@ export function serviceIdentity(pr?: number): ServiceIdentity {
       kubernetesServiceAccount: KUBERNETES_SERVICE_ACCOUNT,
       googleServiceAccountId: SERVICE_NAME,
       databaseName: 'walks',
+      signingKeysSecretId: SIGNING_KEYS_SECRET_ID,
     };
   }
   if (!Number.isInteger(pr) || pr < 1 || pr > 999999) {
@@ -55,6 +61,7 @@ export function serviceIdentity(pr?: number): ServiceIdentity {
     kubernetesServiceAccount: KUBERNETES_SERVICE_ACCOUNT,
     googleServiceAccountId: `walk-pr-${pr}`,
     databaseName: `walks_pr_${pr}`,
+    signingKeysSecretId: PREVIEW_SIGNING_KEYS_SECRET_ID,
   };
 }
 

@@ -35,8 +35,10 @@ export class ArtifactRegistry extends Construct {
     super(scope, id);
     const keep = props.keepRecentVersions ?? 30;
     const days = props.deleteUntaggedAfterDays ?? 14;
-    if (!Number.isInteger(keep) || keep < 1) throw new Error(`ArtifactRegistry ${id}: keepRecentVersions must be >= 1, got ${keep}`);
-    if (!Number.isInteger(days) || days < 1) throw new Error(`ArtifactRegistry ${id}: deleteUntaggedAfterDays must be >= 1, got ${days}`);
+    if (!Number.isInteger(keep) || keep < 1)
+      throw new Error(`ArtifactRegistry ${id}: keepRecentVersions must be >= 1, got ${keep}`);
+    if (!Number.isInteger(days) || days < 1)
+      throw new Error(`ArtifactRegistry ${id}: deleteUntaggedAfterDays must be >= 1, got ${days}`);
     this.props = props;
     this.repository = new ArtifactRegistryRepository(this, 'repository', {
       project: props.projectId,

@@ -36,7 +36,9 @@ export class GitHubWorkloadIdentityFederation extends Construct {
   constructor(scope: Construct, id: string, props: GitHubWorkloadIdentityFederationProps) {
     super(scope, id);
     if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(props.repository)) {
-      throw new Error(`GitHubWorkloadIdentityFederation ${id}: repository must be owner/name, got "${props.repository}"`);
+      throw new Error(
+        `GitHubWorkloadIdentityFederation ${id}: repository must be owner/name, got "${props.repository}"`,
+      );
     }
     const poolId = props.poolId ?? 'github';
     const providerId = props.providerId ?? 'github-actions';
@@ -69,15 +71,25 @@ export class GitHubWorkloadIdentityFederation extends Construct {
 
   /** Any workflow run of the repository (pull requests included) may impersonate `serviceAccountName`. */
   allowRepository(id: string, serviceAccountName: string): ServiceAccountIamMember {
-    return this.allow(id, serviceAccountName, `${this.poolPrincipalPrefix}/attribute.repository/${this.repository}`);
+    return this.allow(
+      id,
+      serviceAccountName,
+      `${this.poolPrincipalPrefix}/attribute.repository/${this.repository}`,
+    );
   }
 
   /** Only workflow runs on `ref` (e.g. refs/heads/main) may impersonate `serviceAccountName`. */
   allowRef(id: string, serviceAccountName: string, ref: string): ServiceAccountIamMember {
     if (!/^refs\/(heads|tags)\/.+$/.test(ref)) {
-      throw new Error(`GitHubWorkloadIdentityFederation ${id}: ref must be a full ref like refs/heads/main, got "${ref}"`);
+      throw new Error(
+        `GitHubWorkloadIdentityFederation ${id}: ref must be a full ref like refs/heads/main, got "${ref}"`,
+      );
     }
-    return this.allow(id, serviceAccountName, `${this.poolPrincipalPrefix}/attribute.repository_ref/${this.repository}@${ref}`);
+    return this.allow(
+      id,
+      serviceAccountName,
+      `${this.poolPrincipalPrefix}/attribute.repository_ref/${this.repository}@${ref}`,
+    );
   }
 
   private allow(id: string, serviceAccountName: string, member: string): ServiceAccountIamMember {

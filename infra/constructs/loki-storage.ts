@@ -28,7 +28,9 @@ export class LokiStorage extends Construct {
   constructor(scope: Construct, id: string, props: LokiStorageProps) {
     super(scope, id);
     if (!Number.isInteger(props.retentionDays) || props.retentionDays < 1) {
-      throw new Error(`LokiStorage ${id}: retentionDays must be a positive integer, got ${props.retentionDays}`);
+      throw new Error(
+        `LokiStorage ${id}: retentionDays must be a positive integer, got ${props.retentionDays}`,
+      );
     }
     this.bucket = new PrivateBucket(this, 'bucket', {
       projectId: props.projectId,

@@ -19,7 +19,9 @@ export class ProjectServices extends Construct {
     const services: Record<string, ProjectService> = {};
     for (const service of props.services) {
       if (!/^[a-z0-9.-]+\.googleapis\.com$/.test(service)) {
-        throw new Error(`ProjectServices ${id}: "${service}" is not an API service name like container.googleapis.com`);
+        throw new Error(
+          `ProjectServices ${id}: "${service}" is not an API service name like container.googleapis.com`,
+        );
       }
       if (services[service]) throw new Error(`ProjectServices ${id}: ${service} listed twice`);
       services[service] = new ProjectService(this, service.split('.')[0]!, {

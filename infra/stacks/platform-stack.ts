@@ -1,0 +1,279 @@
+import { GcsBackend, TerraformOutput, TerraformStack } from 'cdktf';
+import { Construct } from 'constructs';
+import { DataGoogleProject } from '@cdktf/provider-google/lib/data-google-project';
+import { MonitoringNotificationChannel } from '@cdktf/provider-google/lib/monitoring-notification-channel';
+import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
+import { BootstrapConfig, EnvironmentConfig, serviceImageRepository } from '../config/environments';
+import {
+  CLOUD_ARMOR_POLICY_NAME,
+  LOKI_IDENTITY,
+  PLATFORM_OUTPUTS,
+  PREVIEW_SIGNING_KEYS_SECRET_ID,
+  SIGNING_KEYS_SECRET_ID,
+  lokiBucketName,
+  serviceIdentity,
+  stackName,
+  statePrefix,
+} from '../config/names';
+import { BinaryAuthorization } from '../constructs/binary-authorization';
+import { Budget } from '../constructs/budget';
+import { CloudArmorPolicy } from '../constructs/cloud-armor-policy';
+import { CloudSqlPostgres } from '../constructs/cloud-sql-postgres';
+import { GkeAutopilotCluster } from '../constructs/gke-autopilot-cluster';
+import { LokiStorage } from '../constructs/loki-storage';
+import { Network } from '../constructs/network';
+import { Secret } from '../constructs/secret';
+import { ServiceDatabase } from '../constructs/service-database';
+import { WorkloadIdentityUser } from '../constructs/service-identity';
+import { SqlMonitoring } from '../constructs/sql-monitoring';
+import { UptimeCheck } from '../constructs/uptime-check';
+
+/**
+ * Images Binary Authorization admits besides ours: the Cloud SQL Auth Proxy
+ * and the cluster add-ons' public images (Google's system images are
+ * admitted by the global policy). A new add-on image is added here.
+ */
+export const BINARY_AUTHORIZATION_THIRD_PARTY_IMAGES = [
+  'gcr.io/cloud-sql-connectors/cloud-sql-proxy*',
+  'gke.gcr.io/prometheus-engine/**',
+  'ghcr.io/fluxcd/flagger*',
+  'ghcr.io/fluxcd/flagger-loadtester*',
+  'docker.io/grafana/**',
+  'grafana/**',
+  'quay.io/kiwigrid/k8s-sidecar*',
+] as const;
+
+export interface PlatformStackProps {
+  readonly bootstrap: BootstrapConfig;
+  readonly environment: EnvironmentConfig;
+}
+
+/**
+ * `<env>-platform`: the Google Cloud resources of one environment — network,
+ * GKE Autopilot cluster, Cloud SQL with the `walks` database, walk-service's
+ * identity and secret, the edge security policy, Loki's bucket, the budget
+ * and the Cloud SQL alerts. Everything that differs between environments is
+ * read from `environment`; the stack itself has no environment branches.
+ */
+export class PlatformStack extends TerraformStack {
+  readonly network: Network;
+  readonly cluster: GkeAutopilotCluster;
+  readonly database: CloudSqlPostgres;
+  readonly walkService: WorkloadIdentityUser;
+  readonly walksDatabase: ServiceDatabase;
+  readonly signingKeys: Secret;
+  /** Only where `hostsPreviews`: the key ring every preview mounts. */
+  readonly previewSigningKeys?: Secret;
+  readonly edgePolicy: CloudArmorPolicy;
+  readonly loki: LokiStorage;
+
+  constructor(scope: Construct, id: string, props: PlatformStackProps) {
+    super(scope, id);
+    const env = props.environment;
+    const project = env.projectId;
+    new GcsBackend(this, {
+      bucket: props.bootstrap.stateBucket,
+      prefix: statePrefix(stackName.platform(env.name)),
+    });
+    // The Budgets API needs a quota project; the environment's own pays for its calls.
+    new GoogleProvider(this, 'google', {
+      project,
+      region: env.region,
+      userProjectOverride: true,
+      billingProject: project,
+      defaultLabels: { environment: env.name, managed_by: 'cdktf' },
+    });
+    const projectInfo = new DataGoogleProject(this, 'project', { projectId: project });
+
+    this.network = new Network(this, 'network', {
+      projectId: project,
+      region: env.region,
+      name: `tekutoko-${env.name}`,
+      subnetCidr: env.network.subnetCidr,
+      podsCidr: env.network.podsCidr,
+      servicesCidr: env.network.servicesCidr,
+      privateServiceAccessCidr: env.network.privateServiceAccessCidr,
+      natMinPortsPerVm: env.network.natMinPortsPerVm,
+    });
+
+    this.cluster = new GkeAutopilotCluster(this, 'gke', {
+      projectId: project,
+      region: env.region,
+      name: `tekutoko-${env.name}`,
+      network: this.network.networkId,
+      subnetwork: this.network.subnetworkId,
+      podsRangeName: this.network.podsRangeName,
+      servicesRangeName: this.network.servicesRangeName,
+      releaseChannel: env.gke.releaseChannel,
+      deletionProtection: env.gke.deletionProtection,
+      binaryAuthorization: env.gke.binaryAuthorization,
+      maintenanceStartHourUtc: env.gke.maintenanceStartHourUtc,
+      maintenanceDurationHours: env.gke.maintenanceDurationHours,
+      maintenanceDays: env.gke.maintenanceDays,
+      maintenanceExclusions: env.gke.maintenanceExclusions,
+    });
+    if (env.gke.binaryAuthorization) {
+      new BinaryAuthorization(this, 'binary-authorization', {
+        projectId: project,
+        allowedImagePatterns: [
+          `${serviceImageRepository(props.bootstrap)}*`,
+          ...BINARY_AUTHORIZATION_THIRD_PARTY_IMAGES,
+        ],
+      });
+    }
+
+    const db = env.database;
+    this.database = new CloudSqlPostgres(this, 'sql', {
+      projectId: project,
+      region: env.region,
+      instanceName: db.instanceName,
+      network: this.network.networkId,
+      allocatedIpRange: this.network.privateServiceAccessRangeName,
+      dependsOn: [this.network.privateServiceAccessConnection],
+      edition: db.edition,
+      tier: db.tier,
+      availabilityType: db.availabilityType,
+      diskSizeGb: db.diskSizeGb,
+      diskAutoresizeLimitGb: db.diskAutoresizeLimitGb,
+      backupStartHourUtc: db.backupStartHourUtc,
+      backupRetentionCount: db.backupRetentionCount,
+      pointInTimeRecovery: db.pointInTimeRecovery,
+      transactionLogRetentionDays: db.transactionLogRetentionDays,
+      terraformDeletionProtection: db.terraformDeletionProtection,
+      instanceDeletionProtection: db.instanceDeletionProtection,
+      maintenanceDay: db.maintenanceDay,
+      maintenanceHourUtc: db.maintenanceHourUtc,
+      maxConnections: db.maxConnections,
+      stopped: env.paused,
+    });
+
+    // walk-service: its own identity with exactly three grants.
+    const identity = serviceIdentity();
+    this.walkService = new WorkloadIdentityUser(this, 'walk-service', {
+      projectId: project,
+      googleServiceAccountId: identity.googleServiceAccountId,
+      namespace: identity.namespace,
+      kubernetesServiceAccount: identity.kubernetesServiceAccount,
+      displayName: 'walk-service',
+    });
+    this.database.grantConnect(this.walkService, 'walk-service');
+    this.walksDatabase = new ServiceDatabase(this, 'walks', {
+      projectId: project,
+      instanceName: this.database.instanceName,
+      databaseName: identity.databaseName,
+      iamUserName: this.walkService.serviceAccountDatabaseUser,
+    });
+    this.signingKeys = new Secret(this, 'signing-keys', {
+      projectId: project,
+      secretId: SIGNING_KEYS_SECRET_ID,
+      replicaLocations: [env.region],
+    });
+    this.signingKeys.grantAccess(this.walkService, 'walk-service');
+    if (env.hostsPreviews) {
+      // Previews get their own key ring: PR code never holds this environment's keys.
+      this.previewSigningKeys = new Secret(this, 'preview-signing-keys', {
+        projectId: project,
+        secretId: PREVIEW_SIGNING_KEYS_SECRET_ID,
+        replicaLocations: [env.region],
+      });
+    }
+
+    this.edgePolicy = new CloudArmorPolicy(this, 'edge', {
+      projectId: project,
+      name: CLOUD_ARMOR_POLICY_NAME,
+      owaspRulesMode: env.edge.owaspRulesMode,
+      owaspSensitivity: env.edge.owaspSensitivity,
+      rateLimitRequests: env.edge.rateLimitRequests,
+      rateLimitIntervalSeconds: env.edge.rateLimitIntervalSeconds,
+      banDurationSeconds: env.edge.banDurationSeconds,
+      adaptiveProtection: env.edge.adaptiveProtection,
+    });
+
+    this.loki = new LokiStorage(this, 'loki', {
+      projectId: project,
+      location: env.region,
+      bucketName: lokiBucketName(project),
+      retentionDays: env.observability.lokiRetentionDays,
+      googleServiceAccountId: LOKI_IDENTITY.googleServiceAccountId,
+      namespace: LOKI_IDENTITY.namespace,
+      kubernetesServiceAccount: LOKI_IDENTITY.kubernetesServiceAccount,
+    });
+
+    const channels: string[] = [];
+    if (env.observability.notificationEmail) {
+      const channel = new MonitoringNotificationChannel(this, 'email', {
+        project,
+        displayName: `tekutoko ${env.name} on-call e-mail`,
+        type: 'email',
+        labels: { email_address: env.observability.notificationEmail },
+      });
+      channels.push(channel.name);
+    }
+    const severity = env.observability.alertRouting === 'page' ? 'CRITICAL' : 'WARNING';
+    new SqlMonitoring(this, 'sql-alerts', {
+      projectId: project,
+      instanceName: db.instanceName,
+      maxConnections: db.maxConnections,
+      cpuUtilizationThreshold: env.observability.sqlCpuUtilizationThreshold,
+      diskUtilizationThreshold: env.observability.sqlDiskUtilizationThreshold,
+      connectionsThreshold: env.observability.sqlConnectionsThreshold,
+      notificationChannels: channels,
+      severity,
+    });
+    new UptimeCheck(this, 'uptime', {
+      projectId: project,
+      hostname: env.hostname,
+      periodSeconds: env.observability.uptimeCheckPeriodSeconds,
+      notificationChannels: channels,
+    });
+    new Budget(this, 'budget', {
+      billingAccount: props.bootstrap.billingAccount,
+      projectNumber: projectInfo.number,
+      displayName: `tekutoko ${env.name}`,
+      monthlyAmount: env.budget.monthlyAmount,
+      currencyCode: env.budget.currencyCode,
+      alertThresholds: env.budget.alertThresholds,
+      notificationChannels: channels,
+    });
+
+    const out = (key: keyof typeof PLATFORM_OUTPUTS, value: string, description: string, sensitive = false) =>
+      new TerraformOutput(this, PLATFORM_OUTPUTS[key], { value, description, sensitive });
+    out(
+      'clusterName',
+      this.cluster.clusterName,
+      'GKE cluster name (gcloud container clusters get-credentials)',
+    );
+    out('clusterEndpoint', this.cluster.clusterEndpoint, 'DNS-based control plane endpoint host');
+    out('clusterCaCertificate', this.cluster.clusterCaCertificate, 'Cluster CA (base64 PEM)');
+    out('sqlInstanceName', this.database.instanceName, 'Cloud SQL instance name');
+    out(
+      'sqlInstanceConnectionName',
+      this.database.instanceConnectionName,
+      'project:region:instance for the Auth Proxy',
+    );
+    out('sqlPrivateIp', this.database.instancePrivateIp, 'Cloud SQL private IP');
+    out(
+      'privateServiceAccessCidr',
+      this.network.privateServiceAccessCidr,
+      'Range Cloud SQL private IPs come from',
+    );
+    out(
+      'walkServiceServiceAccountEmail',
+      this.walkService.serviceAccountEmail,
+      'walk-service Google service account',
+    );
+    out('walkServiceDatabaseUser', this.walksDatabase.databaseUserName, 'walk-service IAM database user');
+    out(
+      'signingKeysSecretId',
+      this.signingKeys.secretId,
+      'Secret Manager secret of the session key ring (add versions with gcloud)',
+    );
+    out(
+      'cloudArmorPolicyName',
+      this.edgePolicy.policyName,
+      'Cloud Armor policy the Gateway backend attaches',
+    );
+    out('lokiBucket', this.loki.bucketName, 'GCS bucket of Loki chunks');
+    out('lokiServiceAccountEmail', this.loki.serviceAccountEmail, 'Google service account Loki writes as');
+  }
+}

@@ -1,0 +1,94 @@
+import { DataTerraformRemoteStateGcs, GcsBackend, TerraformOutput, TerraformStack } from 'cdktf';
+import { Construct } from 'constructs';
+import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
+import { SecretManagerSecretIamMember } from '@cdktf/provider-google/lib/secret-manager-secret-iam-member';
+import { BootstrapConfig, EnvironmentConfig } from '../config/environments';
+import { PLATFORM_OUTPUTS, ServiceIdentity, serviceIdentity, stackName, statePrefix } from '../config/names';
+import { grantInstanceConnect } from '../constructs/cloud-sql-postgres';
+import { ServiceDatabase } from '../constructs/service-database';
+import { WorkloadIdentityUser } from '../constructs/service-identity';
+
+export interface PreviewStackProps {
+  readonly bootstrap: BootstrapConfig;
+  /** The environment whose cluster and Cloud SQL instance host previews (dev). */
+  readonly host: EnvironmentConfig;
+  /** Pull request number. */
+  readonly pr: number;
+}
+
+/**
+ * `preview-pr-<n>`: what one pull request's preview needs on the host
+ * environment — its own database and IAM database user on the shared
+ * instance, and its own Google service account bound to namespace `pr-<n>`.
+ * The host's resources are read from the host platform stack's remote state,
+ * never managed here, so creating and destroying a preview touches nothing
+ * else. On destroy the database is dropped with everything in it; the IAM
+ * database user is abandoned (it cannot be dropped while it owns objects
+ * elsewhere) and removed by the preview sweep (docs/deploy.md).
+ */
+export class PreviewStack extends TerraformStack {
+  readonly identity: ServiceIdentity;
+  readonly serviceAccount: WorkloadIdentityUser;
+  readonly database: ServiceDatabase;
+  readonly hostPlatform: DataTerraformRemoteStateGcs;
+  /** Host platform outputs, for the Kubernetes half of this stack. */
+  readonly hostSqlInstanceConnectionName: string;
+  readonly hostPrivateServiceAccessCidr: string;
+
+  constructor(scope: Construct, id: string, props: PreviewStackProps) {
+    super(scope, id);
+    const host = props.host;
+    const project = host.projectId;
+    this.identity = serviceIdentity(props.pr);
+    new GcsBackend(this, {
+      bucket: props.bootstrap.stateBucket,
+      prefix: statePrefix(stackName.preview(props.pr)),
+    });
+    new GoogleProvider(this, 'google', {
+      project,
+      region: host.region,
+      defaultLabels: { environment: 'preview', pull_request: String(props.pr), managed_by: 'cdktf' },
+    });
+    this.hostPlatform = new DataTerraformRemoteStateGcs(this, 'host-platform', {
+      bucket: props.bootstrap.stateBucket,
+      prefix: statePrefix(stackName.platform(host.name)),
+    });
+    const instanceName = this.hostPlatform.getString(PLATFORM_OUTPUTS.sqlInstanceName);
+    this.hostSqlInstanceConnectionName = this.hostPlatform.getString(
+      PLATFORM_OUTPUTS.sqlInstanceConnectionName,
+    );
+    this.hostPrivateServiceAccessCidr = this.hostPlatform.getString(
+      PLATFORM_OUTPUTS.privateServiceAccessCidr,
+    );
+
+    this.serviceAccount = new WorkloadIdentityUser(this, 'walk-service', {
+      projectId: project,
+      googleServiceAccountId: this.identity.googleServiceAccountId,
+      namespace: this.identity.namespace,
+      kubernetesServiceAccount: this.identity.kubernetesServiceAccount,
+      displayName: `walk-service preview of PR ${props.pr}`,
+    });
+    // IAM conditions name the instance by the config's name: the grant is valid only there.
+    grantInstanceConnect(this, 'walk-service', project, host.database.instanceName, this.serviceAccount);
+    this.database = new ServiceDatabase(this, 'database', {
+      projectId: project,
+      instanceName,
+      databaseName: this.identity.databaseName,
+      iamUserName: this.serviceAccount.serviceAccountDatabaseUser,
+      databaseDeletionPolicy: 'DELETE',
+      userDeletionPolicy: 'ABANDON',
+    });
+    new SecretManagerSecretIamMember(this, 'signing-keys-accessor', {
+      project,
+      secretId: this.identity.signingKeysSecretId,
+      role: 'roles/secretmanager.secretAccessor',
+      member: this.serviceAccount.principalMember,
+    });
+
+    new TerraformOutput(this, 'namespace', { value: this.identity.namespace });
+    new TerraformOutput(this, 'service_account_email', { value: this.serviceAccount.serviceAccountEmail });
+    new TerraformOutput(this, 'database_name', { value: this.database.databaseName });
+    new TerraformOutput(this, 'database_user', { value: this.database.databaseUserName });
+    new TerraformOutput(this, 'sql_instance_connection_name', { value: this.hostSqlInstanceConnectionName });
+  }
+}
