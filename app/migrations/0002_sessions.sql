@@ -17,7 +17,10 @@ CREATE TABLE session_families (
   CONSTRAINT session_families_expiry_after_creation CHECK (expires_at > created_at),
   CONSTRAINT session_families_revocation_complete CHECK (
     (revoked_at IS NULL AND revoked_reason IS NULL)
-    OR (revoked_at IS NOT NULL AND revoked_reason IN ('logout', 'logout_all', 'reuse'))
+    OR (
+      revoked_at IS NOT NULL
+      AND revoked_reason IN ('logout', 'logout_all', 'reuse', 'account_disabled', 'account_revoked')
+    )
   )
 );
 

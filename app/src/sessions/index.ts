@@ -11,6 +11,7 @@ import type { Clock, Lifecycle } from '../lifecycle';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { AccessTokens } from './access-tokens';
+import { createFirebaseAccounts, type FirebaseAccounts } from './firebase-accounts';
 import { generateSigningJwk, KeyRing, keyRingJson } from './key-ring';
 import { RevokedSessions } from './revoked-sessions';
 import { sessionsComponent } from './routes';
@@ -25,6 +26,7 @@ export { SessionService, SESSION_POLICY } from './service';
 export type SessionsConfig = Pick<
   Config,
   | 'deployed'
+  | 'firebaseProjectId'
   | 'sessionSigningKeys'
   | 'sessionSigningKeysFile'
   | 'sessionIssuer'
@@ -42,6 +44,8 @@ export interface SessionsDeps {
   readonly lifecycle?: Lifecycle;
   /** Override the key ring (tests); otherwise read from the config. */
   readonly keyRing?: KeyRing;
+  /** Override the Firebase account lookup; otherwise firebase-admin for config.firebaseProjectId. */
+  readonly accounts?: FirebaseAccounts;
 }
 
 export interface Sessions {
@@ -75,7 +79,16 @@ export function createSessions(deps: SessionsDeps): Sessions {
     clock,
   });
   const revokedSessions = new RevokedSessions({ pool, clock, logger, lifecycle: deps.lifecycle });
-  const service = new SessionService({ pool, clock, logger, accessTokens, revokedSessions, metrics });
+  const accounts = deps.accounts ?? createFirebaseAccounts(config.firebaseProjectId);
+  const service = new SessionService({
+    pool,
+    clock,
+    logger,
+    accessTokens,
+    revokedSessions,
+    metrics,
+    accounts,
+  });
   const verifier = createAccessTokenVerifier(accessTokens, revokedSessions);
   return {
     keyRing,

@@ -3,7 +3,8 @@ import type { Pool, PoolClient } from 'pg';
 
 type Queryable = Pool | PoolClient;
 
-export type RevokedReason = 'logout' | 'logout_all' | 'reuse';
+/** account_disabled: disabled or deleted in Firebase; account_revoked: Firebase tokens revoked after the login. */
+export type RevokedReason = 'logout' | 'logout_all' | 'reuse' | 'account_disabled' | 'account_revoked';
 
 export interface UserRow {
   readonly id: string;
@@ -55,6 +56,42 @@ export async function insertRefreshToken(
     `INSERT INTO session_refresh_tokens (token_hash, family_id, issued_at, expires_at) VALUES ($1, $2, $3, $4)`,
     [token.hash, token.familyId, token.issuedAt, token.expiresAt],
   );
+}
+
+export interface RefreshTokenOwner {
+  readonly familyId: string;
+  readonly userId: string;
+  readonly familyCreatedAt: Date;
+  readonly used: boolean;
+  readonly familyRevoked: boolean;
+}
+
+/** Whose token this is, read without locks (to consult Firebase before the locking transaction). */
+export async function findRefreshTokenOwner(
+  db: Queryable,
+  hash: Buffer,
+): Promise<RefreshTokenOwner | undefined> {
+  const { rows } = await db.query<{
+    family_id: string;
+    user_id: string;
+    created_at: Date;
+    used: boolean;
+    revoked: boolean;
+  }>(
+    `SELECT t.family_id, f.user_id, f.created_at, t.used_at IS NOT NULL AS used, f.revoked_at IS NOT NULL AS revoked
+       FROM session_refresh_tokens t JOIN session_families f ON f.id = t.family_id
+      WHERE t.token_hash = $1`,
+    [hash],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  return {
+    familyId: row.family_id,
+    userId: row.user_id,
+    familyCreatedAt: row.created_at,
+    used: row.used,
+    familyRevoked: row.revoked,
+  };
 }
 
 export interface RefreshTokenState {

@@ -11,6 +11,7 @@ import type { Clock } from '../lifecycle';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { AccessTokens } from './access-tokens';
+import type { FirebaseAccounts } from './firebase-accounts';
 import { hashRefreshToken, newRefreshToken, REFRESH_TOKEN_PATTERN } from './refresh-tokens';
 import * as repo from './repository';
 import type { RevokedSessions } from './revoked-sessions';
@@ -60,6 +61,8 @@ export interface SessionServiceDeps {
   readonly accessTokens: AccessTokens;
   readonly revokedSessions: RevokedSessions;
   readonly metrics: Pick<Metrics, 'sessionRefreshTokenReuse'>;
+  /** Consulted at every refresh: a disabled, deleted or signed-out Firebase user loses their sessions. */
+  readonly accounts: FirebaseAccounts;
 }
 
 type RefreshOutcome =
@@ -101,8 +104,11 @@ export class SessionService {
   /** Exchanges a refresh token for a new pair; exactly one of concurrent exchanges of one token wins. */
   async refresh(presented: string): Promise<SessionGrant> {
     if (!REFRESH_TOKEN_PATTERN.test(presented)) throw new RefreshRejected('unknown');
-    const now = this.deps.clock.now();
     const hash = hashRefreshToken(presented);
+    const owner = await repo.findRefreshTokenOwner(this.deps.pool, hash);
+    if (!owner) throw new RefreshRejected('unknown');
+    if (!owner.used && !owner.familyRevoked) await this.requireAccountInGoodStanding(owner);
+    const now = this.deps.clock.now();
     const outcome = await inTransaction(this.deps.pool, async (client): Promise<RefreshOutcome> => {
       const state = await repo.lockRefreshToken(client, hash);
       if (!state) return { kind: 'rejected', reason: 'unknown' };
@@ -143,6 +149,38 @@ export class SessionService {
     }
     await this.pruneQuietly();
     return this.grant(outcome.familyId, outcome.user, outcome.refreshToken);
+  }
+
+  /**
+   * Firebase is asked outside the locking transaction (no network call while
+   * holding a row lock). If it cannot be asked, the refresh goes ahead: an
+   * outage should not sign everybody out, and login would fail anyway.
+   */
+  private async requireAccountInGoodStanding(owner: repo.RefreshTokenOwner): Promise<void> {
+    const standing = await this.deps.accounts.standing(owner.userId);
+    let reason: repo.RevokedReason | undefined;
+    if (standing.kind === 'disabled' || standing.kind === 'deleted') reason = 'account_disabled';
+    else if (
+      standing.kind === 'active' &&
+      standing.tokensValidAfter &&
+      standing.tokensValidAfter > owner.familyCreatedAt
+    ) {
+      reason = 'account_revoked';
+    } else if (standing.kind === 'unknown') {
+      this.deps.logger.warn(
+        { err: standing.error, user_id: owner.userId },
+        'could not check the account in Firebase; refreshing anyway',
+      );
+    }
+    if (!reason) return;
+    const now = this.deps.clock.now();
+    await repo.revokeFamily(this.deps.pool, owner.familyId, reason, now);
+    this.deps.revokedSessions.add([owner.familyId], now);
+    this.deps.logger.info(
+      { session_id: owner.familyId, user_id: owner.userId, reason },
+      'session revoked: the Firebase account is disabled, deleted or signed out',
+    );
+    throw new RefreshRejected('revoked');
   }
 
   /** Ends one session: its refresh tokens at once, its access tokens as soon as replicas sync. */

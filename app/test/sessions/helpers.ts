@@ -2,6 +2,7 @@
 import { getApps, initializeApp } from 'firebase-admin/app';
 import { getAuth, type Auth } from 'firebase-admin/auth';
 import type { Clock } from '../../src/lifecycle';
+import type { FirebaseAccounts } from '../../src/sessions/firebase-accounts';
 import { createSessions, KeyRing, keyRingJson, type Sessions, type SigningJwk } from '../../src/sessions';
 import {
   apiClient,
@@ -40,6 +41,8 @@ export interface SessionsAppOptions {
   readonly keys: readonly SigningJwk[];
   readonly clock?: FakeClock;
   readonly env?: Record<string, string>;
+  /** Replace the Firebase account lookup (only to simulate a Firebase outage). */
+  readonly accounts?: FirebaseAccounts;
 }
 
 /** The app as server.ts builds it, but with this clock and this key ring. */
@@ -57,6 +60,7 @@ export async function startSessionsApp(options: SessionsAppOptions): Promise<Ses
         logger: base.logger,
         metrics: base.metrics,
         lifecycle: base.lifecycle,
+        accounts: options.accounts,
       });
       return { ...base, clock, sessions, verifiers: { ...base.verifiers, accessToken: sessions.verifier } };
     },
