@@ -260,13 +260,6 @@ export const environmentSchema = z
         );
       }
     }
-    if (env.hostsPreviews && env.paused) {
-      issue(
-        ['paused'],
-        true,
-        'an environment that hosts previews cannot be paused while previews exist; run `npm run preview -- sweep` first or set hostsPreviews false',
-      );
-    }
 
     // Environment-class rules: staging and prod carry real traffic or rehearse it.
     if (env.name === 'staging' || env.name === 'prod') {

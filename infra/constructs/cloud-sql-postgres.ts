@@ -61,6 +61,8 @@ export class CloudSqlPostgres extends Construct {
   readonly instanceConnectionName: string;
   readonly instancePrivateIp: string;
   readonly instanceProjectId: string;
+  /** The configured name (literal, so IAM conditions read plainly in a plan). */
+  private readonly configuredName: string;
 
   constructor(scope: Construct, id: string, props: CloudSqlPostgresProps) {
     super(scope, id);
@@ -77,6 +79,7 @@ export class CloudSqlPostgres extends Construct {
     }
     const pitr = props.pointInTimeRecovery ?? true;
     this.instanceProjectId = props.projectId;
+    this.configuredName = props.instanceName;
     this.instance = new SqlDatabaseInstance(this, 'instance', {
       project: props.projectId,
       region: props.region,
@@ -145,7 +148,7 @@ export class CloudSqlPostgres extends Construct {
    * this instance.
    */
   grantConnect(grantee: IPrincipal, idPrefix = 'connect'): ProjectIamMember[] {
-    return grantInstanceConnect(this, idPrefix, this.instanceProjectId, this.instanceName, grantee);
+    return grantInstanceConnect(this, idPrefix, this.instanceProjectId, this.configuredName, grantee);
   }
 }
 

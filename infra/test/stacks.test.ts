@@ -1,0 +1,435 @@
+/**
+ * Properties of the synthesized stacks: per environment (DESIGN.md's
+ * table), policies that hold in every stack, the preview's isolation and
+ * the bootstrap's CI identities. One synth for the whole file.
+ */
+import { readdirSync, readFileSync, statSync } from 'fs';
+import { join } from 'path';
+import { ENVIRONMENT_NAMES, EnvironmentName } from '../config/environments';
+import {
+  CLOUD_ARMOR_POLICY_NAME,
+  CI_IDENTITIES,
+  googleServiceAccountEmail,
+  iamDatabaseUser,
+  PLATFORM_OUTPUTS,
+  serviceIdentity,
+  SIGNING_KEYS_SECRET_ID,
+  stackName,
+} from '../config/names';
+import { OWASP_RULE_SETS } from '../constructs/cloud-armor-policy';
+import { PRIMITIVE_ROLES } from '../constructs/principal';
+import { Block, iamResources, only, resources, StackJson, synthesizeAll, Synthesized } from './synthesized';
+
+let s: Synthesized;
+beforeAll(() => {
+  s = synthesizeAll();
+});
+
+const platform = (env: EnvironmentName): StackJson => s.stacks[stackName.platform(env)]!;
+const OWN_STACKS = [stackName.bootstrap, ...ENVIRONMENT_NAMES.map(stackName.platform), stackName.preview(42)];
+
+describe('synthInfra', () => {
+  it('writes bootstrap, every platform stack and the requested preview', () => {
+    for (const name of OWN_STACKS) expect(Object.keys(s.stacks)).toContain(name);
+  });
+});
+
+describe.each(ENVIRONMENT_NAMES)('%s-platform', (env) => {
+  const config = () => s.config.environments[env];
+
+  it('runs GKE Autopilot with private nodes, DNS-only control plane and the add-ons', () => {
+    const c = only(platform(env), 'google_container_cluster');
+    expect(c.enable_autopilot).toBe(true);
+    expect(c.private_cluster_config.enable_private_nodes).toBe(true);
+    expect(c.control_plane_endpoints_config).toEqual({
+      dns_endpoint_config: { allow_external_traffic: true },
+      ip_endpoints_config: { enabled: false },
+    });
+    expect(c.release_channel.channel).toBe('REGULAR');
+    expect(c.monitoring_config.managed_prometheus.enabled).toBe(true);
+    expect(c.gateway_api_config.channel).toBe('CHANNEL_STANDARD');
+    expect(c.secret_manager_config.enabled).toBe(true);
+    expect(c.workload_identity_config.workload_pool).toBe(`${config().projectId}.svc.id.goog`);
+    expect(c.maintenance_policy.recurring_window.recurrence).toMatch(/^FREQ=WEEKLY;BYDAY=/);
+    expect(c.deletion_protection).toBe(env === 'prod');
+    expect(c.binary_authorization.evaluation_mode).toBe(
+      env === 'prod' ? 'PROJECT_SINGLETON_POLICY_ENFORCE' : 'DISABLED',
+    );
+    expect(resources(platform(env), 'google_binary_authorization_policy')).toHaveLength(
+      env === 'prod' ? 1 : 0,
+    );
+    expect(c.maintenance_policy.maintenance_exclusion.length > 0).toBe(env === 'prod');
+  });
+
+  it('puts nodes behind Cloud NAT with secondary ranges and Private Service Access', () => {
+    const subnet = only(platform(env), 'google_compute_subnetwork');
+    expect(subnet.private_ip_google_access).toBe(true);
+    expect(subnet.secondary_ip_range.map((r: Block) => r.ip_cidr_range)).toEqual([
+      config().network.podsCidr,
+      config().network.servicesCidr,
+    ]);
+    expect(only(platform(env), 'google_compute_router_nat').source_subnetwork_ip_ranges_to_nat).toBe(
+      'ALL_SUBNETWORKS_ALL_IP_RANGES',
+    );
+    const psa = only(platform(env), 'google_service_networking_connection');
+    expect(psa.service).toBe('servicenetworking.googleapis.com');
+    const range = only(platform(env), 'google_compute_global_address');
+    expect(`${range.address}/${range.prefix_length}`).toBe(config().network.privateServiceAccessCidr);
+  });
+
+  it('runs Cloud SQL PostgreSQL 17 per the DESIGN table', () => {
+    const sql = only(platform(env), 'google_sql_database_instance');
+    const st = sql.settings;
+    expect(sql.database_version).toBe('POSTGRES_17');
+    expect(sql.name).toBe(config().database.instanceName);
+    expect(st.edition).toBe('ENTERPRISE');
+    expect(st.ip_configuration.ipv4_enabled).toBe(false);
+    expect(st.ip_configuration.ssl_mode).toBe('ENCRYPTED_ONLY');
+    expect(st.database_flags).toContainEqual({ name: 'cloudsql.iam_authentication', value: 'on' });
+    expect(st.insights_config.query_insights_enabled).toBe(true);
+    expect(st.backup_configuration.enabled).toBe(true);
+    expect(st.activation_policy).toBe('ALWAYS');
+    const expected = {
+      dev: {
+        tier: /^db-(f1-micro|g1-small)$/,
+        availability: 'ZONAL',
+        pitr: false,
+        guards: [false, false],
+        backups: 7,
+      },
+      staging: { tier: /^db-custom-/, availability: 'ZONAL', pitr: true, guards: [false, true], backups: 14 },
+      prod: { tier: /^db-custom-/, availability: 'REGIONAL', pitr: true, guards: [true, true], backups: 30 },
+    }[env];
+    expect(st.tier).toMatch(expected.tier);
+    expect(st.availability_type).toBe(expected.availability);
+    expect(st.backup_configuration.point_in_time_recovery_enabled).toBe(expected.pitr);
+    expect([sql.deletion_protection, st.deletion_protection_enabled]).toEqual(expected.guards);
+    expect(st.backup_configuration.backup_retention_settings.retained_backups).toBe(expected.backups);
+  });
+
+  it('gives walk-service its database, IAM user and exactly three grants', () => {
+    const id = serviceIdentity();
+    const project = config().projectId;
+    const email = googleServiceAccountEmail(id.googleServiceAccountId, project);
+    const stack = platform(env);
+    expect(resources(stack, 'google_sql_database').map((d) => d.name)).toEqual([id.databaseName]);
+    const user = only(stack, 'google_sql_user');
+    expect(user).toMatchObject({
+      name: iamDatabaseUser(id.googleServiceAccountId, project),
+      type: 'CLOUD_IAM_SERVICE_ACCOUNT',
+    });
+    expect(user.password).toBeUndefined();
+    const grants = iamResources(stack)
+      .filter(([, b]) => b.member === `serviceAccount:${email}`)
+      .map(([type, b]) => `${type} ${b.role}`)
+      .sort();
+    expect(grants).toEqual([
+      'google_project_iam_member roles/cloudsql.client',
+      'google_project_iam_member roles/cloudsql.instanceUser',
+      'google_secret_manager_secret_iam_member roles/secretmanager.secretAccessor',
+    ]);
+    for (const [, b] of iamResources(stack).filter(
+      ([t, b]) => t === 'google_project_iam_member' && b.member.includes(email),
+    )) {
+      expect(b.condition.expression).toContain(`instances/${config().database.instanceName}"`);
+    }
+    const secretGrant = only(stack, 'google_secret_manager_secret_iam_member');
+    expect(secretGrant.secret_id).toContain('google_secret_manager_secret.signing-keys');
+    const wi = iamResources(stack).find(
+      ([t, b]) =>
+        t === 'google_service_account_iam_member' &&
+        b.member.endsWith(`[${id.namespace}/${id.kubernetesServiceAccount}]`),
+    );
+    expect(wi?.[1]).toMatchObject({
+      role: 'roles/iam.workloadIdentityUser',
+      member: `serviceAccount:${project}.svc.id.goog[${id.namespace}/${id.kubernetesServiceAccount}]`,
+    });
+  });
+
+  it('creates the signing-key secret with no value', () => {
+    const secrets = resources(platform(env), 'google_secret_manager_secret').map((x) => x.secret_id);
+    expect(secrets).toContain(SIGNING_KEYS_SECRET_ID);
+    expect(resources(platform(env), 'google_secret_manager_secret_version')).toEqual([]);
+  });
+
+  it('protects the edge with OWASP rules, a rate ban and (prod) Adaptive Protection', () => {
+    const p = only(platform(env), 'google_compute_security_policy');
+    expect(p.name).toBe(CLOUD_ARMOR_POLICY_NAME);
+    const waf = p.rule.filter((r: Block) => r.match.expr?.expression?.startsWith('evaluatePreconfiguredWaf'));
+    expect(waf.map((r: Block) => /'([a-z0-9-]+)'/.exec(r.match.expr.expression)![1])).toEqual([
+      ...OWASP_RULE_SETS,
+    ]);
+    for (const r of waf) {
+      expect(r.action).toBe('deny(403)');
+      expect(r.preview).toBe(env === 'dev');
+    }
+    const ban = p.rule.find((r: Block) => r.action === 'rate_based_ban');
+    expect(ban.rate_limit_options).toMatchObject({ enforce_on_key: 'IP', exceed_action: 'deny(429)' });
+    expect(p.adaptive_protection_config?.layer_7_ddos_defense_config?.enable ?? false).toBe(env === 'prod');
+  });
+
+  it('keeps Loki logs for the configured days, written by its own identity', () => {
+    const bucket = resources(platform(env), 'google_storage_bucket').find((b) => b.name.endsWith('-loki'))!;
+    expect(bucket.lifecycle_rule[0].condition.age).toBe(config().observability.lokiRetentionDays + 1);
+    const grant = only(platform(env), 'google_storage_bucket_iam_member');
+    expect(grant.role).toBe('roles/storage.objectUser');
+    expect(grant.member).toMatch(/^serviceAccount:loki-storage@/);
+  });
+
+  it('has a budget, Cloud SQL alerts and an uptime check on the hostname', () => {
+    const budget = only(platform(env), 'google_billing_budget');
+    expect(budget.amount.specified_amount.units).toBe(String(config().budget.monthlyAmount));
+    const alerts = resources(platform(env), 'google_monitoring_alert_policy').map((a) => a.display_name);
+    for (const word of ['CPU', 'disk', 'connections', 'Uptime']) expect(alerts.join('\n')).toContain(word);
+    const uptime = only(platform(env), 'google_monitoring_uptime_check_config');
+    expect(uptime.monitored_resource.labels.host).toBe(config().hostname);
+    expect(uptime.http_check).toMatchObject({ path: '/healthz', use_ssl: true, validate_ssl: true });
+  });
+
+  it('exports every output the Kubernetes-side stacks read', () => {
+    expect(Object.keys(platform(env).output ?? {}).sort()).toEqual(Object.values(PLATFORM_OUTPUTS).sort());
+  });
+});
+
+describe('pausing', () => {
+  it('stops Cloud SQL through the activation policy when <env>.paused is set', () => {
+    // Synthesized apart from the shared run: only the paused flag differs.
+    const { mkdtempSync, rmSync } = jest.requireActual<typeof import('fs')>('fs');
+    const { tmpdir } = jest.requireActual<typeof import('os')>('os');
+    const dir = mkdtempSync(join(tmpdir(), 'infra-paused-'));
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { synthInfra } = require('../main') as typeof import('../main');
+      synthInfra(dir, { context: { 'dev.paused': 'true' }, env: {}, argv: [], readContextFiles: false });
+      const stack = JSON.parse(
+        readFileSync(join(dir, 'stacks', 'dev-platform', 'cdk.tf.json'), 'utf8'),
+      ) as StackJson;
+      expect(only(stack, 'google_sql_database_instance').settings.activation_policy).toBe('NEVER');
+      expect(only(stack, 'google_sql_database_instance').settings.disk_size).toBe(
+        s.config.environments.dev.database.diskSizeGb,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('policies in every stack', () => {
+  const each = () => Object.entries(s.stacks);
+
+  it('never gives Cloud SQL a public IP and always enforces TLS', () => {
+    for (const [, stack] of each()) {
+      for (const sql of resources(stack, 'google_sql_database_instance')) {
+        expect(sql.settings.ip_configuration.ipv4_enabled).toBe(false);
+        expect(sql.settings.ip_configuration.authorized_networks).toBeUndefined();
+        expect(sql.settings.ip_configuration.ssl_mode).toBe('ENCRYPTED_ONLY');
+      }
+    }
+  });
+
+  it('creates no service-account keys and no secret versions', () => {
+    for (const [, stack] of each()) {
+      expect(resources(stack, 'google_service_account_key')).toEqual([]);
+      expect(resources(stack, 'google_secret_manager_secret_version')).toEqual([]);
+    }
+  });
+
+  it('grants no primitive role and nothing to allUsers/allAuthenticatedUsers', () => {
+    for (const [name, stack] of each()) {
+      for (const [type, b] of iamResources(stack)) {
+        const where = `${name} ${type} ${b.role}`;
+        expect([where, (PRIMITIVE_ROLES as readonly string[]).includes(b.role)]).toEqual([where, false]);
+        const members: string[] = b.members ?? [b.member];
+        expect(members.filter((m) => m === 'allUsers' || m === 'allAuthenticatedUsers')).toEqual([]);
+      }
+    }
+  });
+
+  it('keeps every bucket private with uniform access', () => {
+    for (const [, stack] of each()) {
+      for (const b of resources(stack, 'google_storage_bucket')) {
+        expect([b.name, b.uniform_bucket_level_access, b.public_access_prevention]).toEqual([
+          b.name,
+          true,
+          'enforced',
+        ]);
+      }
+    }
+  });
+
+  it('puts every stack but bootstrap on GCS under its own prefix', () => {
+    const prefixes = new Map<string, string>();
+    for (const [name, stack] of each()) {
+      if (name === stackName.bootstrap) {
+        expect(Object.keys(stack.terraform.backend ?? {})).toEqual(['local']);
+        continue;
+      }
+      const gcs = stack.terraform.backend?.gcs;
+      expect([name, gcs?.bucket]).toEqual([name, s.config.bootstrap.stateBucket]);
+      expect(prefixes.has(gcs!.prefix)).toBe(false);
+      prefixes.set(gcs!.prefix, name);
+      expect(gcs!.prefix).toBe(`stacks/${name}`);
+    }
+  });
+
+  it('holds no literal secret values', () => {
+    for (const [name, text] of Object.entries(s.text)) {
+      expect([name, /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)]).toEqual([name, false]);
+      expect([name, /"(password|root_password|secret_data|private_key|password_wo)"\s*:/.test(text)]).toEqual(
+        [name, false],
+      );
+    }
+  });
+
+  it('imports provider classes by deep path only', () => {
+    const files: string[] = [];
+    const walk = (dir: string) => {
+      for (const f of readdirSync(dir)) {
+        const p = join(dir, f);
+        if (statSync(p).isDirectory()) walk(p);
+        else if (p.endsWith('.ts')) files.push(p);
+      }
+    };
+    walk(join(__dirname, '..'));
+    const barrel = /from '@cdktf\/provider-(google|kubernetes|helm)'/;
+    expect(files.filter((f) => barrel.test(readFileSync(f, 'utf8')))).toEqual([]);
+  });
+});
+
+describe('preview-pr-42', () => {
+  const preview = () => s.stacks[stackName.preview(42)]!;
+  const id = serviceIdentity(42);
+
+  it('holds only the PR-scoped resources', () => {
+    expect(Object.keys(preview().resource ?? {}).sort()).toEqual([
+      'google_project_iam_member',
+      'google_secret_manager_secret_iam_member',
+      'google_service_account',
+      'google_service_account_iam_member',
+      'google_sql_database',
+      'google_sql_user',
+    ]);
+  });
+
+  it('reads the dev instance from the dev-platform remote state', () => {
+    const remote = Object.values(preview().data?.terraform_remote_state ?? {});
+    expect(remote).toHaveLength(1);
+    expect(remote[0]).toMatchObject({
+      backend: 'gcs',
+      config: { prefix: `stacks/${stackName.platform('dev')}` },
+    });
+    expect(only(preview(), 'google_sql_database').instance).toContain('data.terraform_remote_state');
+  });
+
+  it('names everything after the PR and drops its database on destroy', () => {
+    const dev = s.config.environments.dev;
+    expect(only(preview(), 'google_service_account').account_id).toBe(id.googleServiceAccountId);
+    expect(only(preview(), 'google_sql_database')).toMatchObject({
+      name: id.databaseName,
+      deletion_policy: 'DELETE',
+    });
+    expect(only(preview(), 'google_sql_user')).toMatchObject({
+      name: iamDatabaseUser(id.googleServiceAccountId, dev.projectId),
+      type: 'CLOUD_IAM_SERVICE_ACCOUNT',
+      deletion_policy: 'ABANDON',
+    });
+    expect(only(preview(), 'google_service_account_iam_member').member).toBe(
+      `serviceAccount:${dev.projectId}.svc.id.goog[pr-42/${id.kubernetesServiceAccount}]`,
+    );
+    for (const grant of resources(preview(), 'google_project_iam_member')) {
+      expect(grant.condition.expression).toContain(`instances/${dev.database.instanceName}"`);
+    }
+    expect(only(preview(), 'google_secret_manager_secret_iam_member').secret_id).toBe(id.signingKeysSecretId);
+    expect(id.signingKeysSecretId).not.toBe(SIGNING_KEYS_SECRET_ID);
+  });
+
+  it('is not synthesized without a PR number', () => {
+    const { mkdtempSync, rmSync } = jest.requireActual<typeof import('fs')>('fs');
+    const { tmpdir } = jest.requireActual<typeof import('os')>('os');
+    const dir = mkdtempSync(join(tmpdir(), 'infra-nopr-'));
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { synthInfra } = require('../main') as typeof import('../main');
+      synthInfra(dir, { env: {}, argv: [], readContextFiles: false });
+      expect(readdirSync(join(dir, 'stacks')).filter((n) => n.startsWith('preview-'))).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('bootstrap', () => {
+  const boot = () => s.stacks[stackName.bootstrap]!;
+
+  it('accepts GitHub tokens of this repository only', () => {
+    const provider = only(boot(), 'google_iam_workload_identity_pool_provider');
+    expect(provider.attribute_condition).toBe(
+      `assertion.repository == '${s.config.bootstrap.githubRepository}'`,
+    );
+    expect(provider.oidc.issuer_uri).toBe('https://token.actions.githubusercontent.com');
+  });
+
+  it('lets any ref plan and only the deploy ref apply', () => {
+    const wi = iamResources(boot()).filter(([t]) => t === 'google_service_account_iam_member');
+    const byAccount = (accountId: string) =>
+      wi.filter(([, b]) =>
+        String(b.service_account_id).includes(
+          `google_service_account.${accountId === CI_IDENTITIES.planServiceAccountId ? 'plan' : 'apply'}_gsa`,
+        ),
+      );
+    const repo = s.config.bootstrap.githubRepository;
+    expect(byAccount(CI_IDENTITIES.planServiceAccountId).map(([, b]) => b.member)).toEqual([
+      expect.stringMatching(new RegExp(`/attribute\\.repository/${repo}$`)),
+    ]);
+    expect(byAccount(CI_IDENTITIES.applyServiceAccountId).map(([, b]) => b.member)).toEqual([
+      expect.stringMatching(new RegExp(`/attribute\\.repository_ref/${repo}@refs/heads/main$`)),
+    ]);
+  });
+
+  it('keeps the plan identity read-only', () => {
+    const planEmail = googleServiceAccountEmail(
+      CI_IDENTITIES.planServiceAccountId,
+      s.config.bootstrap.projectId,
+    );
+    const roles = iamResources(boot())
+      .filter(([, b]) => b.member === `serviceAccount:${planEmail}`)
+      .map(([, b]) => b as Block);
+    for (const r of roles) {
+      const writes = /admin|editor|writer|costsManager|objectUser/i.test(r.role);
+      // The only write: lock files in the state bucket.
+      expect([
+        r.role,
+        writes && !(r.role === 'roles/storage.objectUser' && r.condition?.expression.endsWith('.tflock")')),
+      ]).toEqual([r.role, false]);
+    }
+  });
+
+  it('limits what the apply identity may grant', () => {
+    const iamAdmin = iamResources(boot()).filter(
+      ([, b]) => b.role === 'roles/resourcemanager.projectIamAdmin',
+    );
+    expect(iamAdmin.length).toBeGreaterThan(0);
+    for (const [, b] of iamAdmin)
+      expect(b.condition.expression).toContain("modifiedGrantsByRole', []).hasOnly(");
+  });
+
+  it('has a versioned state bucket and an immutable, self-cleaning registry', () => {
+    const state = resources(boot(), 'google_storage_bucket').find(
+      (b) => b.name === s.config.bootstrap.stateBucket,
+    )!;
+    expect(state.versioning.enabled).toBe(true);
+    const repo = only(boot(), 'google_artifact_registry_repository');
+    expect(repo.docker_config.immutable_tags).toBe(true);
+    expect(repo.cleanup_policies.map((p: Block) => p.action).sort()).toEqual(['DELETE', 'KEEP']);
+  });
+
+  it('outputs what the GitHub setup needs', () => {
+    expect(Object.keys(boot().output ?? {}).sort()).toEqual([
+      'apply_service_account',
+      'artifact_registry_repository',
+      'plan_service_account',
+      'state_bucket',
+      'workload_identity_provider',
+    ]);
+  });
+});
