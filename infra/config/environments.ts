@@ -191,6 +191,12 @@ export const environmentSchema = z
      * (`npm run env -- pause <env>`). Data, backups and state stay.
      */
     paused: z.boolean(),
+    /**
+     * Hibernated: the GKE cluster is removed too (its cluster and app stacks
+     * destroyed first) and Cloud SQL is stopped; database, backups, buckets
+     * and state stay (`npm run env -- hibernate <env>`).
+     */
+    hibernated: z.boolean(),
     /** Per-PR preview environments live on this environment's cluster and instance. */
     hostsPreviews: z.boolean(),
     network: networkSchema,
@@ -228,6 +234,13 @@ export const environmentSchema = z
           'a canary needs minReplicas < maxReplicas (Flagger scales the primary by HPA)',
         );
       }
+    }
+    if (env.hibernated && env.gke.deletionProtection) {
+      issue(
+        ['hibernated'],
+        true,
+        'a deletion-protected cluster cannot be removed; hibernate needs gke.deletionProtection: false',
+      );
     }
     if (env.database.diskAutoresizeLimitGb < env.database.diskSizeGb) {
       issue(
@@ -402,6 +415,7 @@ function baseline(
   return {
     region: DEFAULT_REGION,
     paused: false,
+    hibernated: false,
     hostsPreviews: false,
     network: {
       subnetCidr: '10.0.0.0/20',
@@ -560,7 +574,7 @@ const DIFFERENCES: Record<EnvironmentName, DeepPartial<EnvironmentConfig>> = {
  *   `stateBucket` [TEKUTOKO_STATE_BUCKET], `githubRepository` [TEKUTOKO_GITHUB_REPOSITORY],
  *   `billingAccount` [TEKUTOKO_BILLING_ACCOUNT]
  * - per environment `<env>.projectId`, `<env>.domain`, `<env>.firebaseProjectId`,
- *   `<env>.paused`, `<env>.notificationEmail` [TEKUTOKO_<ENV>_PROJECT_ID, …]
+ *   `<env>.paused`, `<env>.hibernated`, `<env>.notificationEmail` [TEKUTOKO_<ENV>_PROJECT_ID, …]
  * - `pr` [PREVIEW_PR]: the pull request whose preview stack to synthesize.
  */
 export type ConfigInput = Readonly<Record<string, unknown>>;
@@ -685,6 +699,7 @@ function loadOne(name: EnvironmentName, context: ConfigInput, env: ConfigInput):
     hostname: (get('hostname') as string | undefined) ?? `api.${domain}`,
     firebaseProjectId: get('firebaseProjectId') ?? projectId,
     paused: asBoolean(get('paused') ?? defaults.paused),
+    hibernated: asBoolean(get('hibernated') ?? defaults.hibernated),
     observability: {
       ...defaults.observability,
       notificationEmail: email ?? defaults.observability.notificationEmail,

@@ -57,7 +57,8 @@ export interface PlatformStackProps {
  */
 export class PlatformStack extends TerraformStack {
   readonly network: Network;
-  readonly cluster: GkeAutopilotCluster;
+  /** Absent while the environment is hibernated. */
+  readonly cluster?: GkeAutopilotCluster;
   readonly database: CloudSqlPostgres;
   readonly walkService: WorkloadIdentityUser;
   readonly walksDatabase: ServiceDatabase;
@@ -96,22 +97,25 @@ export class PlatformStack extends TerraformStack {
       natMinPortsPerVm: env.network.natMinPortsPerVm,
     });
 
-    this.cluster = new GkeAutopilotCluster(this, 'gke', {
-      projectId: project,
-      region: env.region,
-      name: `tekutoko-${env.name}`,
-      network: this.network.networkId,
-      subnetwork: this.network.subnetworkId,
-      podsRangeName: this.network.podsRangeName,
-      servicesRangeName: this.network.servicesRangeName,
-      releaseChannel: env.gke.releaseChannel,
-      deletionProtection: env.gke.deletionProtection,
-      binaryAuthorization: env.gke.binaryAuthorization,
-      maintenanceStartHourUtc: env.gke.maintenanceStartHourUtc,
-      maintenanceDurationHours: env.gke.maintenanceDurationHours,
-      maintenanceDays: env.gke.maintenanceDays,
-      maintenanceExclusions: env.gke.maintenanceExclusions,
-    });
+    // Hibernated: no cluster (and no cluster fee); everything with data stays.
+    this.cluster = env.hibernated
+      ? undefined
+      : new GkeAutopilotCluster(this, 'gke', {
+          projectId: project,
+          region: env.region,
+          name: `tekutoko-${env.name}`,
+          network: this.network.networkId,
+          subnetwork: this.network.subnetworkId,
+          podsRangeName: this.network.podsRangeName,
+          servicesRangeName: this.network.servicesRangeName,
+          releaseChannel: env.gke.releaseChannel,
+          deletionProtection: env.gke.deletionProtection,
+          binaryAuthorization: env.gke.binaryAuthorization,
+          maintenanceStartHourUtc: env.gke.maintenanceStartHourUtc,
+          maintenanceDurationHours: env.gke.maintenanceDurationHours,
+          maintenanceDays: env.gke.maintenanceDays,
+          maintenanceExclusions: env.gke.maintenanceExclusions,
+        });
     if (env.gke.binaryAuthorization) {
       new BinaryAuthorization(this, 'binary-authorization', {
         projectId: project,
@@ -144,7 +148,7 @@ export class PlatformStack extends TerraformStack {
       maintenanceDay: db.maintenanceDay,
       maintenanceHourUtc: db.maintenanceHourUtc,
       maxConnections: db.maxConnections,
-      stopped: env.paused,
+      stopped: env.paused || env.hibernated,
     });
 
     // walk-service: its own identity with exactly three grants.
@@ -238,13 +242,15 @@ export class PlatformStack extends TerraformStack {
 
     const out = (key: keyof typeof PLATFORM_OUTPUTS, value: string, description: string, sensitive = false) =>
       new TerraformOutput(this, PLATFORM_OUTPUTS[key], { value, description, sensitive });
-    out(
-      'clusterName',
-      this.cluster.clusterName,
-      'GKE cluster name (gcloud container clusters get-credentials)',
-    );
-    out('clusterEndpoint', this.cluster.clusterEndpoint, 'DNS-based control plane endpoint host');
-    out('clusterCaCertificate', this.cluster.clusterCaCertificate, 'Cluster CA (base64 PEM)');
+    if (this.cluster) {
+      out(
+        'clusterName',
+        this.cluster.clusterName,
+        'GKE cluster name (gcloud container clusters get-credentials)',
+      );
+      out('clusterEndpoint', this.cluster.clusterEndpoint, 'DNS-based control plane endpoint host');
+      out('clusterCaCertificate', this.cluster.clusterCaCertificate, 'Cluster CA (base64 PEM)');
+    }
     out('sqlInstanceName', this.database.instanceName, 'Cloud SQL instance name');
     out(
       'sqlInstanceConnectionName',

@@ -121,6 +121,12 @@ describe('environments config', () => {
     ).toEqual([expect.stringContaining('need edition ENTERPRISE_PLUS')]);
   });
 
+  it('refuses to hibernate a deletion-protected cluster', () => {
+    expect(problemsOf(() => loadEnvironments({ 'prod.hibernated': 'true' }))).toEqual([
+      'environments.prod.hibernated: got true; a deletion-protected cluster cannot be removed; hibernate needs gke.deletionProtection: false',
+    ]);
+  });
+
   it('checks canary shape and replica ranges', () => {
     const staging = defaultEnvironment('staging');
     const problems = problemsOf(() =>

@@ -191,26 +191,52 @@ describe.each(ENVIRONMENT_NAMES)('%s-platform', (env) => {
   });
 });
 
-describe('pausing', () => {
-  it('stops Cloud SQL through the activation policy when <env>.paused is set', () => {
-    // Synthesized apart from the shared run: only the paused flag differs.
+describe('pause and hibernate', () => {
+  let paused: (env: EnvironmentName) => StackJson;
+  beforeAll(() => {
+    // One extra synth: dev paused, staging hibernated.
     const { mkdtempSync, rmSync } = jest.requireActual<typeof import('fs')>('fs');
     const { tmpdir } = jest.requireActual<typeof import('os')>('os');
     const dir = mkdtempSync(join(tmpdir(), 'infra-paused-'));
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { synthInfra } = require('../main') as typeof import('../main');
-      synthInfra(dir, { context: { 'dev.paused': 'true' }, env: {}, argv: [], readContextFiles: false });
-      const stack = JSON.parse(
-        readFileSync(join(dir, 'stacks', 'dev-platform', 'cdk.tf.json'), 'utf8'),
-      ) as StackJson;
-      expect(only(stack, 'google_sql_database_instance').settings.activation_policy).toBe('NEVER');
-      expect(only(stack, 'google_sql_database_instance').settings.disk_size).toBe(
-        s.config.environments.dev.database.diskSizeGb,
+      synthInfra(dir, {
+        context: { 'dev.paused': 'true', 'staging.hibernated': 'true' },
+        env: {},
+        argv: [],
+        readContextFiles: false,
+      });
+      const stacks = Object.fromEntries(
+        (['dev', 'staging'] as const).map((e) => [
+          e,
+          JSON.parse(
+            readFileSync(join(dir, 'stacks', stackName.platform(e), 'cdk.tf.json'), 'utf8'),
+          ) as StackJson,
+        ]),
       );
+      paused = (env) => stacks[env]!;
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('pause stops Cloud SQL through the activation policy and keeps everything else', () => {
+    expect(only(paused('dev'), 'google_sql_database_instance').settings.activation_policy).toBe('NEVER');
+    expect(Object.keys(paused('dev').resource!).sort()).toEqual(
+      Object.keys(platform('dev').resource!).sort(),
+    );
+  });
+
+  it('hibernate removes only the GKE cluster, and keeps the database, backups and buckets', () => {
+    const stack = paused('staging');
+    expect(resources(stack, 'google_container_cluster')).toEqual([]);
+    const sql = only(stack, 'google_sql_database_instance');
+    expect(sql.settings.activation_policy).toBe('NEVER');
+    expect(sql.settings.backup_configuration.enabled).toBe(true);
+    const kept = Object.keys(platform('staging').resource!).filter((t) => t !== 'google_container_cluster');
+    expect(Object.keys(stack.resource!).sort()).toEqual(kept.sort());
+    expect(stack.output?.[PLATFORM_OUTPUTS.clusterEndpoint]).toBeUndefined();
   });
 });
 
