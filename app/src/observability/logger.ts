@@ -28,8 +28,13 @@ const SECRET_KEYS = [
   'password',
 ];
 
-/** Paths pino censors, at the top level and up to two levels deep (e.g. req.headers.authorization). */
-export const REDACTED_PATHS = SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]);
+/** Paths pino censors: at the top level, one level down, and in request headers. */
+export const REDACTED_PATHS = [
+  ...SECRET_KEYS.flatMap((key) => [key, `*.${key}`]),
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+];
 
 export interface LoggerOptions {
   readonly level: string;

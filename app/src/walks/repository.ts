@@ -45,15 +45,37 @@ const LOCATIONS_JSON = `coalesce((
     'altitude', l.altitude, 'timestamp', ${ts('l."timestamp"')},
     'horizontal_accuracy', l.horizontal_accuracy, 'vertical_accuracy', l.vertical_accuracy,
     'speed', l.speed, 'course', l.course) ORDER BY l.sequence_number)
-  FROM walk_locations l WHERE l.walk_id = w.id), '[]'::json) AS locations`;
+  FROM walk_locations l WHERE l.walk_id = w.id), '[]'::json)`;
 
-/** The query behind GET /v1/walks/{id} (also the bench's raw-pg ceiling). */
-export const FIND_WALK_SQL = `SELECT ${SUMMARY_COLUMNS}, ${LOCATIONS_JSON}
+/**
+ * The query behind GET /v1/walks/{id} (also the bench's raw-pg ceiling): the
+ * whole resource as JSON text, built by PostgreSQL in API field order, so the
+ * service sends it without parsing and re-serialising it.
+ */
+export const FIND_WALK_SQL = `SELECT w.version, json_build_object(
+    'id', w.id, 'user_id', w.user_id, 'title', w.title, 'description', w.description, 'status', w.status,
+    'start_time', ${ts('w.start_time')}, 'end_time', ${ts('w.end_time')}, 'paused_at', ${ts('w.paused_at')},
+    'total_paused_duration', w.total_paused_duration, 'total_distance', w.total_distance,
+    'total_steps', w.total_steps, 'polyline_data', w.polyline_data, 'thumbnail_image_url', w.thumbnail_image_url,
+    'locations', ${LOCATIONS_JSON},
+    'version', w.version, 'created_at', ${ts('w.created_at')}, 'updated_at', ${ts('w.updated_at')}
+  )::text AS json
   FROM walks w WHERE w.id = $1 AND w.user_id = $2`;
 
-export async function findWalk(db: Queryable, userId: string, id: string): Promise<Walk | undefined> {
-  const { rows } = await db.query<Walk>(FIND_WALK_SQL, [id, userId]);
+/** A walk as JSON text (the API representation) with its version. */
+export interface WalkJson {
+  readonly version: number;
+  readonly json: string;
+}
+
+export async function findWalkJson(db: Queryable, userId: string, id: string): Promise<WalkJson | undefined> {
+  const { rows } = await db.query<WalkJson>(FIND_WALK_SQL, [id, userId]);
   return rows[0];
+}
+
+export async function findWalk(db: Queryable, userId: string, id: string): Promise<Walk | undefined> {
+  const found = await findWalkJson(db, userId, id);
+  return found && (JSON.parse(found.json) as Walk);
 }
 
 export interface LockedWalk {

@@ -75,7 +75,8 @@ export function walksComponent({ service, verifiers }: WalksRoutesDeps): HttpCom
   });
 
   router.get('/v1/walks/:id', auth, async (req, res) => {
-    sendWalk(res, 200, await service.get(currentUser(req), walkId(req)));
+    const walk = await service.get(currentUser(req), walkId(req));
+    res.status(200).setHeader('ETag', `"${walk.version}"`).type('application/json').send(walk.json);
   });
 
   router.put('/v1/walks/:id', auth, async (req, res) => {

@@ -52,12 +52,10 @@ const timestamp = z.iso
   .datetime({ offset: true })
   .meta({ description: 'RFC 3339 date-time', example: '2026-11-22T06:00:00Z' });
 
-export const WalkIdSchema = z
-  .uuid()
-  .meta({
-    description: 'Walk id (UUID; the app may choose it)',
-    example: '3f0c1f4e-8a59-4b1f-9a0e-6f2b0a9f8c11',
-  });
+export const WalkIdSchema = z.uuid().meta({
+  description: 'Walk id (UUID; the app may choose it)',
+  example: '3f0c1f4e-8a59-4b1f-9a0e-6f2b0a9f8c11',
+});
 
 export const LocationSchema = z
   .object({

@@ -130,8 +130,9 @@ export function createWalksService(deps: WalksServiceDeps) {
       };
     },
 
-    async get(user: AuthenticatedUser, id: string): Promise<Walk> {
-      const walk = await repo.findWalk(pool, user.id, id);
+    /** The walk as JSON text, ready to send. */
+    async get(user: AuthenticatedUser, id: string): Promise<repo.WalkJson> {
+      const walk = await repo.findWalkJson(pool, user.id, id);
       if (!walk) throw notFound();
       return walk;
     },
