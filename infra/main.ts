@@ -11,74 +11,24 @@
  * environment variables (TEKUTOKO_*, PREVIEW_PR) fill keys no context sets.
  */
 import { App } from 'cdktf';
-import { readFileSync } from 'fs';
-import { join } from 'path';
-import {
-  ConfigInput,
-  Environments,
-  ENVIRONMENT_NAMES,
-  loadEnvironments,
-  previewHost,
-} from './config/environments';
+import { ContextSources, resolveContext } from './config/context';
+import { Environments, ENVIRONMENT_NAMES, loadEnvironments, previewHost } from './config/environments';
 import { stackName } from './config/names';
+import { UNRELEASED_IMAGE_DIGEST, imageDigestFrom } from '../charts/environments';
+import { AppStack } from './stacks/app-stack';
 import { BootstrapStack } from './stacks/bootstrap-stack';
+import { ClusterStack } from './stacks/cluster-stack';
 import { PlatformStack } from './stacks/platform-stack';
 import { PreviewStack } from './stacks/preview-stack';
 
-export interface SynthInfraOptions {
-  /** Highest-priority context (tests, scripts). */
-  readonly context?: ConfigInput;
-  /** @default process.env */
-  readonly env?: ConfigInput;
-  /** @default process.argv.slice(2) — parsed for `-c key=value` / `--context key=value`. */
-  readonly argv?: readonly string[];
-  /** @default true — read cdktf.json "context" and CDKTF_CONTEXT_JSON. */
-  readonly readContextFiles?: boolean;
-}
+export type SynthInfraOptions = ContextSources;
 
-/** `-c key=value` pairs from the command line. */
-export function contextFromArgv(argv: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const inline = /^--context=(.*)$/.exec(arg)?.[1];
-    const pair = inline ?? (arg === '-c' || arg === '--context' ? argv[++i] : undefined);
-    if (pair === undefined) continue;
-    const eq = pair.indexOf('=');
-    if (eq <= 0) throw new Error(`context argument must be key=value, got "${pair}"`);
-    out[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  return out;
-}
-
-function fileContext(env: ConfigInput): Record<string, unknown> {
-  let fromJson: Record<string, unknown> = {};
-  try {
-    const cdktfJson = JSON.parse(readFileSync(join(__dirname, '..', 'cdktf.json'), 'utf8')) as {
-      context?: object;
-    };
-    fromJson = { ...(cdktfJson.context ?? {}) };
-  } catch {
-    // No cdktf.json next to the app: context comes from the other sources only.
-  }
-  const raw = env.CDKTF_CONTEXT_JSON;
-  const fromCli = typeof raw === 'string' && raw !== '' ? (JSON.parse(raw) as Record<string, unknown>) : {};
-  return { ...fromJson, ...fromCli };
-}
-
-/** The merged context `synthInfra` builds its configuration from. */
-export function resolveContext(options: SynthInfraOptions = {}): { context: ConfigInput; env: ConfigInput } {
-  const env = options.env ?? process.env;
-  const context = {
-    ...(options.readContextFiles === false ? {} : fileContext(env)),
-    ...contextFromArgv(options.argv ?? process.argv.slice(2)),
-    ...(options.context ?? {}),
-  };
-  return { context, env };
-}
-
-/** Adds every stack of `config` to `app`. */
-export function buildInfra(app: App, config: Environments): void {
+/**
+ * Adds every stack of `config` to `app`. `imageDigest` is the walk-service
+ * image the app and preview stacks deploy (context `imageDigest` /
+ * TEKUTOKO_IMAGE_DIGEST; the placeholder synthesizes but cannot be planned).
+ */
+export function buildInfra(app: App, config: Environments, imageDigest = UNRELEASED_IMAGE_DIGEST): void {
   new BootstrapStack(app, stackName.bootstrap, {
     bootstrap: config.bootstrap,
     environments: config.environments,
@@ -88,6 +38,9 @@ export function buildInfra(app: App, config: Environments): void {
       bootstrap: config.bootstrap,
       environment: config.environments[name],
     });
+    const k8s = { env: config.environments[name], bootstrap: config.bootstrap };
+    new ClusterStack(app, stackName.cluster(name), k8s);
+    new AppStack(app, stackName.app(name), { ...k8s, imageDigest });
   }
   if (config.previewPr !== undefined) {
     new PreviewStack(app, stackName.preview(config.previewPr), {
@@ -104,7 +57,7 @@ export function synthInfra(outdir = 'cdktf.out', options: SynthInfraOptions = {}
   const config = loadEnvironments(context, env);
   // Stack traces on every construct cost time and memory and are never read.
   const app = new App({ outdir, context: { ...context }, stackTraces: false });
-  buildInfra(app, config);
+  buildInfra(app, config, imageDigestFrom(context, env));
   app.synth();
   return config;
 }
