@@ -38,6 +38,8 @@ export function buildInfra(app: App, config: Environments, imageDigest = UNRELEA
       bootstrap: config.bootstrap,
       environment: config.environments[name],
     });
+    // A hibernated environment has no cluster: its Kubernetes-side stacks were destroyed first.
+    if (config.environments[name].hibernated) continue;
     const k8s = { env: config.environments[name], bootstrap: config.bootstrap };
     new ClusterStack(app, stackName.cluster(name), k8s);
     new AppStack(app, stackName.app(name), { ...k8s, imageDigest });

@@ -193,6 +193,7 @@ describe.each(ENVIRONMENT_NAMES)('%s-platform', (env) => {
 
 describe('pause and hibernate', () => {
   let paused: (env: EnvironmentName) => StackJson;
+  let hibernatedStacks: string[];
   beforeAll(() => {
     // One extra synth: dev paused, staging hibernated.
     const { mkdtempSync, rmSync } = jest.requireActual<typeof import('fs')>('fs');
@@ -216,6 +217,7 @@ describe('pause and hibernate', () => {
         ]),
       );
       paused = (env) => stacks[env]!;
+      hibernatedStacks = readdirSync(join(dir, 'stacks'));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -237,6 +239,9 @@ describe('pause and hibernate', () => {
     const kept = Object.keys(platform('staging').resource!).filter((t) => t !== 'google_container_cluster');
     expect(Object.keys(stack.resource!).sort()).toEqual(kept.sort());
     expect(stack.output?.[PLATFORM_OUTPUTS.clusterEndpoint]).toBeUndefined();
+    expect(hibernatedStacks).not.toContain(stackName.cluster('staging'));
+    expect(hibernatedStacks).not.toContain(stackName.app('staging'));
+    expect(hibernatedStacks).toContain(stackName.cluster('dev'));
   });
 });
 
