@@ -69,7 +69,7 @@ export function signingKeysVolume(scope: Construct, p: WalkServiceProps): kplus.
     metadata: { name: `${SERVICE_NAME}-signing-keys` },
     files: [
       {
-        resourceName: `projects/${p.projectId}/secrets/${SIGNING_KEYS_SECRET_ID}/versions/${p.signingKeysVersion ?? 'latest'}`,
+        resourceName: `projects/${p.projectId}/secrets/${p.identity.signingKeysSecretId}/versions/${p.signingKeysVersion ?? 'latest'}`,
         path: SIGNING_KEYS_FILE_NAME,
       },
     ],
