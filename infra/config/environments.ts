@@ -478,7 +478,7 @@ function baseline(
       sqlConnectionsThreshold: 0.9,
       notificationEmail: '',
     },
-    budget: { monthlyAmount: 150, currencyCode: 'USD', alertThresholds: [0.5, 0.9, 1] },
+    budget: { monthlyAmount: 250, currencyCode: 'USD', alertThresholds: [0.5, 0.9, 1] },
   };
 }
 
@@ -505,7 +505,7 @@ const DIFFERENCES: Record<EnvironmentName, DeepPartial<EnvironmentConfig>> = {
     service: { minReplicas: 2, maxReplicas: 4, logLevel: 'info', canary: CANARY_10_50_100 },
     edge: { owaspRulesMode: 'enforce' },
     observability: { lokiRetentionDays: 14, uptimeCheckPeriodSeconds: 60 },
-    budget: { monthlyAmount: 250 },
+    budget: { monthlyAmount: 350 },
   },
   prod: {
     network: {
@@ -560,7 +560,7 @@ const DIFFERENCES: Record<EnvironmentName, DeepPartial<EnvironmentConfig>> = {
       sqlDiskUtilizationThreshold: 0.8,
       sqlConnectionsThreshold: 0.8,
     },
-    budget: { monthlyAmount: 600 },
+    budget: { monthlyAmount: 900 },
   },
 };
 
