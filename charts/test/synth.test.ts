@@ -4,7 +4,11 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { parseAllDocuments } from 'yaml';
 import { loadEnvironments } from '../../infra/config/environments';
-import { SERVICE_NAME } from '../../infra/config/names';
+import {
+  PREVIEW_SIGNING_KEYS_SECRET_ID,
+  SERVICE_NAME,
+  SIGNING_KEYS_SECRET_ID,
+} from '../../infra/config/names';
 import { UNRELEASED_IMAGE_DIGEST, imageDigestFrom } from '../environments';
 import { LABEL } from '../lib/labels';
 import { SAMPLE_PREVIEW_PR, synthCharts } from '../main';
@@ -80,6 +84,11 @@ describe('synthCharts', () => {
         [LABEL.previewExpiresAt]: expiry,
       });
     }
+    const [spc] = find('preview', 'SecretProviderClass');
+    expect(spc.spec.parameters.secrets).toContain(`/secrets/${PREVIEW_SIGNING_KEYS_SECRET_ID}/versions/`);
+    expect(find('dev', 'SecretProviderClass')[0].spec.parameters.secrets).toContain(
+      `/secrets/${SIGNING_KEYS_SECRET_ID}/versions/`,
+    );
     const ns = find('preview', 'Namespace')[0];
     expect(ns.metadata.name).toBe(`pr-${SAMPLE_PREVIEW_PR}`);
     expect(

@@ -4,7 +4,6 @@ import { Construct } from 'constructs';
 import {
   SERVICE_NAME,
   SERVICE_PORTS,
-  SIGNING_KEYS_SECRET_ID,
   googleServiceAccountEmail,
   iamDatabaseUser,
 } from '../../infra/config/names';
