@@ -3,7 +3,16 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/', 'dist/', 'cdktf.out/', '.local/', 'coverage/', 'charts/imports/', '**/*.js', '**/*.mjs'],
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'cdktf.out/',
+      '.local/',
+      'coverage/',
+      'charts/imports/',
+      '**/*.js',
+      '**/*.mjs',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -14,7 +23,8 @@ export default tseslint.config(
         'error',
         {
           selector: "ImportDeclaration[source.value='@cdktf/provider-google']",
-          message: 'Import provider classes by deep path (@cdktf/provider-google/lib/<resource>): the barrel costs ~5x synth time.',
+          message:
+            'Import provider classes by deep path (@cdktf/provider-google/lib/<resource>): the barrel costs ~5x synth time.',
         },
       ],
     },
