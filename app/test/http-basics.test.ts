@@ -121,3 +121,47 @@ describe('HTTP conventions', () => {
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/healthz', '/readyz']));
   });
 });
+
+describe('unexpected errors', () => {
+  it('answer 500 INTERNAL_ERROR without internals, and are logged with their stack', async () => {
+    const broken = await startTestApp({
+      db,
+      deps: (deps) => ({
+        ...deps,
+        verifiers: {
+          firebase: {
+            issuer: deps.verifiers.firebase.issuer,
+            verify: async () => {
+              throw new Error('relation "secret_table" does not exist');
+            },
+          },
+        },
+      }),
+    });
+    try {
+      const claims = Buffer.from(JSON.stringify({ iss: broken.deps.verifiers.firebase.issuer })).toString(
+        'base64url',
+      );
+      const res = await fetch(`${broken.url}/v1/walks`, {
+        headers: { authorization: `Bearer e30.${claims}.x` },
+      });
+      expect(res.status).toBe(500);
+      const body = await json(res);
+      expect(body).toEqual({
+        error: {
+          code: 'INTERNAL_ERROR',
+          message: 'internal error',
+          request_id: res.headers.get('x-request-id'),
+        },
+      });
+      expect(JSON.stringify(body)).not.toContain('secret_table');
+      const logged = broken.logLines().find((line) => line.includes('unhandled error'));
+      expect(logged).toContain('secret_table');
+      expect(JSON.parse(logged!)).toMatchObject({ severity: 'ERROR', err: { stack: expect.any(String) } });
+      // the process keeps serving
+      expect((await fetch(`${broken.url}/healthz`)).status).toBe(200);
+    } finally {
+      await broken.close();
+    }
+  });
+});
