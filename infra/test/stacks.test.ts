@@ -331,8 +331,9 @@ describe('preview-pr-42', () => {
   const preview = () => s.stacks[stackName.preview(42)]!;
   const id = serviceIdentity(42);
 
-  it('holds only the PR-scoped resources', () => {
-    expect(Object.keys(preview().resource ?? {}).sort()).toEqual([
+  it('holds only the PR-scoped Google resources, and Kubernetes objects only in its namespace', () => {
+    const types = Object.keys(preview().resource ?? {});
+    expect(types.filter((t) => t.startsWith('google_')).sort()).toEqual([
       'google_project_iam_member',
       'google_secret_manager_secret_iam_member',
       'google_service_account',
@@ -340,15 +341,20 @@ describe('preview-pr-42', () => {
       'google_sql_database',
       'google_sql_user',
     ]);
+    expect(types.filter((t) => !t.startsWith('google_') && !t.startsWith('kubernetes_'))).toEqual([]);
+    for (const m of resources(preview(), 'kubernetes_manifest')) {
+      const meta = m.manifest.metadata;
+      const ns = m.manifest.kind === 'Namespace' ? meta.name : meta.namespace;
+      expect([m.manifest.kind, meta.name, ns]).toEqual([m.manifest.kind, meta.name, id.namespace]);
+    }
   });
 
-  it('reads the dev instance from the dev-platform remote state', () => {
+  it('reads the dev instance from the dev-platform remote state only', () => {
     const remote = Object.values(preview().data?.terraform_remote_state ?? {});
-    expect(remote).toHaveLength(1);
-    expect(remote[0]).toMatchObject({
-      backend: 'gcs',
-      config: { prefix: `stacks/${stackName.platform('dev')}` },
-    });
+    expect(remote.length).toBeGreaterThan(0);
+    for (const r of remote) {
+      expect(r).toMatchObject({ backend: 'gcs', config: { prefix: `stacks/${stackName.platform('dev')}` } });
+    }
     expect(only(preview(), 'google_sql_database').instance).toContain('data.terraform_remote_state');
   });
 

@@ -1,0 +1,75 @@
+import { MONITORING } from '../../charts/lib/cluster-addons';
+import { planEnvAction, shellLine } from '../../scripts/env-plan';
+import { loadEnvironments } from '../config/environments';
+import { MONITORING_NAMESPACE, SERVICE_NAMESPACE } from '../config/names';
+
+const all = loadEnvironments();
+const commands = (steps: readonly { command: readonly string[] }[]) => steps.map((s) => shellLine(s.command));
+
+/** Applies a plan's context change the way env.ts writes cdktf.json, then reloads the config. */
+function after(context: Record<string, unknown>, change: Readonly<Record<string, boolean | undefined>>) {
+  const next = { ...context };
+  for (const [k, v] of Object.entries(change)) {
+    if (v === undefined) delete next[k];
+    else next[k] = v;
+  }
+  return { context: next, config: loadEnvironments(next) };
+}
+
+describe('npm run env', () => {
+  it('pause scales workloads to zero before stopping Cloud SQL, through a context the stacks read', () => {
+    const plan = planEnvAction('pause', all.environments.dev);
+    expect(commands(plan.before)).toContain(
+      `kubectl scale deployment,statefulset --all --replicas=0 --namespace=${SERVICE_NAMESPACE}`,
+    );
+    expect(commands(plan.after)).toEqual(['cdktf deploy dev-platform --auto-approve']);
+    expect(after({}, plan.context).config.environments.dev.paused).toBe(true);
+  });
+
+  it('resume clears the flag, starts Cloud SQL first and scales the serving Deployment to its minimum', () => {
+    const paused = after({}, planEnvAction('pause', all.environments.prod).context);
+    const plan = planEnvAction('resume', paused.config.environments.prod);
+    expect(after(paused.context, plan.context).config.environments.prod.paused).toBe(false);
+    const lines = commands(plan.after);
+    expect(lines[0]).toBe('cdktf deploy prod-platform --auto-approve');
+    expect(lines).toContain(
+      'kubectl scale deployment/walk-service-primary --replicas=3 --namespace=walk-service',
+    );
+    expect(commands(planEnvAction('resume', all.environments.dev).after)).toContain(
+      'kubectl scale deployment/walk-service --replicas=1 --namespace=walk-service',
+    );
+  });
+
+  it('hibernate destroys app then cluster, then removes the GKE cluster via the platform stack', () => {
+    const plan = planEnvAction('hibernate', all.environments.staging);
+    expect(commands(plan.before)).toEqual([
+      'cdktf destroy staging-app --auto-approve',
+      'cdktf destroy staging-cluster --auto-approve',
+    ]);
+    expect(after({}, plan.context).config.environments.staging.hibernated).toBe(true);
+    expect(plan.requires).toEqual(['TEKUTOKO_IMAGE_DIGEST']);
+  });
+
+  it('refuses to hibernate a deletion-protected environment and to pause a hibernated one', () => {
+    expect(() => planEnvAction('hibernate', all.environments.prod)).toThrow('gke.deletionProtection on');
+    const hibernated = after({}, planEnvAction('hibernate', all.environments.dev).context).config.environments
+      .dev;
+    expect(() => planEnvAction('pause', hibernated)).toThrow('"wake dev" first');
+  });
+
+  it('wake deploys platform, cluster and app in that order', () => {
+    expect(commands(planEnvAction('wake', all.environments.dev).after)).toEqual([
+      'cdktf deploy dev-platform --auto-approve',
+      'cdktf deploy dev-cluster --auto-approve',
+      'cdktf deploy dev-app --auto-approve',
+    ]);
+  });
+
+  it('scales the namespaces the charts layer installs into', () => {
+    expect(MONITORING_NAMESPACE).toBe(MONITORING.namespace);
+  });
+
+  it('quotes shell arguments that need it', () => {
+    expect(shellLine(['gcloud', '--format=value(state)'])).toBe("gcloud '--format=value(state)'");
+  });
+});

@@ -1,0 +1,173 @@
+/**
+ * What `npm run env` does, as data: the cdktf.json context it sets and the
+ * exact commands it runs, in order. Pure, so the dry run, the real run,
+ * docs/deploy.md and the tests all describe the same thing.
+ */
+import { EnvironmentConfig } from '../infra/config/environments';
+import { FLAGGER } from '../charts/lib/cluster-addons';
+import { MONITORING_NAMESPACE, SERVICE_NAME, SERVICE_NAMESPACE, stackName } from '../infra/config/names';
+
+export const ENV_ACTIONS = ['pause', 'resume', 'hibernate', 'wake', 'status'] as const;
+export type EnvAction = (typeof ENV_ACTIONS)[number];
+
+export interface Step {
+  readonly why: string;
+  readonly command: readonly string[];
+}
+
+export interface EnvPlan {
+  /** cdktf.json context keys to set (`undefined` removes the key). */
+  readonly context: Readonly<Record<string, boolean | undefined>>;
+  /** Steps before the context change. */
+  readonly before: readonly Step[];
+  /** Steps after it. */
+  readonly after: readonly Step[];
+  /** Environment variables the steps need from the operator. */
+  readonly requires: readonly string[];
+}
+
+/** Namespaces whose workloads a pause scales to zero (the add-ons' first). */
+export const PAUSED_NAMESPACES = [SERVICE_NAMESPACE, MONITORING_NAMESPACE, FLAGGER.namespace] as const;
+
+const deploy = (...stacks: string[]): Step => ({
+  why: `apply ${stacks.join(', ')}`,
+  command: ['cdktf', 'deploy', ...stacks, '--auto-approve'],
+});
+const destroy = (stack: string): Step => ({
+  why: `destroy ${stack}`,
+  command: ['cdktf', 'destroy', stack, '--auto-approve'],
+});
+
+function credentials(env: EnvironmentConfig): Step {
+  return {
+    why: 'kubectl credentials for the cluster (DNS endpoint)',
+    command: [
+      'gcloud',
+      'container',
+      'clusters',
+      'get-credentials',
+      `tekutoko-${env.name}`,
+      `--region=${env.region}`,
+      `--project=${env.projectId}`,
+      '--dns-endpoint',
+    ],
+  };
+}
+
+function scaleNamespace(ns: string, replicas: number): Step {
+  return {
+    why: `${replicas === 0 ? 'stop' : 'start'} every workload in ${ns}`,
+    command: [
+      'kubectl',
+      'scale',
+      'deployment,statefulset',
+      '--all',
+      `--replicas=${replicas}`,
+      `--namespace=${ns}`,
+    ],
+  };
+}
+
+/** The steps of `action` on `env`; throws when the action cannot apply to it. */
+export function planEnvAction(action: EnvAction, env: EnvironmentConfig): EnvPlan {
+  const platform = stackName.platform(env.name);
+  switch (action) {
+    case 'pause':
+      if (env.hibernated) throw new Error(`${env.name} is hibernated; "wake ${env.name}" first`);
+      return {
+        context: { [`${env.name}.paused`]: true },
+        before: [credentials(env), ...PAUSED_NAMESPACES.map((ns) => scaleNamespace(ns, 0))],
+        after: [
+          {
+            ...deploy(platform),
+            why: `stop Cloud SQL ${env.database.instanceName} (activation policy NEVER)`,
+          },
+        ],
+        requires: [],
+      };
+    case 'resume': {
+      // With a canary, Flagger's primary serves traffic and the canary Deployment stays at zero.
+      const serving = env.service.canary ? `${SERVICE_NAME}-primary` : SERVICE_NAME;
+      return {
+        context: { [`${env.name}.paused`]: undefined },
+        before: [],
+        after: [
+          {
+            ...deploy(platform),
+            why: `start Cloud SQL ${env.database.instanceName} (activation policy ALWAYS)`,
+          },
+          credentials(env),
+          scaleNamespace(MONITORING_NAMESPACE, 1),
+          scaleNamespace(FLAGGER.namespace, 1),
+          {
+            why: `start ${serving} at its minimum; the HPA takes over from there`,
+            command: [
+              'kubectl',
+              'scale',
+              `deployment/${serving}`,
+              `--replicas=${env.service.minReplicas}`,
+              `--namespace=${SERVICE_NAMESPACE}`,
+            ],
+          },
+        ],
+        requires: [],
+      };
+    }
+    case 'hibernate':
+      if (env.gke.deletionProtection) {
+        throw new Error(
+          `${env.name} has gke.deletionProtection on: its cluster cannot be removed; use "pause ${env.name}"`,
+        );
+      }
+      return {
+        context: { [`${env.name}.hibernated`]: true, [`${env.name}.paused`]: undefined },
+        before: [destroy(stackName.app(env.name)), destroy(stackName.cluster(env.name))],
+        after: [
+          {
+            ...deploy(platform),
+            why: 'remove the GKE cluster and stop Cloud SQL; database, backups, buckets and state stay',
+          },
+        ],
+        requires: ['TEKUTOKO_IMAGE_DIGEST'],
+      };
+    case 'wake':
+      return {
+        context: { [`${env.name}.hibernated`]: undefined, [`${env.name}.paused`]: undefined },
+        before: [],
+        after: [
+          { ...deploy(platform), why: 'recreate the GKE cluster and start Cloud SQL' },
+          deploy(stackName.cluster(env.name)),
+          {
+            ...deploy(stackName.app(env.name)),
+            why: `deploy walk-service (image TEKUTOKO_IMAGE_DIGEST) into ${env.name}`,
+          },
+        ],
+        requires: ['TEKUTOKO_IMAGE_DIGEST'],
+      };
+    case 'status':
+      return {
+        context: {},
+        before: [
+          {
+            why: 'Cloud SQL state and activation policy',
+            command: [
+              'gcloud',
+              'sql',
+              'instances',
+              'describe',
+              env.database.instanceName,
+              `--project=${env.projectId}`,
+              '--format=value(state,settings.activationPolicy)',
+            ],
+          },
+        ],
+        after: [],
+        requires: [],
+      };
+  }
+}
+
+/** A command as one copy-pasteable shell line. */
+export function shellLine(command: readonly string[]): string {
+  return command.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
