@@ -67,6 +67,14 @@ export function walkServiceProps(
   };
 }
 
+/** A preview not redeployed for this long may be swept (its expiry label moves on every deploy). */
+export const PREVIEW_TTL_DAYS = 7;
+
+/** Expiry of a preview deployed at `now`. */
+export function previewExpiry(now: Date): Date {
+  return new Date(now.getTime() + PREVIEW_TTL_DAYS * 86_400_000);
+}
+
 export interface PreviewOptions {
   readonly pr: number;
   readonly imageDigest: string;

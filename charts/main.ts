@@ -11,7 +11,7 @@ import { join } from 'path';
 import { ENVIRONMENT_NAMES, loadEnvironments, previewHost } from '../infra/config/environments';
 import { ClusterBaseChart } from './cluster/cluster-base-chart';
 import { GmpFrontendChart } from './cluster/gmp-frontend-chart';
-import { imageDigestFrom, previewWalkServiceProps, walkServiceProps } from './environments';
+import { imageDigestFrom, previewExpiry, previewWalkServiceProps, walkServiceProps } from './environments';
 import { GATEWAY_EDGE, MONITORING } from './lib/cluster-addons';
 import { WalkServiceChart } from './walk-service/chart';
 import { MigrationsChart } from './walk-service/migrations-chart';
@@ -20,7 +20,6 @@ import { WalkServiceProps } from './walk-service/props';
 
 /** Pull request number of the sample preview written next to the environments. */
 export const SAMPLE_PREVIEW_PR = 1;
-const SAMPLE_PREVIEW_TTL_DAYS = 7;
 
 function synthDir(outdir: string, build: (app: App) => void): void {
   const app = new App({
@@ -67,7 +66,7 @@ export function synthCharts(
   const preview = previewWalkServiceProps(previewHost(all), all.bootstrap, {
     pr: all.previewPr ?? SAMPLE_PREVIEW_PR,
     imageDigest: digest,
-    expiresAt: new Date(now.getTime() + SAMPLE_PREVIEW_TTL_DAYS * 86_400_000),
+    expiresAt: previewExpiry(now),
   });
   synthDir(dir, (app) => {
     new ServiceNamespaceChart(app, 'namespace', {

@@ -13,6 +13,10 @@ export interface ClusterAccessProps {
   readonly stateBucket: string;
   /** State prefix of the platform stack that created the cluster. */
   readonly platformStatePrefix: string;
+  /** @default a new Google provider for the project — pass the stack's own when it has one. */
+  readonly googleProvider?: GoogleProvider;
+  /** @default a new remote state of the platform stack — pass one the stack already reads. */
+  readonly platformState?: DataTerraformRemoteStateGcs;
 }
 
 /**
@@ -30,15 +34,16 @@ export class ClusterAccess extends Construct {
 
   constructor(scope: Construct, id: string, props: ClusterAccessProps) {
     super(scope, id);
-    this.googleProvider = new GoogleProvider(this, 'google', {
-      project: props.projectId,
-      region: props.region,
-    });
+    this.googleProvider =
+      props.googleProvider ??
+      new GoogleProvider(this, 'google', { project: props.projectId, region: props.region });
     const client = new DataGoogleClientConfig(this, 'client', { provider: this.googleProvider });
-    this.platformState = new DataTerraformRemoteStateGcs(this, 'platform', {
-      bucket: props.stateBucket,
-      prefix: props.platformStatePrefix,
-    });
+    this.platformState =
+      props.platformState ??
+      new DataTerraformRemoteStateGcs(this, 'platform', {
+        bucket: props.stateBucket,
+        prefix: props.platformStatePrefix,
+      });
     const host = `https://${this.platformOutput(PLATFORM_OUTPUTS.clusterEndpoint)}`;
     this.kubernetesProvider = new KubernetesProvider(this, 'kubernetes', { host, token: client.accessToken });
     this.helmProvider = new HelmProvider(this, 'helm', { kubernetes: { host, token: client.accessToken } });

@@ -1,4 +1,5 @@
 import { App } from 'cdk8s';
+import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { WalkServiceChart } from '../../charts/walk-service/chart';
@@ -12,6 +13,8 @@ export interface WalkServiceReleaseProps {
   readonly service: WalkServiceProps;
   /** @default '15m' — how long the migrations Job may run before the deploy fails. */
   readonly migrationsTimeout?: string;
+  /** @default none — what must exist first (namespace, database, IAM grants). */
+  readonly dependsOn?: ITerraformDependable[];
 }
 
 /**
@@ -42,7 +45,7 @@ export class WalkServiceRelease extends Construct {
       source: new MigrationsChart(app, 'migrations', props.service),
       waitConditions: { Job: [{ type: 'Complete', status: 'True' }] },
       timeout: props.migrationsTimeout ?? '15m',
-      dependsOn: Object.values(serviceAccount.manifests),
+      dependsOn: [...(props.dependsOn ?? []), ...Object.values(serviceAccount.manifests)],
     });
     const errors = this.chart.node.validate();
     if (errors.length > 0) throw new Error(`walk-service chart: ${errors.join('; ')}`);

@@ -1,4 +1,10 @@
-import { DataTerraformRemoteStateGcs, GcsBackend, TerraformOutput, TerraformStack } from 'cdktf';
+import {
+  DataTerraformRemoteStateGcs,
+  GcsBackend,
+  TerraformOutput,
+  TerraformResource,
+  TerraformStack,
+} from 'cdktf';
 import { Construct } from 'constructs';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { SecretManagerSecretIamMember } from '@cdktf/provider-google/lib/secret-manager-secret-iam-member';
@@ -7,6 +13,17 @@ import { PLATFORM_OUTPUTS, ServiceIdentity, serviceIdentity, stackName, statePre
 import { grantInstanceConnect } from '../constructs/cloud-sql-postgres';
 import { ServiceDatabase } from '../constructs/service-database';
 import { WorkloadIdentityUser } from '../constructs/service-identity';
+import { App as Cdk8sApp } from 'cdk8s';
+import {
+  UNRELEASED_IMAGE_DIGEST,
+  previewExpiry,
+  previewLabels,
+  previewWalkServiceProps,
+} from '../../charts/environments';
+import { ServiceNamespaceChart } from '../../charts/walk-service/namespace-chart';
+import { ClusterAccess } from '../constructs/cluster-access';
+import { KubernetesManifests } from '../constructs/kubernetes-manifests';
+import { WalkServiceRelease } from '../constructs/walk-service-release';
 
 export interface PreviewStackProps {
   readonly bootstrap: BootstrapConfig;
@@ -14,6 +31,10 @@ export interface PreviewStackProps {
   readonly host: EnvironmentConfig;
   /** Pull request number. */
   readonly pr: number;
+  /** @default the unreleased placeholder (synth only) — the PR's image digest. */
+  readonly imageDigest?: string;
+  /** @default now — the deploy time; the expiry label is this plus PREVIEW_TTL_DAYS. */
+  readonly deployedAt?: Date;
 }
 
 /**
@@ -34,6 +55,8 @@ export class PreviewStack extends TerraformStack {
   /** Host platform outputs, for the Kubernetes half of this stack. */
   readonly hostSqlInstanceConnectionName: string;
   readonly hostPrivateServiceAccessCidr: string;
+  /** The preview's walk-service objects (Kubernetes half). */
+  readonly release: WalkServiceRelease;
 
   constructor(scope: Construct, id: string, props: PreviewStackProps) {
     super(scope, id);
@@ -44,7 +67,7 @@ export class PreviewStack extends TerraformStack {
       bucket: props.bootstrap.stateBucket,
       prefix: statePrefix(stackName.preview(props.pr)),
     });
-    new GoogleProvider(this, 'google', {
+    const google = new GoogleProvider(this, 'google', {
       project,
       region: host.region,
       defaultLabels: { environment: 'preview', pull_request: String(props.pr), managed_by: 'cdktf' },
@@ -78,11 +101,45 @@ export class PreviewStack extends TerraformStack {
       databaseDeletionPolicy: 'DELETE',
       userDeletionPolicy: 'ABANDON',
     });
-    new SecretManagerSecretIamMember(this, 'signing-keys-accessor', {
+    const keysAccessor = new SecretManagerSecretIamMember(this, 'signing-keys-accessor', {
       project,
       secretId: this.identity.signingKeysSecretId,
       role: 'roles/secretmanager.secretAccessor',
       member: this.serviceAccount.principalMember,
+    });
+
+    // Kubernetes half: namespace pr-<n> and walk-service (one replica, no HPA or canary) on the host cluster.
+    const access = new ClusterAccess(this, 'cluster', {
+      projectId: project,
+      region: host.region,
+      stateBucket: props.bootstrap.stateBucket,
+      platformStatePrefix: statePrefix(stackName.platform(host.name)),
+      googleProvider: google,
+      platformState: this.hostPlatform,
+    });
+    const expiresAt = previewExpiry(props.deployedAt ?? new Date());
+    const namespace = new KubernetesManifests(this, 'preview-namespace', {
+      provider: access.kubernetesProvider,
+      source: new ServiceNamespaceChart(new Cdk8sApp(), 'namespace', {
+        namespace: this.identity.namespace,
+        extraLabels: previewLabels(props.pr, expiresAt),
+      }),
+    });
+    this.release = new WalkServiceRelease(this, 'walk-service-release', {
+      provider: access.kubernetesProvider,
+      service: previewWalkServiceProps(host, props.bootstrap, {
+        pr: props.pr,
+        imageDigest: props.imageDigest ?? UNRELEASED_IMAGE_DIGEST,
+        expiresAt,
+      }),
+      // Database, IAM user, Workload Identity binding and key access exist before the Job runs.
+      dependsOn: [
+        ...Object.values(namespace.manifests),
+        ...[this.database, this.serviceAccount].flatMap((c) =>
+          c.node.findAll().filter((r): r is TerraformResource => r instanceof TerraformResource),
+        ),
+        keysAccessor,
+      ],
     });
 
     new TerraformOutput(this, 'namespace', { value: this.identity.namespace });
