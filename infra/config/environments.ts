@@ -385,6 +385,12 @@ const bootstrapSchema = z.object({
   billingAccount: z
     .string()
     .regex(/^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$/, 'must look like 012345-6789AB-CDEF01'),
+  /**
+   * false (first run): the bootstrap stack keeps its state in a local file,
+   * since the bucket does not exist yet; true once it was migrated into the
+   * bucket (docs/deploy.md).
+   */
+  stateInBucket: z.boolean(),
   /** Artifact Registry: tagged versions kept per image beyond the newest. */
   keepRecentImageVersions: z.number().int().min(1).max(1000),
   /** Artifact Registry: untagged images deleted after this many days. */
@@ -572,7 +578,8 @@ const DIFFERENCES: Record<EnvironmentName, DeepPartial<EnvironmentConfig>> = {
  * Context keys (cdktf context, or the env var in brackets):
  * - `region` [TEKUTOKO_REGION], `bootstrap.projectId` [TEKUTOKO_BOOTSTRAP_PROJECT_ID],
  *   `stateBucket` [TEKUTOKO_STATE_BUCKET], `githubRepository` [TEKUTOKO_GITHUB_REPOSITORY],
- *   `billingAccount` [TEKUTOKO_BILLING_ACCOUNT]
+ *   `billingAccount` [TEKUTOKO_BILLING_ACCOUNT], `githubDeployRef`,
+ *   `bootstrap.stateInBucket` (true once bootstrap state moved into the bucket)
  * - per environment `<env>.projectId`, `<env>.domain`, `<env>.firebaseProjectId`,
  *   `<env>.paused`, `<env>.hibernated`, `<env>.notificationEmail` [TEKUTOKO_<ENV>_PROJECT_ID, …]
  * - `pr` [PREVIEW_PR]: the pull request whose preview stack to synthesize.
@@ -677,6 +684,7 @@ function loadBootstrap(context: ConfigInput, env: ConfigInput): BootstrapConfig 
       githubRepository: lookup(context, env, 'githubRepository') ?? 'tekutoko/tekutoko-platform',
       githubDeployRef: lookup(context, env, 'githubDeployRef') ?? 'refs/heads/main',
       billingAccount: lookup(context, env, 'billingAccount') ?? '000000-000000-000000',
+      stateInBucket: asBoolean(lookup(context, env, 'bootstrap.stateInBucket') ?? false),
       keepRecentImageVersions: 30,
       deleteUntaggedImagesAfterDays: 14,
     },

@@ -1,4 +1,4 @@
-import { LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
+import { GcsBackend, LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { BillingAccountIamMember } from '@cdktf/provider-google/lib/billing-account-iam-member';
 import { DataGoogleProject } from '@cdktf/provider-google/lib/data-google-project';
@@ -9,7 +9,7 @@ import {
   EnvironmentName,
   ENVIRONMENT_NAMES,
 } from '../config/environments';
-import { ARTIFACT_REPOSITORY_ID, CI_IDENTITIES } from '../config/names';
+import { ARTIFACT_REPOSITORY_ID, CI_IDENTITIES, stackName, statePrefix } from '../config/names';
 import { ArtifactRegistry } from '../constructs/artifact-registry';
 import { DeployerServiceAccount, RoleGrant } from '../constructs/deployer-service-account';
 import { GitHubWorkloadIdentityFederation } from '../constructs/github-workload-identity-federation';
@@ -120,7 +120,10 @@ export class BootstrapStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: BootstrapStackProps) {
     super(scope, id);
     const b = props.bootstrap;
-    new LocalBackend(this, { path: 'terraform.bootstrap.tfstate' });
+    // The bucket cannot hold the state of the run that creates it: local first, migrated after.
+    if (b.stateInBucket)
+      new GcsBackend(this, { bucket: b.stateBucket, prefix: statePrefix(stackName.bootstrap) });
+    else new LocalBackend(this, { path: 'terraform.bootstrap.tfstate' });
     new GoogleProvider(this, 'google', {
       project: b.projectId,
       region: b.region,

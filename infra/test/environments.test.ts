@@ -121,6 +121,11 @@ describe('environments config', () => {
     ).toEqual([expect.stringContaining('need edition ENTERPRISE_PLUS')]);
   });
 
+  it('moves bootstrap state into the bucket only when told', () => {
+    expect(loadEnvironments().bootstrap.stateInBucket).toBe(false);
+    expect(loadEnvironments({ 'bootstrap.stateInBucket': 'true' }).bootstrap.stateInBucket).toBe(true);
+  });
+
   it('refuses to hibernate a deletion-protected cluster', () => {
     expect(problemsOf(() => loadEnvironments({ 'prod.hibernated': 'true' }))).toEqual([
       'environments.prod.hibernated: got true; a deletion-protected cluster cannot be removed; hibernate needs gke.deletionProtection: false',
