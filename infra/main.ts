@@ -49,6 +49,7 @@ export function buildInfra(app: App, config: Environments, imageDigest = UNRELEA
       bootstrap: config.bootstrap,
       host: previewHost(config),
       pr: config.previewPr,
+      imageDigest,
     });
   }
 }

@@ -2,6 +2,7 @@ import { App } from 'cdk8s';
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
+import { UNRELEASED_IMAGE_DIGEST } from '../../charts/environments';
 import { WalkServiceChart } from '../../charts/walk-service/chart';
 import { MigrationsChart } from '../../charts/walk-service/migrations-chart';
 import { WalkServiceProps } from '../../charts/walk-service/props';
@@ -47,6 +48,16 @@ export class WalkServiceRelease extends Construct {
       timeout: props.migrationsTimeout ?? '15m',
       dependsOn: [...(props.dependsOn ?? []), ...Object.values(serviceAccount.manifests)],
     });
+    // Synth works without a digest (for review); a plan refuses to deploy the placeholder.
+    for (const job of Object.values(this.migrations.manifests)) {
+      job.addOverride('lifecycle.precondition', [
+        {
+          condition: String(props.service.imageDigest !== UNRELEASED_IMAGE_DIGEST),
+          error_message:
+            'No image digest: set TEKUTOKO_IMAGE_DIGEST=sha256:… (the digest CI pushed) and deploy again.',
+        },
+      ]);
+    }
     const errors = this.chart.node.validate();
     if (errors.length > 0) throw new Error(`walk-service chart: ${errors.join('; ')}`);
     this.objects = new KubernetesManifests(this, 'service', {
