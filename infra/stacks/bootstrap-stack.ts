@@ -123,7 +123,8 @@ export class BootstrapStack extends TerraformStack {
     // The bucket cannot hold the state of the run that creates it: local first, migrated after.
     if (b.stateInBucket)
       new GcsBackend(this, { bucket: b.stateBucket, prefix: statePrefix(stackName.bootstrap) });
-    else new LocalBackend(this, { path: 'terraform.bootstrap.tfstate' });
+    // Relative to cdktf.out/stacks/bootstrap: the repository root (gitignored), never inside cdktf.out.
+    else new LocalBackend(this, { path: '../../../terraform.bootstrap.tfstate' });
     new GoogleProvider(this, 'google', {
       project: b.projectId,
       region: b.region,
