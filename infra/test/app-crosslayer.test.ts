@@ -1,0 +1,210 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- Terraform JSON and manifests are untyped data */
+/**
+ * Cross-layer checks: what the Kubernetes side (cluster, app, preview stacks)
+ * refers to is exactly what the platform and bootstrap stacks create, read
+ * from the same synthesized Terraform JSON `cdktf deploy` would apply.
+ */
+import { GATEWAY_EDGE, MONITORING } from '../../charts/lib/cluster-addons';
+import { SERVICE_NAME, stackName } from '../config/names';
+import { Block, StackJson, resources, synthesizeAll } from './synthesized';
+
+const s = synthesizeAll();
+const ENVS = ['dev', 'staging', 'prod'] as const;
+
+function manifests(stack: StackJson): any[] {
+  return resources(stack, 'kubernetes_manifest').map((m) => m.manifest);
+}
+function manifest(stack: StackJson, kind: string, name?: string): any {
+  const found = manifests(stack).filter(
+    (m) => m.kind === kind && (name === undefined || m.metadata.name === name),
+  );
+  if (found.length !== 1) throw new Error(`expected one ${kind} ${name ?? ''}, found ${found.length}`);
+  return found[0];
+}
+/** The resource a `${type.id.attr}` reference points at. */
+function referenced(stack: StackJson, ref: string): Block {
+  const m = /^\$\{([a-z0-9_]+)\.([^.}]+)\.[a-z_]+\}$/.exec(ref);
+  if (!m) throw new Error(`not a single reference: ${ref}`);
+  const block = stack.resource?.[m[1]!]?.[m[2]!];
+  if (!block) throw new Error(`${ref} points at nothing`);
+  return block;
+}
+function ipv4(a: string): number {
+  return a.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+}
+function cidrContains(cidr: string, address: string): boolean {
+  const [base, bits] = cidr.split('/');
+  const size = 2 ** (32 - Number(bits));
+  return ipv4(address) >= ipv4(base!) && ipv4(address) < ipv4(base!) + size;
+}
+function container(deployment: any, name: string): any {
+  return [
+    ...(deployment.spec.template.spec.initContainers ?? []),
+    ...deployment.spec.template.spec.containers,
+  ].find((c: any) => c.name === name);
+}
+const env = (c: any, name: string) => c.env.find((e: any) => e.name === name)?.value as string;
+
+/** Each walk-service deployment with the stack that creates its Google side. */
+const targets = [
+  ...ENVS.map((e) => ({
+    label: e,
+    app: stackName.app(e),
+    gcp: stackName.platform(e),
+    platform: stackName.platform(e),
+  })),
+  {
+    label: 'preview-pr-42',
+    app: stackName.preview(42),
+    gcp: stackName.preview(42),
+    platform: stackName.platform('dev'),
+  },
+];
+
+describe.each(targets)('$label: walk-service ↔ platform', ({ app, gcp, platform }) => {
+  const appStack = s.stacks[app]!;
+  const gcpStack = s.stacks[gcp]!;
+  const platformStack = s.stacks[platform]!;
+  const deployment = manifest(appStack, 'Deployment', SERVICE_NAME);
+  const pod = deployment.spec.template.spec;
+
+  it('runs as the KSA that the Google service account is bound to for Workload Identity', () => {
+    const ksa = manifest(appStack, 'ServiceAccount', pod.serviceAccountName);
+    const email: string = ksa.metadata.annotations['iam.gke.io/gcp-service-account'];
+    const [accountId, domain] = email.split('@');
+    const project = domain!.replace('.iam.gserviceaccount.com', '');
+    const bindings = resources(gcpStack, 'google_service_account_iam_member').filter(
+      (b) =>
+        b.role === 'roles/iam.workloadIdentityUser' &&
+        referenced(gcpStack, b.service_account_id).account_id === accountId,
+    );
+    expect(bindings.map((b) => b.member)).toEqual([
+      `serviceAccount:${project}.svc.id.goog[${ksa.metadata.namespace}/${ksa.metadata.name}]`,
+    ]);
+  });
+
+  it('logs in to the database as the IAM user and database the platform creates, on its instance', () => {
+    const url = new URL(env(container(deployment, SERVICE_NAME), 'DATABASE_URL'));
+    const user = decodeURIComponent(url.username);
+    const sqlUser = resources(gcpStack, 'google_sql_user').find((u) => u.name === user);
+    expect(sqlUser).toMatchObject({ type: 'CLOUD_IAM_SERVICE_ACCOUNT' });
+    const database = resources(gcpStack, 'google_sql_database').find((d) => d.name === url.pathname.slice(1));
+    expect(database).toBeDefined();
+    const ksaEmail = manifest(appStack, 'ServiceAccount').metadata.annotations[
+      'iam.gke.io/gcp-service-account'
+    ];
+    expect(`${user}.gserviceaccount.com`).toBe(ksaEmail);
+    const instance = resources(platformStack, 'google_sql_database_instance')[0]!;
+    const proxyArgs: string[] = container(deployment, 'cloud-sql-proxy').args;
+    expect(proxyArgs).toContain(`${instance.project}:${instance.region}:${instance.name}`);
+    expect(proxyArgs).toEqual(expect.arrayContaining(['--auto-iam-authn', '--private-ip']));
+  });
+
+  it('mounts the signing-key secret its Google service account may read', () => {
+    const spc = manifest(appStack, 'SecretProviderClass');
+    const secretId = /\/secrets\/([^/]+)\/versions\//.exec(spc.spec.parameters.secrets)![1];
+    const secret = resources(platformStack, 'google_secret_manager_secret').find(
+      (x) => x.secret_id === secretId,
+    );
+    expect(secret).toBeDefined();
+    const email = manifest(appStack, 'ServiceAccount').metadata.annotations['iam.gke.io/gcp-service-account'];
+    const grants = resources(gcpStack, 'google_secret_manager_secret_iam_member').filter(
+      (g) => g.role === 'roles/secretmanager.secretAccessor' && g.member === `serviceAccount:${email}`,
+    );
+    expect(grants).toHaveLength(1);
+    const volume = pod.volumes.find((v: any) => v.csi);
+    expect(volume.csi.volumeAttributes.secretProviderClass).toBe(spc.metadata.name);
+    const appContainer = container(deployment, SERVICE_NAME);
+    const mount = appContainer.volumeMounts.find((m: any) => m.name === volume.name);
+    expect(env(appContainer, 'SESSION_SIGNING_KEYS_FILE').startsWith(`${mount.mountPath}/`)).toBe(true);
+  });
+
+  it('attaches the Cloud Armor policy the platform creates', () => {
+    const policy = resources(platformStack, 'google_compute_security_policy')[0]!;
+    const backendPolicies = manifests(appStack).filter((m) => m.kind === 'GCPBackendPolicy');
+    expect(backendPolicies.length).toBeGreaterThan(0);
+    for (const b of backendPolicies) expect(b.spec.default.securityPolicy).toBe(policy.name);
+  });
+
+  it('allows egress to the Cloud SQL private range and the private Google APIs addresses', () => {
+    const policy = manifest(appStack, 'NetworkPolicy', SERVICE_NAME).spec;
+    const cidrs = policy.egress.flatMap((r: any) => r.to.flatMap((t: any) => (t.ipBlock ? [t.ipBlock] : [])));
+    const psa = resources(platformStack, 'google_compute_global_address').find(
+      (a) => a.purpose === 'VPC_PEERING',
+    )!;
+    expect(cidrs.map((c: any) => c.cidr)).toContain(`${psa.address}/${psa.prefix_length}`);
+    const googleApis = resources(platformStack, 'google_dns_record_set').find(
+      (r) => r.name === 'private.googleapis.com.',
+    )!;
+    for (const address of googleApis.rrdatas) {
+      expect(cidrs.some((c: any) => cidrContains(c.cidr, address))).toBe(true);
+    }
+  });
+});
+
+describe.each(ENVS)('%s: image ↔ Artifact Registry', (e) => {
+  it('pulls walk-service by digest from the registry the bootstrap stack creates', () => {
+    const image: string = container(
+      manifest(s.stacks[stackName.app(e)]!, 'Deployment', SERVICE_NAME),
+      SERVICE_NAME,
+    ).image;
+    const repo = resources(s.stacks[stackName.bootstrap]!, 'google_artifact_registry_repository')[0]!;
+    expect(repo.format).toBe('DOCKER');
+    expect(image).toMatch(
+      new RegExp(
+        `^${repo.location}-docker\\.pkg\\.dev/${repo.project}/${repo.repository_id}/${SERVICE_NAME}@sha256:[0-9a-f]{64}$`,
+      ),
+    );
+  });
+});
+
+describe.each(ENVS)('%s: cluster add-ons ↔ platform', (e) => {
+  const cluster = s.stacks[stackName.cluster(e)]!;
+  const platform = s.stacks[stackName.platform(e)]!;
+  const gke = resources(platform, 'google_container_cluster')[0]!;
+
+  it('needs only features the platform cluster enables (Gateway API, Secret Manager CSI, Managed Prometheus)', () => {
+    expect(gke.gateway_api_config.channel).toBe('CHANNEL_STANDARD');
+    expect(gke.secret_manager_config.enabled).toBe(true);
+    expect(gke.monitoring_config.managed_prometheus.enabled).toBe(true);
+    expect(manifest(cluster, 'Gateway').metadata.annotations['networking.gke.io/certmap']).toBeDefined();
+  });
+
+  it('serves the walk-service hostname with the Gateway certificate', () => {
+    const cert = resources(cluster, 'google_certificate_manager_certificate')[0]!;
+    const app = s.stacks[stackName.app(e)]!;
+    const canary = manifests(app).find((m) => m.kind === 'Canary');
+    const hosts: string[] = canary ? canary.spec.service.hosts : manifest(app, 'HTTPRoute').spec.hostnames;
+    for (const host of hosts) {
+      const covered = cert.managed.domains.some((d: string) =>
+        d.startsWith('*.')
+          ? host.endsWith(d.slice(1)) && !host.slice(0, -d.length + 1).includes('.')
+          : host === d,
+      );
+      expect({ host, covered }).toEqual({ host, covered: true });
+    }
+    expect(resources(cluster, 'google_compute_global_address')[0]!.name).toBe(GATEWAY_EDGE.addressName);
+  });
+
+  it('runs Loki as the identity and on the bucket the platform creates for it', () => {
+    const loki = resources(cluster, 'helm_release').find((r) => r.name === 'loki')!;
+    const values = JSON.parse(loki.values[0]);
+    const email: string = values.serviceAccount.annotations['iam.gke.io/gcp-service-account'];
+    const gsa = resources(platform, 'google_service_account').find(
+      (a) => `${a.account_id}@${a.project}.iam.gserviceaccount.com` === email,
+    );
+    expect(gsa).toBeDefined();
+    const binding = resources(platform, 'google_service_account_iam_member').find(
+      (b) =>
+        b.role === 'roles/iam.workloadIdentityUser' && referenced(platform, b.service_account_id) === gsa,
+    );
+    expect(binding!.member).toBe(
+      `serviceAccount:${gsa!.project}.svc.id.goog[${loki.namespace}/${values.serviceAccount.name}]`,
+    );
+    const bucket = resources(platform, 'google_storage_bucket').find(
+      (b) => b.name === values.loki.storage.bucketNames.chunks,
+    );
+    expect(bucket).toBeDefined();
+    expect(loki.namespace).toBe(MONITORING.namespace);
+  });
+});
