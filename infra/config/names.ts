@@ -93,6 +93,17 @@ export function statePrefix(stack: string): string {
   return `stacks/${stack}`;
 }
 
+/**
+ * Identity that prepares each preview database on the preview-hosting
+ * instance (grants the PR's IAM user its schema; drops abandoned users on
+ * sweep). A member of cloudsqlsuperuser there, granted once (docs/deploy.md).
+ */
+export const PREVIEW_DB_ADMIN_IDENTITY = {
+  namespace: 'preview-admin',
+  kubernetesServiceAccount: 'preview-db-admin',
+  googleServiceAccountId: 'preview-db-admin',
+} as const;
+
 /** Namespace of the observability add-ons (Grafana, Loki, Alloy, query frontend). */
 export const MONITORING_NAMESPACE = 'monitoring';
 

@@ -3,11 +3,13 @@ import { Construct } from 'constructs';
 import { DataGoogleProject } from '@cdktf/provider-google/lib/data-google-project';
 import { MonitoringNotificationChannel } from '@cdktf/provider-google/lib/monitoring-notification-channel';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
+import { SqlUser } from '@cdktf/provider-google/lib/sql-user';
 import { BootstrapConfig, EnvironmentConfig, serviceImageRepository } from '../config/environments';
 import {
   CLOUD_ARMOR_POLICY_NAME,
   LOKI_IDENTITY,
   PLATFORM_OUTPUTS,
+  PREVIEW_DB_ADMIN_IDENTITY,
   PREVIEW_SIGNING_KEYS_SECRET_ID,
   SIGNING_KEYS_SECRET_ID,
   lokiBucketName,
@@ -65,6 +67,8 @@ export class PlatformStack extends TerraformStack {
   readonly signingKeys: Secret;
   /** Only where `hostsPreviews`: the key ring every preview mounts. */
   readonly previewSigningKeys?: Secret;
+  /** Only where `hostsPreviews`: the identity that prepares preview databases. */
+  readonly previewDatabaseAdmin?: WorkloadIdentityUser;
   readonly edgePolicy: CloudArmorPolicy;
   readonly loki: LokiStorage;
 
@@ -179,6 +183,21 @@ export class PlatformStack extends TerraformStack {
         projectId: project,
         secretId: PREVIEW_SIGNING_KEYS_SECRET_ID,
         replicaLocations: [env.region],
+      });
+      // Prepares preview databases without any password: an IAM database user of its own.
+      this.previewDatabaseAdmin = new WorkloadIdentityUser(this, 'preview-db-admin', {
+        projectId: project,
+        googleServiceAccountId: PREVIEW_DB_ADMIN_IDENTITY.googleServiceAccountId,
+        namespace: PREVIEW_DB_ADMIN_IDENTITY.namespace,
+        kubernetesServiceAccount: PREVIEW_DB_ADMIN_IDENTITY.kubernetesServiceAccount,
+        displayName: 'preview database admin',
+      });
+      this.database.grantConnect(this.previewDatabaseAdmin, 'preview-db-admin');
+      new SqlUser(this, 'preview-db-admin-user', {
+        project,
+        instance: this.database.instanceName,
+        name: this.previewDatabaseAdmin.serviceAccountDatabaseUser,
+        type: 'CLOUD_IAM_SERVICE_ACCOUNT',
       });
     }
 

@@ -12,6 +12,7 @@ import {
   googleServiceAccountEmail,
   iamDatabaseUser,
   PLATFORM_OUTPUTS,
+  PREVIEW_DB_ADMIN_IDENTITY,
   serviceIdentity,
   SIGNING_KEYS_SECRET_ID,
   stackName,
@@ -113,12 +114,14 @@ describe.each(ENVIRONMENT_NAMES)('%s-platform', (env) => {
     const email = googleServiceAccountEmail(id.googleServiceAccountId, project);
     const stack = platform(env);
     expect(resources(stack, 'google_sql_database').map((d) => d.name)).toEqual([id.databaseName]);
-    const user = only(stack, 'google_sql_user');
+    const user = resources(stack, 'google_sql_user').find((u) =>
+      u.name.startsWith(`${id.googleServiceAccountId}@`),
+    );
     expect(user).toMatchObject({
       name: iamDatabaseUser(id.googleServiceAccountId, project),
       type: 'CLOUD_IAM_SERVICE_ACCOUNT',
     });
-    expect(user.password).toBeUndefined();
+    expect(user!.password).toBeUndefined();
     const grants = iamResources(stack)
       .filter(([, b]) => b.member === `serviceAccount:${email}`)
       .map(([type, b]) => `${type} ${b.role}`)
@@ -144,6 +147,19 @@ describe.each(ENVIRONMENT_NAMES)('%s-platform', (env) => {
       role: 'roles/iam.workloadIdentityUser',
       member: `serviceAccount:${project}.svc.id.goog[${id.namespace}/${id.kubernetesServiceAccount}]`,
     });
+  });
+
+  it('has the preview database admin only where previews are hosted', () => {
+    const admins = resources(platform(env), 'google_sql_user').filter((u) =>
+      u.name.startsWith(`${PREVIEW_DB_ADMIN_IDENTITY.googleServiceAccountId}@`),
+    );
+    expect(admins).toHaveLength(config().hostsPreviews ? 1 : 0);
+    const wi = iamResources(platform(env)).filter(([, b]) =>
+      String(b.member).endsWith(
+        `[${PREVIEW_DB_ADMIN_IDENTITY.namespace}/${PREVIEW_DB_ADMIN_IDENTITY.kubernetesServiceAccount}]`,
+      ),
+    );
+    expect(wi).toHaveLength(config().hostsPreviews ? 1 : 0);
   });
 
   it('creates the signing-key secret with no value', () => {
