@@ -19,7 +19,7 @@ import {
 } from '../config/names';
 import { ClusterAccess } from '../constructs/cluster-access';
 import { ClusterAddons, ObservabilityValues } from '../constructs/cluster-addons';
-import { KubernetesManifests } from '../constructs/kubernetes-manifests';
+import { KubernetesManifests, KubernetesObject } from '../constructs/kubernetes-manifests';
 import { WorkloadIdentityUser } from '../constructs/service-identity';
 
 export interface ClusterStackProps {
@@ -27,6 +27,11 @@ export interface ClusterStackProps {
   readonly bootstrap: BootstrapConfig;
   /** @default {} — Grafana, Loki and Alloy values from the monitoring layer. */
   readonly observabilityValues?: ObservabilityValues;
+  /**
+   * @default none — Kubernetes objects of the monitoring layer (Managed
+   * Prometheus Rules, OperatorConfig, …), applied once the namespaces exist.
+   */
+  readonly observabilityObjects?: readonly KubernetesObject[];
 }
 
 /** Google service account of the Managed Prometheus query frontend. */
@@ -43,6 +48,7 @@ export class ClusterStack extends TerraformStack {
   readonly addons: ClusterAddons;
   readonly baseChart: ClusterBaseChart;
   readonly queryFrontendIdentity: WorkloadIdentityUser;
+  readonly observability?: KubernetesManifests;
 
   constructor(scope: Construct, id: string, props: ClusterStackProps) {
     super(scope, id);
@@ -127,5 +133,12 @@ export class ClusterStack extends TerraformStack {
       observabilityValues: props.observabilityValues,
       dependsOn: [...Object.values(this.base.manifests), this.queryFrontendIdentity.serviceAccount],
     });
+    if (props.observabilityObjects && props.observabilityObjects.length > 0) {
+      this.observability = new KubernetesManifests(this, 'observability', {
+        provider: this.access.kubernetesProvider,
+        source: props.observabilityObjects,
+        dependsOn: Object.values(this.base.manifests),
+      });
+    }
   }
 }

@@ -133,6 +133,23 @@ describe('ClusterStack', () => {
     expect(values.datasources['datasources.yaml'].datasources[0].url).toBe(prometheusQueryUrl());
   });
 
+  it('applies the monitoring layer objects after the namespaces, schema-valid', () => {
+    const rules = {
+      apiVersion: 'monitoring.googleapis.com/v1',
+      kind: 'Rules',
+      metadata: { name: 'walk-service-slo', namespace: SERVICE_NAMESPACE },
+      spec: { groups: [{ name: 'slo', interval: '30s', rules: [{ record: 'x:y', expr: 'sum(up)' }] }] },
+    };
+    const withRules = synth({ ...props, observabilityObjects: [rules] });
+    const [applied] = Object.values(withRules.resource.kubernetes_manifest).filter(
+      (m: any) => m.manifest.kind === 'Rules',
+    ) as any[];
+    expect(applied.manifest).toEqual(rules);
+    expect(applied.depends_on.length).toBeGreaterThan(0);
+    expect(validateObjects([applied.manifest])).toEqual([]);
+    expect(validateObjects([{ ...rules, spec: { groups: [], bogus: true } }]).join()).toMatch(/bogus/);
+  });
+
   it('escapes Terraform template syntax in values (Grafana dashboards use ${var})', () => {
     const merged = synth({
       ...props,
