@@ -1,0 +1,275 @@
+/** Each construct synthesized alone: secure defaults with minimal props, full props honoured, errors name prop, value and range. */
+import { Testing } from 'cdktf';
+import { Construct } from 'constructs';
+import { ArtifactRegistry } from '../constructs/artifact-registry';
+import { Budget } from '../constructs/budget';
+import { CloudArmorPolicy } from '../constructs/cloud-armor-policy';
+import { CloudSqlPostgres } from '../constructs/cloud-sql-postgres';
+import { GitHubWorkloadIdentityFederation } from '../constructs/github-workload-identity-federation';
+import { GkeAutopilotCluster } from '../constructs/gke-autopilot-cluster';
+import { Network } from '../constructs/network';
+import { assertSafeGrant, principal } from '../constructs/principal';
+import { PrivateBucket } from '../constructs/private-bucket';
+import { Secret } from '../constructs/secret';
+import { WorkloadIdentityUser } from '../constructs/service-identity';
+import { Block } from './synthesized';
+
+/** Resources of one type synthesized from `fn`. */
+function synth(fn: (scope: Construct) => void): Record<string, Block[]> {
+  const json = JSON.parse(Testing.synthScope(fn)) as { resource?: Record<string, Record<string, Block>> };
+  return Object.fromEntries(Object.entries(json.resource ?? {}).map(([t, r]) => [t, Object.values(r)]));
+}
+
+const P = 'tekutoko-test-example';
+const sqlProps = {
+  projectId: P,
+  region: 'asia-northeast1',
+  instanceName: 'walks-test',
+  network: 'net',
+  allocatedIpRange: 'psa',
+};
+
+describe('CloudSqlPostgres', () => {
+  it('is HA, double-protected, private and TLS-only with minimal props', () => {
+    const sql = synth((s) => new CloudSqlPostgres(s, 'sql', sqlProps)).google_sql_database_instance![0]!;
+    expect(sql.database_version).toBe('POSTGRES_17');
+    expect(sql.deletion_protection).toBe(true);
+    expect(sql.settings).toMatchObject({
+      edition: 'ENTERPRISE',
+      availability_type: 'REGIONAL',
+      deletion_protection_enabled: true,
+      activation_policy: 'ALWAYS',
+      ip_configuration: { ipv4_enabled: false, ssl_mode: 'ENCRYPTED_ONLY' },
+      backup_configuration: { enabled: true, point_in_time_recovery_enabled: true },
+    });
+  });
+
+  it('grants connect on its instance only', () => {
+    const r = synth((s) =>
+      new CloudSqlPostgres(s, 'sql', sqlProps).grantConnect(
+        principal('serviceAccount:a@b.iam.gserviceaccount.com'),
+      ),
+    );
+    expect(r.google_project_iam_member!.map((m) => [m.role, m.condition.expression])).toEqual([
+      [
+        'roles/cloudsql.client',
+        expect.stringContaining('"projects/tekutoko-test-example/instances/walks-test"'),
+      ],
+      [
+        'roles/cloudsql.instanceUser',
+        expect.stringContaining('"projects/tekutoko-test-example/instances/walks-test"'),
+      ],
+    ]);
+  });
+
+  it('refuses a shared-core REGIONAL instance and a non-PostgreSQL version', () => {
+    expect(() => synth((s) => new CloudSqlPostgres(s, 'sql', { ...sqlProps, tier: 'db-f1-micro' }))).toThrow(
+      'CloudSqlPostgres sql: tier db-f1-micro is shared-core and cannot be REGIONAL',
+    );
+    expect(() =>
+      synth((s) => new CloudSqlPostgres(s, 'sql', { ...sqlProps, databaseVersion: 'MYSQL_8_0' })),
+    ).toThrow('databaseVersion must be POSTGRES_<major>, got "MYSQL_8_0"');
+  });
+});
+
+describe('GkeAutopilotCluster', () => {
+  const props = {
+    projectId: P,
+    region: 'asia-northeast1',
+    name: 'c',
+    network: 'n',
+    subnetwork: 's',
+    podsRangeName: 'p',
+    servicesRangeName: 'v',
+  };
+
+  it('defaults to deletion protection, REGULAR and a 4-hour window', () => {
+    const c = synth((s) => new GkeAutopilotCluster(s, 'gke', props)).google_container_cluster![0]!;
+    expect(c.deletion_protection).toBe(true);
+    expect(c.release_channel.channel).toBe('REGULAR');
+    expect(c.maintenance_policy.recurring_window).toEqual({
+      start_time: '2026-01-01T17:00:00Z',
+      end_time: '2026-01-01T21:00:00Z',
+      recurrence: 'FREQ=WEEKLY;BYDAY=TU,WE,TH',
+    });
+  });
+
+  it('wraps a window past midnight and rejects bad windows', () => {
+    const c = synth(
+      (s) =>
+        new GkeAutopilotCluster(s, 'gke', {
+          ...props,
+          maintenanceStartHourUtc: 22,
+          maintenanceDurationHours: 6,
+        }),
+    ).google_container_cluster![0]!;
+    expect(c.maintenance_policy.recurring_window.end_time).toBe('2026-01-02T04:00:00Z');
+    expect(() =>
+      synth((s) => new GkeAutopilotCluster(s, 'gke', { ...props, maintenanceDurationHours: 2 })),
+    ).toThrow('maintenanceDurationHours must be 4..24, got 2');
+    expect(() =>
+      synth((s) => new GkeAutopilotCluster(s, 'gke', { ...props, maintenanceDays: ['XX'] })),
+    ).toThrow('got [XX]');
+  });
+});
+
+describe('Network', () => {
+  const props = {
+    projectId: P,
+    region: 'asia-northeast1',
+    name: 'n',
+    subnetCidr: '10.0.0.0/20',
+    podsCidr: '10.4.0.0/14',
+    servicesCidr: '10.8.0.0/20',
+    privateServiceAccessCidr: '10.9.0.0/20',
+  };
+
+  it('builds subnet, NAT, PSA and the private googleapis zone', () => {
+    const r = synth((s) => new Network(s, 'net', props));
+    expect(r.google_compute_network![0]!.auto_create_subnetworks).toBe(false);
+    expect(r.google_dns_record_set!.map((x) => x.name).sort()).toEqual([
+      '*.googleapis.com.',
+      'private.googleapis.com.',
+    ]);
+    expect(r.google_compute_global_address![0]).toMatchObject({
+      address: '10.9.0.0',
+      prefix_length: 20,
+      purpose: 'VPC_PEERING',
+    });
+  });
+
+  it('rejects bad CIDRs by prop name', () => {
+    expect(() => synth((s) => new Network(s, 'net', { ...props, podsCidr: '10.4.0.0' }))).toThrow(
+      'Network: podsCidr must be an IPv4 CIDR like 10.0.0.0/20, got "10.4.0.0"',
+    );
+    expect(() =>
+      synth((s) => new Network(s, 'net', { ...props, privateServiceAccessCidr: '10.9.0.0/28' })),
+    ).toThrow('/24 or larger');
+  });
+});
+
+describe('CloudArmorPolicy', () => {
+  it('enforces OWASP rules by default and validates the rate limit', () => {
+    const p = synth((s) => new CloudArmorPolicy(s, 'edge', { projectId: P, name: 'edge' }))
+      .google_compute_security_policy![0]!;
+    expect(p.rule.filter((r: Block) => r.preview === true)).toEqual([]);
+    expect(p.adaptive_protection_config).toBeUndefined();
+    expect(() =>
+      synth(
+        (s) => new CloudArmorPolicy(s, 'edge', { projectId: P, name: 'e', rateLimitIntervalSeconds: 45 }),
+      ),
+    ).toThrow('rateLimitIntervalSeconds must be one of 10, 30, 60');
+  });
+});
+
+describe('PrivateBucket, Secret, ArtifactRegistry, Budget', () => {
+  it('keeps buckets private and versions pruned', () => {
+    const b = synth(
+      (s) =>
+        new PrivateBucket(s, 'b', {
+          projectId: P,
+          name: 'b-example',
+          location: 'asia-northeast1',
+          versioning: true,
+        }),
+    ).google_storage_bucket![0]!;
+    expect(b).toMatchObject({
+      uniform_bucket_level_access: true,
+      public_access_prevention: 'enforced',
+      force_destroy: false,
+    });
+    expect(b.lifecycle_rule).toEqual([
+      { action: { type: 'Delete' }, condition: { num_newer_versions: 10, with_state: 'ARCHIVED' } },
+    ]);
+    expect(() =>
+      synth((s) => new PrivateBucket(s, 'b', { projectId: P, name: 'Bad_Name!', location: 'x' })),
+    ).toThrow('got "Bad_Name!"');
+  });
+
+  it('creates a secret without a version and grants one accessor', () => {
+    const r = synth((s) =>
+      new Secret(s, 'k', { projectId: P, secretId: 'k', replicaLocations: ['asia-northeast1'] }).grantAccess(
+        principal('serviceAccount:x@y.iam.gserviceaccount.com'),
+      ),
+    );
+    expect(r.google_secret_manager_secret_version).toBeUndefined();
+    expect(r.google_secret_manager_secret![0]!.deletion_protection).toBe(true);
+    expect(r.google_secret_manager_secret_iam_member![0]!.role).toBe('roles/secretmanager.secretAccessor');
+  });
+
+  it('makes image tags immutable and cleans untagged images', () => {
+    const repo = synth(
+      (s) => new ArtifactRegistry(s, 'ar', { projectId: P, location: 'asia-northeast1', repositoryId: 'r' }),
+    ).google_artifact_registry_repository![0]!;
+    expect(repo.docker_config.immutable_tags).toBe(true);
+    expect(repo.cleanup_policies).toContainEqual({
+      id: 'delete-untagged',
+      action: 'DELETE',
+      condition: { tag_state: 'UNTAGGED', older_than: '1209600s' },
+    });
+  });
+
+  it('rejects a budget threshold outside (0, 2]', () => {
+    expect(() =>
+      synth(
+        (s) =>
+          new Budget(s, 'b', {
+            billingAccount: 'A',
+            projectNumber: '1',
+            displayName: 'd',
+            monthlyAmount: 10,
+            currencyCode: 'USD',
+            alertThresholds: [3],
+          }),
+      ),
+    ).toThrow('alertThresholds must be in (0, 2], got 3');
+  });
+});
+
+describe('identities', () => {
+  it('binds exactly one Kubernetes service account', () => {
+    const r = synth(
+      (s) =>
+        new WorkloadIdentityUser(s, 'w', {
+          projectId: P,
+          googleServiceAccountId: 'walk-service',
+          namespace: 'ns',
+          kubernetesServiceAccount: 'ksa',
+        }),
+    );
+    expect(r.google_service_account_iam_member).toEqual([
+      expect.objectContaining({
+        role: 'roles/iam.workloadIdentityUser',
+        member: `serviceAccount:${P}.svc.id.goog[ns/ksa]`,
+      }),
+    ]);
+    expect(r.google_service_account_key).toBeUndefined();
+  });
+
+  it('accepts GitHub tokens of one repository and opens apply to one ref', () => {
+    const r = synth((s) => {
+      const f = new GitHubWorkloadIdentityFederation(s, 'gh', {
+        projectId: P,
+        projectNumber: '123',
+        repository: 'acme/app',
+      });
+      f.allowRef('apply', 'projects/p/serviceAccounts/a@p.iam.gserviceaccount.com', 'refs/heads/main');
+      expect(() => f.allowRef('bad', 'sa', 'main')).toThrow(
+        'ref must be a full ref like refs/heads/main, got "main"',
+      );
+    });
+    expect(r.google_iam_workload_identity_pool_provider![0]!.attribute_condition).toBe(
+      "assertion.repository == 'acme/app'",
+    );
+    expect(r.google_service_account_iam_member![0]!.member).toBe(
+      'principalSet://iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/github/attribute.repository_ref/acme/app@refs/heads/main',
+    );
+  });
+
+  it('refuses primitive roles and public members', () => {
+    expect(() => assertSafeGrant('roles/editor', 'serviceAccount:x')).toThrow(
+      'refusing to grant primitive role roles/editor',
+    );
+    expect(() => assertSafeGrant('roles/storage.objectViewer', 'allUsers')).toThrow('resources stay private');
+  });
+});
