@@ -121,6 +121,10 @@ export function defaultAddonValues(loki: LokiStorageTarget): Record<keyof typeof
       },
       singleBinary: { replicas: 1, persistence: { enabled: true, size: '10Gi' } },
       gateway: { enabled: false },
+      lokiCanary: { enabled: false },
+      test: { enabled: false },
+      // quay.io, like Grafana's sidecar: one registry on the prod Binary Authorization allowlist.
+      sidecar: { image: { registry: 'quay.io' } },
       chunksCache: { enabled: false },
       resultsCache: { enabled: false },
       backend: { replicas: 0 },
@@ -142,6 +146,8 @@ export function defaultAddonValues(loki: LokiStorageTarget): Record<keyof typeof
         },
       },
       controller: { type: 'deployment', replicas: 1 },
+      // The reloader image is not on the prod Binary Authorization allowlist; a Helm upgrade restarts Alloy instead.
+      configReloader: { enabled: false },
     },
   };
 }

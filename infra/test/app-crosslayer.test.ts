@@ -208,3 +208,34 @@ describe.each(ENVS)('%s: cluster add-ons ↔ platform', (e) => {
     expect(loki.namespace).toBe(MONITORING.namespace);
   });
 });
+
+describe('prod: images ↔ Binary Authorization allowlist', () => {
+  const platform = s.stacks[stackName.platform('prod')]!;
+  const policy = resources(platform, 'google_binary_authorization_policy')[0]!;
+  const patterns: string[] = policy.admission_whitelist_patterns.map((p: any) => p.name_pattern);
+  /** Binary Authorization globs: `*` within one path segment, `**` across segments. */
+  const matches = (pattern: string, image: string) =>
+    new RegExp(
+      `^${pattern
+        .split('**')
+        .map((part) =>
+          part
+            .split('*')
+            .map((x) => x.replace(/[.+?^${}()|[\]\\/]/g, '\\$&'))
+            .join('[^/]*'),
+        )
+        .join('.*')}$`,
+    ).test(image);
+
+  it('admits every image the prod app and cluster stacks run', () => {
+    const images = [stackName.app('prod'), stackName.cluster('prod')].flatMap((name) =>
+      manifests(s.stacks[name]!)
+        .filter((m) => m.spec?.template?.spec)
+        .flatMap((m) => [...(m.spec.template.spec.initContainers ?? []), ...m.spec.template.spec.containers])
+        .map((c: any) => c.image as string),
+    );
+    expect(images.length).toBeGreaterThanOrEqual(4);
+    for (const image of images)
+      expect({ image, admitted: patterns.some((p) => matches(p, image)) }).toEqual({ image, admitted: true });
+  });
+});
