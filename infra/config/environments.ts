@@ -552,7 +552,9 @@ const DIFFERENCES: Record<EnvironmentName, DeepPartial<EnvironmentConfig>> = {
       maxReplicas: 10,
       cpuMillis: 500,
       memoryMiB: 1024,
-      dbPoolMax: 10,
+      // 2 (primary + canary during an analysis) × 10 replicas × 8 + the migrations Job fits
+      // max_connections 200 minus reserved (infra/test/app-crosslayer.test.ts).
+      dbPoolMax: 8,
       rolloutPercent: 10,
       logLevel: 'info',
       canary: CANARY_10_50_100,

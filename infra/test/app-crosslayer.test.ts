@@ -239,3 +239,21 @@ describe('prod: images ↔ Binary Authorization allowlist', () => {
       expect({ image, admitted: patterns.some((p) => matches(p, image)) }).toEqual({ image, admitted: true });
   });
 });
+
+describe.each(ENVS)('%s: connection budget ↔ Cloud SQL max_connections', (e) => {
+  /** Connections Cloud SQL keeps for superusers and its own agents. */
+  const RESERVED = 10;
+
+  it('fits every pool at full scale — primary and canary both at maxReplicas during an analysis — plus the migrations Job', () => {
+    const app = s.stacks[stackName.app(e)]!;
+    const deployment = manifest(app, 'Deployment', SERVICE_NAME);
+    const pool = Number(env(container(deployment, SERVICE_NAME), 'DB_POOL_MAX'));
+    const hpa = manifests(app).find((m) => m.kind === 'HorizontalPodAutoscaler');
+    const maxReplicas: number = hpa ? hpa.spec.maxReplicas : deployment.spec.replicas;
+    const copies = manifests(app).some((m) => m.kind === 'Canary') ? 2 : 1;
+    const instance = resources(s.stacks[stackName.platform(e)]!, 'google_sql_database_instance')[0]!;
+    const flag = instance.settings.database_flags.find((f: any) => f.name === 'max_connections');
+    const migrationsPool = 1;
+    expect(copies * maxReplicas * pool + migrationsPool).toBeLessThanOrEqual(Number(flag.value) - RESERVED);
+  });
+});
