@@ -257,3 +257,25 @@ describe.each(ENVS)('%s: connection budget ↔ Cloud SQL max_connections', (e) =
     expect(copies * maxReplicas * pool + migrationsPool).toBeLessThanOrEqual(Number(flag.value) - RESERVED);
   });
 });
+
+describe('routes ↔ the shared Gateway', () => {
+  const gateway = manifest(s.stacks[stackName.cluster('dev')]!, 'Gateway');
+  const https = gateway.spec.listeners.find((l: any) => l.protocol === 'HTTPS');
+  const selector: Record<string, string> = https.allowedRoutes.namespaces.selector.matchLabels;
+  const admitted = (labels: Record<string, string>) =>
+    Object.entries(selector).every(([k, v]) => labels[k] === v);
+
+  it.each([
+    ['dev', stackName.cluster('dev'), stackName.app('dev')],
+    ['preview', stackName.preview(42), stackName.preview(42)],
+  ])('%s: the route attaches to the Gateway from a namespace it admits', (_, nsStack, appStack) => {
+    const route = manifest(s.stacks[appStack]!, 'HTTPRoute', SERVICE_NAME);
+    expect(route.spec.parentRefs[0]).toMatchObject({
+      name: gateway.metadata.name,
+      namespace: gateway.metadata.namespace,
+    });
+    const ns = manifest(s.stacks[nsStack]!, 'Namespace', route.metadata.namespace);
+    expect(admitted(ns.metadata.labels)).toBe(true);
+    expect(ns.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+  });
+});
