@@ -8,6 +8,7 @@
  */
 import { App, YamlOutputType } from 'cdk8s';
 import { join } from 'path';
+import { ContextSources, resolveContext } from '../infra/config/context';
 import { ENVIRONMENT_NAMES, loadEnvironments, previewHost } from '../infra/config/environments';
 import { ClusterBaseChart } from './cluster/cluster-base-chart';
 import { GmpFrontendChart } from './cluster/gmp-frontend-chart';
@@ -36,13 +37,19 @@ function serviceCharts(app: App, props: WalkServiceProps): void {
   new MigrationsChart(app, 'migrations', props);
 }
 
-/** Synthesizes all charts; returns the directories written. */
-export function synthCharts(
-  outdir = 'dist/charts',
-  context: Record<string, unknown> = {},
-  env: Record<string, unknown> = process.env,
-  now: Date = new Date(),
-): string[] {
+export interface SynthChartsOptions extends ContextSources {
+  /** @default now — deploy time of the sample preview (its expiry label). */
+  readonly now?: Date;
+}
+
+/**
+ * Synthesizes all charts; returns the directories written. Configuration comes
+ * from the same sources as the stacks (cdktf.json context, CDKTF_CONTEXT_JSON,
+ * `-c key=value`, TEKUTOKO_* variables), so the YAML is what they apply.
+ */
+export function synthCharts(outdir = 'dist/charts', options: SynthChartsOptions = {}): string[] {
+  const { context, env } = resolveContext(options);
+  const now = options.now ?? new Date();
   const all = loadEnvironments(context, env);
   const digest = imageDigestFrom(context, env);
   const written: string[] = [];

@@ -21,7 +21,12 @@ const NOW = new Date('2026-11-23T00:00:00Z');
 describe('synthCharts', () => {
   const out = mkdtempSync(join(tmpdir(), 'charts-'));
   afterAll(() => rmSync(out, { recursive: true, force: true }));
-  const dirs = synthCharts(out, {}, { TEKUTOKO_IMAGE_DIGEST: DIGEST }, NOW);
+  const dirs = synthCharts(out, {
+    env: { TEKUTOKO_IMAGE_DIGEST: DIGEST },
+    argv: [],
+    readContextFiles: false,
+    now: NOW,
+  });
   const objectsOf = (env: string): any[] =>
     readdirSync(join(out, env)).flatMap((f) =>
       parseAllDocuments(readFileSync(join(out, env, f), 'utf8')).map((d) => d.toJS()),
