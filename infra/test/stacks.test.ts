@@ -365,6 +365,28 @@ describe('preview-pr-42', () => {
     }
   });
 
+  it('removes everything that connects to the database before dropping it', () => {
+    // depends_on edges between resources of the stack, by Terraform address.
+    const edges = new Map<string, string[]>();
+    for (const [type, blocks] of Object.entries(preview().resource ?? {})) {
+      for (const [name, b] of Object.entries(blocks))
+        edges.set(`${type}.${name}`, (b.depends_on ?? []) as string[]);
+    }
+    const reaches = (from: string, target: RegExp, seen = new Set<string>()): boolean =>
+      (edges.get(from) ?? []).some(
+        (to) => target.test(to) || (!seen.has(to) && (seen.add(to), reaches(to, target, seen))),
+      );
+    const connectors = [...edges.keys()].filter((a) => {
+      const kind = a.startsWith('kubernetes_manifest.')
+        ? resources(preview(), 'kubernetes_manifest').find((m) => a.endsWith(`.${m['//'].metadata.uniqueId}`))
+            ?.manifest.kind
+        : undefined;
+      return kind === 'Deployment' || kind === 'Job';
+    });
+    expect(connectors.length).toBeGreaterThanOrEqual(2);
+    for (const a of connectors) expect([a, reaches(a, /^google_sql_database\./)]).toEqual([a, true]);
+  });
+
   it('reads the dev instance from the dev-platform remote state only', () => {
     const remote = Object.values(preview().data?.terraform_remote_state ?? {});
     expect(remote.length).toBeGreaterThan(0);
