@@ -3,7 +3,7 @@
  * own process group so stopping it also stops the Java-less Node workers it spawns.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { waitFor } from './ports';
@@ -16,7 +16,8 @@ export interface AuthEmulatorOptions {
   readonly hubPort: number;
   readonly loggingPort: number;
   readonly projectId?: string;
-  readonly onOutput?: (chunk: string) => void;
+  /** Keep accounts between runs: imported at start when present, exported on exit. */
+  readonly dataDir?: string;
 }
 
 export interface RunningAuthEmulator {
@@ -56,33 +57,49 @@ export async function startAuthEmulator(options: AuthEmulatorOptions): Promise<R
   );
   const firebaseBin = path.join(REPO_ROOT, 'node_modules', '.bin', 'firebase');
   const projectId = options.projectId ?? EMULATOR_PROJECT_ID;
+  const persistence = options.dataDir
+    ? [
+        ...(existsSync(path.join(options.dataDir, 'firebase-export-metadata.json'))
+          ? ['--import', options.dataDir]
+          : []),
+        '--export-on-exit',
+        options.dataDir,
+      ]
+    : [];
+  // Output goes to a file, not a pipe: if this process exits first (Ctrl-C reaches every process
+  // here), the emulator still finishes its own shutdown and data export instead of dying on EPIPE.
+  const logFile = path.join(workDir, 'emulator.log');
+  const logFd = openSync(logFile, 'a');
   const child = spawn(
     firebaseBin,
-    ['emulators:start', '--only', 'auth', '--project', projectId, '--config', configPath],
+    ['emulators:start', '--only', 'auth', '--project', projectId, '--config', configPath, ...persistence],
     {
       cwd: workDir, // firebase-debug.log lands here, not in the repo
       detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NO_UPDATE_NOTIFIER: '1', FIREBASE_CLI_DISABLE_UPDATE_CHECK: 'true' },
+      stdio: ['ignore', logFd, logFd],
+      // The CLI finds "its" emulator hub through a locator file in the temp dir, keyed by project
+      // only; a private TMPDIR keeps exports from reaching another emulator of the same project.
+      env: { ...process.env, NO_UPDATE_NOTIFIER: '1', TMPDIR: workDir },
     },
   );
-  let output = '';
-  const collect = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-4000);
-    options.onOutput?.(chunk.toString());
+  closeSync(logFd);
+  const output = () => {
+    try {
+      return readFileSync(logFile, 'utf8').slice(-4000);
+    } catch {
+      return '';
+    }
   };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
   const host = `127.0.0.1:${options.port}`;
 
   const stop = async () => {
     if (child.pid && child.exitCode === null) {
       try {
-        process.kill(-child.pid, 'SIGTERM');
+        process.kill(-child.pid, 'SIGINT'); // the CLI's own Ctrl-C path, which also exports data
       } catch {
         // already gone
       }
-      if (!(await waitForExit(child, 10_000))) {
+      if (!(await waitForExit(child, 15_000))) {
         try {
           process.kill(-child.pid, 'SIGKILL');
         } catch {
@@ -105,7 +122,7 @@ export async function startAuthEmulator(options: AuthEmulatorOptions): Promise<R
     );
   } catch (error) {
     await stop();
-    throw new Error(`${(error as Error).message}\n${output}`);
+    throw new Error(`${(error as Error).message}\n${output()}`);
   }
   return { host, pid: child.pid ?? -1, stop };
 }

@@ -49,7 +49,11 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   await pg.start();
   const url = (database = 'postgres') =>
     `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${database}`;
-  return { port: options.port, url, stop: () => pg.stop() };
+  // pg.stop() waits for an exit event that never comes if PostgreSQL already stopped (e.g. Ctrl-C
+  // reached it directly), so the wait is bounded.
+  const stop = () =>
+    Promise.race([pg.stop(), new Promise<void>((resolve) => setTimeout(resolve, 10_000).unref())]);
+  return { port: options.port, url, stop };
 }
 
 /** Creates `database` unless it exists. */

@@ -59,7 +59,10 @@ async function main(): Promise<void> {
     stopping = true;
     process.stderr.write('\nstopping walk-service, the Auth emulator and PostgreSQL…\n');
     await service?.stop('local environment stopping').catch(() => undefined);
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    for (const stop of stops.reverse()) {
+      await stop().catch((error: unknown) => process.stderr.write(`stop failed: ${String(error)}\n`));
+    }
+    process.stderr.write('stopped\n');
     process.exit(code);
   };
   process.once('SIGINT', () => void stopAll(0));
@@ -67,7 +70,7 @@ async function main(): Promise<void> {
 
   try {
     process.stderr.write(
-      'starting PostgreSQL 17 (data in .local/postgres) and the Firebase Auth emulator…\n',
+      'starting PostgreSQL 17 (data in .local/postgres) and the Firebase Auth emulator (accounts in .local/auth-emulator)…\n',
     );
     const [pg, emulator]: [RunningPostgres, RunningAuthEmulator] = await Promise.all([
       startEmbeddedPostgres({
@@ -80,6 +83,7 @@ async function main(): Promise<void> {
           port: EMULATOR_PORT,
           hubPort: await freePort(),
           loggingPort: await freePort(),
+          dataDir: path.join(LOCAL_DIR, 'auth-emulator'),
         }))().then((started) => (stops.push(started.stop), started)),
     ]);
     await ensureDatabase(pg.url(), DATABASE);
