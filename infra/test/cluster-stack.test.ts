@@ -122,6 +122,19 @@ describe('ClusterStack', () => {
       expect(workloadProblems(d)).toEqual([]);
   });
 
+  it('ships pod logs to Loki labelled with namespace and the pod app label (the log selectors use both)', () => {
+    const alloy = JSON.parse(release(json, 'alloy').values[0]);
+    const config: string = alloy.alloy.configMap.content;
+    expect(config).toMatch(/source_labels = \["__meta_kubernetes_pod_label_app"\]\s+target_label\s+= "app"/);
+    expect(config).toMatch(
+      /source_labels = \["__meta_kubernetes_namespace"\]\s+target_label\s+= "namespace"/,
+    );
+    const loki = JSON.parse(release(json, 'loki').values[0]);
+    expect(config).toContain(
+      `loki.${loki.namespace ?? 'monitoring'}.svc.cluster.local:3100/loki/api/v1/push`,
+    );
+  });
+
   it('merges the monitoring layer values over the defaults', () => {
     const merged = synth({
       ...props,
