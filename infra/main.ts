@@ -10,6 +10,8 @@
  * (what the cdktf CLI passes), `-c key=value` arguments, then `options.context`;
  * environment variables (TEKUTOKO_*, PREVIEW_PR) fill keys no context sets.
  */
+// First: must run before cdktf and the providers load.
+import './no-source-maps';
 import { App } from 'cdktf';
 import { ContextSources, resolveContext } from './config/context';
 import { Environments, ENVIRONMENT_NAMES, loadEnvironments, previewHost } from './config/environments';
