@@ -1,0 +1,220 @@
+/**
+ * Pull request previews (`preview-pr-<n>` on the preview-hosting environment).
+ *
+ *   npm run preview -- --pr <n> --dry-run            synthesize and list what would be created
+ *   npm run preview -- --pr <n> [--digest sha256:…]  deploy (digest also from TEKUTOKO_IMAGE_DIGEST)
+ *   npm run preview -- --pr <n> --destroy            destroy, then remove the abandoned IAM database user
+ *
+ * The preview stack exists only when the cdktf app gets the `pr` context
+ * (PREVIEW_PR), so every cdktf command here runs with it. In GitHub Actions
+ * the preview URL is also written to $GITHUB_OUTPUT (`url=`). Sweeping
+ * closed or expired previews is scripts/preview-sweep.ts (it calls --destroy).
+ */
+import { spawnSync } from 'child_process';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { IMAGE_DIGEST_KEY, UNRELEASED_IMAGE_DIGEST, imageDigestFrom } from '../charts/environments';
+import { resolveContext } from '../infra/config/context';
+import {
+  EnvironmentConfig,
+  envVarForKey,
+  loadEnvironments,
+  previewHost,
+  previewHostname,
+} from '../infra/config/environments';
+import { iamDatabaseUser, serviceIdentity, stackName } from '../infra/config/names';
+
+/** The cdktf CLI matching the `cdktf` library in package.json. */
+export const CDKTF_CLI = ['npx', '--yes', 'cdktf-cli@0.21.0'] as const;
+
+const USAGE = 'usage: npm run preview -- --pr <n> [--dry-run | --destroy] [--digest sha256:…]';
+
+export interface PreviewArgs {
+  readonly mode: 'dry-run' | 'deploy' | 'destroy';
+  readonly pr?: number;
+  readonly digest?: string;
+}
+
+export function parseArgs(argv: readonly string[]): PreviewArgs {
+  const flags = new Set<string>();
+  const values: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--pr' || arg === '--digest') {
+      const value = argv[++i];
+      if (value === undefined) throw new Error(`${arg} needs a value\n${USAGE}`);
+      values[arg] = value;
+    } else if (arg === '--dry-run' || arg === '--destroy') flags.add(arg);
+    else throw new Error(`unknown argument "${arg}"\n${USAGE}`);
+  }
+  const raw = values['--pr'];
+  if (raw === undefined) throw new Error(`--pr is required\n${USAGE}`);
+  const pr = serviceIdentityPr(raw);
+  if (flags.has('--dry-run') && flags.has('--destroy'))
+    throw new Error(`--dry-run or --destroy, not both\n${USAGE}`);
+  const mode = flags.has('--dry-run') ? 'dry-run' : flags.has('--destroy') ? 'destroy' : 'deploy';
+  return { mode, pr, ...(values['--digest'] ? { digest: values['--digest'] } : {}) };
+}
+
+/** A PR number, validated by the naming contract's own rule. */
+function serviceIdentityPr(raw: string): number {
+  const pr = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  serviceIdentity(pr); // throws naming the value when it is not a valid PR number
+  return pr;
+}
+
+export interface PlannedResource {
+  /** Terraform address, `<type>.<name>`. */
+  readonly address: string;
+  /** For Kubernetes objects: `<Kind>/<name>`. */
+  readonly object?: string;
+}
+
+export interface PreviewPlan {
+  readonly stack: string;
+  readonly url: string;
+  readonly namespace: string;
+  readonly imageDigest: string;
+  readonly resources: readonly PlannedResource[];
+}
+
+interface StackJson {
+  resource?: Record<string, Record<string, { manifest?: { kind?: string; metadata?: { name?: string } } }>>;
+}
+
+/** Synthesizes the app with `pr` into a temporary directory and lists the preview stack's resources. */
+export function planPreview(pr: number, digest?: string, env: NodeJS.ProcessEnv = process.env): PreviewPlan {
+  // Loaded lazily: the cdktf app is only needed for the dry run.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { synthInfra } = require('../infra/main') as typeof import('../infra/main');
+  const outdir = mkdtempSync(join(tmpdir(), 'preview-'));
+  try {
+    const context = { pr: String(pr), ...(digest ? { [IMAGE_DIGEST_KEY]: digest } : {}) };
+    const config = synthInfra(outdir, { context, env, argv: [] });
+    const stack = stackName.preview(pr);
+    const json = JSON.parse(readFileSync(join(outdir, 'stacks', stack, 'cdk.tf.json'), 'utf8')) as StackJson;
+    const resources: PlannedResource[] = [];
+    for (const [type, byName] of Object.entries(json.resource ?? {})) {
+      for (const [name, body] of Object.entries(byName)) {
+        const m = body.manifest;
+        resources.push({
+          address: `${type}.${name}`,
+          ...(m?.kind ? { object: `${m.kind}/${m.metadata?.name ?? '?'}` } : {}),
+        });
+      }
+    }
+    return {
+      stack,
+      url: `https://${previewHostname(previewHost(config), pr)}`,
+      namespace: serviceIdentity(pr).namespace,
+      imageDigest: imageDigestFrom(context, env),
+      resources,
+    };
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+export function formatPlan(plan: PreviewPlan): string {
+  const lines = [
+    `stack:     ${plan.stack}`,
+    `namespace: ${plan.namespace}`,
+    `url:       ${plan.url}`,
+    `image:     ${plan.imageDigest}${plan.imageDigest === UNRELEASED_IMAGE_DIGEST ? ' (placeholder: give --digest to deploy)' : ''}`,
+    `would create ${plan.resources.length} resources:`,
+    ...plan.resources.map((r) => `  + ${r.address}${r.object ? `  (${r.object})` : ''}`),
+  ];
+  return lines.join('\n');
+}
+
+type Runner = (command: readonly string[], env?: NodeJS.ProcessEnv) => { status: number; stdout: string };
+
+const run: Runner = (command, env = process.env) => {
+  console.log(`$ ${command.join(' ')}`);
+  const r = spawnSync(command[0]!, command.slice(1), {
+    env,
+    stdio: ['inherit', 'pipe', 'inherit'],
+    encoding: 'utf8',
+  });
+  if (r.error) throw new Error(`${command[0]} could not start: ${r.error.message}`);
+  process.stdout.write(r.stdout ?? '');
+  return { status: r.status ?? 1, stdout: r.stdout ?? '' };
+};
+
+function hostConfig(env: NodeJS.ProcessEnv): EnvironmentConfig {
+  const { context } = resolveContext({ env, argv: [] });
+  return previewHost(loadEnvironments(context, env));
+}
+
+function writeGithubOutput(key: string, value: string, env: NodeJS.ProcessEnv): void {
+  if (env.GITHUB_OUTPUT) appendFileSync(env.GITHUB_OUTPUT, `${key}=${value}\n`);
+}
+
+function deploy(pr: number, digest: string | undefined, env: NodeJS.ProcessEnv): void {
+  const raw = digest ?? env[envVarForKey(IMAGE_DIGEST_KEY)];
+  const imageDigest = imageDigestFrom({ [IMAGE_DIGEST_KEY]: raw }, {});
+  if (imageDigest === UNRELEASED_IMAGE_DIGEST) {
+    throw new Error(
+      `a preview deploys a built image: give --digest sha256:… or ${envVarForKey(IMAGE_DIGEST_KEY)}`,
+    );
+  }
+  const url = `https://${previewHostname(hostConfig(env), pr)}`;
+  const childEnv = {
+    ...env,
+    [envVarForKey('pr')]: String(pr),
+    [envVarForKey(IMAGE_DIGEST_KEY)]: imageDigest,
+  };
+  const r = run([...CDKTF_CLI, 'deploy', stackName.preview(pr), '--auto-approve'], childEnv);
+  if (r.status !== 0) throw new Error(`deploy of ${stackName.preview(pr)} failed (exit ${r.status})`);
+  writeGithubOutput('url', url, env);
+  console.log(`preview of PR ${pr}: ${url}`);
+}
+
+/** Destroys the stack; then deletes the IAM database user the stack abandons (best effort). */
+function destroy(pr: number, env: NodeJS.ProcessEnv): void {
+  const stack = stackName.preview(pr);
+  const r = run([...CDKTF_CLI, 'destroy', stack, '--auto-approve'], {
+    ...env,
+    [envVarForKey('pr')]: String(pr),
+  });
+  if (r.status !== 0) throw new Error(`destroy of ${stack} failed (exit ${r.status})`);
+  const host = hostConfig(env);
+  const user = iamDatabaseUser(serviceIdentity(pr).googleServiceAccountId, host.projectId);
+  const del = run([
+    'gcloud',
+    'sql',
+    'users',
+    'delete',
+    user,
+    `--instance=${host.database.instanceName}`,
+    `--project=${host.projectId}`,
+    '--quiet',
+  ]);
+  if (del.status !== 0)
+    console.warn(`could not delete IAM database user ${user} (already gone, or still owns objects)`);
+}
+
+export function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): number {
+  const args = parseArgs(argv);
+  switch (args.mode) {
+    case 'dry-run':
+      console.log(formatPlan(planPreview(args.pr!, args.digest, env)));
+      return 0;
+    case 'deploy':
+      deploy(args.pr!, args.digest, env);
+      return 0;
+    case 'destroy':
+      destroy(args.pr!, env);
+      return 0;
+  }
+}
+
+if (require.main === module) {
+  try {
+    process.exitCode = main(process.argv.slice(2));
+  } catch (e) {
+    console.error(e instanceof Error ? e.message : String(e));
+    process.exitCode = 1;
+  }
+}
