@@ -1,0 +1,37 @@
+/**
+ * What the monitoring layer reads from the rest of the repository: the
+ * validated environments (infra/config/environments.ts), the naming contract
+ * (infra/config/names.ts) and the add-on names the charts layer exports.
+ * Nothing here is retyped.
+ */
+import { ContextSources, resolveContext } from '../infra/config/context';
+import { EnvironmentConfig, Environments, loadEnvironments } from '../infra/config/environments';
+import { SERVICE_NAME, SERVICE_NAMESPACE } from '../infra/config/names';
+import { FLAGGER } from '../charts/lib/cluster-addons';
+
+/** GKE cluster name of an environment (the platform stack names it `tekutoko-<env>`). */
+export function clusterName(env: Pick<EnvironmentConfig, 'name'>): string {
+  return `tekutoko-${env.name}`;
+}
+
+/**
+ * Managed collection sets `job` to the PodMonitoring name (the chart names it
+ * after the service) and `namespace` to the pod's; previews (`pr-<n>`) are
+ * left out of the SLOs on purpose.
+ */
+export const SERVICE_SELECTOR = `job="${SERVICE_NAME}",namespace="${SERVICE_NAMESPACE}"`;
+
+/** Flagger's own metrics (flagger_*) as scraped by the PodMonitoring in monitoring/k8s-objects.ts. */
+export const FLAGGER_JOB = FLAGGER.releaseName;
+
+/** `https://github.com/<repo>/blob/<branch>/runbooks/`: stable, reviewable, no wiki drift. */
+export function runbookBaseUrl(config: Pick<Environments, 'bootstrap'>): string {
+  const branch = config.bootstrap.githubDeployRef.replace(/^refs\/(heads|tags)\//, '');
+  return `https://github.com/${config.bootstrap.githubRepository}/blob/${branch}/runbooks/`;
+}
+
+/** Environments from the same sources `npm run synth` reads (cdktf.json, -c, TEKUTOKO_*). */
+export function loadMonitoringConfig(sources: ContextSources = {}): Environments {
+  const { context, env } = resolveContext(sources);
+  return loadEnvironments(context, env);
+}

@@ -1,0 +1,370 @@
+/**
+ * Grafana dashboards as code (@grafana/grafana-foundation-sdk). Queries use
+ * the provisioned datasources by uid (helm-values.ts), the SLO recording rules
+ * and the service's metric names; a test checks every metric they name.
+ */
+import { DashboardBuilder, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import { DataqueryBuilder as LokiQuery } from '@grafana/grafana-foundation-sdk/loki';
+import { PanelBuilder as LogsPanel } from '@grafana/grafana-foundation-sdk/logs';
+import { DataqueryBuilder as PromQuery } from '@grafana/grafana-foundation-sdk/prometheus';
+import { PanelBuilder as StatPanel } from '@grafana/grafana-foundation-sdk/stat';
+import { PanelBuilder as TimeseriesPanel } from '@grafana/grafana-foundation-sdk/timeseries';
+import { FLAGGER_JOB, SERVICE_SELECTOR } from './config';
+import { SERVICE_NAME, SERVICE_NAMESPACE, sqlInstanceName } from '../infra/config/names';
+import { SLOS, errorBudget, errorRatioRecord } from './slo';
+
+/** Datasource uids, provisioned with these uids by the Grafana Helm values. */
+export const DATASOURCES = {
+  prometheus: { type: 'prometheus', uid: 'gmp' },
+  loki: { type: 'loki', uid: 'loki' },
+} as const;
+
+/** Log stream selector of the service: only the low-cardinality labels Alloy keeps. */
+export const SERVICE_LOG_SELECTOR = `{namespace="${SERVICE_NAMESPACE}", app=~"${SERVICE_NAME}.*"}`;
+
+type Panel = TimeseriesPanel | StatPanel | LogsPanel;
+
+const prom = (expr: string, legend: string, refId = 'A') =>
+  new PromQuery().expr(expr).legendFormat(legend).refId(refId).datasource(DATASOURCES.prometheus);
+const loki = (expr: string, refId = 'A') =>
+  new LokiQuery().expr(expr).refId(refId).datasource(DATASOURCES.loki);
+
+function timeseries(title: string, unit: string, ...targets: PromQuery[]): TimeseriesPanel {
+  const panel = new TimeseriesPanel().title(title).unit(unit).datasource(DATASOURCES.prometheus);
+  for (const t of targets) panel.withTarget(t);
+  return panel;
+}
+
+function stat(title: string, unit: string, target: PromQuery): StatPanel {
+  return new StatPanel().title(title).unit(unit).datasource(DATASOURCES.prometheus).withTarget(target);
+}
+
+function logs(title: string, expr: string): LogsPanel {
+  return new LogsPanel()
+    .title(title)
+    .datasource(DATASOURCES.loki)
+    .withTarget(loki(expr))
+    .showTime(true)
+    .wrapLogMessage(true)
+    .enableLogDetails(true);
+}
+
+/** Lays panels out left to right in rows of 24 columns, each `width` wide and `height` tall. */
+function layout(
+  board: DashboardBuilder,
+  rows: { title: string; height: number; panels: [Panel, number][] }[],
+): DashboardBuilder {
+  let y = 0;
+  for (const row of rows) {
+    board.withRow(new RowBuilder(row.title).gridPos({ x: 0, y, w: 24, h: 1 }));
+    y += 1;
+    let x = 0;
+    for (const [panel, width] of row.panels) {
+      if (x + width > 24) {
+        x = 0;
+        y += row.height;
+      }
+      board.withPanel(panel.gridPos({ x, y, w: width, h: row.height }));
+      x += width;
+    }
+    y += row.height;
+  }
+  return board;
+}
+
+function base(uid: string, title: string): DashboardBuilder {
+  return new DashboardBuilder(title)
+    .uid(uid)
+    .tags(['tekutoko', SERVICE_NAME])
+    .editable()
+    .refresh('1m')
+    .time({ from: 'now-6h', to: 'now' })
+    .timezone('utc');
+}
+
+const rate = (metric: string, extra = '', by = '') =>
+  `sum${by ? ` by (${by})` : ''} (rate(${metric}{${SERVICE_SELECTOR}${extra}}[$__rate_interval]))`;
+
+const quantile = (q: number) =>
+  `histogram_quantile(${q}, sum by (le) (rate(http_request_duration_seconds_bucket{${SERVICE_SELECTOR}}[$__rate_interval])))`;
+
+export function serviceOverview(): Dashboard {
+  const burn = SLOS.map((slo, i) =>
+    prom(
+      `${errorRatioRecord('1h')}{slo="${slo.name}"} / ${errorBudget(slo)}`,
+      `${slo.name} (1h)`,
+      String.fromCharCode(65 + i),
+    ),
+  );
+  const budgets = SLOS.map(
+    (slo) =>
+      [
+        stat(
+          `${slo.name} error budget remaining (30d)`,
+          'percentunit',
+          prom(`1 - ${errorRatioRecord('30d')}{slo="${slo.name}"} / ${errorBudget(slo)}`, slo.name),
+        ),
+        6,
+      ] as [Panel, number],
+  );
+  return layout(base('walk-service-overview', 'walk-service: overview'), [
+    {
+      title: 'SLOs',
+      height: 6,
+      panels: [
+        [
+          stat(
+            'availability (30d)',
+            'percentunit',
+            prom(`1 - ${errorRatioRecord('30d')}{slo="availability"}`, 'availability'),
+          ),
+          6,
+        ],
+        [
+          stat(
+            'within 500 ms (30d)',
+            'percentunit',
+            prom(`1 - ${errorRatioRecord('30d')}{slo="latency"}`, 'latency'),
+          ),
+          6,
+        ],
+        ...budgets,
+      ],
+    },
+    {
+      title: 'Traffic, errors, latency',
+      height: 8,
+      panels: [
+        [
+          timeseries(
+            'requests per second by route',
+            'reqps',
+            prom(rate('http_requests_total', '', 'route'), '{{route}}'),
+          ),
+          12,
+        ],
+        [
+          timeseries(
+            '5xx ratio by route',
+            'percentunit',
+            prom(
+              `${rate('http_requests_total', ',status_code=~"5.."', 'route')}\n/\n${rate('http_requests_total', '', 'route')}`,
+              '{{route}}',
+            ),
+          ),
+          12,
+        ],
+        [
+          timeseries(
+            'latency percentiles',
+            's',
+            prom(quantile(0.5), 'p50', 'A'),
+            prom(quantile(0.95), 'p95', 'B'),
+            prom(quantile(0.99), 'p99', 'C'),
+          ),
+          12,
+        ],
+        [timeseries('error-budget burn rate (1 = on budget)', 'none', ...burn), 12],
+      ],
+    },
+    {
+      title: 'Logs',
+      height: 10,
+      panels: [
+        [
+          timeseries(
+            'responses by status code',
+            'reqps',
+            prom(rate('http_requests_total', '', 'status_code'), '{{status_code}}'),
+          ),
+          8,
+        ],
+        [
+          logs(
+            'walk-service warnings and errors',
+            `${SERVICE_LOG_SELECTOR} | severity=~"WARNING|ERROR|CRITICAL"`,
+          ),
+          16,
+        ],
+      ],
+    },
+  ]).build();
+}
+
+export function database(): Dashboard {
+  const pool = (metric: string, extra = '') => `sum by (pod) (${metric}{${SERVICE_SELECTOR}${extra}})`;
+  const sql = `database_id=~".+:${sqlInstanceName('.+')}"`;
+  return layout(base('walk-service-database', 'walk-service: database'), [
+    {
+      title: 'Connection pool (per pod)',
+      height: 8,
+      panels: [
+        [
+          timeseries(
+            'busy connections vs pool size',
+            'short',
+            prom(
+              `${pool('db_pool_connections', ',state="total"')} - ${pool('db_pool_connections', ',state="idle"')}`,
+              'busy {{pod}}',
+              'A',
+            ),
+            prom(pool('db_pool_max_connections'), 'max {{pod}}', 'B'),
+          ),
+          12,
+        ],
+        [
+          timeseries(
+            'queries waiting for a connection',
+            'short',
+            prom(pool('db_pool_waiting_clients'), '{{pod}}'),
+          ),
+          12,
+        ],
+      ],
+    },
+    {
+      title: 'Cloud SQL',
+      height: 8,
+      panels: [
+        [
+          timeseries(
+            'CPU utilization',
+            'percentunit',
+            prom(`cloudsql_googleapis_com:database_cpu_utilization{${sql}}`, '{{database_id}}'),
+          ),
+          8,
+        ],
+        [
+          timeseries(
+            'disk utilization',
+            'percentunit',
+            prom(`cloudsql_googleapis_com:database_disk_utilization{${sql}}`, '{{database_id}}'),
+          ),
+          8,
+        ],
+        [
+          timeseries(
+            'server connections by database',
+            'short',
+            prom(
+              `sum by (database) (cloudsql_googleapis_com:database_postgresql_num_backends{${sql}})`,
+              '{{database}}',
+            ),
+          ),
+          8,
+        ],
+      ],
+    },
+    {
+      title: 'Logs',
+      height: 10,
+      panels: [
+        [
+          logs(
+            'database errors in walk-service logs',
+            `${SERVICE_LOG_SELECTOR} |~ "(?i)database|pool|postgres" | severity=~"WARNING|ERROR|CRITICAL"`,
+          ),
+          24,
+        ],
+      ],
+    },
+  ]).build();
+}
+
+export function canary(): Dashboard {
+  const byApp = (expr: string) => `sum by (app) (${expr})`;
+  const flagger = `job="${FLAGGER_JOB}",exported_namespace="${SERVICE_NAMESPACE}"`;
+  return layout(base('walk-service-canary', 'walk-service: canary'), [
+    {
+      title: 'Flagger',
+      height: 7,
+      panels: [
+        [
+          stat(
+            'canary status (0 progressing, 1 succeeded, 2 failed)',
+            'none',
+            prom(`max by (name) (flagger_canary_status{${flagger}})`, '{{name}}'),
+          ),
+          8,
+        ],
+        [
+          timeseries(
+            'traffic weight',
+            'percent',
+            prom(`max by (workload) (flagger_canary_weight{${flagger}})`, '{{workload}}'),
+          ),
+          16,
+        ],
+      ],
+    },
+    {
+      title: 'Primary vs canary',
+      height: 8,
+      panels: [
+        [
+          timeseries(
+            '5xx ratio',
+            'percentunit',
+            prom(
+              `${byApp(`rate(http_requests_total{${SERVICE_SELECTOR},status_code=~"5.."}[$__rate_interval])`)}\n/\n${byApp(`rate(http_requests_total{${SERVICE_SELECTOR}}[$__rate_interval])`)}`,
+              '{{app}}',
+            ),
+          ),
+          12,
+        ],
+        [
+          timeseries(
+            'p99 latency',
+            's',
+            prom(
+              `histogram_quantile(0.99, sum by (le, app) (rate(http_request_duration_seconds_bucket{${SERVICE_SELECTOR}}[$__rate_interval])))`,
+              '{{app}}',
+            ),
+          ),
+          12,
+        ],
+      ],
+    },
+    {
+      title: 'Logs',
+      height: 10,
+      panels: [[logs('canary pod logs', `{namespace="${SERVICE_NAMESPACE}", app="${SERVICE_NAME}"}`), 24]],
+    },
+  ]).build();
+}
+
+export function logsDashboard(): Dashboard {
+  return layout(base('walk-service-logs', 'walk-service: logs'), [
+    {
+      title: 'Metrics beside logs',
+      height: 8,
+      panels: [
+        [timeseries('requests per second', 'reqps', prom(rate('http_requests_total'), 'requests')), 12],
+        [
+          timeseries(
+            '5xx per second',
+            'reqps',
+            prom(rate('http_requests_total', ',status_code=~"5.."'), '5xx'),
+          ),
+          12,
+        ],
+      ],
+    },
+    {
+      title: 'Logs',
+      height: 12,
+      panels: [[logs('walk-service logs', SERVICE_LOG_SELECTOR), 24]],
+    },
+  ]).build();
+}
+
+/** Dashboards by file name (`dashboards/<name>.json`). */
+export function dashboards(): Record<string, Dashboard> {
+  return {
+    'walk-service-overview': serviceOverview(),
+    'walk-service-database': database(),
+    'walk-service-canary': canary(),
+    'walk-service-logs': logsDashboard(),
+  };
+}

@@ -1,0 +1,143 @@
+/**
+ * The monitoring layer's Helm values for the cluster stack's Grafana, Loki
+ * and Alloy releases (infra/constructs/cluster-addons.ts merges them over its
+ * defaults: objects key by key, arrays replaced).
+ */
+import type { ObservabilityValues } from '../infra/constructs/cluster-addons';
+import { LOKI_URL } from '../infra/constructs/cluster-addons';
+import { EnvironmentConfig } from '../infra/config/environments';
+import { prometheusQueryUrl } from '../charts/lib/cluster-addons';
+import { DATASOURCES, dashboards } from './dashboards';
+
+/** Dashboard provider (and Grafana folder) the dashboards are provisioned into. */
+export const DASHBOARD_PROVIDER = 'tekutoko';
+
+/** Stream labels Alloy keeps: low cardinality only (never user or request ids). */
+export const LOG_LABELS = ['namespace', 'app', 'severity'] as const;
+
+function grafanaValues(): Record<string, unknown> {
+  const boards = dashboards();
+  return {
+    datasources: {
+      'datasources.yaml': {
+        apiVersion: 1,
+        datasources: [
+          {
+            name: 'Managed Prometheus',
+            uid: DATASOURCES.prometheus.uid,
+            type: DATASOURCES.prometheus.type,
+            url: prometheusQueryUrl(),
+            access: 'proxy',
+            isDefault: true,
+            editable: false,
+            jsonData: { timeInterval: '15s' },
+          },
+          {
+            name: 'Loki',
+            uid: DATASOURCES.loki.uid,
+            type: DATASOURCES.loki.type,
+            url: LOKI_URL,
+            access: 'proxy',
+            editable: false,
+          },
+        ],
+      },
+    },
+    dashboardProviders: {
+      'dashboardproviders.yaml': {
+        apiVersion: 1,
+        providers: [
+          {
+            name: DASHBOARD_PROVIDER,
+            orgId: 1,
+            folder: 'TekuToko',
+            type: 'file',
+            disableDeletion: true,
+            editable: false,
+            options: { path: `/var/lib/grafana/dashboards/${DASHBOARD_PROVIDER}` },
+          },
+        ],
+      },
+    },
+    dashboards: {
+      [DASHBOARD_PROVIDER]: Object.fromEntries(
+        Object.entries(boards).map(([name, board]) => [name, { json: JSON.stringify(board) }]),
+      ),
+    },
+  };
+}
+
+function lokiValues(env: EnvironmentConfig): Record<string, unknown> {
+  return {
+    loki: {
+      // Retention per environment (environments.ts); the compactor deletes older chunks from the bucket.
+      limits_config: {
+        retention_period: `${env.observability.lokiRetentionDays * 24}h`,
+        reject_old_samples: true,
+        reject_old_samples_max_age: '168h',
+        max_label_names_per_series: LOG_LABELS.length + 1,
+      },
+      compactor: { retention_enabled: true, delete_request_store: 'gcs', retention_delete_delay: '2h' },
+    },
+  };
+}
+
+/**
+ * Pod logs through the Kubernetes API (no hostPath on Autopilot) → Loki.
+ * Stream labels: namespace, app (app.kubernetes.io/name, else app) and the
+ * JSON `severity` pino writes; everything else stays in the line.
+ */
+export function alloyConfig(): string {
+  return [
+    'discovery.kubernetes "pods" {',
+    '  role = "pod"',
+    '}',
+    '',
+    'discovery.relabel "pods" {',
+    '  targets = discovery.kubernetes.pods.targets',
+    '  rule {',
+    '    source_labels = ["__meta_kubernetes_namespace"]',
+    '    target_label  = "namespace"',
+    '  }',
+    '  rule {',
+    '    source_labels = ["__meta_kubernetes_pod_label_app_kubernetes_io_name", "__meta_kubernetes_pod_label_app"]',
+    '    separator     = ";"',
+    '    regex         = "^;*([^;]+).*$"',
+    '    target_label  = "app"',
+    '  }',
+    '}',
+    '',
+    'loki.source.kubernetes "pods" {',
+    '  targets    = discovery.relabel.pods.output',
+    '  forward_to = [loki.process.pods.receiver]',
+    '}',
+    '',
+    'loki.process "pods" {',
+    '  stage.json {',
+    '    expressions = { severity = "severity" }',
+    '  }',
+    '  stage.labels {',
+    '    values = { severity = "" }',
+    '  }',
+    '  stage.label_keep {',
+    `    values = [${LOG_LABELS.map((l) => `"${l}"`).join(', ')}]`,
+    '  }',
+    '  forward_to = [loki.write.default.receiver]',
+    '}',
+    '',
+    'loki.write "default" {',
+    '  endpoint {',
+    `    url = "${LOKI_URL}/loki/api/v1/push"`,
+    '  }',
+    '}',
+    '',
+  ].join('\n');
+}
+
+export function observabilityValues(env: EnvironmentConfig): ObservabilityValues {
+  return {
+    grafana: grafanaValues(),
+    loki: lokiValues(env),
+    alloy: { alloy: { configMap: { content: alloyConfig() } } },
+  };
+}
