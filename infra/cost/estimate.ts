@@ -71,6 +71,11 @@ export function estimateEnvironment(
   state: CostState,
   replicas = env.service.minReplicas,
 ): CostEstimate {
+  if (env.region !== P.region) {
+    throw new Error(
+      `no price table for ${env.region}: infra/cost holds ${P.region} list prices only; add one for the region`,
+    );
+  }
   const traffic = U.traffic[env.name] ?? { lbGib: 0, natGib: 0, millionRequests: 0 };
   const lines: CostLine[] = [];
   const running = state === 'running';

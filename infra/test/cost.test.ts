@@ -48,6 +48,12 @@ describe('cost estimate', () => {
     expect(sql(regional)).toBeCloseTo(2 * sql(zonal), 6);
   });
 
+  it('refuses a region it has no prices for', () => {
+    expect(() =>
+      estimateEnvironment({ ...defaultEnvironment('dev'), region: 'us-central1' }, 'running'),
+    ).toThrow('no price table for us-central1');
+  });
+
   it('reads custom tiers and refuses a tier it has no price for', () => {
     expect(sqlTierShape('db-custom-2-7680')).toEqual({ vcpu: 2, memoryGib: 7.5 });
     const dev = defaultEnvironment('dev');
