@@ -7,7 +7,8 @@ export const USAGE = `usage: npm run migrate:firestore -- [--dry-run] [--user <u
 
   --dry-run        read Firestore and PostgreSQL, report what a run would do, write nothing
   --user <uid>     only this user's walks and consents
-  --cohort <pct>   only users in the backend cohort at this rollout percentage (GET /v1/config)
+  --cohort <pct>   only users in the backend cohort at this rollout percentage (GET /v1/config);
+  --cohort <a>..<b>  only the users a wave from a % to b % adds (e.g. 10..50)
   --since <time>   only documents changed at or after <time>: RFC 3339 (2026-11-20T00:00:00Z)
                    or a duration back from now (90m, 6h, 2d)
   --verify         compare Firestore and PostgreSQL for the scope; exit 1 on any difference
@@ -41,6 +42,20 @@ export function parseSince(value: string, now: Date = new Date()): Date {
   throw new UsageError(`--since must be an RFC 3339 time or a duration like 6h, got "${value}"`);
 }
 
+const PERCENT = String.raw`(\d{1,3}(?:\.\d+)?)`;
+const COHORT = new RegExp(String.raw`^(?:${PERCENT}\.\.)?${PERCENT}$`);
+
+/** `50` → users in the cohort at 50 %; `10..50` → the users the 50 % wave adds to the 10 % one. */
+export function parseCohort(value: string): { from: number; to: number } {
+  const match = COHORT.exec(value.trim());
+  const from = match?.[1] === undefined ? 0 : Number(match[1]);
+  const to = Number(match?.[2]);
+  if (!match || to > 100 || from >= to) {
+    throw new UsageError(`--cohort must be a percentage (0..100] or a range a..b with a < b, got "${value}"`);
+  }
+  return { from, to };
+}
+
 export function parseCliArgs(argv: string[], now: Date = new Date()): CliArgs {
   let parsed;
   try {
@@ -68,12 +83,9 @@ export function parseCliArgs(argv: string[], now: Date = new Date()): CliArgs {
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 500) {
     throw new UsageError(`--page-size must be an integer in 1..500, got "${values['page-size']}"`);
   }
-  const cohort = values.cohort === undefined ? undefined : Number(values.cohort);
-  if (cohort !== undefined && !(values.cohort!.trim() !== '' && cohort >= 0 && cohort <= 100)) {
-    throw new UsageError(`--cohort must be a percentage in 0..100, got "${values.cohort}"`);
-  }
+  const cohort = values.cohort === undefined ? undefined : parseCohort(values.cohort);
   const scope: Scope = {
-    ...(cohort !== undefined ? { cohortPercent: cohort } : {}),
+    ...(cohort ? { cohort } : {}),
     ...(values.user !== undefined ? { userId: values.user } : {}),
     ...(values.since !== undefined ? { since: parseSince(values.since, now) } : {}),
   };

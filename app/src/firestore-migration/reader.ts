@@ -9,8 +9,12 @@ import { CONSENTS_COLLECTION, USERS_COLLECTION, WALKS_COLLECTION } from './sourc
 export interface Scope {
   readonly userId?: string;
   readonly since?: Date;
-  /** Only users in the backend cohort at this rollout percentage (filtered after reading). */
-  readonly cohortPercent?: number;
+  /**
+   * Only users who join the backend cohort between these rollout percentages
+   * (`from` excluded, `to` included; filtered after reading): {0, 10} is the
+   * 10 % wave, {10, 50} the users the 50 % wave adds.
+   */
+  readonly cohort?: { readonly from: number; readonly to: number };
 }
 
 /** Position after the last document handled; JSON-serialisable for the checkpoint. */

@@ -59,7 +59,7 @@ export interface RunReport {
 
 export function scopeKey(scope: Scope): string {
   const parts = [scope.userId ? `user:${scope.userId}` : 'all'];
-  if (scope.cohortPercent !== undefined) parts.push(`cohort:${scope.cohortPercent}`);
+  if (scope.cohort) parts.push(`cohort:${scope.cohort.from}..${scope.cohort.to}`);
   if (scope.since) parts.push(`since:${scope.since.toISOString()}`);
   return parts.join('|');
 }
@@ -75,13 +75,13 @@ export function documentOwner(doc: SourceDocument): string | null {
 
 /** Narrows a page to a cohort; without one every document is in scope. */
 export function inScope(scope: Scope, page: Page): Page {
-  const percent = scope.cohortPercent;
-  if (percent === undefined) return page;
+  const { cohort } = scope;
+  if (!cohort) return page;
   return {
     ...page,
     documents: page.documents.filter((doc) => {
       const owner = documentOwner(doc);
-      return owner !== null && inBackendCohort(owner, percent);
+      return owner !== null && inBackendCohort(owner, cohort.to) && !inBackendCohort(owner, cohort.from);
     }),
   };
 }

@@ -29,7 +29,7 @@ export interface Difference {
 
 export interface VerifyReport {
   readonly ok: boolean;
-  readonly scope: { user_id: string | null; since: string | null; cohort_percent: number | null };
+  readonly scope: { user_id: string | null; since: string | null; cohort: string | null };
   readonly users_compared: number;
   readonly walks_compared: number;
   readonly consents_compared: number;
@@ -148,7 +148,7 @@ export async function verifyMigration(deps: MigrationDeps, options: VerifyOption
     scope: {
       user_id: scope.userId ?? null,
       since: scope.since?.toISOString() ?? null,
-      cohort_percent: scope.cohortPercent ?? null,
+      cohort: scope.cohort ? `${scope.cohort.from}..${scope.cohort.to}` : null,
     },
     users_compared: source.size,
     walks_compared: walksCompared,

@@ -452,12 +452,15 @@ describe('runs that stop and runs of part of the data', () => {
     const inCohort = Object.values(USERS).filter((uid) => inBackendCohort(uid, percent));
     expect(inCohort).toEqual([USERS.alice, USERS.carol]);
     const { report } = await cli('--cohort', String(percent));
-    expect(report).toMatchObject({ scope_key: `all|cohort:${percent}` });
+    expect(report).toMatchObject({ scope_key: `all|cohort:0..${percent}` });
     const owners = await pool.query<{ user_id: string }>(
       'SELECT DISTINCT user_id FROM walks ORDER BY user_id',
     );
     expect(owners.rows.map((r) => r.user_id)).toEqual([...inCohort].sort());
     expect((await cli('--verify', '--cohort', String(percent))).code).toBe(0);
+    // The users a wave from 30 % to 60 % adds: carol (bucket 5414), not alice (2015).
+    const wave = await cli('--verify', '--cohort', `30..${percent}`);
+    expect(wave.report).toMatchObject({ ok: true, users_compared: 1, scope: { cohort: `30..${percent}` } });
   });
 
   it('migrates only documents changed since a time', async () => {
@@ -475,6 +478,7 @@ describe('runs that stop and runs of part of the data', () => {
     expect((await cli('--page-size', '0')).code).toBe(2);
     expect((await cli('--dry-run', '--verify')).code).toBe(2);
     expect((await cli('--cohort', '101')).code).toBe(2);
+    expect((await cli('--cohort', '50..10')).code).toBe(2);
     expect((await cli('--what')).code).toBe(2);
   });
 });
