@@ -1,0 +1,332 @@
+/**
+ * promtool unit-test cases: for every alert one case where it fires and one
+ * where it stays quiet. Series use promtool's expanding notation
+ * (`0+100x120`: start 0, add 100 each interval, 120 times).
+ */
+import { SERVICE_NAME, SERVICE_NAMESPACE } from '../../infra/config/names';
+
+export interface Series {
+  readonly series: string;
+  readonly values: string;
+}
+
+export interface RuleCase {
+  readonly alert: string;
+  readonly fires: boolean;
+  readonly name: string;
+  readonly interval?: string;
+  readonly evalTime: string;
+  readonly series: readonly Series[];
+  /** Labels of the firing alert besides alertname and the rule's own labels (severity, slo). */
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+const SVC = `job="${SERVICE_NAME}",namespace="${SERVICE_NAMESPACE}",pod="walk-service-primary-1",app="walk-service-primary"`;
+const NS = `namespace="${SERVICE_NAMESPACE}"`;
+
+/** Requests at `perStep` per interval, `badPerStep` of them 5xx and `slowPerStep` slower than 0.5 s. */
+function traffic(steps: number, perStep: number, badPerStep: number, slowPerStep: number): Series[] {
+  const counter = (n: number) => `0+${n}x${steps}`;
+  return [
+    {
+      series: `http_requests_total{${SVC},method="GET",route="/v1/walks",status_code="200"}`,
+      values: counter(perStep - badPerStep),
+    },
+    {
+      series: `http_requests_total{${SVC},method="GET",route="/v1/walks",status_code="503"}`,
+      values: counter(badPerStep),
+    },
+    {
+      series: `http_request_duration_seconds_bucket{${SVC},le="0.5"}`,
+      values: counter(perStep - slowPerStep),
+    },
+    { series: `http_request_duration_seconds_bucket{${SVC},le="+Inf"}`, values: counter(perStep) },
+    { series: `http_request_duration_seconds_count{${SVC}}`, values: counter(perStep) },
+  ];
+}
+
+function burnCases(slo: 'Availability' | 'Latency'): RuleCase[] {
+  const bad = (ratio: number) => (slo === 'Availability' ? [ratio, 0] : [0, ratio]);
+  const t = (steps: number, ratioPer1000: number) => {
+    const [errors, slow] = bad(ratioPer1000);
+    return traffic(steps, 1000, errors!, slow!);
+  };
+  return [
+    // Bad shares per 1000 requests: 20 % is 200x the availability budget and 20x the latency budget.
+    {
+      alert: `WalkService${slo}BudgetBurnFast`,
+      fires: true,
+      name: '20 % bad for 70 minutes',
+      evalTime: '70m',
+      series: t(80, 200),
+    },
+    {
+      alert: `WalkService${slo}BudgetBurnFast`,
+      fires: false,
+      name: 'all good',
+      evalTime: '70m',
+      series: t(80, 0),
+    },
+    {
+      alert: `WalkService${slo}BudgetBurnSlow`,
+      fires: true,
+      name: '8 % bad for 7 hours',
+      evalTime: '7h',
+      series: t(430, 80),
+    },
+    {
+      alert: `WalkService${slo}BudgetBurnSlow`,
+      fires: false,
+      name: 'within budget (0.05 % bad)',
+      evalTime: '7h',
+      series: t(430, 0.5),
+    },
+    {
+      alert: `WalkService${slo}BudgetBurnSlow3d`,
+      fires: true,
+      name: 'a steady 2x burn for 8 hours',
+      interval: '5m',
+      evalTime: '8h',
+      series: t(100, slo === 'Availability' ? 2 : 20),
+    },
+    {
+      alert: `WalkService${slo}BudgetBurnSlow3d`,
+      fires: false,
+      name: 'a steady 0.5x burn',
+      interval: '5m',
+      evalTime: '8h',
+      series: t(100, slo === 'Availability' ? 0.5 : 5),
+    },
+  ];
+}
+
+const pod = { namespace: SERVICE_NAMESPACE, pod: 'walk-service-primary-1' };
+
+export const RULE_CASES: readonly RuleCase[] = [
+  ...burnCases('Availability'),
+  ...burnCases('Latency'),
+  {
+    alert: 'WalkServiceTargetDown',
+    fires: true,
+    name: 'scrape failing for 10 minutes',
+    evalTime: '8m',
+    series: [{ series: `up{${SVC},instance="10.0.0.1:9464"}`, values: '0x10' }],
+    labels: { job: SERVICE_NAME, app: 'walk-service-primary', instance: '10.0.0.1:9464', ...pod },
+  },
+  {
+    alert: 'WalkServiceTargetDown',
+    fires: false,
+    name: 'one failed scrape',
+    evalTime: '8m',
+    series: [{ series: `up{${SVC},instance="10.0.0.1:9464"}`, values: '1 1 1 1 1 0 1 1 1 1 1' }],
+  },
+  {
+    alert: 'WalkServiceDbPoolSaturated',
+    fires: true,
+    name: '9 of 10 connections busy for 15 minutes',
+    evalTime: '12m',
+    series: [
+      { series: `db_pool_connections{${SVC},state="total"}`, values: '10x15' },
+      { series: `db_pool_connections{${SVC},state="idle"}`, values: '1x15' },
+      { series: `db_pool_max_connections{${SVC}}`, values: '10x15' },
+    ],
+    labels: { job: SERVICE_NAME, app: 'walk-service-primary', ...pod },
+  },
+  {
+    alert: 'WalkServiceDbPoolSaturated',
+    fires: false,
+    name: 'half the pool busy',
+    evalTime: '12m',
+    series: [
+      { series: `db_pool_connections{${SVC},state="total"}`, values: '10x15' },
+      { series: `db_pool_connections{${SVC},state="idle"}`, values: '5x15' },
+      { series: `db_pool_max_connections{${SVC}}`, values: '10x15' },
+    ],
+  },
+  {
+    alert: 'WalkServiceDbPoolClientsWaiting',
+    fires: true,
+    name: 'queries waiting for 15 minutes',
+    evalTime: '12m',
+    series: [{ series: `db_pool_waiting_clients{${SVC}}`, values: '3x15' }],
+    labels: { job: SERVICE_NAME, app: 'walk-service-primary', ...pod },
+  },
+  {
+    alert: 'WalkServiceDbPoolClientsWaiting',
+    fires: false,
+    name: 'short bursts of waiting',
+    evalTime: '12m',
+    series: [{ series: `db_pool_waiting_clients{${SVC}}`, values: '0 4 0 2 0 0 5 0 1 0 0 3 0 0 0 0' }],
+  },
+  {
+    alert: 'WalkServiceRefreshTokenReuse',
+    fires: true,
+    name: 'one reused refresh token',
+    evalTime: '5m',
+    series: [{ series: `session_refresh_token_reuse_total{${SVC}}`, values: '0 0 0 1 1 1 1' }],
+    labels: { namespace: SERVICE_NAMESPACE },
+  },
+  {
+    alert: 'WalkServiceRefreshTokenReuse',
+    fires: false,
+    name: 'no reuse',
+    evalTime: '5m',
+    series: [{ series: `session_refresh_token_reuse_total{${SVC}}`, values: '0x6' }],
+  },
+  {
+    alert: 'WalkServiceNoTargetsUp',
+    fires: true,
+    name: 'replicas wanted, no target up',
+    evalTime: '8m',
+    series: [
+      { series: `kube_deployment_spec_replicas{${NS},deployment="walk-service-primary"}`, values: '3x10' },
+      { series: `up{${SVC},instance="10.0.0.1:9464"}`, values: '0x10' },
+    ],
+    labels: { namespace: SERVICE_NAMESPACE },
+  },
+  {
+    alert: 'WalkServiceNoTargetsUp',
+    fires: false,
+    name: 'paused: no replicas wanted and none up',
+    evalTime: '8m',
+    series: [
+      { series: `kube_deployment_spec_replicas{${NS},deployment="walk-service-primary"}`, values: '0x10' },
+      { series: `up{${SVC},instance="10.0.0.1:9464"}`, values: '0x10' },
+    ],
+  },
+  {
+    alert: 'WalkServicePodsNotReady',
+    fires: true,
+    name: 'a container unready for 15 minutes',
+    evalTime: '12m',
+    series: [
+      {
+        series: `kube_pod_container_status_ready{${NS},pod="walk-service-primary-1",container="walk-service"}`,
+        values: '0x15',
+      },
+    ],
+    labels: pod,
+  },
+  {
+    alert: 'WalkServicePodsNotReady',
+    fires: false,
+    name: 'ready',
+    evalTime: '12m',
+    series: [
+      {
+        series: `kube_pod_container_status_ready{${NS},pod="walk-service-primary-1",container="walk-service"}`,
+        values: '1x15',
+      },
+    ],
+  },
+  {
+    alert: 'WalkServicePodCrashLooping',
+    fires: true,
+    name: 'in CrashLoopBackOff',
+    evalTime: '8m',
+    series: [
+      {
+        series: `kube_pod_container_status_waiting_reason{${NS},pod="walk-service-primary-1",container="walk-service",reason="CrashLoopBackOff"}`,
+        values: '1x10',
+      },
+    ],
+    labels: { ...pod, container: 'walk-service' },
+  },
+  {
+    alert: 'WalkServicePodCrashLooping',
+    fires: false,
+    name: 'waiting for another reason',
+    evalTime: '8m',
+    series: [
+      {
+        series: `kube_pod_container_status_waiting_reason{${NS},pod="walk-service-primary-1",container="walk-service",reason="ContainerCreating"}`,
+        values: '1x10',
+      },
+    ],
+  },
+  {
+    alert: 'WalkServiceHpaAtMax',
+    fires: true,
+    name: '10 of 10 replicas for 20 minutes',
+    evalTime: '18m',
+    series: [
+      {
+        series: `kube_horizontalpodautoscaler_status_current_replicas{${NS},horizontalpodautoscaler="walk-service-primary"}`,
+        values: '10x20',
+      },
+      {
+        series: `kube_horizontalpodautoscaler_spec_max_replicas{${NS},horizontalpodautoscaler="walk-service-primary"}`,
+        values: '10x20',
+      },
+    ],
+    labels: { namespace: SERVICE_NAMESPACE, horizontalpodautoscaler: 'walk-service-primary' },
+  },
+  {
+    alert: 'WalkServiceHpaAtMax',
+    fires: false,
+    name: 'headroom left',
+    evalTime: '18m',
+    series: [
+      {
+        series: `kube_horizontalpodautoscaler_status_current_replicas{${NS},horizontalpodautoscaler="walk-service-primary"}`,
+        values: '6x20',
+      },
+      {
+        series: `kube_horizontalpodautoscaler_spec_max_replicas{${NS},horizontalpodautoscaler="walk-service-primary"}`,
+        values: '10x20',
+      },
+    ],
+  },
+  {
+    alert: 'WalkServiceCanaryFailed',
+    fires: true,
+    name: 'analysis failed',
+    evalTime: '3m',
+    series: [
+      {
+        series: `flagger_canary_status{job="flagger",namespace="flagger-system",exported_namespace="${SERVICE_NAMESPACE}",name="${SERVICE_NAME}"}`,
+        values: '0 0 2 2 2',
+      },
+    ],
+    labels: { exported_namespace: SERVICE_NAMESPACE, name: SERVICE_NAME },
+  },
+  {
+    alert: 'WalkServiceCanaryFailed',
+    fires: false,
+    name: 'analysis succeeded',
+    evalTime: '3m',
+    series: [
+      {
+        series: `flagger_canary_status{job="flagger",namespace="flagger-system",exported_namespace="${SERVICE_NAMESPACE}",name="${SERVICE_NAME}"}`,
+        values: '0 0 1 1 1',
+      },
+    ],
+  },
+  {
+    alert: 'WalkServiceCertificateExpiringSoon',
+    fires: true,
+    name: '10 days left for 2 hours',
+    interval: '5m',
+    evalTime: '90m',
+    series: [
+      {
+        series: `monitoring_googleapis_com:uptime_check_time_until_ssl_cert_expires{monitored_resource="uptime_url",host="api.prod.tekutoko.example"}`,
+        values: '10x30',
+      },
+    ],
+    labels: { host: 'api.prod.tekutoko.example' },
+  },
+  {
+    alert: 'WalkServiceCertificateExpiringSoon',
+    fires: false,
+    name: '60 days left',
+    interval: '5m',
+    evalTime: '90m',
+    series: [
+      {
+        series: `monitoring_googleapis_com:uptime_check_time_until_ssl_cert_expires{monitored_resource="uptime_url",host="api.prod.tekutoko.example"}`,
+        values: '60x30',
+      },
+    ],
+  },
+];
