@@ -527,6 +527,7 @@ const DIFFERENCES: Record<EnvironmentName, DeepPartial<EnvironmentConfig>> = {
       deletionProtection: true,
       binaryAuthorization: true,
       maintenanceDays: ['TU', 'WE'],
+      maintenanceDurationHours: 6,
       maintenanceExclusions: [
         {
           name: 'year-end-freeze',

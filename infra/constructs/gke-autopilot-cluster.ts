@@ -73,6 +73,13 @@ export class GkeAutopilotCluster extends Construct {
         `GkeAutopilotCluster ${id}: maintenanceDays must be RRULE weekdays (MO..SU), got [${days.join(', ')}]`,
       );
     }
+    // GKE rejects recurring windows with less than 48 hours of availability in any 32 days.
+    const hoursPer32Days = Math.floor(32 / 7) * days.length * hours;
+    if (hoursPer32Days < 48) {
+      throw new Error(
+        `GkeAutopilotCluster ${id}: maintenance window gives ${hoursPer32Days} h per 32 days (${days.length} days x ${hours} h); GKE needs >= 48 h — add days or hours`,
+      );
+    }
     // A fixed past anchor date: only the time of day and the RRULE matter.
     const anchor = (h: number) => `2026-01-01T${String(h % 24).padStart(2, '0')}:00:00Z`;
     const endHour = start + hours;

@@ -110,6 +110,9 @@ describe('GkeAutopilotCluster', () => {
     expect(() =>
       synth((s) => new GkeAutopilotCluster(s, 'gke', { ...props, maintenanceDays: ['XX'] })),
     ).toThrow('got [XX]');
+    expect(() =>
+      synth((s) => new GkeAutopilotCluster(s, 'gke', { ...props, maintenanceDays: ['TU', 'WE'] })),
+    ).toThrow('maintenance window gives 32 h per 32 days (2 days x 4 h); GKE needs >= 48 h');
   });
 });
 
