@@ -28,7 +28,8 @@ import { iamDatabaseUser, serviceIdentity, stackName } from '../infra/config/nam
 /** The cdktf CLI matching the `cdktf` library in package.json. */
 export const CDKTF_CLI = ['npx', '--yes', 'cdktf-cli@0.21.0'] as const;
 
-const USAGE = 'usage: npm run preview -- --pr <n> [--dry-run | --destroy] [--digest sha256:…]';
+const USAGE =
+  'usage: npm run preview -- --pr <n> [--dry-run | --destroy] [--digest sha256:…]\n(--image-digest is the same as --digest)';
 
 export interface PreviewArgs {
   readonly mode: 'dry-run' | 'deploy' | 'destroy';
@@ -41,10 +42,10 @@ export function parseArgs(argv: readonly string[]): PreviewArgs {
   const values: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (arg === '--pr' || arg === '--digest') {
+    if (arg === '--pr' || arg === '--digest' || arg === '--image-digest') {
       const value = argv[++i];
       if (value === undefined) throw new Error(`${arg} needs a value\n${USAGE}`);
-      values[arg] = value;
+      values[arg === '--image-digest' ? '--digest' : arg] = value;
     } else if (arg === '--dry-run' || arg === '--destroy') flags.add(arg);
     else throw new Error(`unknown argument "${arg}"\n${USAGE}`);
   }
@@ -168,6 +169,7 @@ function deploy(pr: number, digest: string | undefined, env: NodeJS.ProcessEnv):
   const r = run([...CDKTF_CLI, 'deploy', stackName.preview(pr), '--auto-approve'], childEnv);
   if (r.status !== 0) throw new Error(`deploy of ${stackName.preview(pr)} failed (exit ${r.status})`);
   writeGithubOutput('url', url, env);
+  writeGithubOutput('namespace', serviceIdentity(pr).namespace, env);
   console.log(`preview of PR ${pr}: ${url}`);
 }
 
