@@ -15,7 +15,8 @@ import { createTestDatabase, type TestDatabase } from '../harness';
 import { EMULATOR_PROJECT_ID, startFirestoreEmulator, type FirestoreEmulator } from './firestore-emulator';
 import { location, MALFORMED, seedFixtures, USERS, WALK_IDS } from './seed';
 
-jest.setTimeout(60_000);
+// Generous: the emulator and a 5,000-location walk are slow on a loaded 2-core CI machine.
+jest.setTimeout(120_000);
 
 let emulator: FirestoreEmulator;
 let app: App;
@@ -368,7 +369,8 @@ describe('runs that stop and runs of part of the data', () => {
     try {
       await waitFor(async () => {
         const { rows } = await pool.query(
-          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> $1`,
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+           WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> $1`,
           [(await blocker.query('SELECT pg_backend_pid() AS pid')).rows[0].pid],
         );
         return rows[0].n > 0;
@@ -381,7 +383,10 @@ describe('runs that stop and runs of part of the data', () => {
     }
     // The killed run's connection ends once its lock wait does; its advisory lock goes with it.
     await waitFor(
-      async () => (await count(`pg_stat_activity WHERE application_name = 'walk-service'`)) === 0,
+      async () =>
+        (await count(
+          `pg_stat_activity WHERE datname = current_database() AND application_name = 'walk-service'`,
+        )) === 0,
     );
 
     const { rows } = await pool.query(
