@@ -1,0 +1,88 @@
+/**
+ * Every metric an alert, a recording rule or a dashboard queries exists: the
+ * service exposes it, the platform catalogue documents it, or a recording
+ * rule here produces it.
+ */
+import { RULE_GROUPS } from '../alerts';
+import { dashboards } from '../dashboards';
+import { METRIC_SOURCES, PLATFORM_METRICS } from '../metric-catalogue';
+import { knownMetricNames, promqlMetricNames, serviceMetricNames } from './promql';
+
+interface Target {
+  expr?: string;
+  datasource?: { type?: string };
+}
+
+function dashboardQueries(): { where: string; type: string; expr: string }[] {
+  return Object.entries(dashboards()).flatMap(([name, board]) =>
+    (board.panels ?? []).flatMap((p) => {
+      const panel = p as { title?: string; targets?: Target[] };
+      return (panel.targets ?? []).map((t) => ({
+        where: `${name} / ${panel.title}`,
+        type: t.datasource?.type ?? '?',
+        expr: t.expr ?? '',
+      }));
+    }),
+  );
+}
+
+describe('metric names', () => {
+  const known = knownMetricNames();
+
+  it('extracts metric names from PromQL, not functions, labels or keywords', () => {
+    expect(
+      promqlMetricNames(
+        'sum by (route) (rate(http_requests_total{job="x",status_code=~"5.."}[5m])) / ignoring(state) up unless on (namespace) foo:bar',
+      ).sort(),
+    ).toEqual(['foo:bar', 'http_requests_total', 'up']);
+  });
+
+  it('knows the service contract metrics from the service definitions', () => {
+    const service = serviceMetricNames();
+    for (const name of [
+      'http_requests_total',
+      'http_request_duration_seconds_bucket',
+      'db_pool_connections',
+      'db_pool_waiting_clients',
+      'db_pool_max_connections',
+      'session_refresh_token_reuse_total',
+      'process_cpu_seconds_total',
+    ]) {
+      expect(service).toContain(name);
+    }
+  });
+
+  it('every rule queries known metrics only', () => {
+    const unknown = RULE_GROUPS.flatMap((g) =>
+      g.rules.flatMap((r) =>
+        promqlMetricNames(r.expr)
+          .filter((m) => !known.has(m))
+          .map((m) => `${g.name}/${'alert' in r ? r.alert : r.record}: ${m}`),
+      ),
+    );
+    expect(unknown).toEqual([]);
+  });
+
+  it('every dashboard PromQL query names known metrics, and each panel has a query', () => {
+    const queries = dashboardQueries();
+    expect(queries.length).toBeGreaterThan(15);
+    const unknown = queries
+      .filter((q) => q.type === 'prometheus')
+      .flatMap((q) =>
+        promqlMetricNames(q.expr)
+          .filter((m) => !known.has(m))
+          .map((m) => `${q.where}: ${m}`),
+      );
+    expect(unknown).toEqual([]);
+    expect(queries.filter((q) => q.expr.trim() === '')).toEqual([]);
+  });
+
+  it('catalogues each platform metric once, with a documented source', () => {
+    const names = PLATFORM_METRICS.map((m) => m.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const m of PLATFORM_METRICS) expect(METRIC_SOURCES[m.source]).toMatch(/^https:\/\//);
+    // A platform metric must not shadow a service metric.
+    const service = serviceMetricNames();
+    expect(names.filter((n) => service.has(n))).toEqual([]);
+  });
+});
