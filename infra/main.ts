@@ -17,6 +17,7 @@ import { ContextSources, resolveContext } from './config/context';
 import { Environments, ENVIRONMENT_NAMES, loadEnvironments, previewHost } from './config/environments';
 import { stackName } from './config/names';
 import { UNRELEASED_IMAGE_DIGEST, imageDigestFrom } from '../charts/environments';
+import { observabilityObjects, observabilityValues } from '../monitoring/main';
 import { AppStack } from './stacks/app-stack';
 import { BootstrapStack } from './stacks/bootstrap-stack';
 import { ClusterStack } from './stacks/cluster-stack';
@@ -43,7 +44,11 @@ export function buildInfra(app: App, config: Environments, imageDigest = UNRELEA
     // A hibernated environment has no cluster: its Kubernetes-side stacks were destroyed first.
     if (config.environments[name].hibernated) continue;
     const k8s = { env: config.environments[name], bootstrap: config.bootstrap };
-    new ClusterStack(app, stackName.cluster(name), k8s);
+    new ClusterStack(app, stackName.cluster(name), {
+      ...k8s,
+      observabilityValues: observabilityValues(config.environments[name]),
+      observabilityObjects: observabilityObjects(config, config.environments[name]),
+    });
     new AppStack(app, stackName.app(name), { ...k8s, imageDigest });
   }
   if (config.previewPr !== undefined) {
