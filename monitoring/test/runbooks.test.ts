@@ -1,0 +1,218 @@
+/**
+ * Runbooks must work at 3 a.m.: every alert's runbook_url resolves to a file
+ * with the five sections, and every script, stack, namespace, Deployment,
+ * workflow and metric a runbook names exists in this repository.
+ */
+import { existsSync, readdirSync, readFileSync } from 'fs';
+import { join } from 'path';
+import { parse } from 'yaml';
+import { FLAGGER, MONITORING } from '../../charts/lib/cluster-addons';
+import { ENVIRONMENT_NAMES } from '../../infra/config/environments';
+import {
+  GATEWAY,
+  MONITORING_NAMESPACE,
+  SERVICE_NAME,
+  SERVICE_NAMESPACE,
+  SIGNING_KEYS_SECRET_ID,
+  PREVIEW_SIGNING_KEYS_SECRET_ID,
+  stackName,
+} from '../../infra/config/names';
+import { ALERT_RECEIVERS_SECRET_ID, MANAGED_ALERTMANAGER_SECRET } from '../alertmanager';
+import { allAlerts, isAlert, RULE_GROUPS } from '../alerts';
+import { knownMetricNames, metricNames } from '../promql';
+import { prometheusRuleFiles } from '../rules';
+
+const ROOT = join(__dirname, '..', '..');
+const RUNBOOKS = join(ROOT, 'runbooks');
+const SECTIONS = ['Meaning', 'Impact', 'Diagnosis', 'Mitigation', 'Escalation'];
+/** runbooks/cutover.md belongs to the migration engineer; README.md is the index. */
+const OURS = readdirSync(RUNBOOKS).filter(
+  (f) => f.endsWith('.md') && !['README.md', 'cutover.md'].includes(f),
+);
+const ALL = readdirSync(RUNBOOKS).filter((f) => f.endsWith('.md'));
+const text = (file: string) => readFileSync(join(RUNBOOKS, file), 'utf8');
+
+function sectionsOf(markdown: string): string[] {
+  return [...markdown.matchAll(/^## (.+)$/gm)].map((m) => m[1]!.trim());
+}
+
+function fenced(markdown: string, lang: string): string[] {
+  return [...markdown.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1]!);
+}
+
+/** Shell lines: ```sh blocks and inline code spans that start with a known command. */
+function shellText(markdown: string): string {
+  const inline = [...markdown.matchAll(/`([^`\n]+)`/g)]
+    .map((m) => m[1]!)
+    .filter((c) => /^(npm|npx|kubectl|gcloud|cdktf|gh|amtool|curl)\b/.test(c));
+  return [...fenced(markdown, 'sh'), ...inline].join('\n');
+}
+
+describe('alerts and their runbooks', () => {
+  const base = 'https://github.com/example/repo/blob/main/runbooks/';
+  const rendered = Object.values(prometheusRuleFiles(base)).flatMap((f) =>
+    f.groups.flatMap((g) => g.rules.filter((r) => r.alert)),
+  );
+
+  test('every alert has a runbook_url under runbooks/', () => {
+    expect(rendered.length).toBe(allAlerts().length);
+    for (const rule of rendered)
+      expect(rule.annotations?.runbook_url).toMatch(new RegExp(`^${base}[a-z0-9-]+\\.md$`));
+  });
+
+  test.each(allAlerts().map((a) => [a.alert, a.runbook]))(
+    '%s → runbooks/%s exists with every section',
+    (_a, file) => {
+      expect(existsSync(join(RUNBOOKS, file))).toBe(true);
+      expect(sectionsOf(text(file))).toEqual(expect.arrayContaining(SECTIONS));
+    },
+  );
+
+  test.each(allAlerts().map((a) => [a.alert, a.runbook]))(
+    '%s is named in its runbook and the index',
+    (alert, file) => {
+      const family = alert.replace(/(Fast|Slow3d|Slow)$/, '');
+      expect(text(file)).toContain(family);
+      expect(text('README.md')).toContain(`[${file}](${file})`);
+    },
+  );
+});
+
+test.each(OURS)('%s has the sections Meaning, Impact, Diagnosis, Mitigation, Escalation in order', (file) => {
+  const found = sectionsOf(text(file)).filter((s) => SECTIONS.includes(s));
+  expect(found).toEqual(SECTIONS);
+});
+
+test('every runbook is linked from the index, and every link in a runbook resolves', () => {
+  const index = text('README.md');
+  for (const file of OURS) expect(index).toContain(`(${file})`);
+  for (const file of ALL) {
+    for (const m of text(file).matchAll(/\]\(([^)#]+\.md)\)/g))
+      expect([file, existsSync(join(RUNBOOKS, m[1]!))]).toEqual([file, true]);
+    for (const m of text(file).matchAll(/\b([a-z0-9-]+\.md)\b/g)) {
+      const ref = m[1]!;
+      if (ref === 'README.md' || ref.includes('/')) continue;
+      const known = existsSync(join(RUNBOOKS, ref)) || existsSync(join(ROOT, 'docs', ref));
+      expect([file, ref, known]).toEqual([file, ref, true]);
+    }
+  }
+});
+
+describe.each(OURS)('%s names only things that exist', (file) => {
+  const md = text(file);
+  const shell = shellText(md);
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+
+  test('npm run scripts exist, with their entry files', () => {
+    for (const m of md.matchAll(/npm run ([\w:-]+)/g)) {
+      const script = pkg.scripts[m[1]!];
+      expect([m[1], script !== undefined]).toEqual([m[1], true]);
+      const entry = script!.match(/\b((?:app|scripts|infra|monitoring)\/[\w/.-]+\.ts)\b/)?.[1];
+      if (entry) expect([entry, existsSync(join(ROOT, entry))]).toEqual([entry, true]);
+    }
+  });
+
+  test('npx tsx files exist', () => {
+    for (const m of md.matchAll(/npx tsx ([\w/.-]+\.ts)/g))
+      expect([m[1], existsSync(join(ROOT, m[1]!))]).toEqual([m[1], true]);
+  });
+
+  test('stack names follow names.ts', () => {
+    const stacks = new Set<string>([
+      stackName.bootstrap,
+      ...['<env>', ...ENVIRONMENT_NAMES].flatMap((e) => [
+        stackName.platform(e),
+        stackName.cluster(e),
+        stackName.app(e),
+      ]),
+      stackName.preview(1).replace('1', '<n>'),
+    ]);
+    for (const m of md.matchAll(/(?<![\w<>-])((?:<env>|[a-z]+)-(?:platform|cluster|app))(?![\w-])/g)) {
+      expect([m[1], stacks.has(m[1]!)]).toEqual([m[1], true]);
+    }
+    for (const m of md.matchAll(/preview-pr-[\w<>]+/g)) expect(m[0]).toBe('preview-pr-<n>');
+  });
+
+  test('namespaces exist', () => {
+    const namespaces = new Set<string>([
+      SERVICE_NAMESPACE,
+      MONITORING_NAMESPACE,
+      FLAGGER.namespace,
+      MONITORING.managedCollectorNamespace,
+      MANAGED_ALERTMANAGER_SECRET.namespace,
+      GATEWAY.namespace,
+      'pr-<n>',
+    ]);
+    const used = [
+      ...shell.matchAll(/(?:\s-n\s+|--namespace[= ])([\w<>-]+)/g),
+      ...md.matchAll(/namespace="([^"]+)"/g),
+      ...md.matchAll(/`namespace `?([\w<>-]+)`/g),
+    ].map((m) => m[1]!);
+    for (const ns of used) expect([ns, namespaces.has(ns)]).toEqual([ns, true]);
+  });
+
+  test('Deployments and HPAs exist', () => {
+    const deployments = new Set<string>([
+      SERVICE_NAME,
+      `${SERVICE_NAME}-primary`,
+      FLAGGER.releaseName,
+      FLAGGER.loadTesterName,
+      MONITORING.frontendName,
+    ]);
+    const used = [
+      ...shell.matchAll(/\b(?:deploy|deployment|hpa)\/([a-z][\w-]*)/g),
+      ...shell.matchAll(/\b(?:get|describe|patch|scale|delete) (?:deploy|deployment|hpa) ([a-z][\w-]*)/g),
+    ].map((m) => m[1]!);
+    for (const name of used) expect([name, deployments.has(name)]).toEqual([name, true]);
+  });
+
+  test('secrets are the ones the platform creates', () => {
+    const secrets = new Set<string>([
+      SIGNING_KEYS_SECRET_ID,
+      PREVIEW_SIGNING_KEYS_SECRET_ID,
+      ALERT_RECEIVERS_SECRET_ID,
+      '$SECRET',
+    ]);
+    for (const m of shell.matchAll(/--secret[= ]([\w$-]+)/g))
+      expect([m[1], secrets.has(m[1]!)]).toEqual([m[1], true]);
+  });
+
+  test('workflows run by `gh workflow run` exist with those inputs', () => {
+    for (const m of shell.matchAll(/gh workflow run ([\w.-]+)([^\n]*)/g)) {
+      const path = join(ROOT, '.github', 'workflows', m[1]!);
+      expect([m[1], existsSync(path)]).toEqual([m[1], true]);
+      const workflow = parse(readFileSync(path, 'utf8')) as {
+        on: { workflow_dispatch?: { inputs?: Record<string, unknown> } };
+      };
+      const inputs = Object.keys(workflow.on.workflow_dispatch?.inputs ?? {});
+      for (const f of m[2]!.matchAll(/-f (\w+)=/g))
+        expect([f[1], inputs.includes(f[1]!)]).toEqual([f[1], true]);
+    }
+  });
+
+  test('PromQL names only service, catalogued or recorded metrics', () => {
+    const recorded = RULE_GROUPS.flatMap((g) =>
+      g.rules.filter((r) => !isAlert(r)).map((r) => (r as { record: string }).record),
+    );
+    const known = knownMetricNames(recorded);
+    for (const query of fenced(md, 'promql').flatMap((b) => b.split('\n'))) {
+      for (const name of metricNames(query)) expect([name, known.has(name)]).toEqual([name, true]);
+    }
+    // Metric names in prose (a histogram by its base name).
+    const prose = /`((?:http|db_pool|session|walks|kube|flagger|process|nodejs|slo)[a-z_:]*[a-z0-9])`/g;
+    for (const m of md.matchAll(prose)) {
+      const ok = known.has(m[1]!) || known.has(`${m[1]}_bucket`);
+      expect([m[1], ok]).toEqual([m[1], true]);
+    }
+  });
+
+  test('LogQL selects only the low-cardinality stream labels', () => {
+    for (const query of fenced(md, 'logql')) {
+      const selector = query.match(/\{([^}]*)\}/)?.[1] ?? '';
+      for (const m of selector.matchAll(/(\w+)\s*(=~|!~|!=|=)/g))
+        expect(['namespace', 'app', 'severity']).toContain(m[1]);
+    }
+  });
+});
