@@ -1,0 +1,388 @@
+/**
+ * The workflows are checked as data: actionlint, the commands and stacks
+ * they name exist, and the security rules (pins, permissions, identities,
+ * forks, prod behind a protected environment) hold for every job.
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { stackName } from '../../infra/config/names';
+import { synthInfra } from '../../infra/main';
+import { spawnSync } from 'child_process';
+import type { LintProblem } from '../../scripts/actionlint';
+import { VERIFIED_ACTIONS } from './verified-actions';
+
+const formatProblem = (p: LintProblem) => `${p.file}:${p.line}:${p.column}: ${p.message} [${p.kind}]`;
+import {
+  REPO_ROOT,
+  Step,
+  Workflow,
+  Job,
+  allJobs,
+  authenticates,
+  callersOf,
+  environmentName,
+  expand,
+  loadCompositeActions,
+  loadWorkflows,
+  matrixValues,
+  stepsOf,
+} from './workflow-model';
+
+const SAMPLE_PR = 123;
+const workflows = loadWorkflows();
+const actions = loadCompositeActions();
+const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+  scripts: Record<string, string>;
+};
+
+/** One concrete run of a job: a reusable workflow's job once per caller, with that caller's inputs. */
+interface JobInstance {
+  readonly label: string;
+  readonly workflow: Workflow;
+  readonly job: Job;
+  readonly inputs: Record<string, string[]>;
+  readonly matrix: Record<string, string[]>;
+}
+
+/** Values a caller passes: literals, or every choice of its own workflow_dispatch input. */
+function callerValues(caller: Workflow, value: unknown): string[] {
+  const text = String(value);
+  const m = /^\$\{\{\s*inputs\.([\w-]+)\s*\}\}$/.exec(text);
+  const dispatch = caller.on.workflow_dispatch as { inputs?: Record<string, { options?: string[] }> } | null;
+  const options = m ? dispatch?.inputs?.[m[1]!]?.options : undefined;
+  return options ?? [text];
+}
+
+function instances(): JobInstance[] {
+  return allJobs(workflows).flatMap(({ workflow, id, job }) => {
+    const matrix = matrixValues(job);
+    const callers = callersOf(workflows, workflow.path);
+    if (callers.length === 0) return [{ label: `${workflow.path}#${id}`, workflow, job, inputs: {}, matrix }];
+    return callers.flatMap(({ workflow: caller, job: callerJob }) => {
+      // One instance per combination of the caller's values (a dispatch choice fans out).
+      let combos: Record<string, string[]>[] = [{}];
+      for (const [k, v] of Object.entries(callerJob.with ?? {})) {
+        combos = combos.flatMap((c) => callerValues(caller, v).map((value) => ({ ...c, [k]: [value] })));
+      }
+      return combos.map((inputs) => ({
+        label: `${workflow.path}#${id} (from ${caller.path} with ${JSON.stringify(inputs)})`,
+        workflow,
+        job,
+        inputs,
+        matrix,
+      }));
+    });
+  });
+}
+
+const all = instances();
+
+function stepEnv(inst: JobInstance, step: Step): Record<string, string> {
+  return { ...(inst.workflow.env ?? {}), ...(inst.job.env ?? {}), ...(step.env ?? {}) };
+}
+
+function runs(inst: JobInstance): { step: Step; run: string }[] {
+  return stepsOf(inst.job, actions)
+    .filter((s): s is Step & { run: string } => typeof s.run === 'string')
+    .map((step) => ({ step, run: step.run }));
+}
+
+/**
+ * A shell word: a literal, or "$VAR"/"${VAR}" resolved through the step's env,
+ * then expressions expanded. A `for VAR in <list>` loop variable resolves to
+ * the literal list; a computed list (e.g. scripts/changed-stacks.ts output,
+ * which comes from the cdktf app itself) resolves to nothing.
+ */
+function resolveWord(word: string, inst: JobInstance, step: Step, run: string): string[] {
+  const unquoted = word.replace(/^"|"$/g, '');
+  const variable = /^\$\{?(\w+)\}?$/.exec(unquoted)?.[1];
+  if (variable) {
+    const loop = new RegExp(`for ${variable} in ([^;\\n]+)`).exec(run)?.[1];
+    if (loop !== undefined) return loop.includes('$') ? [] : loop.trim().split(/\s+/);
+  }
+  const value = variable ? stepEnv(inst, step)[variable] : unquoted;
+  if (value === undefined) return [`<unset ${variable}>`];
+  return expand(value, { inputs: inst.inputs, matrix: inst.matrix });
+}
+
+interface StackUse {
+  readonly action: string;
+  readonly stack: string;
+}
+
+/** Stacks a job instance deploys, destroys, diffs or plans. */
+function stackUses(inst: JobInstance): StackUse[] {
+  const out: StackUse[] = [];
+  for (const { step, run } of runs(inst)) {
+    for (const m of run.matchAll(
+      /\bcdktf(?:-cli@[\d.]+)?\s+(deploy|destroy|diff|plan)\s+("?\$?\{?[\w.-]+\}?"?)/g,
+    )) {
+      resolveWord(m[2]!, inst, step, run).forEach((stack) => out.push({ action: m[1]!, stack }));
+    }
+    for (const m of run.matchAll(/scripts\/stack-plan\.ts\s+("?\$?\{?[\w.-]+\}?"?)/g)) {
+      resolveWord(m[1]!, inst, step, run).forEach((stack) => out.push({ action: 'plan', stack }));
+    }
+    for (const m of run.matchAll(/npm run(?:\s+-s)? preview -- .*?(--destroy|--dry-run)?\s*$/gm)) {
+      out.push({ action: m[1] === '--destroy' ? 'destroy' : 'deploy', stack: stackName.preview(SAMPLE_PR) });
+    }
+  }
+  return out;
+}
+
+let synthesized: string[] = [];
+
+beforeAll(() => {
+  // The cdktf app as CI synthesizes it, previews included for a sample pull request.
+  const outdir = mkdtempSync(join(tmpdir(), 'workflows-synth-'));
+  try {
+    synthInfra(outdir, { context: { pr: String(SAMPLE_PR) }, env: {}, argv: [] });
+    synthesized = readdirSync(join(outdir, 'stacks')).sort();
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+});
+
+describe('workflow files', () => {
+  it('exist for CI, image build, deploy, previews, sweep, drift and the dev schedule', () => {
+    const names = workflows.map((w) => w.path.replace('.github/workflows/', ''));
+    for (const required of [
+      'ci.yml',
+      'deploy.yml',
+      'preview.yml',
+      'preview-sweep.yml',
+      'drift.yml',
+      'env-schedule.yml',
+    ]) {
+      expect(names).toContain(required);
+    }
+  });
+
+  it('pass actionlint (v1.7.7, offline WebAssembly build)', () => {
+    // A child process: the linter's package loads an ESM-only dependency that jest cannot require.
+    const r = spawnSync(process.execPath, [require.resolve('tsx/cli'), 'scripts/actionlint.ts', '--json'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    });
+    const problems = (JSON.parse(r.stdout) as LintProblem[]).map(formatProblem);
+    expect(problems).toEqual([]);
+    expect(r.status).toBe(0);
+  });
+
+  it('call only npm scripts that package.json defines, and TypeScript files that exist', () => {
+    const missing: string[] = [];
+    for (const inst of all) {
+      for (const { run } of runs(inst)) {
+        for (const m of run.matchAll(/\bnpm run(?:\s+-s)?\s+([\w:.-]+)/g)) {
+          if (!(m[1]! in pkg.scripts)) missing.push(`${inst.label}: npm run ${m[1]}`);
+        }
+        for (const m of run.matchAll(/\b(?:npx )?tsx\s+([\w./-]+\.ts)\b/g)) {
+          if (!existsSync(join(REPO_ROOT, m[1]!))) missing.push(`${inst.label}: ${m[1]} does not exist`);
+        }
+      }
+      for (const step of stepsOf(inst.job, actions)) {
+        if (step.uses?.startsWith('./') && !existsSync(join(REPO_ROOT, step.uses))) {
+          missing.push(`${inst.label}: ${step.uses} does not exist`);
+        }
+      }
+      if (inst.job.uses?.startsWith('./') && !existsSync(join(REPO_ROOT, inst.job.uses))) {
+        missing.push(`${inst.label}: ${inst.job.uses} does not exist`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('deploy, destroy and plan only stacks the cdktf app synthesizes (preview for a sample PR)', () => {
+    expect(synthesized).toContain(stackName.preview(SAMPLE_PR));
+    const uses = all.flatMap((inst) => stackUses(inst).map((u) => ({ ...u, label: inst.label })));
+    expect(uses.length).toBeGreaterThan(0);
+    const unknown = uses
+      .filter((u) => !synthesized.includes(u.stack))
+      .map((u) => `${u.label}: ${u.action} ${u.stack}`);
+    expect(unknown).toEqual([]);
+    // Each long-lived environment's app stack is deployed by some workflow.
+    const deployed = new Set(uses.filter((u) => u.action === 'deploy').map((u) => u.stack));
+    for (const env of ['dev', 'staging', 'prod']) expect(deployed).toContain(stackName.app(env));
+  });
+
+  it('check every long-lived stack for drift', () => {
+    const drift = workflows.find((w) => w.path.endsWith('/drift.yml'))!;
+    const planned = new Set(
+      all
+        .filter((i) => i.workflow === drift)
+        .flatMap((i) =>
+          stackUses(i)
+            .filter((u) => u.action === 'plan')
+            .map((u) => u.stack),
+        ),
+    );
+    const longLived = synthesized.filter((s) => s !== stackName.preview(SAMPLE_PR));
+    expect([...planned].sort()).toEqual(longLived);
+  });
+});
+
+describe('security', () => {
+  const usesLines = [...workflows, ...actions].flatMap((f) =>
+    f.text
+      .split('\n')
+      .map((line, i) => ({ file: f.path, line: i + 1, text: line }))
+      .filter((l) => /^\s*(-\s+)?uses:/.test(l.text)),
+  );
+
+  it('pin every third-party action by a verified full commit SHA with its version in a comment', () => {
+    expect(usesLines.length).toBeGreaterThan(0);
+    const bad: string[] = [];
+    for (const l of usesLines) {
+      const m = /uses:\s*([^\s#]+)\s*(?:#\s*(\S+))?/.exec(l.text)!;
+      const ref = m[1]!;
+      if (ref.startsWith('./')) continue;
+      const pin = /^([\w.-]+\/[\w.-]+)(?:\/[\w./-]+)?@([0-9a-f]{40})$/.exec(ref);
+      const version = m[2];
+      if (!pin || !version) {
+        bad.push(`${l.file}:${l.line}: ${ref} must be owner/repo@<40-hex SHA> # vX.Y.Z`);
+        continue;
+      }
+      const verified = VERIFIED_ACTIONS[pin[1]!]?.[version];
+      if (verified !== pin[2])
+        bad.push(`${l.file}:${l.line}: ${pin[1]}@${pin[2]} # ${version} is not a verified release commit`);
+    }
+    expect(bad).toEqual([]);
+  });
+
+  it('set permissions on every job and none by default at the workflow level', () => {
+    const bad = allJobs(workflows)
+      .filter(({ job }) => job.permissions === undefined)
+      .map(({ workflow, id }) => `${workflow.path}#${id}`);
+    expect(bad).toEqual([]);
+    for (const w of workflows) expect(w.permissions).toEqual({});
+  });
+
+  it('grant id-token: write exactly to the jobs that authenticate to Google Cloud', () => {
+    const bad: string[] = [];
+    for (const { workflow, id, job } of allJobs(workflows)) {
+      const perms = typeof job.permissions === 'object' ? job.permissions : {};
+      const idToken = perms['id-token'] === 'write';
+      const auth = authenticates(job, workflows, actions);
+      if (idToken !== auth)
+        bad.push(`${workflow.path}#${id}: id-token=${perms['id-token'] ?? 'none'}, authenticates=${auth}`);
+    }
+    expect(bad).toEqual([]);
+  });
+
+  it('authenticate only through Workload Identity Federation: no key files, no secrets in scripts', () => {
+    const bad: string[] = [];
+    for (const inst of all) {
+      for (const step of stepsOf(inst.job, actions)) {
+        if (step.uses?.startsWith('google-github-actions/auth@')) {
+          if (step.with?.credentials_json !== undefined) bad.push(`${inst.label}: credentials_json`);
+          if (!step.with?.workload_identity_provider)
+            bad.push(`${inst.label}: auth without workload_identity_provider`);
+        }
+        if (
+          step.run &&
+          /\$\{\{\s*(secrets\.|steps\.[\w-]+\.outputs\.(access_token|id_token))/.test(step.run)
+        ) {
+          bad.push(`${inst.label}: a secret or token expanded inside run:`);
+        }
+      }
+    }
+    for (const w of workflows) {
+      for (const m of w.text.matchAll(/secrets\.(\w+)/g))
+        if (m[1] !== 'GITHUB_TOKEN') bad.push(`${w.path}: secrets.${m[1]}`);
+    }
+    expect(bad).toEqual([]);
+  });
+
+  it('never give cloud credentials to pull requests from forks', () => {
+    const guard = /github\.event\.pull_request\.head\.repo\.full_name\s*==\s*github\.repository/;
+    const bad: string[] = [];
+    for (const w of workflows.filter((w) => 'pull_request' in w.on || 'pull_request_target' in w.on)) {
+      for (const [id, job] of Object.entries(w.jobs)) {
+        if (authenticates(job, workflows, actions) && !guard.test(job.if ?? '')) bad.push(`${w.path}#${id}`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+
+  it('never run a checked-out pull request on the runner (its commit is only a build context)', () => {
+    const bad: string[] = [];
+    for (const inst of all) {
+      const steps = stepsOf(inst.job, actions);
+      for (const s of steps.filter(
+        (s) => s.uses?.startsWith('actions/checkout@') && s.with?.ref !== undefined,
+      )) {
+        const path = String(s.with?.path ?? '');
+        if (path === '' || path === '.') {
+          bad.push(`${inst.label}: checkout of another ref into the workspace root`);
+          continue;
+        }
+        // Reading it (git -C, a build context) is fine; executing or entering it is not.
+        const p = path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+        const exec = new RegExp(
+          `(^|[\\s;&|(])(cd|bash|sh|node|source|\\.|npx|npm|make)\\s+(\\S+\\s+)*["']?(\\./)?${p}(/|\\s|$)|\\./${p}/|--prefix[ =]${p}`,
+        );
+        const runsIt = steps.some(
+          (o) =>
+            (o.run !== undefined && exec.test(o.run)) ||
+            (o as { 'working-directory'?: string })['working-directory']?.startsWith(path) ||
+            (o.uses?.startsWith(`./${path}`) ?? false),
+        );
+        if (runsIt) bad.push(`${inst.label}: a step runs files from ${path}/`);
+      }
+      for (const s of steps.filter((s) => s.uses?.startsWith('actions/checkout@'))) {
+        if (s.with?.['persist-credentials'] !== false)
+          bad.push(`${inst.label}: checkout keeps the token (persist-credentials)`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+});
+
+describe('deploys', () => {
+  const deploying = all
+    .map((inst) => ({
+      inst,
+      stacks: stackUses(inst).filter((u) => u.action === 'deploy' || u.action === 'destroy'),
+    }))
+    .filter((d) => d.stacks.length > 0);
+
+  it('put every prod deploy behind the protected `prod` environment', () => {
+    const prod = deploying.filter((d) => d.stacks.some((u) => u.stack.startsWith('prod-')));
+    expect(prod.length).toBeGreaterThan(0);
+    for (const { inst } of prod) {
+      const env = environmentName(inst.job);
+      expect(env === undefined ? [] : expand(env, { inputs: inst.inputs, matrix: inst.matrix })).toEqual([
+        'prod',
+      ]);
+    }
+  });
+
+  it('serialize deploys per environment and per preview', () => {
+    for (const { inst, stacks } of deploying) {
+      const c = inst.job.concurrency ?? inst.workflow.text.match(/^concurrency:\n\s+group:\s*(.+)$/m)?.[1];
+      const group = typeof c === 'string' ? c : c?.group;
+      expect({ job: inst.label, group: group !== undefined }).toEqual({ job: inst.label, group: true });
+      const expanded = expand(String(group), { inputs: inst.inputs, matrix: inst.matrix }).join(' ');
+      for (const u of stacks.filter((s) => !s.stack.startsWith('preview-'))) {
+        expect(expanded).toContain(u.stack.replace(/-(app|platform|cluster)$/, ''));
+      }
+      if (stacks.some((s) => s.stack.startsWith('preview-')))
+        expect(expanded).toMatch(/pull_request\.number/);
+    }
+  });
+
+  it('promote dev → staging → prod, each after the previous one', () => {
+    const deploy = workflows.find((w) => w.path.endsWith('/deploy.yml'))!;
+    const jobFor = (env: string) =>
+      Object.entries(deploy.jobs).find(([, j]) => j.uses !== undefined && j.with?.environment === env)!;
+    const needs = (env: string) => [jobFor(env)[1].needs ?? []].flat();
+    expect(needs('staging')).toContain(jobFor('dev')[0]);
+    expect(needs('prod')).toContain(jobFor('staging')[0]);
+  });
+
+  it('offer a rollback: a manual run that deploys a given digest', () => {
+    const deploy = workflows.find((w) => w.path.endsWith('/deploy.yml'))!;
+    const dispatch = deploy.on.workflow_dispatch as { inputs?: Record<string, unknown> } | undefined;
+    expect(Object.keys(dispatch?.inputs ?? {})).toContain('digest');
+  });
+});

@@ -1,0 +1,81 @@
+/**
+ * `npx tsx scripts/changed-stacks.ts --base <git ref>`
+ *
+ * Prints, one per line, the stacks whose synthesized Terraform JSON differs
+ * between <git ref> (the pull request's base) and the working tree: the
+ * stacks a change really touches, whatever files it edits (a shared
+ * construct, environments.ts, a chart). Previews are not compared.
+ */
+import { spawnSync } from 'child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'fs';
+import { tmpdir } from 'os';
+import { join, resolve } from 'path';
+import { synthInfra } from '../infra/main';
+
+/** stack name → its cdk.tf.json text, for every stack under `<outdir>/stacks`. */
+export function readStacks(outdir: string): Map<string, string> {
+  const dir = join(outdir, 'stacks');
+  const stacks = new Map<string, string>();
+  if (!existsSync(dir)) return stacks;
+  for (const name of readdirSync(dir)) {
+    const file = join(dir, name, 'cdk.tf.json');
+    if (existsSync(file)) stacks.set(name, readFileSync(file, 'utf8'));
+  }
+  return stacks;
+}
+
+/** Stacks that are new in `head` or whose JSON changed; removed stacks cannot be planned and are left out. */
+export function changedStacks(base: Map<string, string>, head: Map<string, string>): string[] {
+  return [...head.entries()]
+    .filter(([name, json]) => base.get(name) !== json)
+    .map(([name]) => name)
+    .sort();
+}
+
+function git(args: string[]): void {
+  const r = spawnSync('git', args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) throw new Error(`git ${args.join(' ')} failed (exit ${r.status})`);
+}
+
+/** Synthesizes the cdktf app as it is at `ref` (a detached worktree sharing node_modules). */
+function synthAtRef(ref: string, outdir: string): void {
+  const tree = mkdtempSync(join(tmpdir(), 'base-tree-'));
+  try {
+    git(['worktree', 'add', '--detach', tree, ref]);
+    symlinkSync(resolve('node_modules'), join(tree, 'node_modules'), 'dir');
+    const r = spawnSync('npx', ['tsx', 'infra/main.ts'], {
+      cwd: tree,
+      env: { ...process.env, CDKTF_OUTDIR: outdir },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    // A base that does not synthesize compares as empty: every head stack counts as changed.
+    if (r.status !== 0) console.error(`synth at ${ref} failed; treating every stack as changed`);
+  } finally {
+    git(['worktree', 'remove', '--force', tree]);
+  }
+}
+
+function main(argv: string[]): void {
+  const i = argv.indexOf('--base');
+  const ref = i >= 0 ? argv[i + 1] : undefined;
+  if (!ref) throw new Error('usage: npx tsx scripts/changed-stacks.ts --base <git ref>');
+  const work = mkdtempSync(join(tmpdir(), 'changed-stacks-'));
+  try {
+    synthAtRef(ref, join(work, 'base'));
+    synthInfra(join(work, 'head'), { argv: [] });
+    for (const stack of changedStacks(readStacks(join(work, 'base')), readStacks(join(work, 'head')))) {
+      console.log(stack);
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) {
+  try {
+    main(process.argv.slice(2));
+  } catch (e) {
+    console.error(e instanceof Error ? e.message : String(e));
+    process.exit(1);
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * `npx tsx scripts/cluster-credentials.ts <env> [--print]`
+ *
+ * kubectl credentials for an environment's GKE cluster through its DNS
+ * endpoint (`gcloud container clusters get-credentials --dns-endpoint`). The
+ * cluster's name, location and project are read from the synthesized
+ * `<env>-platform` stack, so workflows never retype them. --print only
+ * prints the command.
+ */
+import { spawnSync } from 'child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { stackName } from '../infra/config/names';
+import { synthInfra } from '../infra/main';
+
+interface ClusterJson {
+  name?: string;
+  location?: string;
+  project?: string;
+}
+
+/** The one GKE cluster of a synthesized platform stack. */
+export function clusterOf(stack: {
+  resource?: Record<string, Record<string, unknown>>;
+}): Required<ClusterJson> {
+  const clusters = Object.values(stack.resource?.google_container_cluster ?? {}) as ClusterJson[];
+  if (clusters.length !== 1)
+    throw new Error(`expected one google_container_cluster, found ${clusters.length}`);
+  const { name, location, project } = clusters[0]!;
+  if (!name || !location || !project) throw new Error('the cluster resource lacks name, location or project');
+  return { name, location, project };
+}
+
+export function credentialsCommand(c: Required<ClusterJson>): string[] {
+  return [
+    'gcloud',
+    'container',
+    'clusters',
+    'get-credentials',
+    c.name,
+    `--location=${c.location}`,
+    `--project=${c.project}`,
+    '--dns-endpoint',
+  ];
+}
+
+function main(argv: string[]): number {
+  const [env, flag] = argv;
+  if (!env || (flag !== undefined && flag !== '--print')) {
+    throw new Error('usage: npx tsx scripts/cluster-credentials.ts <dev|staging|prod> [--print]');
+  }
+  const outdir = mkdtempSync(join(tmpdir(), 'cluster-credentials-'));
+  try {
+    synthInfra(outdir, { argv: [] });
+    const file = join(outdir, 'stacks', stackName.platform(env), 'cdk.tf.json');
+    const command = credentialsCommand(clusterOf(JSON.parse(readFileSync(file, 'utf8'))));
+    console.log(`$ ${command.join(' ')}`);
+    if (flag === '--print') return 0;
+    return spawnSync(command[0]!, command.slice(1), { stdio: 'inherit' }).status === 0 ? 0 : 1;
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) {
+  try {
+    process.exit(main(process.argv.slice(2)));
+  } catch (e) {
+    console.error(e instanceof Error ? e.message : String(e));
+    process.exit(1);
+  }
+}
