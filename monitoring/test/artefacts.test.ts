@@ -4,6 +4,7 @@
  * dashboards (built by the SDK, provisioned datasources, low-cardinality log
  * selectors) and the Helm values for Grafana, Loki and Alloy.
  */
+import { rmSync } from 'fs';
 import { parseAllDocuments } from 'yaml';
 import { validateObjects, K8sObject } from '../../charts/test/schema-validation';
 import { ENVIRONMENT_NAMES, loadEnvironments } from '../../infra/config/environments';
@@ -24,6 +25,7 @@ describe('monitoring artefacts', () => {
   beforeAll(() => {
     out = synthToTemp();
   });
+  afterAll(() => rmSync(out.dir, { recursive: true, force: true }));
 
   it('writes rules, managed rules, alertmanager configs and one JSON file per dashboard', () => {
     expect(out.files).toEqual(
