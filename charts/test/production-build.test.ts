@@ -19,7 +19,7 @@ import { generateSigningJwk, keyRingJson } from '../../app/src/sessions/key-ring
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..');
-jest.setTimeout(240_000);
+jest.setTimeout(300_000);
 
 /** Labels GMP adds to every scraped series (target labels) and the one PodMonitoring copies from the pod. */
 const TARGET_LABELS = new Set([
@@ -113,7 +113,8 @@ describe('production build (npm ci --omit=dev + dist + migrations)', () => {
     });
     child.stdout!.on('data', (d) => (output += d));
     child.stderr!.on('data', (d) => (output += d));
-    const deadline = Date.now() + 30_000;
+    // Generous: CI runs the other projects in parallel on two cores.
+    const deadline = Date.now() + 90_000;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output}`);
       const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
@@ -121,7 +122,7 @@ describe('production build (npm ci --omit=dev + dist + migrations)', () => {
         () => false,
       );
       if (ok) break;
-      if (Date.now() > deadline) throw new Error(`server did not answer /healthz within 30 s:\n${output}`);
+      if (Date.now() > deadline) throw new Error(`server did not answer /healthz within 90 s:\n${output}`);
       await new Promise((r) => setTimeout(r, 200));
     }
   });
