@@ -7,6 +7,7 @@
  */
 import { synthCharts } from '../charts/main';
 import { synthInfra } from '../infra/main';
+import { synthMonitoring } from '../monitoring/main';
 
 function timed<T>(label: string, run: () => T): T {
   const start = process.hrtime.bigint();
@@ -19,6 +20,7 @@ function timed<T>(label: string, run: () => T): T {
 try {
   timed('infra', () => synthInfra(process.env.CDKTF_OUTDIR || 'cdktf.out'));
   timed('charts', () => synthCharts('dist/charts'));
+  timed('monitoring', () => synthMonitoring('dist/monitoring'));
 } catch (e) {
   process.stderr.write(`synth failed: ${e instanceof Error ? e.message : String(e)}\n`);
   process.exit(1);
