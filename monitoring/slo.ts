@@ -15,6 +15,16 @@ export interface Slo {
   errorRatio(range: string): string;
 }
 
+/**
+ * Kubelet and load-tester probes are not users: a flood of fast /healthz
+ * answers would dilute the error ratio, and /readyz answers 503 by design
+ * while a pod is not ready.
+ */
+export const PROBE_ROUTES = ['/healthz', '/readyz'] as const;
+
+/** Series of user-facing requests: the service's, probes excluded. */
+export const SLI_SELECTOR = `${SERVICE_SELECTOR},route!~"${PROBE_ROUTES.join('|')}"`;
+
 /** Latency threshold: an `le` bucket of http_request_duration_seconds (app/src/observability/metrics.ts). */
 export const LATENCY_THRESHOLD_SECONDS = 0.5;
 
@@ -25,8 +35,8 @@ export const SLOS: readonly Slo[] = [
     periodDays: 30,
     description: '99.9 % of requests over 30 days answer without a 5xx',
     errorRatio: (range) =>
-      `sum(rate(http_requests_total{${SERVICE_SELECTOR},status_code=~"5.."}[${range}]))\n` +
-      `/\nsum(rate(http_requests_total{${SERVICE_SELECTOR}}[${range}]))`,
+      `sum(rate(http_requests_total{${SLI_SELECTOR},status_code=~"5.."}[${range}]))\n` +
+      `/\nsum(rate(http_requests_total{${SLI_SELECTOR}}[${range}]))`,
   },
   {
     name: 'latency',
@@ -34,8 +44,8 @@ export const SLOS: readonly Slo[] = [
     periodDays: 30,
     description: `99 % of requests over 30 days answer within ${LATENCY_THRESHOLD_SECONDS * 1000} ms`,
     errorRatio: (range) =>
-      `1 - (\n  sum(rate(http_request_duration_seconds_bucket{${SERVICE_SELECTOR},le="${LATENCY_THRESHOLD_SECONDS}"}[${range}]))\n` +
-      `  /\n  sum(rate(http_request_duration_seconds_count{${SERVICE_SELECTOR}}[${range}]))\n)`,
+      `1 - (\n  sum(rate(http_request_duration_seconds_bucket{${SLI_SELECTOR},le="${LATENCY_THRESHOLD_SECONDS}"}[${range}]))\n` +
+      `  /\n  sum(rate(http_request_duration_seconds_count{${SLI_SELECTOR}}[${range}]))\n)`,
   },
 ];
 

@@ -45,6 +45,17 @@ function traffic(steps: number, perStep: number, badPerStep: number, slowPerStep
   ];
 }
 
+/** An unready pod: /readyz answers 503, slower than the latency threshold. */
+function probeFailures(steps: number): Series[] {
+  const probe = `${SVC},method="GET",route="/readyz",status_code="503"`;
+  return [
+    { series: `http_requests_total{${probe}}`, values: `0+500x${steps}` },
+    { series: `http_request_duration_seconds_bucket{${probe},le="0.5"}`, values: `0x${steps}` },
+    { series: `http_request_duration_seconds_bucket{${probe},le="+Inf"}`, values: `0+500x${steps}` },
+    { series: `http_request_duration_seconds_count{${probe}}`, values: `0+500x${steps}` },
+  ];
+}
+
 function burnCases(slo: 'Availability' | 'Latency'): RuleCase[] {
   const bad = (ratio: number) => (slo === 'Availability' ? [ratio, 0] : [0, ratio]);
   const t = (steps: number, ratioPer1000: number) => {
@@ -66,6 +77,13 @@ function burnCases(slo: 'Availability' | 'Latency'): RuleCase[] {
       name: 'all good',
       evalTime: '70m',
       series: t(80, 0),
+    },
+    {
+      alert: `WalkService${slo}BudgetBurnFast`,
+      fires: false,
+      name: 'users fine while /readyz answers 503 slowly (probes are not users)',
+      evalTime: '70m',
+      series: [...t(80, 0), ...probeFailures(80)],
     },
     {
       alert: `WalkService${slo}BudgetBurnSlow`,
