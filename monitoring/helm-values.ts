@@ -75,6 +75,7 @@ function lokiValues(env: EnvironmentConfig): Record<string, unknown> {
         retention_period: `${env.observability.lokiRetentionDays * 24}h`,
         reject_old_samples: true,
         reject_old_samples_max_age: '168h',
+        // Guard against label creep: Alloy's three labels plus the service_name Loki derives itself.
         max_label_names_per_series: LOG_LABELS.length + 1,
       },
       compactor: { retention_enabled: true, delete_request_store: 'gcs', retention_delete_delay: '2h' },
