@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { parse } from 'yaml';
 import { FLAGGER, MONITORING } from '../../charts/lib/cluster-addons';
+import { createLogger } from '../../app/src/observability/logger';
 import { ENVIRONMENT_NAMES } from '../../infra/config/environments';
 import {
   GATEWAY,
@@ -97,6 +98,15 @@ test('every runbook is linked from the index, and every link in a runbook resolv
     }
   }
 });
+
+/** `severity` values the service's own logger writes, one line per pino level. */
+function loggedSeverities(): Set<string> {
+  const lines: string[] = [];
+  const logger = createLogger({ level: 'trace', destination: { write: (l: string) => void lines.push(l) } });
+  for (const level of ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const) logger[level]('x');
+  return new Set(lines.map((l) => (JSON.parse(l) as { severity: string }).severity));
+}
+const SEVERITIES = loggedSeverities();
 
 describe.each(OURS)('%s names only things that exist', (file) => {
   const md = text(file);
@@ -198,7 +208,8 @@ describe.each(OURS)('%s names only things that exist', (file) => {
       for (const name of promqlMetricNames(query)) expect([name, known.has(name)]).toEqual([name, true]);
     }
     // Metric names in prose (a histogram by its base name).
-    const prose = /`((?:http|db_pool|session|walks|kube|flagger|process|nodejs|slo)[a-z_:]*[a-z0-9])`/g;
+    const prose =
+      /`((?:http|db_pool|session|walks|kube|flagger|process|nodejs|slo)[\w:]*(?:_total|_seconds|_connections|_clients|_replicas|_ready|_reason|_status|_weight|_rate\w+))`/g;
     for (const m of md.matchAll(prose)) {
       const ok = known.has(m[1]!) || known.has(`${m[1]}_bucket`);
       expect([m[1], ok]).toEqual([m[1], true]);
@@ -208,8 +219,10 @@ describe.each(OURS)('%s names only things that exist', (file) => {
   test('LogQL selects only the low-cardinality stream labels', () => {
     for (const query of fenced(md, 'logql')) {
       const selector = query.match(/\{([^}]*)\}/)?.[1] ?? '';
-      for (const m of selector.matchAll(/(\w+)\s*(=~|!~|!=|=)/g))
+      for (const m of selector.matchAll(/(\w+)\s*(=~|!~|!=|=)\s*"([^"]*)"/g)) {
         expect(['namespace', 'app', 'severity']).toContain(m[1]);
+        if (m[1] === 'severity') for (const v of m[3]!.split('|')) expect(SEVERITIES).toContain(v);
+      }
     }
   });
 });
