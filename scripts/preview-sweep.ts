@@ -2,9 +2,10 @@
  * `npx tsx scripts/preview-sweep.ts [--dry-run]`
  *
  * Destroys every PR preview whose pull request is closed or whose expiry
- * label (moved on each deploy) has passed, then deletes the PR's abandoned
- * IAM database user. Previews are found both as labelled namespaces on the
- * preview-hosting cluster and as `preview-pr-<n>` state prefixes (a half-
+ * label (moved on each deploy) has passed, with `scripts/preview.ts
+ * --destroy` (which also deletes the PR's abandoned IAM database user).
+ * Previews are found both as labelled namespaces on the preview-hosting
+ * cluster and as `preview-pr-<n>` state prefixes (a half-
  * destroyed preview has state but maybe no namespace). Open pull requests
  * come from `gh pr list` (GH_TOKEN). Writes what it removed to stdout and
  * $GITHUB_STEP_SUMMARY.
@@ -13,14 +14,8 @@ import { spawnSync } from 'child_process';
 import { appendFileSync } from 'fs';
 import { LABEL } from '../charts/lib/labels';
 import { resolveContext } from '../infra/config/context';
-import { loadEnvironments, previewHost } from '../infra/config/environments';
-import {
-  iamDatabaseUser,
-  serviceIdentity,
-  sqlInstanceName,
-  stackName,
-  statePrefix,
-} from '../infra/config/names';
+import { loadEnvironments } from '../infra/config/environments';
+import { stackName, statePrefix } from '../infra/config/names';
 
 export interface FoundPreview {
   readonly pr: number;
@@ -99,7 +94,6 @@ function main(argv: string[]): number {
   const dryRun = argv.includes('--dry-run');
   const { context, env } = resolveContext({ argv: [] });
   const config = loadEnvironments(context, env);
-  const host = previewHost(config);
   const namespaces = JSON.parse(
     capture('kubectl', ['get', 'namespaces', '-l', LABEL.previewPr, '-o', 'json']),
   ) as NamespaceList;
@@ -127,24 +121,10 @@ function main(argv: string[]): number {
       report.push(`- would remove PR #${d.pr} (${d.reason})`);
       continue;
     }
+    // preview.ts --destroy also deletes the PR's abandoned IAM database user.
     const destroyed = run('npx', ['tsx', 'scripts/preview.ts', '--pr', String(d.pr), '--destroy']);
-    // The IAM database user is abandoned by the stack (it may still own objects while the DB drops).
-    const user = iamDatabaseUser(serviceIdentity(d.pr).googleServiceAccountId, host.projectId);
-    const userGone =
-      destroyed &&
-      run('gcloud', [
-        'sql',
-        'users',
-        'delete',
-        user,
-        `--instance=${sqlInstanceName(host.name)}`,
-        `--project=${host.projectId}`,
-        '--quiet',
-      ]);
     if (!destroyed) failures++;
-    report.push(
-      `- ${destroyed ? 'removed' : 'FAILED to remove'} PR #${d.pr} (${d.reason})${destroyed && !userGone ? '; database user left for the next sweep' : ''}`,
-    );
+    report.push(`- ${destroyed ? 'removed' : 'FAILED to remove'} PR #${d.pr} (${d.reason})`);
   }
   const text = report.join('\n');
   console.log(text);

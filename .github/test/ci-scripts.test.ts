@@ -1,0 +1,150 @@
+/**
+ * The scripts the workflows run, on their pure parts and on real synth
+ * output (no cluster, registry or GitHub here).
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { LABEL } from '../../charts/lib/labels';
+import { stackName } from '../../infra/config/names';
+import { synthInfra } from '../../infra/main';
+import { canaryVerdict } from '../../scripts/canary-wait';
+import { changedStacks, readStacks } from '../../scripts/changed-stacks';
+import { clusterOf, credentialsCommand } from '../../scripts/cluster-credentials';
+import {
+  previewsFromNamespaces,
+  previewsFromStatePrefixes,
+  sweepDecisions,
+} from '../../scripts/preview-sweep';
+import { digestFromState, markdownSection, planHeadline, verdictOf } from '../../scripts/stack-plan';
+
+const DIGEST = `sha256:${'a'.repeat(64)}`;
+const IMAGE = `asia-northeast1-docker.pkg.dev/tekutoko-ops-example/tekutoko/walk-service`;
+
+describe('canary-wait: verdict on the Flagger Canary status', () => {
+  it('waits while Flagger has not seen the new revision, whatever the old phase says', () => {
+    expect(
+      canaryVerdict(
+        { phase: 'Succeeded', lastAppliedSpec: 'old' },
+        'old',
+        `${IMAGE}@sha256:${'b'.repeat(64)}`,
+        DIGEST,
+      ),
+    ).toBe('wait');
+    expect(canaryVerdict({ phase: 'Failed', lastAppliedSpec: 'old' }, 'old', '', DIGEST)).toBe('wait');
+  });
+
+  it('follows the analysis of the new revision to promotion or failure', () => {
+    expect(canaryVerdict({ phase: 'Progressing', lastAppliedSpec: 'new' }, 'old', '', DIGEST)).toBe('wait');
+    expect(canaryVerdict({ phase: 'Promoting', lastAppliedSpec: 'new' }, 'old', '', DIGEST)).toBe('wait');
+    expect(canaryVerdict({ phase: 'Succeeded', lastAppliedSpec: 'new' }, 'old', '', DIGEST)).toBe('promoted');
+    expect(canaryVerdict({ phase: 'Failed', lastAppliedSpec: 'new' }, 'old', '', DIGEST)).toBe('failed');
+  });
+
+  it('treats a re-deploy of the digest the primary already serves as done (no analysis starts)', () => {
+    expect(
+      canaryVerdict({ phase: 'Succeeded', lastAppliedSpec: 'same' }, 'same', `${IMAGE}@${DIGEST}`, DIGEST),
+    ).toBe('promoted');
+  });
+});
+
+describe('preview-sweep: what to remove', () => {
+  const now = new Date('2026-11-23T00:00:00Z');
+  const past = Math.floor(now.getTime() / 1000) - 60;
+  const future = past + 7 * 86400;
+
+  it('removes previews of closed pull requests and expired ones, and keeps the rest', () => {
+    const found = [
+      { pr: 1, expiresAt: future },
+      { pr: 2, expiresAt: past },
+      { pr: 3, expiresAt: future },
+      { pr: 4 },
+    ];
+    expect(sweepDecisions(found, new Set([1, 2, 4]), now)).toEqual([
+      { pr: 2, reason: `expired ${new Date(past * 1000).toISOString()}` },
+      { pr: 3, reason: 'pull request is closed' },
+    ]);
+  });
+
+  it('merges a preview found both as a namespace and as state, by its latest expiry', () => {
+    const found = [{ pr: 7 }, { pr: 7, expiresAt: future }];
+    expect(sweepDecisions(found, new Set([7]), now)).toEqual([]);
+    expect(sweepDecisions(found, new Set(), now)).toEqual([{ pr: 7, reason: 'pull request is closed' }]);
+  });
+
+  it('reads the charts layer labels from namespaces and PR numbers from state prefixes', () => {
+    const list = {
+      items: [
+        {
+          metadata: {
+            name: 'pr-12',
+            labels: { [LABEL.previewPr]: '12', [LABEL.previewExpiresAt]: String(future) },
+          },
+        },
+        { metadata: { name: 'walk-service', labels: {} } },
+      ],
+    };
+    expect(previewsFromNamespaces(list)).toEqual([{ pr: 12, expiresAt: future }]);
+    const ls = `gs://b/stacks/${stackName.preview(12)}/\ngs://b/stacks/dev-app/\ngs://b/stacks/${stackName.preview(40)}/\n`;
+    expect(previewsFromStatePrefixes(ls)).toEqual([{ pr: 12 }, { pr: 40 }]);
+  });
+});
+
+describe('stack-plan: reading state and terraform output', () => {
+  it('finds the digest an app stack runs from its image output', () => {
+    const state = JSON.stringify({ outputs: { image: { value: `${IMAGE}@${DIGEST}` } } });
+    expect(digestFromState(state)).toBe(DIGEST);
+    expect(digestFromState(JSON.stringify({ outputs: {} }))).toBeUndefined();
+  });
+
+  it('maps terraform plan -detailed-exitcode to a verdict and a one-line summary', () => {
+    expect([0, 2, 1, null].map(verdictOf)).toEqual(['no changes', 'changes', 'error', 'error']);
+    const out =
+      'Terraform will perform the following actions:\n...\nPlan: 1 to add, 2 to change, 0 to destroy.\n';
+    expect(planHeadline(out, 'changes')).toBe('Plan: 1 to add, 2 to change, 0 to destroy.');
+    expect(markdownSection('dev-app', 'changes', out)).toContain('<code>dev-app</code>: Plan: 1 to add');
+    expect(markdownSection('dev-app', 'changes', 'x'.repeat(20_000))).toContain('(truncated)');
+  });
+});
+
+describe('on the synthesized app', () => {
+  let base: string;
+  let head: string;
+  beforeAll(() => {
+    base = mkdtempSync(join(tmpdir(), 'ci-scripts-base-'));
+    head = mkdtempSync(join(tmpdir(), 'ci-scripts-head-'));
+    synthInfra(base, { env: {}, argv: [] });
+    // A change that only staging sees: its domain.
+    synthInfra(head, { context: { 'staging.domain': 'staging2.tekutoko.example' }, env: {}, argv: [] });
+  });
+  afterAll(() => {
+    rmSync(base, { recursive: true, force: true });
+    rmSync(head, { recursive: true, force: true });
+  });
+
+  it('changed-stacks reports exactly the stacks whose JSON differs', () => {
+    const changed = changedStacks(readStacks(base), readStacks(head));
+    expect(changed.length).toBeGreaterThan(0);
+    expect(changed.every((s) => s.startsWith('staging-'))).toBe(true);
+    expect(changedStacks(readStacks(base), readStacks(base))).toEqual([]);
+  });
+
+  it('cluster-credentials reads the cluster of a platform stack and uses its DNS endpoint', () => {
+    const stack = JSON.parse(
+      readFileSync(join(base, 'stacks', stackName.platform('dev'), 'cdk.tf.json'), 'utf8'),
+    );
+    const cluster = clusterOf(stack);
+    expect(credentialsCommand(cluster)).toEqual([
+      'gcloud',
+      'container',
+      'clusters',
+      'get-credentials',
+      cluster.name,
+      `--location=${cluster.location}`,
+      `--project=${cluster.project}`,
+      '--dns-endpoint',
+    ]);
+    expect(cluster.project).toBe('tekutoko-dev-example');
+    expect(() => clusterOf({ resource: {} })).toThrow('expected one google_container_cluster, found 0');
+  });
+});
