@@ -35,7 +35,8 @@ export const SLOS: readonly Slo[] = [
     periodDays: 30,
     description: '99.9 % of requests over 30 days answer without a 5xx',
     errorRatio: (range) =>
-      `sum(rate(http_requests_total{${SLI_SELECTOR},status_code=~"5.."}[${range}]))\n` +
+      // A 5xx series exists only after a pod's first 5xx: no series means no errors, not no data.
+      `(sum(rate(http_requests_total{${SLI_SELECTOR},status_code=~"5.."}[${range}])) or vector(0))\n` +
       `/\nsum(rate(http_requests_total{${SLI_SELECTOR}}[${range}]))`,
   },
   {

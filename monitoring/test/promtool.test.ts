@@ -122,6 +122,32 @@ describe('Prometheus rule files', () => {
     }
   });
 
+  it('records an availability error ratio of 0, not no data, before any 5xx exists', () => {
+    const file = join(out.dir, 'test-recording-zero.yaml');
+    const series =
+      'http_requests_total{job="walk-service",namespace="walk-service",route="/v1/walks",status_code="200"}';
+    const test = {
+      rule_files: ruleFiles,
+      evaluation_interval: '1m',
+      tests: [
+        {
+          interval: '1m',
+          input_series: [{ series, values: '0+100x20' }],
+          promql_expr_test: [
+            {
+              expr: 'slo:sli_error:ratio_rate5m{slo="availability"}',
+              eval_time: '10m',
+              exp_samples: [{ labels: 'slo:sli_error:ratio_rate5m{slo="availability"}', value: 0 }],
+            },
+          ],
+        },
+      ],
+    };
+    writeFileSync(file, stringify(test, { lineWidth: 0 }));
+    const result = run(['test', 'rules', file]);
+    if (!result.ok) throw new Error(result.output);
+  });
+
   it.each(RULE_CASES.map((c) => [`${c.alert} ${c.fires ? 'fires' : 'stays quiet'}: ${c.name}`, c] as const))(
     'promtool test rules: %s',
     (_title, c) => {

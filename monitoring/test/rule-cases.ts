@@ -85,6 +85,17 @@ function burnCases(slo: 'Availability' | 'Latency'): RuleCase[] {
       evalTime: '70m',
       series: [...t(80, 0), ...probeFailures(80)],
     },
+    ...(slo === 'Availability'
+      ? [
+          {
+            alert: 'WalkServiceAvailabilityBudgetBurnFast',
+            fires: false,
+            name: 'no 5xx series at all (no errors since the pods started)',
+            evalTime: '70m',
+            series: t(80, 0).filter((s) => !s.series.includes('status_code="503"')),
+          },
+        ]
+      : []),
     {
       alert: `WalkService${slo}BudgetBurnSlow`,
       fires: true,
