@@ -3,7 +3,7 @@
  *
  * Read-only plan of one stack, as CI's pull-request diff and the nightly
  * drift check run it: synthesizes the cdktf app, then `terraform plan
- * -detailed-exitcode -lock=false` in `stacks/<stack>` (ADR 0051). An
+ * -detailed-exitcode -lock=false` in `stacks/<stack>` (ADR 0050). An
  * `<env>-app` stack is planned with the digest it runs now (read from its
  * state), so the diff shows configuration changes, not "new image".
  * Exit 0: no changes; 2: changes; 1: error. --markdown appends a section for
