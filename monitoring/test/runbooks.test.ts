@@ -8,7 +8,7 @@ import { join } from 'path';
 import { parse } from 'yaml';
 import { FLAGGER, MONITORING } from '../../charts/lib/cluster-addons';
 import { createLogger } from '../../app/src/observability/logger';
-import { ENVIRONMENT_NAMES } from '../../infra/config/environments';
+import { ENVIRONMENT_NAMES, loadEnvironments } from '../../infra/config/environments';
 import {
   GATEWAY,
   MONITORING_NAMESPACE,
@@ -225,4 +225,21 @@ describe.each(OURS)('%s names only things that exist', (file) => {
       }
     }
   });
+});
+
+test('database.md states each environment’s availability, PITR and backups as environments.ts sets them', () => {
+  const environments = loadEnvironments().environments;
+  const rows = new Map(
+    [...text('database.md').matchAll(/^\| (dev|staging|prod) \| ([^|]+) \| (yes|no) \| (\d+) \|$/gm)].map(
+      (m) => [m[1]!, m.slice(2)],
+    ),
+  );
+  for (const name of ENVIRONMENT_NAMES) {
+    const db = environments[name].database;
+    expect([name, rows.get(name)?.[0]?.split(' ')[0], rows.get(name)?.slice(1)]).toEqual([
+      name,
+      db.availabilityType,
+      [db.pointInTimeRecovery ? 'yes' : 'no', String(db.backupRetentionCount)],
+    ]);
+  }
 });
