@@ -1,5 +1,5 @@
 /**
- * `npx tsx .github/scripts/deploy-target.ts <dev|staging|prod>`
+ * `npx tsx .github/scripts/deploy-target.ts <dev|staging|prod|preview-host>`
  *
  * Where a workflow deploys to, computed from infra/config (the same context
  * and TEKUTOKO_* variables the cdktf app reads), so no workflow retypes a
@@ -12,6 +12,7 @@ import {
   ENVIRONMENT_NAMES,
   EnvironmentName,
   loadEnvironments,
+  previewHost,
   serviceImageRepository,
 } from '../../infra/config/environments';
 import { SERVICE_NAMESPACE } from '../../infra/config/names';
@@ -37,13 +38,18 @@ export interface DeployTarget {
   readonly canary: string;
 }
 
+/** `preview-host`: the environment whose cluster and instance host the PR previews. */
+export const PREVIEW_HOST = 'preview-host';
+
 export function deployTarget(name: string, env: NodeJS.ProcessEnv = process.env): DeployTarget {
-  if (!ENVIRONMENT_NAMES.includes(name as EnvironmentName)) {
-    throw new Error(`environment: got "${name}"; use one of ${ENVIRONMENT_NAMES.join(', ')}`);
+  if (name !== PREVIEW_HOST && !ENVIRONMENT_NAMES.includes(name as EnvironmentName)) {
+    throw new Error(
+      `environment: got "${name}"; use one of ${ENVIRONMENT_NAMES.join(', ')}, ${PREVIEW_HOST}`,
+    );
   }
   const { context } = resolveContext({ env, argv: [] });
   const config = loadEnvironments(context, env);
-  const e = config.environments[name as EnvironmentName];
+  const e = name === PREVIEW_HOST ? previewHost(config) : config.environments[name as EnvironmentName];
   const image = serviceImageRepository(config.bootstrap);
   return {
     environment: e.name,
