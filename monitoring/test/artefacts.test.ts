@@ -50,8 +50,14 @@ describe('monitoring artefacts', () => {
       'ClusterRules/',
       'GlobalRules/',
     ]);
-    const groups = docs.flatMap((d) => (d.spec as { groups: { name: string }[] }).groups.map((g) => g.name));
-    expect(groups.sort()).toEqual(RULE_GROUPS.map((g) => g.name).sort());
+    const managed = docs.flatMap((d) => (d.spec as { groups: { name: string }[] }).groups);
+    expect(managed.map((g) => g.name).sort()).toEqual(RULE_GROUPS.map((g) => g.name).sort());
+    // Same groups, rule for rule, as the files promtool checks.
+    const plain = out.files
+      .filter((f) => f.startsWith('rules/'))
+      .flatMap((f) => out.yaml<{ groups: { name: string }[] }>(f).groups);
+    const byName = (gs: { name: string }[]) => [...gs].sort((a, b) => a.name.localeCompare(b.name));
+    expect(byName(managed)).toEqual(byName(plain));
   });
 
   it('the objects the cluster stack applies are schema-valid in every environment', () => {
