@@ -75,7 +75,7 @@ describe('alerts and their runbooks', () => {
       const family = alert.replace(/(Fast|Slow3d|Slow)$/, '');
       expect(text(file)).toContain(family);
       expect(text('README.md')).toContain(`[${file}](${file})`);
-    expect(text('README.md')).toContain(family);
+      expect(text('README.md')).toContain(family);
     },
   );
 });
