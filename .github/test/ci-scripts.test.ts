@@ -73,7 +73,7 @@ describe('preview-sweep: what to remove', () => {
   });
 
   it('reads the charts layer labels from namespaces and PR numbers from state prefixes', () => {
-    const list = {
+    const list: Parameters<typeof previewsFromNamespaces>[0] = {
       items: [
         {
           metadata: {

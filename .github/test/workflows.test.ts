@@ -6,7 +6,9 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import { ENVIRONMENT_NAMES, EnvironmentName, environmentConfig } from '../../infra/config/environments';
 import { stackName } from '../../infra/config/names';
+import { ENV_ACTIONS, EnvAction, planEnvAction } from '../../scripts/env-plan';
 import { synthInfra } from '../../infra/main';
 import { spawnSync } from 'child_process';
 import type { LintProblem } from '../../scripts/actionlint';
@@ -123,6 +125,25 @@ function stackUses(inst: JobInstance): StackUse[] {
     for (const m of run.matchAll(/scripts\/stack-plan\.ts\s+("?\$?\{?[\w.-]+\}?"?)/g)) {
       resolveWord(m[1]!, inst, step, run).forEach((stack) => out.push({ action: 'plan', stack }));
     }
+    // `npm run env -- <action> <env>`: the stacks scripts/env-plan.ts applies for it.
+    for (const m of run.matchAll(/npm run env -- ("?\$?\{?[\w-]+\}?"?) ("?\$?\{?[\w-]+\}?"?)/g)) {
+      const acts = resolveWord(m[1]!, inst, step, run).filter((a) => ENV_ACTIONS.includes(a as EnvAction));
+      const envs = resolveWord(m[2]!, inst, step, run).filter((e) =>
+        ENVIRONMENT_NAMES.includes(e as EnvironmentName),
+      );
+      for (const action of acts.length ? acts : ENV_ACTIONS.filter((a) => a === 'pause' || a === 'resume')) {
+        // An environment computed at run time (a step output) is not expanded here.
+        for (const env of envs) {
+          const plan = planEnvAction(action as EnvAction, environmentConfig(env as EnvironmentName));
+          for (const c of [...plan.before, ...plan.after].map((st) => st.command)) {
+            if (c[0] === 'cdktf')
+              c.slice(2)
+                .filter((w) => !w.startsWith('-'))
+                .forEach((stack) => out.push({ action: c[1]!, stack }));
+          }
+        }
+      }
+    }
     for (const m of run.matchAll(/npm run(?:\s+-s)? preview -- .*?(--destroy|--dry-run)?\s*$/gm)) {
       out.push({ action: m[1] === '--destroy' ? 'destroy' : 'deploy', stack: stackName.preview(SAMPLE_PR) });
     }
@@ -203,6 +224,8 @@ describe('workflow files', () => {
     // Each long-lived environment's app stack is deployed by some workflow.
     const deployed = new Set(uses.filter((u) => u.action === 'deploy').map((u) => u.stack));
     for (const env of ['dev', 'staging', 'prod']) expect(deployed).toContain(stackName.app(env));
+    // env-schedule.yml's `npm run env -- pause|resume dev` applies dev's platform stack.
+    expect(deployed).toContain(stackName.platform('dev'));
   });
 
   it('check every long-lived stack for drift', () => {
