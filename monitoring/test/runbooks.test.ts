@@ -8,6 +8,7 @@ import { join } from 'path';
 import { parse } from 'yaml';
 import { FLAGGER, MONITORING } from '../../charts/lib/cluster-addons';
 import { createLogger } from '../../app/src/observability/logger';
+import { cloudSqlProxySidecar } from '../../charts/walk-service/cloud-sql-proxy';
 import { ENVIRONMENT_NAMES, loadEnvironments } from '../../infra/config/environments';
 import {
   GATEWAY,
@@ -177,6 +178,12 @@ describe.each(OURS)('%s names only things that exist', (file) => {
       ...shell.matchAll(/\b(?:get|describe|patch|scale|delete) (?:deploy|deployment|hpa) ([a-z][\w-]*)/g),
     ].map((m) => m[1]!);
     for (const name of used) expect([name, deployments.has(name)]).toEqual([name, true]);
+  });
+
+  test("containers named with -c are the pod's", () => {
+    const containers = new Set([SERVICE_NAME, cloudSqlProxySidecar('project:region:instance').name]);
+    for (const m of shell.matchAll(/\s-c\s+([\w-]+)/g))
+      expect([m[1], containers.has(m[1]!)]).toEqual([m[1], true]);
   });
 
   test('secrets are the ones the platform creates', () => {
