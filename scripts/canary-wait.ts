@@ -41,6 +41,8 @@ export function canaryVerdict(
   }
   if (status.phase === 'Succeeded') return 'promoted';
   if (status.phase === 'Failed') return 'failed';
+  // First deploy: Flagger initializes the primary from this revision without an analysis.
+  if (status.phase === 'Initialized' && primaryImage.endsWith(`@${digest}`)) return 'promoted';
   return 'wait';
 }
 

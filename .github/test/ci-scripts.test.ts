@@ -41,6 +41,13 @@ describe('canary-wait: verdict on the Flagger Canary status', () => {
     expect(canaryVerdict({ phase: 'Failed', lastAppliedSpec: 'new' }, 'old', '', DIGEST)).toBe('failed');
   });
 
+  it('passes the first deploy, which Flagger initializes without an analysis', () => {
+    expect(canaryVerdict({ phase: 'Initializing', lastAppliedSpec: 'new' }, '', '', DIGEST)).toBe('wait');
+    expect(
+      canaryVerdict({ phase: 'Initialized', lastAppliedSpec: 'new' }, '', `${IMAGE}@${DIGEST}`, DIGEST),
+    ).toBe('promoted');
+  });
+
   it('treats a re-deploy of the digest the primary already serves as done (no analysis starts)', () => {
     expect(
       canaryVerdict({ phase: 'Succeeded', lastAppliedSpec: 'same' }, 'same', `${IMAGE}@${DIGEST}`, DIGEST),
