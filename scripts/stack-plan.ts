@@ -66,7 +66,10 @@ function run(command: string, args: string[], cwd?: string): { status: number | 
 
 function deployedDigest(bucket: string, stack: string): string | undefined {
   const r = run('gcloud', ['storage', 'cat', `gs://${bucket}/${statePrefix(stack)}/default.tfstate`]);
-  return r.status === 0 ? digestFromState(r.output) : undefined;
+  if (r.status === 0) return digestFromState(r.output);
+  // Never deployed: no state object. Anything else (permissions, network) is an error, not "no drift".
+  if (/not found|No URLs matched|404/i.test(r.output)) return undefined;
+  throw new Error(`cannot read the state of ${stack}: ${r.output.trim()}`);
 }
 
 function main(argv: string[]): number {
