@@ -3,7 +3,8 @@
  * API on PORT and /metrics on METRICS_PORT, and shuts down gracefully.
  *
  * Shutdown (SIGTERM, SIGINT, or an unexpected error): /readyz answers 503 at
- * once, the listener stops accepting, in-flight requests finish, the pool
+ * once, responses say `Connection: close`, after a grace of at most 1 s the
+ * listener stops accepting, in-flight requests finish, the pool
  * drains, the process exits (0 for a signal, 1 after an error) — or is
  * forced out after SHUTDOWN_TIMEOUT_MS.
  */
@@ -83,6 +84,10 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     stopping ??= (async () => {
       deps.lifecycle.beginShutdown(reason);
       logger.info({ reason }, 'shutting down: readiness off, finishing in-flight requests');
+      // A short grace before closing the listener: requests already on their way (bytes not yet
+      // read, or sent by a balancer that has not seen readiness flip) are still served, each
+      // with `Connection: close`. server.close() would drop connections that look idle at once.
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1000, config.shutdownTimeoutMs / 10)));
       // Keep-alive connections between requests are closed as soon as they go idle.
       const idleSweep = setInterval(() => httpServer.closeIdleConnections(), 50);
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));

@@ -65,6 +65,11 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', deps.config.trustProxy);
   app.set('etag', false); // walks send their version as the ETag; no hashing of every body
   app.use(requestContext(deps.logger, deps.config.googleCloudProject));
+  app.use((_req, res, next) => {
+    // once shutdown began, clients reconnect (to another replica) after this response
+    if (deps.lifecycle.shuttingDown) res.setHeader('Connection', 'close');
+    next();
+  });
   app.use(accessLogAndMetrics(deps.metrics));
   app.use(helmet());
   app.use(requireJsonBody);
