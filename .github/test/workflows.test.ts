@@ -244,6 +244,31 @@ describe('workflow files', () => {
   });
 });
 
+describe('ci.yml', () => {
+  it('runs install with cache, lint, typecheck, tests, synth, actionlint and the production audit', () => {
+    const ci = workflows.find((w) => w.path.endsWith('/ci.yml'))!;
+    const text = all
+      .filter((i) => i.workflow === ci)
+      .flatMap((i) => stepsOf(i.job, actions))
+      .map((st) => `${st.run ?? ''} ${JSON.stringify(st.with ?? {})}`)
+      .join('\n');
+    for (const needle of [
+      'npm ci',
+      '"cache":"npm"',
+      'npm run lint',
+      'npm run typecheck',
+      'npm test',
+      'npm run synth',
+      'scripts/actionlint.ts',
+      'npm audit --omit=dev',
+      'scripts/changed-stacks.ts',
+      'scripts/stack-plan.ts',
+    ]) {
+      expect(text).toContain(needle);
+    }
+  });
+});
+
 describe('security', () => {
   const usesLines = [...workflows, ...actions].flatMap((f) =>
     f.text
@@ -330,6 +355,26 @@ describe('security', () => {
       }
     }
     expect(bad).toEqual([]);
+  });
+
+  it('plan with the read-only identity: pull-request CI and drift never get the deploy identity', () => {
+    const readOnly = workflows.filter((w) => 'pull_request' in w.on || w.path.endsWith('/drift.yml'));
+    let checked = 0;
+    for (const w of readOnly) {
+      for (const [id, job] of Object.entries(w.jobs)) {
+        if (job.uses !== undefined) continue; // reusable calls are checked where they authenticate
+        for (const step of stepsOf(job, actions).filter((st) =>
+          st.uses?.startsWith('google-github-actions/auth@'),
+        )) {
+          checked++;
+          expect({ job: `${w.path}#${id}`, sa: step.with?.service_account }).toEqual({
+            job: `${w.path}#${id}`,
+            sa: '${{ vars.GCP_PLAN_SERVICE_ACCOUNT }}',
+          });
+        }
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(2); // ci.yml's diff and drift.yml's plans
   });
 
   it('never run a checked-out pull request on the runner (its commit is only a build context)', () => {
