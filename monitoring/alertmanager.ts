@@ -8,10 +8,11 @@
  * Terraform state. The synthesized file carries placeholder URLs.
  */
 import { EnvironmentConfig } from '../infra/config/environments';
+import { ALERT_RECEIVERS_SECRET_ID } from '../infra/config/names';
 import { Severity } from './alerts';
 
 /** Secret Manager secret holding `{"page": url, "ticket": url, "security": url}`. */
-export const ALERT_RECEIVERS_SECRET_ID = 'alertmanager-receivers';
+export { ALERT_RECEIVERS_SECRET_ID };
 
 /** Where GMP's managed Alertmanager reads its configuration. */
 export const MANAGED_ALERTMANAGER_SECRET = {

@@ -22,6 +22,13 @@ export const KUBERNETES_SERVICE_ACCOUNT = 'walk-service';
 /** Secret Manager secret that holds the session signing key ring. */
 export const SIGNING_KEYS_SECRET_ID = 'walk-service-session-signing-keys';
 
+/**
+ * Secret Manager secret with the Alertmanager receiver URLs (JSON with `page`,
+ * `ticket`, `security`); created empty by the platform stack, read by the
+ * operator command in runbooks/secret-rotation.md.
+ */
+export const ALERT_RECEIVERS_SECRET_ID = 'alertmanager-receivers';
+
 /** Cloud Armor security policy attached to the service's backend. */
 export const CLOUD_ARMOR_POLICY_NAME = 'walk-service-edge';
 

@@ -10,6 +10,7 @@ import {
   LOKI_IDENTITY,
   PLATFORM_OUTPUTS,
   PREVIEW_DB_ADMIN_IDENTITY,
+  ALERT_RECEIVERS_SECRET_ID,
   PREVIEW_SIGNING_KEYS_SECRET_ID,
   SIGNING_KEYS_SECRET_ID,
   lokiBucketName,
@@ -65,6 +66,8 @@ export class PlatformStack extends TerraformStack {
   readonly walkService: WorkloadIdentityUser;
   readonly walksDatabase: ServiceDatabase;
   readonly signingKeys: Secret;
+  /** Alertmanager receiver URLs (versions added with gcloud; see runbooks/secret-rotation.md). */
+  readonly alertReceivers: Secret;
   /** Only where `hostsPreviews`: the key ring every preview mounts. */
   readonly previewSigningKeys?: Secret;
   /** Only where `hostsPreviews`: the identity that prepares preview databases. */
@@ -177,6 +180,12 @@ export class PlatformStack extends TerraformStack {
       replicaLocations: [env.region],
     });
     this.signingKeys.grantAccess(this.walkService, 'walk-service');
+    // Receiver URLs for the managed Alertmanager: operators read it, no workload does.
+    this.alertReceivers = new Secret(this, 'alert-receivers', {
+      projectId: project,
+      secretId: ALERT_RECEIVERS_SECRET_ID,
+      replicaLocations: [env.region],
+    });
     if (env.hostsPreviews) {
       // Previews get their own key ring: PR code never holds this environment's keys.
       this.previewSigningKeys = new Secret(this, 'preview-signing-keys', {

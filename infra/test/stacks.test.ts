@@ -15,6 +15,7 @@ import {
   PLATFORM_OUTPUTS,
   PREVIEW_DB_ADMIN_IDENTITY,
   serviceIdentity,
+  ALERT_RECEIVERS_SECRET_ID,
   SIGNING_KEYS_SECRET_ID,
   stackName,
 } from '../config/names';
@@ -163,10 +164,16 @@ describe.each(ENVIRONMENT_NAMES)('%s-platform', (env) => {
     expect(wi).toHaveLength(config().hostsPreviews ? 1 : 0);
   });
 
-  it('creates the signing-key secret with no value', () => {
+  it('creates the signing-key and alert-receiver secrets with no value', () => {
     const secrets = resources(platform(env), 'google_secret_manager_secret').map((x) => x.secret_id);
     expect(secrets).toContain(SIGNING_KEYS_SECRET_ID);
+    expect(secrets).toContain(ALERT_RECEIVERS_SECRET_ID);
     expect(resources(platform(env), 'google_secret_manager_secret_version')).toEqual([]);
+    // No workload reads the receiver URLs: only operators piping them into Alertmanager.
+    const readers = resources(platform(env), 'google_secret_manager_secret_iam_member').filter((m) =>
+      String(m.secret_id).includes('alert-receivers'),
+    );
+    expect(readers).toEqual([]);
   });
 
   it('protects the edge with OWASP rules, a rate ban and (prod) Adaptive Protection', () => {
