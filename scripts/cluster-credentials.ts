@@ -13,6 +13,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { stackName } from '../infra/config/names';
 import { synthInfra } from '../infra/main';
+import { runCli } from './lib/cli';
 
 interface ClusterJson {
   name?: string;
@@ -63,11 +64,4 @@ function main(argv: string[]): number {
   }
 }
 
-if (require.main === module) {
-  try {
-    process.exit(main(process.argv.slice(2)));
-  } catch (e) {
-    console.error(e instanceof Error ? e.message : String(e));
-    process.exit(1);
-  }
-}
+runCli(module, main);

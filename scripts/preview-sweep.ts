@@ -16,6 +16,7 @@ import { LABEL } from '../charts/lib/labels';
 import { resolveContext } from '../infra/config/context';
 import { loadEnvironments } from '../infra/config/environments';
 import { stackName, statePrefix } from '../infra/config/names';
+import { runCli } from './lib/cli';
 
 export interface FoundPreview {
   readonly pr: number;
@@ -132,11 +133,4 @@ function main(argv: string[]): number {
   return failures === 0 ? 0 : 1;
 }
 
-if (require.main === module) {
-  try {
-    process.exit(main(process.argv.slice(2)));
-  } catch (e) {
-    console.error(e instanceof Error ? e.message : String(e));
-    process.exit(1);
-  }
-}
+runCli(module, main);

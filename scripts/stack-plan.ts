@@ -17,6 +17,7 @@ import { resolveContext } from '../infra/config/context';
 import { loadEnvironments } from '../infra/config/environments';
 import { statePrefix } from '../infra/config/names';
 import { synthInfra } from '../infra/main';
+import { runCli } from './lib/cli';
 
 /** Most of a PR comment's 65 536 characters, shared by every stack. */
 const MAX_PLAN_CHARS = 12_000;
@@ -108,11 +109,4 @@ function main(argv: string[]): number {
   }
 }
 
-if (require.main === module) {
-  try {
-    process.exit(main(process.argv.slice(2)));
-  } catch (e) {
-    console.error(e instanceof Error ? e.message : String(e));
-    process.exit(1);
-  }
-}
+runCli(module, main);
