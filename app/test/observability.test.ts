@@ -101,6 +101,26 @@ describe('logs', () => {
   });
 });
 
+describe('logged errors', () => {
+  it('keep the error but never the pg client attached to it (connection parameters)', async () => {
+    const own: string[] = [];
+    const logger = createLogger({
+      level: 'info',
+      destination: { write: (line: string) => void own.push(line) },
+    });
+    const error = Object.assign(new Error('terminating connection due to administrator command'), {
+      code: '57P01',
+      client: { connectionParameters: { user: 'walk-service', password: 'never-log-me' } },
+    });
+    logger.warn({ err: error }, 'idle database connection lost');
+    await new Promise((resolve) => setImmediate(resolve));
+    const line = JSON.parse(own[0]!) as { err: Record<string, unknown> };
+    expect(line.err).toMatchObject({ message: error.message, code: '57P01', type: 'Error' });
+    expect(line.err.client).toBeUndefined();
+    expect(own[0]).not.toContain('never-log-me');
+  });
+});
+
 describe('metrics', () => {
   it('are served on METRICS_PORT, not on the public port', async () => {
     expect((await fetch(`${base}/metrics`)).status).toBe(404);

@@ -41,6 +41,17 @@ export interface LoggerOptions {
   readonly destination?: DestinationStream;
 }
 
+/**
+ * pg attaches the client that failed (connection parameters, buffers, type
+ * tables) to connection errors: a log line gets the error, never the client.
+ */
+function serializeError(err: Error): pino.SerializedError {
+  const serialized = pino.stdSerializers.err(err);
+  delete serialized.client;
+  delete serialized.connection;
+  return serialized;
+}
+
 export function createLogger({ level, destination }: LoggerOptions): Logger {
   return pino(
     {
@@ -50,7 +61,7 @@ export function createLogger({ level, destination }: LoggerOptions): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ severity: SEVERITY[label] ?? 'DEFAULT' }) },
       redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
-      serializers: { err: pino.stdSerializers.err },
+      serializers: { err: serializeError },
     },
     destination ?? pino.destination({ sync: false }),
   );
