@@ -5,7 +5,7 @@
  *
  * Values that identify real accounts (project ids, domains, billing account,
  * GitHub repository) are never in code: they come from cdktf context
- * (`cdktf.json` "context", or `-c key=value` on `npx tsx infra/main.ts`) or
+ * (`cdktf.json` "context", or `-c key=value` on `node --import tsx infra/main.ts`) or
  * from environment variables, and default to `*-example` placeholders so a
  * clean clone synthesizes. See docs/deploy.md for the keys.
  */
