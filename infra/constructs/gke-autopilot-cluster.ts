@@ -120,7 +120,8 @@ export class GkeAutopilotCluster extends Construct {
       },
       workloadIdentityConfig: { workloadPool: this.clusterWorkloadIdentityPool },
       monitoringConfig: {
-        enableComponents: ['SYSTEM_COMPONENTS'],
+        // POD, DEPLOYMENT, HPA: GKE's kube-state-metrics package, which the pod and HPA alerts query.
+        enableComponents: ['SYSTEM_COMPONENTS', 'POD', 'DEPLOYMENT', 'HPA'],
         managedPrometheus: { enabled: true },
       },
       loggingConfig: { enableComponents: ['SYSTEM_COMPONENTS', 'WORKLOADS'] },

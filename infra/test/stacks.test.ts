@@ -50,6 +50,10 @@ describe.each(ENVIRONMENT_NAMES)('%s-platform', (env) => {
     });
     expect(c.release_channel.channel).toBe('REGULAR');
     expect(c.monitoring_config.managed_prometheus.enabled).toBe(true);
+    // kube_pod_*, kube_deployment_*, kube_horizontalpodautoscaler_* (monitoring/metric-catalogue.ts).
+    expect(c.monitoring_config.enable_components).toEqual(
+      expect.arrayContaining(['POD', 'DEPLOYMENT', 'HPA']),
+    );
     expect(c.gateway_api_config.channel).toBe('CHANNEL_STANDARD');
     expect(c.secret_manager_config.enabled).toBe(true);
     expect(c.workload_identity_config.workload_pool).toBe(`${config().projectId}.svc.id.goog`);
