@@ -16,7 +16,7 @@ import { allAlerts } from '../alerts';
 import { loadMonitoringConfig } from '../config';
 
 const dir = mkdtempSync(join(tmpdir(), 'monitoring-am-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 }));
 
 function writeConfig(name: string, config: unknown): string {
   const file = join(dir, name);
@@ -133,8 +133,12 @@ describe('inhibition, evaluated by a real Alertmanager', () => {
     }
     throw new Error('Alertmanager did not become ready');
   });
-  afterAll(() => {
-    am?.kill('SIGTERM');
+  afterAll(async () => {
+    // Alertmanager writes its state snapshot while it stops: wait, so the temp dir can go.
+    if (!am || am.exitCode !== null) return;
+    const exited = new Promise((resolve) => am!.once('exit', resolve));
+    am.kill('SIGTERM');
+    await exited;
   });
 
   const where = { cluster: 'tekutoko-prod', namespace: 'walk-service' };

@@ -13,19 +13,25 @@ import {
   type TestDatabase,
 } from '../harness';
 
+/**
+ * Real time plus whatever a test has advanced it by. It keeps running, so
+ * sessions are never older than the emulator users (and their Firebase
+ * `tokensValidAfterTime`) created after the app started, however slow the machine.
+ */
 export class FakeClock implements Clock {
-  private ms: number;
+  private offsetMs: number;
 
-  constructor(start: Date = new Date()) {
-    this.ms = start.getTime();
+  /** `start`: what `now()` answers at construction (default: the real time). */
+  constructor(start?: Date) {
+    this.offsetMs = start ? start.getTime() - Date.now() : 0;
   }
 
   now(): Date {
-    return new Date(this.ms);
+    return new Date(Date.now() + this.offsetMs);
   }
 
   advance(ms: number): void {
-    this.ms += ms;
+    this.offsetMs += ms;
   }
 }
 
