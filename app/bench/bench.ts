@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { Pool } from 'pg';
-import { EMULATOR_PROJECT_ID, emulatorIdToken, startAuthEmulator } from '../dev/auth-emulator';
+import { EMULATOR_PROJECT_ID, emulatorIdToken, startThrowawayAuthEmulator } from '../dev/auth-emulator';
 import { ensureDatabase, startEmbeddedPostgres } from '../dev/embedded-postgres';
 import { freePort, waitFor } from '../dev/ports';
 import { migrateUp } from '../src/db/migrate';
@@ -213,13 +213,7 @@ async function main(): Promise<void> {
           port: await freePort(),
           persistent: false,
         }))(),
-      (async () =>
-        startAuthEmulator({
-          port: await freePort(),
-          hubPort: await freePort(),
-          loggingPort: await freePort(),
-          stopWithProcess: true,
-        }))(),
+      startThrowawayAuthEmulator(),
     ]);
     cleanups.unshift(pg.stop, emulator.stop);
     await ensureDatabase(pg.url(), 'walks');

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { waitFor } from './ports';
+import { freePort, waitFor } from './ports';
 
 export const EMULATOR_PROJECT_ID = 'demo-tekutoko';
 
@@ -141,6 +141,16 @@ export async function startAuthEmulator(options: AuthEmulatorOptions): Promise<R
 }
 
 /** Signs a user up in the emulator (or signs them in if the email exists) and returns an ID token. */
+/** An emulator on free ports that dies with this process (tests, bench). */
+export async function startThrowawayAuthEmulator(): Promise<RunningAuthEmulator> {
+  return startAuthEmulator({
+    port: await freePort(),
+    hubPort: await freePort(),
+    loggingPort: await freePort(),
+    stopWithProcess: true,
+  });
+}
+
 export async function emulatorIdToken(
   host: string,
   email: string,

@@ -7,7 +7,7 @@ import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { EMULATOR_PROJECT_ID, startAuthEmulator } from '../../dev/auth-emulator';
+import { EMULATOR_PROJECT_ID, startThrowawayAuthEmulator } from '../../dev/auth-emulator';
 import { startEmbeddedPostgres } from '../../dev/embedded-postgres';
 import { freePort } from '../../dev/ports';
 import { migrateUp } from '../../src/db/migrate';
@@ -29,16 +29,7 @@ async function startPostgres(tempDir: string) {
 export default async function globalSetup(): Promise<void> {
   const tempDir = mkdtempSync(path.join(tmpdir(), 'walk-service-test-'));
   chmodSync(tempDir, 0o755); // PostgreSQL runs as its own OS user when the run is root
-  const [postgres, emulator] = await Promise.all([
-    startPostgres(tempDir),
-    (async () =>
-      startAuthEmulator({
-        port: await freePort(),
-        hubPort: await freePort(),
-        loggingPort: await freePort(),
-        stopWithProcess: true,
-      }))(),
-  ]);
+  const [postgres, emulator] = await Promise.all([startPostgres(tempDir), startThrowawayAuthEmulator()]);
   const templateDb = `walks_template_${process.pid}`;
   const admin = new Client({ connectionString: postgres.adminUrl });
   await admin.connect();
