@@ -178,7 +178,8 @@ export function createWalksService(deps: WalksServiceDeps) {
             }
             continue;
           }
-          if (current.user_id !== user.id) throw notFound();
+          // With If-Match, another user's walk answers exactly as a missing one (nothing to learn from it).
+          if (current.user_id !== user.id) throw precondition ? stale() : notFound();
           if (precondition && !matches(precondition, current.version)) throw stale();
           const stored = await readBack(client, user, id);
           if (sameContent(stored, write)) return { walk: stored, created: false, changed: false };
