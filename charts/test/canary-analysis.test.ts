@@ -8,7 +8,7 @@
  * no sample or NaN is ErrNoValuesFound, which fails the check too).
  */
 import { execFileSync } from 'child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { Testing } from 'cdk8s';
@@ -20,7 +20,7 @@ import { walkServiceProps, UNRELEASED_IMAGE_DIGEST } from '../environments';
 import { WalkServiceChart } from '../walk-service/chart';
 import { SERVICE_SELECTOR } from '../../monitoring/config';
 import { SLOS } from '../../monitoring/slo';
-import { METRIC_TEMPLATE } from '../walk-service/canary';
+import { METRIC_TEMPLATE, ROLLBACK_GATE_PATHS, rollbackGateCommand } from '../walk-service/canary';
 
 type Obj = { kind: string; metadata: { name: string }; spec: any }; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -296,6 +296,48 @@ describe('canary analysis (rendered MetricTemplates under promtool)', () => {
       ['too few requests (0.1 req/s, all good)', 'user-requests', true],
       ['an empty series (canary not scraped yet)', 'user-requests', false],
       ['a good release at 0.5 req/s', null, true],
+    ]);
+  });
+});
+
+describe('canary safety switches', () => {
+  it('reverts walk-service when the Canary is deleted (runbooks/canary-toggle.md)', () => {
+    expect(canary.spec.revertOnDeletion).toBe(true);
+  });
+
+  it("has a closed-by-default rollback gate, opened by the rollback runbook's command", () => {
+    const hooks = canary.spec.analysis.webhooks as { name: string; type: string; url: string }[];
+    const gate = hooks.filter((h) => h.type === 'rollback');
+    expect(gate).toHaveLength(1);
+    expect(gate[0]!.url).toMatch(new RegExp(`/${ROLLBACK_GATE_PATHS.check}$`));
+    const runbook = readFileSync(join(__dirname, '../../runbooks/rollback.md'), 'utf8');
+    expect(runbook).toContain(rollbackGateCommand('open', SERVICE_NAMESPACE));
+    expect(runbook).toContain(rollbackGateCommand('close', SERVICE_NAMESPACE));
+  });
+
+  it('runs no load test in prod (users only) and one in staging before and during every step', () => {
+    const hooksOf = (name: 'staging' | 'prod') => {
+      const env = config.environments[name];
+      const objs = new WalkServiceChart(
+        Testing.app(),
+        'walk-service',
+        walkServiceProps(env, config.bootstrap, UNRELEASED_IMAGE_DIGEST),
+      ).toJson() as Obj[];
+      return (
+        objs.find((o) => o.kind === 'Canary')!.spec.analysis.webhooks as {
+          type: string;
+          metadata?: { cmd?: string };
+        }[]
+      )
+        .filter((h) => h.metadata?.cmd?.startsWith('hey '))
+        .map((h) => `${h.type}: ${h.metadata!.cmd}`);
+    };
+    expect(hooksOf('prod')).toEqual([]);
+    expect(hooksOf('staging')).toEqual([
+      'pre-rollout: hey -z 300s -c 1 -q 1 http://walk-service-canary.walk-service:8080/openapi.json',
+      'pre-rollout: hey -z 300s -c 1 -q 1 http://walk-service-canary.walk-service:8080/v1/walks',
+      'rollout: hey -z 300s -c 1 -q 1 http://walk-service-canary.walk-service:8080/openapi.json',
+      'rollout: hey -z 300s -c 1 -q 1 http://walk-service-canary.walk-service:8080/v1/walks',
     ]);
   });
 });
