@@ -145,8 +145,8 @@ export class BootstrapStack extends TerraformStack {
       location: b.region,
       versioning: true,
       keepNoncurrentVersions: 20,
+      dependsOn: [apis.services['storage.googleapis.com']!],
     });
-    this.stateBucket.bucket.dependsOn = [apis.services['storage.googleapis.com']!.fqn];
 
     this.registry = new ArtifactRegistry(this, 'registry', {
       projectId: b.projectId,
@@ -154,8 +154,8 @@ export class BootstrapStack extends TerraformStack {
       repositoryId: ARTIFACT_REPOSITORY_ID,
       keepRecentVersions: b.keepRecentImageVersions,
       deleteUntaggedAfterDays: b.deleteUntaggedImagesAfterDays,
+      dependsOn: [apis.services['artifactregistry.googleapis.com']!],
     });
-    this.registry.repository.dependsOn = [apis.services['artifactregistry.googleapis.com']!.fqn];
 
     this.federation = new GitHubWorkloadIdentityFederation(this, 'github', {
       projectId: b.projectId,
