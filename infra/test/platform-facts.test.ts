@@ -25,9 +25,8 @@ function files(dir: string, ext: RegExp): string[] {
 }
 
 describe('platform facts', () => {
-  const all = Object.entries(facts).filter(
-    (e): e is [string, facts.PlatformFact<unknown>] => typeof e[1] === 'object',
-  );
+  // Every export is a fact (the interface is a type only).
+  const all = Object.entries(facts as unknown as Record<string, facts.PlatformFact<unknown>>);
 
   it('each names the document that states it', () => {
     expect(all.length).toBeGreaterThan(0);
