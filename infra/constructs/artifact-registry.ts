@@ -85,6 +85,7 @@ export class ArtifactRegistry extends Construct {
       repository: this.repository.name,
       role,
       member: grantee.principalMember,
+      dependsOn: grantee.principalDependsOn,
     });
   }
 }

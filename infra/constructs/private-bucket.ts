@@ -98,6 +98,7 @@ export class PrivateBucket extends Construct {
       role,
       member: grantee.principalMember,
       condition,
+      dependsOn: grantee.principalDependsOn,
     });
   }
 }

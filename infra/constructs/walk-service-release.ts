@@ -42,6 +42,8 @@ export class WalkServiceRelease extends Construct {
       source: this.chart
         .toJson()
         .filter((o: { kind: string }) => o.kind === 'ServiceAccount' || o.kind === 'SecretProviderClass'),
+      // Its namespace and the Google service account it names exist first.
+      dependsOn: props.dependsOn,
     });
     this.migrations = new KubernetesManifests(this, 'migrations', {
       provider: props.provider,
