@@ -154,6 +154,7 @@ export class PlatformStack extends TerraformStack {
       instanceDeletionProtection: db.instanceDeletionProtection,
       maintenanceDay: db.maintenanceDay,
       maintenanceHourUtc: db.maintenanceHourUtc,
+      ...(db.denyMaintenancePeriod ? { denyMaintenancePeriod: db.denyMaintenancePeriod } : {}),
       maxConnections: db.maxConnections,
       stopped: env.paused || env.hibernated,
     });
