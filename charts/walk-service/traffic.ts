@@ -1,3 +1,4 @@
+import { SCRAPE_INTERVAL_SECONDS } from '../../infra/config/canary-analysis';
 import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-31';
 import { Construct } from 'constructs';
@@ -117,7 +118,7 @@ export function podMonitoring(scope: Construct): PodMonitoring {
     metadata: { name: SERVICE_NAME },
     spec: {
       selector: { matchLabels: allServerPodsSelector() },
-      endpoints: [{ port: 'metrics', path: '/metrics', interval: '15s' }],
+      endpoints: [{ port: 'metrics', path: '/metrics', interval: `${SCRAPE_INTERVAL_SECONDS}s` }],
       targetLabels: { fromPod: [{ from: LABEL.flaggerSelector, to: 'app' }] },
     },
   });
