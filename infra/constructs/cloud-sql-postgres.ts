@@ -176,6 +176,7 @@ export function grantInstanceConnect(
       project: projectId,
       role,
       member: grantee.principalMember,
+      dependsOn: grantee.principalDependsOn,
       condition: {
         title: 'only this instance',
         expression: `resource.name == "projects/${projectId}/instances/${instanceName}" && resource.service == "sqladmin.googleapis.com"`,

@@ -165,12 +165,15 @@ export class PlatformStack extends TerraformStack {
 
     // walk-service: its own identity with exactly three grants.
     const identity = serviceIdentity();
+    // Workload Identity members need the cluster's pool (absent while hibernated: bound before).
+    const pool = this.cluster ? [this.cluster.cluster] : undefined;
     this.walkService = new WorkloadIdentityUser(this, 'walk-service', {
       projectId: project,
       googleServiceAccountId: identity.googleServiceAccountId,
       namespace: identity.namespace,
       kubernetesServiceAccount: identity.kubernetesServiceAccount,
       displayName: 'walk-service',
+      workloadIdentityPoolDependsOn: pool,
     });
     this.database.grantConnect(this.walkService, 'walk-service');
     this.walksDatabase = new ServiceDatabase(this, 'walks', {
@@ -178,6 +181,7 @@ export class PlatformStack extends TerraformStack {
       instanceName: this.database.instanceName,
       databaseName: identity.databaseName,
       iamUserName: this.walkService.serviceAccountDatabaseUser,
+      iamUserDependsOn: this.walkService.principalDependsOn,
     });
     this.signingKeys = new Secret(this, 'signing-keys', {
       projectId: project,
@@ -228,6 +232,7 @@ export class PlatformStack extends TerraformStack {
         namespace: PREVIEW_DB_ADMIN_IDENTITY.namespace,
         kubernetesServiceAccount: PREVIEW_DB_ADMIN_IDENTITY.kubernetesServiceAccount,
         displayName: 'preview database admin',
+        workloadIdentityPoolDependsOn: pool,
       });
       this.database.grantConnect(this.previewDatabaseAdmin, 'preview-db-admin');
       new SqlUser(this, 'preview-db-admin-user', {
@@ -235,6 +240,7 @@ export class PlatformStack extends TerraformStack {
         instance: this.database.instanceName,
         name: this.previewDatabaseAdmin.serviceAccountDatabaseUser,
         type: 'CLOUD_IAM_SERVICE_ACCOUNT',
+        dependsOn: this.previewDatabaseAdmin.principalDependsOn,
       });
     }
 
@@ -257,6 +263,7 @@ export class PlatformStack extends TerraformStack {
       googleServiceAccountId: LOKI_IDENTITY.googleServiceAccountId,
       namespace: LOKI_IDENTITY.namespace,
       kubernetesServiceAccount: LOKI_IDENTITY.kubernetesServiceAccount,
+      workloadIdentityPoolDependsOn: pool,
     });
 
     const channels: string[] = [];
