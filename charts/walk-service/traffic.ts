@@ -112,12 +112,12 @@ export function podDisruptionBudget(scope: Construct, matchLabels: Record<string
  * Managed Prometheus scrape of METRICS_PORT on primary and canary pods; the
  * pod's `app` label becomes a series label so canary checks can tell them apart.
  */
-export function podMonitoring(scope: Construct): PodMonitoring {
+export function podMonitoring(scope: Construct, intervalSeconds = 15): PodMonitoring {
   return new PodMonitoring(scope, 'pod-monitoring', {
     metadata: { name: SERVICE_NAME },
     spec: {
       selector: { matchLabels: allServerPodsSelector() },
-      endpoints: [{ port: 'metrics', path: '/metrics', interval: '15s' }],
+      endpoints: [{ port: 'metrics', path: '/metrics', interval: `${intervalSeconds}s` }],
       targetLabels: { fromPod: [{ from: LABEL.flaggerSelector, to: 'app' }] },
     },
   });

@@ -62,3 +62,12 @@ export const DEFAULT_SERVICE_ACCOUNT_APIS: PlatformFact<Readonly<Record<string, 
   value: { '-compute@developer.gserviceaccount.com': 'compute.googleapis.com' },
   source: 'https://cloud.google.com/compute/docs/access/service-accounts#default_service_account',
 };
+
+/**
+ * Node selector that puts an Autopilot Pod on Spot capacity (cheaper,
+ * reclaimable with a short notice); Autopilot adds the matching toleration.
+ */
+export const AUTOPILOT_SPOT_NODE_SELECTOR: PlatformFact<Readonly<Record<string, string>>> = {
+  value: { 'cloud.google.com/gke-spot': 'true' },
+  source: 'https://cloud.google.com/kubernetes-engine/docs/how-to/autopilot-spot-pods',
+};
