@@ -5,7 +5,7 @@ import { helmWorkloads } from '../cost/helm-workloads';
 import { inventory, StackJson } from '../cost/inventory';
 import { PRICE_TABLE } from '../cost/prices-asia-northeast1';
 import { cpuMillis, memoryMiB } from '../cost/quantities';
-import { costReport } from '../../scripts/lib/cost-report';
+import { costDeltaMarkdown, costReport } from '../../scripts/lib/cost-report';
 import { synthesizeAll } from './synthesized';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- mutating synthesized JSON */
@@ -207,5 +207,41 @@ describe('npm run cost', () => {
     const sql = (name: string) =>
       byName[name]!.runningMin.lines.filter((l) => /^Cloud SQL (walks|SSD)/.test(l.item));
     expect(sql('prod').find((l) => /SSD/.test(l.item))!.item).toMatch(/\(HA\)/);
+  });
+});
+
+describe('the monthly delta of a change', () => {
+  const estimate = (total: number) => ({ environment: 'dev', state: 'running' as const, lines: [], total });
+  const report = (dev: number, prodHibernated?: number) => ({
+    prices: { recordedOn: '2026-11-23', source: 's', region: 'asia-northeast1' },
+    environments: [
+      {
+        name: 'dev' as const,
+        budget: '',
+        runningMin: estimate(dev),
+        runningMax: estimate(dev),
+        paused: estimate(1),
+      },
+      {
+        name: 'prod' as const,
+        budget: '',
+        runningMin: estimate(9),
+        runningMax: estimate(9),
+        paused: estimate(1),
+        ...(prodHibernated !== undefined ? { hibernated: estimate(prodHibernated) } : {}),
+      },
+    ],
+  });
+
+  it('lists only what moved, with its sign', () => {
+    const md = costDeltaMarkdown(report(40, 5), report(52.5))!;
+    expect(md).toContain('| dev | running (min) | $40.00 | $52.50 | +$12.50 |');
+    expect(md).toContain('| prod | hibernated | $5.00 | n/a | no longer possible |');
+    expect(md).not.toMatch(/\| paused \|/);
+    expect(costDeltaMarkdown(report(40), report(30))).toContain('−$10.00');
+  });
+
+  it('says nothing when no environment moved', () => {
+    expect(costDeltaMarkdown(report(40), report(40))).toBeUndefined();
   });
 });

@@ -111,3 +111,40 @@ export function largestLines(estimate: CostEstimate, n: number) {
     .sort((a, b) => b.monthly - a.monthly)
     .slice(0, n);
 }
+
+type StateKey = 'runningMin' | 'runningMax' | 'paused' | 'hibernated';
+const STATE_COLUMNS: readonly [StateKey, string][] = [
+  ['runningMin', 'running (min)'],
+  ['runningMax', 'running (max)'],
+  ['paused', 'paused'],
+  ['hibernated', 'hibernated'],
+];
+
+/**
+ * Markdown for a pull request: each environment's monthly total per state on
+ * the base and the change, with the difference; `undefined` when nothing moved.
+ */
+export function costDeltaMarkdown(base: CostReport, head: CostReport): string | undefined {
+  const money = (n: number | undefined) => (n === undefined ? 'n/a' : `$${n.toFixed(2)}`);
+  const signed = (n: number) => `${n >= 0 ? '+' : '−'}$${Math.abs(n).toFixed(2)}`;
+  const rows: string[] = [];
+  for (const h of head.environments) {
+    const b = base.environments.find((e) => e.name === h.name);
+    for (const [key, label] of STATE_COLUMNS) {
+      const before = b?.[key]?.total;
+      const after = h[key]?.total;
+      if (before === after) continue;
+      const diff =
+        before === undefined ? 'new' : after === undefined ? 'no longer possible' : signed(after - before);
+      rows.push(`| ${h.name} | ${label} | ${money(before)} | ${money(after)} | ${diff} |`);
+    }
+  }
+  if (rows.length === 0) return undefined;
+  return [
+    '| env | state | base | this change | monthly delta |',
+    '| --- | --- | ---: | ---: | ---: |',
+    ...rows,
+    '',
+    `List prices for ${head.prices.region} recorded ${head.prices.recordedOn} (\`npm run cost -- --detail\` for line items).`,
+  ].join('\n');
+}
