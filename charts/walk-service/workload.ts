@@ -209,7 +209,9 @@ export function serverDeployment(scope: Construct, d: ServerDeploymentProps): kp
         maxSkew: 1,
         topologyKey: 'topology.kubernetes.io/zone',
         whenUnsatisfiable: 'ScheduleAnyway',
-        labelSelector: { matchLabels: { [LABEL.name]: SERVICE_NAME, [LABEL.component]: COMPONENT.server } },
+        // Not `app` or `app.kubernetes.io/name`: Flagger rewrites those (value walk-service) to
+        // walk-service-primary in the primary's constraint but not on its pods, which then match nothing.
+        labelSelector: { matchLabels: { [LABEL.component]: COMPONENT.server, [LABEL.partOf]: PART_OF } },
         matchLabelKeys: ['pod-template-hash'],
       },
     ]),

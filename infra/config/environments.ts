@@ -10,6 +10,7 @@
  * clean clone synthesizes. See docs/deploy.md for the keys.
  */
 import { z } from 'zod';
+import { canaryPlanProblems, SCRAPE_INTERVAL_SECONDS } from './canary-analysis';
 import { ARTIFACT_REPOSITORY_ID, serviceImage, sqlInstanceName, stateBucketName } from './names';
 import {
   cloudSqlBackupWindows,
@@ -138,13 +139,24 @@ const databaseSchema = z.object({
 });
 
 const canarySchema = z.object({
-  /** Traffic weights before promotion to 100 %, e.g. [10, 50] means 10 → 50 → 100. */
+  /** Traffic weights before promotion to 100 %, e.g. [10, 50] means 10 → 50 → 100. One check per weight. */
   stepWeights: z.array(z.number().int().min(1).max(99)).min(1),
-  intervalSeconds: z.number().int().min(30).max(3600),
+  /** Seconds between Flagger's ticks: each step lasts one interval and ends with its check. */
+  intervalSeconds: z.number().int().min(60).max(3600),
+  /**
+   * Seconds the global load balancer may take to apply a new weight; the check window starts
+   * after it (platform-facts.ts GATEWAY_ROUTE_UPDATE_WAIT_DEFAULT_SECONDS).
+   */
+  routeUpdateWaitSeconds: z.number().int().min(0).max(600),
   failedChecksBeforeRollback: z.number().int().min(1).max(10),
-  /** Highest tolerated 5xx ratio (0..1) in one interval. */
-  maxErrorRatio: z.number().gt(0).lt(1),
-  maxP99LatencySeconds: z.number().gt(0).max(30),
+  /** Load tester requests per second to the canary Service during the analysis; 0 for none. */
+  loadTestRequestsPerSecond: z.number().min(0).max(50),
+  /**
+   * Planning figure: user requests per second reaching the service (after the rollout cohort) at
+   * the quietest hour a release may run. Replace it with the measured
+   * `sum(rate(http_requests_total{route!~"/healthz|/readyz"}[1h]))` once the environment serves users.
+   */
+  plannedUserRequestsPerSecond: z.number().min(0),
 });
 
 const serviceSchema = z.object({
@@ -279,6 +291,9 @@ export const environmentSchema = z
           'weights must increase, e.g. [10, 50]',
         );
       }
+      for (const problem of canaryPlanProblems(canary)) {
+        ctx.addIssue({ code: 'custom', path: ['service', 'canary'], message: problem });
+      }
       if (env.service.minReplicas === env.service.maxReplicas) {
         issue(
           ['service', 'maxReplicas'],
@@ -378,6 +393,15 @@ export const environmentSchema = z
           );
         }
       }
+    }
+
+    // Canary windows are sized in scrapes of SCRAPE_INTERVAL_SECONDS (canary-analysis.ts).
+    if (canary && env.observability.scrapeIntervalSeconds !== SCRAPE_INTERVAL_SECONDS) {
+      issue(
+        ['observability', 'scrapeIntervalSeconds'],
+        env.observability.scrapeIntervalSeconds,
+        `a canary's check windows assume a ${SCRAPE_INTERVAL_SECONDS} s scrape; set observability.scrapeIntervalSeconds: ${SCRAPE_INTERVAL_SECONDS}`,
+      );
     }
 
     // Environment-class rules: staging and prod carry real traffic or rehearse it.
@@ -520,12 +544,30 @@ type DeepPartial<T> = {
   [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K];
 };
 
-const CANARY_10_50_100: CanaryConfig = {
+/**
+ * Staging has no users to judge: the load tester sends 2 requests/s to the canary Service, 480 per
+ * 4-minute check window. Timelines per environment: docs/adr/0120.
+ */
+const CANARY_STAGING: CanaryConfig = {
   stepWeights: [10, 50],
-  intervalSeconds: 60,
-  failedChecksBeforeRollback: 3,
-  maxErrorRatio: 0.01,
-  maxP99LatencySeconds: 0.5,
+  intervalSeconds: 300,
+  routeUpdateWaitSeconds: 60,
+  failedChecksBeforeRollback: 2,
+  loadTestRequestsPerSecond: 2,
+  plannedUserRequestsPerSecond: 0,
+};
+
+/**
+ * Prod is judged on users only (synthetic successes would dilute their error ratio): three
+ * 10-minute steps so the 10 % step still sees 108 user requests at the planned 2 requests/s.
+ */
+const CANARY_PROD: CanaryConfig = {
+  stepWeights: [10, 25, 50],
+  intervalSeconds: 600,
+  routeUpdateWaitSeconds: 60,
+  failedChecksBeforeRollback: 2,
+  loadTestRequestsPerSecond: 0,
+  plannedUserRequestsPerSecond: 2,
 };
 
 function baseline(
@@ -634,7 +676,7 @@ const DIFFERENCES: Record<EnvironmentName, DeepPartial<EnvironmentConfig>> = {
       instanceDeletionProtection: true,
       maxConnections: 100,
     },
-    service: { minReplicas: 2, maxReplicas: 4, logLevel: 'info', canary: CANARY_10_50_100 },
+    service: { minReplicas: 2, maxReplicas: 4, logLevel: 'info', canary: CANARY_STAGING },
     edge: { owaspRulesMode: 'enforce' },
     observability: { lokiRetentionDays: 14, uptimeCheckPeriodSeconds: 60 },
     budget: { monthlyAmount: 350 },
@@ -686,7 +728,7 @@ const DIFFERENCES: Record<EnvironmentName, DeepPartial<EnvironmentConfig>> = {
       dbPoolMax: 8,
       rolloutPercent: 10,
       logLevel: 'info',
-      canary: CANARY_10_50_100,
+      canary: CANARY_PROD,
     },
     edge: { owaspRulesMode: 'enforce', adaptiveProtection: true },
     observability: {

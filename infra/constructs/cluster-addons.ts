@@ -67,7 +67,7 @@ export function defaultAddonValues(loki: LokiStorageTarget): Record<keyof typeof
       meshProvider: 'gatewayapi:v1',
       metricsServer: prometheusQueryUrl(),
       prometheus: { install: false },
-      podSecurityContext: { enabled: true },
+      // The chart's default `securityContext` (non-root, read-only root); it has no podSecurityContext.
       resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } },
     },
     loadtester: {
