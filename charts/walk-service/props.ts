@@ -51,6 +51,10 @@ export interface WalkServiceProps {
   /** @default 70 — HPA target for average CPU utilisation of requests, in percent. */
   readonly targetCpuUtilizationPercent?: number;
   readonly resources: ResourceSizing;
+  /** @default false — run on Autopilot Spot Pods (reclaimable capacity at a lower price). */
+  readonly spotPods?: boolean;
+  /** @default 15 — Managed Prometheus scrape interval of the pods, in seconds. */
+  readonly scrapeIntervalSeconds?: number;
   /** @default no canary: Kubernetes rolling update. */
   readonly canary?: CanaryAnalysisProps;
   /** FIREBASE_PROJECT_ID for ID token verification. */

@@ -10,7 +10,7 @@
  * clean clone synthesizes. See docs/deploy.md for the keys.
  */
 import { z } from 'zod';
-import { canaryPlanProblems } from './canary-analysis';
+import { canaryPlanProblems, SCRAPE_INTERVAL_SECONDS } from './canary-analysis';
 import { ARTIFACT_REPOSITORY_ID, serviceImage, sqlInstanceName, stateBucketName } from './names';
 import {
   cloudSqlBackupWindows,
@@ -75,6 +75,18 @@ const gkeSchema = z.object({
   /** RRULE days of the recurring window, e.g. SA,SU. */
   maintenanceDays: z.array(z.enum(['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'])).min(1),
   maintenanceExclusions: z.array(maintenanceExclusionSchema),
+  /**
+   * This cluster takes the billing account's GKE free-tier credit (one
+   * Autopilot or zonal cluster's management fee a month). At most one
+   * environment may claim it; `npm run cost` applies it there.
+   */
+  freeTierCredit: z.boolean(),
+  /**
+   * Run walk-service and the add-ons as Autopilot Spot Pods (cheaper,
+   * preemptible with 25 s notice): for environments where an interruption
+   * costs nothing but a retry.
+   */
+  spotPods: z.boolean(),
 });
 
 const isoDate = z.iso.date();
@@ -195,6 +207,12 @@ const observabilitySchema = z.object({
   lokiRetentionDays: z.number().int().min(1).max(400),
   /** Alert routing hint for Alertmanager: page a human, or open a ticket. */
   alertRouting: z.enum(['page', 'ticket']),
+  /**
+   * Managed Prometheus scrape interval of walk-service, seconds: samples are
+   * billed per sample, so a quieter environment scrapes less often. Rate
+   * windows of the rules and canary checks span at least four intervals.
+   */
+  scrapeIntervalSeconds: z.union([z.literal(15), z.literal(30)]),
   /** Uptime check period in seconds. */
   uptimeCheckPeriodSeconds: z.union([z.literal(60), z.literal(300), z.literal(600), z.literal(900)]),
   /** Cloud SQL alert thresholds. */
@@ -377,6 +395,15 @@ export const environmentSchema = z
       }
     }
 
+    // Canary windows are sized in scrapes of SCRAPE_INTERVAL_SECONDS (canary-analysis.ts).
+    if (canary && env.observability.scrapeIntervalSeconds !== SCRAPE_INTERVAL_SECONDS) {
+      issue(
+        ['observability', 'scrapeIntervalSeconds'],
+        env.observability.scrapeIntervalSeconds,
+        `a canary's check windows assume a ${SCRAPE_INTERVAL_SECONDS} s scrape; set observability.scrapeIntervalSeconds: ${SCRAPE_INTERVAL_SECONDS}`,
+      );
+    }
+
     // Environment-class rules: staging and prod carry real traffic or rehearse it.
     if (env.name === 'staging' || env.name === 'prod') {
       if (!env.database.pointInTimeRecovery) {
@@ -398,6 +425,13 @@ export const environmentSchema = z
           ['service', 'canary'],
           null,
           `${env.name} deploys by canary; set service.canary with stepWeights [10, 50]`,
+        );
+      }
+      if (env.gke.spotPods) {
+        issue(
+          ['gke', 'spotPods'],
+          true,
+          `${env.name} serves users: Spot Pods can all be reclaimed at once; set gke.spotPods: false`,
         );
       }
       if (env.edge.owaspRulesMode !== 'enforce') {
@@ -561,6 +595,8 @@ function baseline(
       maintenanceDurationHours: 4,
       maintenanceDays: ['TU', 'WE', 'TH'],
       maintenanceExclusions: [],
+      freeTierCredit: false,
+      spotPods: false,
     },
     database: {
       instanceName: sqlInstanceName(name),
@@ -601,6 +637,7 @@ function baseline(
     observability: {
       lokiRetentionDays: 7,
       alertRouting: 'ticket',
+      scrapeIntervalSeconds: 15,
       uptimeCheckPeriodSeconds: 300,
       sqlCpuUtilizationThreshold: 0.9,
       sqlDiskUtilizationThreshold: 0.85,
@@ -618,7 +655,11 @@ const DIFFERENCES: Record<EnvironmentName, DeepPartial<EnvironmentConfig>> = {
     // Weekdays 08:00–20:00 JST; stopped nights and weekends (env-schedule.yml).
     runSchedule: { pauseCronUtc: '0 11 * * 1-5', resumeCronUtc: '0 23 * * 0-4' },
     // 10:00–14:00 JST: inside the running hours, so each weekday gets its backup.
-    database: { backupStartHourUtc: 1 },
+    // Shared-core tier: dev's load is a handful of developers (ADR 0170).
+    database: { backupStartHourUtc: 1, tier: 'db-f1-micro' },
+    // The billing account's free-tier credit pays dev's cluster fee; Spot Pods (ADR 0170).
+    gke: { freeTierCredit: true, spotPods: true },
+    observability: { scrapeIntervalSeconds: 30 },
   },
   staging: {
     network: {
@@ -888,6 +929,12 @@ export function loadEnvironments(context: ConfigInput = {}, env: ConfigInput = {
   const previewPr = attempt(() => previewPullRequest(context, env));
   if (problems.length > 0) throw new EnvironmentConfigError(problems);
   const hosts = ENVIRONMENT_NAMES.filter((n) => environments[n]!.hostsPreviews);
+  const credited = ENVIRONMENT_NAMES.filter((n) => environments[n]!.gke.freeTierCredit);
+  if (credited.length > 1) {
+    throw new EnvironmentConfigError([
+      `gke.freeTierCredit: the billing account's GKE free tier covers one cluster, claimed by [${credited.join(', ')}]`,
+    ]);
+  }
   if (hosts.length !== 1) {
     throw new EnvironmentConfigError([
       `hostsPreviews: exactly one environment hosts previews, got [${hosts.join(', ')}]`,

@@ -100,3 +100,12 @@ export const GATEWAY_ROUTE_UPDATE_WAIT_DEFAULT_SECONDS: PlatformFact<number> = {
   source:
     'https://cloud.google.com/php/docs/reference/cloud-deploy/latest/V1.KubernetesConfig.GatewayServiceMesh',
 };
+
+/**
+ * Node selector that puts an Autopilot Pod on Spot capacity (cheaper,
+ * reclaimable with a short notice); Autopilot adds the matching toleration.
+ */
+export const AUTOPILOT_SPOT_NODE_SELECTOR: PlatformFact<Readonly<Record<string, string>>> = {
+  value: { 'cloud.google.com/gke-spot': 'true' },
+  source: 'https://cloud.google.com/kubernetes-engine/docs/how-to/autopilot-spot-pods',
+};
