@@ -135,6 +135,8 @@ function registerSessionPaths(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'post',
     path: '/v1/sessions/login',
+    operationId: 'login',
+    security: [],
     summary: 'Trade a Firebase ID token for a session (access and refresh token)',
     request: { body: { required: true, ...json(LoginRequestSchema) } },
     responses: {
@@ -148,6 +150,8 @@ function registerSessionPaths(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'post',
     path: '/v1/sessions/refresh',
+    operationId: 'refreshSession',
+    security: [],
     summary: 'Exchange a refresh token for a new pair; the old one stops working',
     description:
       'Presenting an already-used refresh token is treated as theft: 401, and every token of its session is revoked.',
@@ -162,6 +166,7 @@ function registerSessionPaths(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'post',
     path: '/v1/sessions/logout',
+    operationId: 'logout',
     summary: 'End this session: its refresh tokens at once, its access tokens within seconds',
     security: [{ [BEARER_AUTH]: [] }],
     responses: {
@@ -172,6 +177,7 @@ function registerSessionPaths(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'post',
     path: '/v1/sessions/logout-all',
+    operationId: 'logoutAll',
     summary: 'End every session of the user: refresh tokens at once, access tokens within seconds',
     security: [{ [BEARER_AUTH]: [] }],
     responses: {

@@ -133,9 +133,11 @@ const common = {
 function registerWalksOpenApi(registry: OpenAPIRegistry): void {
   const security = [{ [BEARER_AUTH]: [] }];
   const params = WalkParamsSchema;
+  const body = { required: true, content: { 'application/json': { schema: WalkInputSchema } } };
   registry.registerPath({
     method: 'get',
     path: '/v1/walks',
+    operationId: 'listWalks',
     summary: "The caller's walks, newest start_time first (created_at when there is none); no locations",
     security,
     request: { query: ListQuerySchema },
@@ -144,9 +146,10 @@ function registerWalksOpenApi(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'post',
     path: '/v1/walks',
+    operationId: 'createWalk',
     summary: 'Create a walk; the client may choose its id',
     security,
-    request: { body: { content: { 'application/json': { schema: WalkInputSchema } } } },
+    request: { body },
     responses: {
       201: { ...json(WalkSchema, 'Created'), headers: { ...etag, Location: { schema: { type: 'string' } } } },
       409: errorResponse('CONFLICT: a walk with this id exists'),
@@ -156,6 +159,7 @@ function registerWalksOpenApi(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'get',
     path: '/v1/walks/{id}',
+    operationId: 'getWalk',
     summary: 'One walk with its locations',
     security,
     request: { params },
@@ -168,12 +172,13 @@ function registerWalksOpenApi(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'put',
     path: '/v1/walks/{id}',
+    operationId: 'putWalk',
     summary: 'Create or replace the whole walk (idempotent)',
     security,
     request: {
       params,
       headers: IfMatchHeaderSchema,
-      body: { content: { 'application/json': { schema: WalkInputSchema } } },
+      body,
     },
     responses: {
       200: { ...json(WalkSchema, 'Replaced (or unchanged)'), headers: etag },
@@ -188,6 +193,7 @@ function registerWalksOpenApi(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'delete',
     path: '/v1/walks/{id}',
+    operationId: 'deleteWalk',
     summary: 'Delete a walk and its locations',
     security,
     request: { params, headers: IfMatchHeaderSchema },
