@@ -20,6 +20,7 @@ import {
   stackName,
 } from '../config/names';
 import { OWASP_RULE_SETS } from '../constructs/cloud-armor-policy';
+import { GKE_AUTH_PLUGIN } from '../constructs/cluster-access';
 import { PRIMITIVE_ROLES } from '../constructs/principal';
 import { Block, iamResources, only, resources, StackJson, synthesizeAll, Synthesized } from './synthesized';
 
@@ -282,6 +283,49 @@ describe('policies in every stack', () => {
         expect(sql.settings.ip_configuration.ipv4_enabled).toBe(false);
         expect(sql.settings.ip_configuration.authorized_networks).toBeUndefined();
         expect(sql.settings.ip_configuration.ssl_mode).toBe('ENCRYPTED_ONLY');
+      }
+    }
+  });
+
+  // Terraform stores data sources in state: a provider fed from one (google_client_config's
+  // access_token) leaves a live credential in the state bucket after every run.
+  it('feeds no provider from a data source, except the cluster endpoint of the platform state', () => {
+    const refs: string[] = [];
+    for (const [name, stack] of each()) {
+      for (const [type, blocks] of Object.entries(stack.provider ?? {})) {
+        const text = JSON.stringify(blocks);
+        for (const ref of text.match(/\$\{data\.[^}]*\}/g) ?? []) refs.push(`${name} ${type}: ${ref}`);
+      }
+    }
+    const allowed = new RegExp(
+      `: \\$\\{data\\.terraform_remote_state\\.[\\w-]+\\.outputs\\.${PLATFORM_OUTPUTS.clusterEndpoint}\\}$`,
+    );
+    expect(refs.filter((r) => !allowed.test(r))).toEqual([]);
+    // The Kubernetes-side stacks exist and do reach the cluster: the filter above is not vacuous.
+    expect(refs.length).toBeGreaterThan(0);
+    expect(Object.values(s.stacks).flatMap((st) => Object.keys(st.data?.google_client_config ?? {}))).toEqual(
+      [],
+    );
+  });
+
+  it('authenticates Kubernetes and Helm with the GKE exec plugin and no stored credential', () => {
+    for (const [name, stack] of each()) {
+      const kube = [
+        ...(stack.provider?.kubernetes ?? []),
+        ...(stack.provider?.helm ?? []).map((h) => h.kubernetes as Block),
+      ];
+      for (const k of kube) {
+        const exec = Array.isArray(k.exec) ? k.exec[0] : k.exec;
+        expect([name, exec]).toEqual([
+          name,
+          {
+            api_version: GKE_AUTH_PLUGIN.apiVersion,
+            command: GKE_AUTH_PLUGIN.command,
+            args: [...GKE_AUTH_PLUGIN.args],
+          },
+        ]);
+        const creds = ['token', 'password', 'client_key', 'client_certificate', 'config_path'];
+        expect([name, creds.filter((c) => k[c] !== undefined)]).toEqual([name, []]);
       }
     }
   });
