@@ -203,6 +203,12 @@ export const environmentSchema = z
      * and state stay (`npm run env -- hibernate <env>`).
      */
     hibernated: z.boolean(),
+    /**
+     * `npm run env` (and CI's scheduled pause/resume) applies without a
+     * reviewed plan. Only for an environment whose every change may happen
+     * unattended; elsewhere Terraform shows the plan and waits for "yes".
+     */
+    unattendedApply: z.boolean(),
     /** Per-PR preview environments live on this environment's cluster and instance. */
     hostsPreviews: z.boolean(),
     network: networkSchema,
@@ -437,6 +443,7 @@ function baseline(
     region: DEFAULT_REGION,
     paused: false,
     hibernated: false,
+    unattendedApply: false,
     hostsPreviews: false,
     network: {
       subnetCidr: '10.0.0.0/20',
@@ -507,6 +514,7 @@ function baseline(
 const DIFFERENCES: Record<EnvironmentName, DeepPartial<EnvironmentConfig>> = {
   dev: {
     hostsPreviews: true,
+    unattendedApply: true,
   },
   staging: {
     network: {
