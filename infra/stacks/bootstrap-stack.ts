@@ -192,9 +192,10 @@ export interface BootstrapStackProps {
 /**
  * `bootstrap`, once per organisation of projects: the versioned state bucket
  * every other stack keeps its state in, the Google APIs, the Artifact
- * Registry repository, and the CI identities — Workload Identity Federation
- * for this GitHub repository with a read-only plan identity (any ref) and an
- * apply identity (deploy ref only). Its own state is local at first; see
+ * Registry repositories (release, previews), and the CI identities —
+ * Workload Identity Federation for this GitHub repository's immutable id, a
+ * read-only plan identity, a build identity and one deploy identity per
+ * environment and for previews (ADR 0110). Its own state is local at first; see
  * docs/deploy.md for moving it into the bucket it creates.
  */
 export class BootstrapStack extends TerraformStack {
