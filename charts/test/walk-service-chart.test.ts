@@ -66,6 +66,27 @@ describe('pod security and probes', () => {
     for (const w of workloads) expect(workloadProblems(w)).toEqual([]);
   });
 
+  it('runs the Cloud SQL Auth Proxy without a readiness probe, exiting 0 on SIGTERM', () => {
+    const { objects } = synth(canaryProps());
+    const migrations = Testing.synth(new MigrationsChart(Testing.app(), 'm', canaryProps())) as Obj[];
+    for (const w of [one(objects, 'Deployment'), migrations[0]!]) {
+      const proxy = podSpecOf(w).initContainers.find((c: { name: string }) => c.name === 'cloud-sql-proxy');
+      expect([w.kind, proxy.restartPolicy, proxy.readinessProbe, proxy.startupProbe?.httpGet.path]).toEqual([
+        w.kind,
+        'Always',
+        undefined,
+        '/startup',
+      ]);
+      expect(proxy.args).toContain('--exit-zero-on-sigterm');
+      // The rule the workload checks apply: a sidecar with a readiness probe is rejected.
+      const withReadiness = structuredClone(w);
+      podSpecOf(withReadiness).initContainers[0].readinessProbe = proxy.startupProbe;
+      expect(workloadProblems(withReadiness)).toEqual([
+        `${w.kind}/${w.metadata!.name}: container cloud-sql-proxy: a sidecar must not have a readinessProbe`,
+      ]);
+    }
+  });
+
   it('grace period covers the preStop sleep and the SHUTDOWN_TIMEOUT_MS the container gets', () => {
     const { objects } = synth(canaryProps());
     const pod = podSpecOf(one(objects, 'Deployment'));

@@ -17,6 +17,14 @@ import {
   sqlInstanceName,
   stateBucketName,
 } from './names';
+import {
+  cloudSqlBackupWindows,
+  cloudSqlMaintenanceWindow,
+  contains,
+  gkeMaintenanceWindows,
+  overlaps,
+  runningWindows,
+} from './weekly-windows';
 
 export const ENVIRONMENT_NAMES = ['dev', 'staging', 'prod'] as const;
 export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
@@ -74,8 +82,26 @@ const gkeSchema = z.object({
   maintenanceExclusions: z.array(maintenanceExclusionSchema),
 });
 
+const isoDate = z.iso.date();
+
+/**
+ * Cloud SQL deny-maintenance period: no maintenance from `startDate` to
+ * `endDate` at `time` UTC (one per instance;
+ * https://cloud.google.com/sql/docs/postgres/set-maintenance-window).
+ */
+const denyMaintenanceSchema = z.object({
+  startDate: isoDate,
+  endDate: isoDate,
+  time: z.string().regex(/^\d{2}:\d{2}:\d{2}$/, 'must be HH:MM:SS'),
+});
+
 const databaseSchema = z.object({
-  /** Instance name: stable, never suffixed (a deleted name is blocked for a week). */
+  /**
+   * Instance name: stable, never suffixed (a deleted name is blocked for a
+   * week). Changing it is a restore step (runbooks/database.md): the
+   * platform stack then manages the named instance and every IAM condition
+   * follows it. Context `<env>.sqlInstanceName` overrides it.
+   */
   instanceName: z.string().regex(/^[a-z][-a-z0-9]{0,78}[a-z0-9]$/, 'must be a lowercase instance name'),
   /** ENTERPRISE; PostgreSQL 16+ would otherwise default to ENTERPRISE_PLUS. */
   edition: z.enum(['ENTERPRISE', 'ENTERPRISE_PLUS']),
@@ -96,9 +122,11 @@ const databaseSchema = z.object({
   terraformDeletionProtection: z.boolean(),
   /** API-side guard (`settings.deletion_protection_enabled`): no one can delete the instance. */
   instanceDeletionProtection: z.boolean(),
-  /** Weekly maintenance: day 1 = Monday … 7 = Sunday. */
+  /** Weekly maintenance: day 1 = Monday … 7 = Sunday; never inside GKE's window. */
   maintenanceDay: z.number().int().min(1).max(7),
   maintenanceHourUtc: hourUtc,
+  /** null: none. Must cover every GKE maintenance exclusion (one freeze for both). */
+  denyMaintenancePeriod: denyMaintenanceSchema.nullable(),
   /** max_connections flag; sizes the app's pool budget. */
   maxConnections: z.number().int().min(25).max(262143),
 });
@@ -209,6 +237,12 @@ export const environmentSchema = z
      * unattended; elsewhere Terraform shows the plan and waits for "yes".
      */
     unattendedApply: z.boolean(),
+    /**
+     * Scheduled pause and resume as the UTC crons of
+     * .github/workflows/env-schedule.yml (a test holds them equal); null:
+     * always running. Backups must fall inside the running hours.
+     */
+    runSchedule: z.object({ pauseCronUtc: z.string(), resumeCronUtc: z.string() }).nullable(),
     /** Per-PR preview environments live on this environment's cluster and instance. */
     hostsPreviews: z.boolean(),
     network: networkSchema,
@@ -276,6 +310,16 @@ export const environmentSchema = z
         'shared-core tiers carry no SLA; use a db-custom tier for REGIONAL',
       );
     }
+    const deny = env.database.denyMaintenancePeriod;
+    const denyFrom = deny && Date.parse(`${deny.startDate}T${deny.time}Z`);
+    const denyTo = deny && Date.parse(`${deny.endDate}T${deny.time}Z`);
+    if (deny && denyTo! <= denyFrom!) {
+      issue(
+        ['database', 'denyMaintenancePeriod', 'endDate'],
+        deny.endDate,
+        `must be after ${deny.startDate}`,
+      );
+    }
     for (const [i, ex] of env.gke.maintenanceExclusions.entries()) {
       if (Date.parse(ex.endTime) <= Date.parse(ex.startTime)) {
         issue(
@@ -283,6 +327,50 @@ export const environmentSchema = z
           ex.endTime,
           `must be after startTime ${ex.startTime}`,
         );
+      }
+      // A freeze of the cluster is a freeze of its database too.
+      if (!deny || denyFrom! > Date.parse(ex.startTime) || denyTo! < Date.parse(ex.endTime)) {
+        issue(
+          ['database', 'denyMaintenancePeriod'],
+          deny,
+          `must cover gke.maintenanceExclusions "${ex.name}" (${ex.startTime} – ${ex.endTime})`,
+        );
+      }
+    }
+    // Both maintenances in one hour would restart the database while nodes drain.
+    const sqlMaintenance = cloudSqlMaintenanceWindow(
+      env.database.maintenanceDay,
+      env.database.maintenanceHourUtc,
+    );
+    const clash = gkeMaintenanceWindows(
+      env.gke.maintenanceDays,
+      env.gke.maintenanceStartHourUtc,
+      env.gke.maintenanceDurationHours,
+    ).find((w) => overlaps(w, sqlMaintenance));
+    if (clash) {
+      issue(
+        ['database', 'maintenanceDay'],
+        env.database.maintenanceDay,
+        `Cloud SQL maintenance (${sqlMaintenance.label}) overlaps GKE's window (${clash.label}); move one`,
+      );
+    }
+    if (env.runSchedule) {
+      // Cloud SQL takes no automated backup of a stopped instance: every running period needs a whole window.
+      let running: ReturnType<typeof runningWindows> = [];
+      try {
+        running = runningWindows(env.runSchedule.pauseCronUtc, env.runSchedule.resumeCronUtc);
+      } catch (e) {
+        issue(['runSchedule'], env.runSchedule, (e as Error).message);
+      }
+      const backups = cloudSqlBackupWindows(env.database.backupStartHourUtc);
+      for (const period of running) {
+        if (!backups.some((b) => contains(period, b))) {
+          issue(
+            ['database', 'backupStartHourUtc'],
+            env.database.backupStartHourUtc,
+            `the backup window (${backups[0]!.minutes / 60} h) must lie inside the running period ${period.label} of runSchedule`,
+          );
+        }
       }
     }
 
@@ -444,6 +532,7 @@ function baseline(
     paused: false,
     hibernated: false,
     unattendedApply: false,
+    runSchedule: null,
     hostsPreviews: false,
     network: {
       subnetCidr: '10.0.0.0/20',
@@ -475,8 +564,9 @@ function baseline(
       transactionLogRetentionDays: 7,
       terraformDeletionProtection: false,
       instanceDeletionProtection: false,
-      maintenanceDay: 2,
+      maintenanceDay: 7, // Sunday 18:00 UTC (Monday 03:00 JST), outside GKE's Tue–Thu window
       maintenanceHourUtc: 18,
+      denyMaintenancePeriod: null,
       maxConnections: 50,
     },
     service: {
@@ -515,6 +605,10 @@ const DIFFERENCES: Record<EnvironmentName, DeepPartial<EnvironmentConfig>> = {
   dev: {
     hostsPreviews: true,
     unattendedApply: true,
+    // Weekdays 08:00–20:00 JST; stopped nights and weekends (env-schedule.yml).
+    runSchedule: { pauseCronUtc: '0 11 * * 1-5', resumeCronUtc: '0 23 * * 0-4' },
+    // 10:00–14:00 JST: inside the running hours, so each weekday gets its backup.
+    database: { backupStartHourUtc: 1 },
   },
   staging: {
     network: {
@@ -569,6 +663,8 @@ const DIFFERENCES: Record<EnvironmentName, DeepPartial<EnvironmentConfig>> = {
       backupRetentionCount: 30,
       terraformDeletionProtection: true,
       instanceDeletionProtection: true,
+      // The year-end freeze of gke.maintenanceExclusions, for the database too.
+      denyMaintenancePeriod: { startDate: '2026-12-25', endDate: '2027-01-05', time: '00:00:00' },
       maxConnections: 200,
     },
     service: {
@@ -607,7 +703,9 @@ const DIFFERENCES: Record<EnvironmentName, DeepPartial<EnvironmentConfig>> = {
  *   `billingAccount` [TEKUTOKO_BILLING_ACCOUNT], `githubDeployRef`,
  *   `bootstrap.stateInBucket` (true once bootstrap state moved into the bucket)
  * - per environment `<env>.projectId`, `<env>.domain`, `<env>.firebaseProjectId`,
- *   `<env>.paused`, `<env>.hibernated`, `<env>.notificationEmail` [TEKUTOKO_<ENV>_PROJECT_ID, …]
+ *   `<env>.paused`, `<env>.hibernated`, `<env>.notificationEmail` [TEKUTOKO_<ENV>_PROJECT_ID, …],
+ *   `<env>.sqlInstanceName` (the instance the environment uses after a restore to a new
+ *   instance, runbooks/database.md) [TEKUTOKO_<ENV>_SQL_INSTANCE_NAME]
  * - `pr` [PREVIEW_PR]: the pull request whose preview stack to synthesize.
  * - `githubRepositoryId`, `githubRepositoryOwnerId` [TEKUTOKO_GITHUB_REPOSITORY_ID, …]: the
  *   federation's trust anchor; `requireContext` [TEKUTOKO_REQUIRE_CONTEXT]: fail on any
@@ -739,6 +837,10 @@ function loadOne(name: EnvironmentName, context: ConfigInput, env: ConfigInput):
     firebaseProjectId: get('firebaseProjectId') ?? projectId,
     paused: asBoolean(get('paused') ?? defaults.paused),
     hibernated: asBoolean(get('hibernated') ?? defaults.hibernated),
+    database: {
+      ...defaults.database,
+      instanceName: get('sqlInstanceName') ?? defaults.database.instanceName,
+    },
     observability: {
       ...defaults.observability,
       notificationEmail: email ?? defaults.observability.notificationEmail,

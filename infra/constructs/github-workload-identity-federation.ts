@@ -1,3 +1,4 @@
+import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { IamWorkloadIdentityPool } from '@cdktf/provider-google/lib/iam-workload-identity-pool';
 import { IamWorkloadIdentityPoolProvider } from '@cdktf/provider-google/lib/iam-workload-identity-pool-provider';
@@ -17,6 +18,8 @@ export interface GitHubWorkloadIdentityFederationProps {
   readonly poolId?: string;
   /** @default 'github-actions' */
   readonly providerId?: string;
+  /** @default none — what must exist first (the IAM API's google_project_service). */
+  readonly dependsOn?: ITerraformDependable[];
 }
 
 /**
@@ -81,6 +84,7 @@ export class GitHubWorkloadIdentityFederation extends Construct {
       workloadIdentityPoolId: poolId,
       displayName: 'GitHub Actions',
       description: `OIDC tokens of ${props.repository} (repository id ${props.repositoryId})`,
+      dependsOn: props.dependsOn,
     });
     this.providerAttributeCondition = [
       `assertion.repository_id == '${props.repositoryId}'`,
@@ -103,6 +107,7 @@ export class GitHubWorkloadIdentityFederation extends Construct {
       },
       attributeCondition: this.providerAttributeCondition,
       oidc: { issuerUri: GITHUB_ISSUER },
+      dependsOn: props.dependsOn,
     });
     this.providerName = `projects/${props.projectNumber}/locations/global/workloadIdentityPools/${poolId}/providers/${providerId}`;
     this.poolPrincipalPrefix = `principalSet://iam.googleapis.com/projects/${props.projectNumber}/locations/global/workloadIdentityPools/${poolId}`;
@@ -165,6 +170,8 @@ export class GitHubWorkloadIdentityFederation extends Construct {
       serviceAccountId: serviceAccountName,
       role: 'roles/iam.workloadIdentityUser',
       member: `${this.poolPrincipalPrefix}/attribute.${attribute}/${value}`,
+      // The member names the pool by id: it must exist first.
+      dependsOn: [this.pool],
     });
   }
 }

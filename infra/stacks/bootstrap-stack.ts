@@ -225,9 +225,12 @@ export class BootstrapStack extends TerraformStack {
 
     const apis = new ProjectServices(this, 'apis', { projectId: b.projectId, services: BOOTSTRAP_APIS });
     const envProjects = [...new Set(ENVIRONMENT_NAMES.map((n) => props.environments[n].projectId))];
-    for (const projectId of envProjects) {
-      new ProjectServices(this, `apis-${projectId}`, { projectId, services: ENVIRONMENT_APIS });
-    }
+    const envApis = Object.fromEntries(
+      envProjects.map((projectId) => [
+        projectId,
+        new ProjectServices(this, `apis-${projectId}`, { projectId, services: ENVIRONMENT_APIS }),
+      ]),
+    );
 
     this.stateBucket = new PrivateBucket(this, 'state', {
       projectId: b.projectId,
@@ -235,8 +238,8 @@ export class BootstrapStack extends TerraformStack {
       location: b.region,
       versioning: true,
       keepNoncurrentVersions: 20,
+      dependsOn: [apis.services['storage.googleapis.com']!],
     });
-    this.stateBucket.bucket.dependsOn = [apis.services['storage.googleapis.com']!.fqn];
 
     this.registry = new ArtifactRegistry(this, 'registry', {
       projectId: b.projectId,
@@ -244,8 +247,8 @@ export class BootstrapStack extends TerraformStack {
       repositoryId: ARTIFACT_REPOSITORY_ID,
       keepRecentVersions: b.keepRecentImageVersions,
       deleteUntaggedAfterDays: b.deleteUntaggedImagesAfterDays,
+      dependsOn: [apis.services['artifactregistry.googleapis.com']!],
     });
-    this.registry.repository.dependsOn = [apis.services['artifactregistry.googleapis.com']!.fqn];
 
     this.federation = new GitHubWorkloadIdentityFederation(this, 'github', {
       projectId: b.projectId,
@@ -255,6 +258,7 @@ export class BootstrapStack extends TerraformStack {
       repositoryOwnerId: b.githubRepositoryOwnerId,
       poolId: CI_IDENTITIES.workloadIdentityPoolId,
       providerId: CI_IDENTITIES.workloadIdentityProviderId,
+      dependsOn: [apis.services['iam.googleapis.com']!],
     });
 
     // Pull-request images: a repository of their own that release environments cannot pull from.
@@ -264,10 +268,8 @@ export class BootstrapStack extends TerraformStack {
       repositoryId: PREVIEW_ARTIFACT_REPOSITORY_ID,
       keepRecentVersions: 20,
       deleteUntaggedAfterDays: 7,
+      dependsOn: [apis.services['artifactregistry.googleapis.com']!],
     });
-    const arApi = apis.services['artifactregistry.googleapis.com']!;
-    // depends_on takes a bare address, never an interpolation.
-    this.previewRegistry.repository.dependsOn = [`${arApi.terraformResourceType}.${arApi.friendlyUniqueId}`];
 
     const secretsRoles: Record<string, string> = {};
     for (const projectId of envProjects) {
@@ -290,6 +292,7 @@ export class BootstrapStack extends TerraformStack {
           ...new Set([...(envProjects.includes(b.projectId) ? PLAN_ROLES : []), ...BOOTSTRAP_PLAN_ROLES]),
         ],
       },
+      dependsOn: [apis.services['iam.googleapis.com']!],
     });
     this.federation.allowRepository('plan-from-repository', this.planIdentity.serviceAccountName);
     this.stateBucket.grantRead(
@@ -305,6 +308,7 @@ export class BootstrapStack extends TerraformStack {
       accountId: CI_IDENTITIES.buildServiceAccountId,
       description: `release images from pushes to ${b.githubDeployRef} of ${b.githubRepository}`,
       projectRoles: {},
+      dependsOn: [apis.services['iam.googleapis.com']!],
     });
     this.federation.allowEvent(
       'build-from-push',
@@ -329,6 +333,7 @@ export class BootstrapStack extends TerraformStack {
             secretsRoles[env.projectId]!,
           ),
         },
+        dependsOn: [apis.services['iam.googleapis.com']!],
       });
       this.federation.allowEnvironment(
         `deploy-${target}-from-environment`,
@@ -359,6 +364,7 @@ export class BootstrapStack extends TerraformStack {
           billingAccountId: b.billingAccount,
           role: 'roles/billing.costsManager',
           member: identity.principalMember,
+          dependsOn: identity.principalDependsOn,
         });
       }
       deployers[target] = identity;
@@ -370,15 +376,23 @@ export class BootstrapStack extends TerraformStack {
       const envProject = new DataGoogleProject(this, `project-${projectId}`, { projectId });
       // Autopilot nodes pull as the project's default compute service account.
       const nodes = `${envProject.number}-compute@developer.gserviceaccount.com`;
-      this.registry.grantRead(principal(`serviceAccount:${nodes}`), `nodes-${projectId}`);
+      // The default compute account exists once the Compute API is on.
+      const nodeAccount = principal(`serviceAccount:${nodes}`, [
+        envApis[projectId]!.services['compute.googleapis.com']!,
+      ]);
+      this.registry.grantRead(nodeAccount, `nodes-${projectId}`);
       if (host?.projectId === projectId)
-        this.previewRegistry.grantRead(principal(`serviceAccount:${nodes}`), `preview-nodes-${projectId}`);
+        this.previewRegistry.grantRead(nodeAccount, `preview-nodes-${projectId}`);
       // Creating the Autopilot cluster acts as its node account: actAs on that account only.
       for (const target of ENVIRONMENT_NAMES.filter((n) => props.environments[n].projectId === projectId)) {
         new ServiceAccountIamMember(this, `deploy-${target}-act-as-nodes`, {
           serviceAccountId: `projects/${projectId}/serviceAccounts/${nodes}`,
           role: 'roles/iam.serviceAccountUser',
           member: deployers[target]!.principalMember,
+          dependsOn: [
+            ...(nodeAccount.principalDependsOn ?? []),
+            ...(deployers[target]!.principalDependsOn ?? []),
+          ],
         });
       }
     }
@@ -387,6 +401,7 @@ export class BootstrapStack extends TerraformStack {
       billingAccountId: b.billingAccount,
       role: 'roles/billing.viewer',
       member: this.planIdentity.principalMember,
+      dependsOn: this.planIdentity.principalDependsOn,
     });
 
     const out = (name: string, value: string, description: string) =>

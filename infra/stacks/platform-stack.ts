@@ -154,18 +154,22 @@ export class PlatformStack extends TerraformStack {
       instanceDeletionProtection: db.instanceDeletionProtection,
       maintenanceDay: db.maintenanceDay,
       maintenanceHourUtc: db.maintenanceHourUtc,
+      ...(db.denyMaintenancePeriod ? { denyMaintenancePeriod: db.denyMaintenancePeriod } : {}),
       maxConnections: db.maxConnections,
       stopped: env.paused || env.hibernated,
     });
 
     // walk-service: its own identity with exactly three grants.
     const identity = serviceIdentity();
+    // Workload Identity members need the cluster's pool (absent while hibernated: bound before).
+    const pool = this.cluster ? [this.cluster.cluster] : undefined;
     this.walkService = new WorkloadIdentityUser(this, 'walk-service', {
       projectId: project,
       googleServiceAccountId: identity.googleServiceAccountId,
       namespace: identity.namespace,
       kubernetesServiceAccount: identity.kubernetesServiceAccount,
       displayName: 'walk-service',
+      workloadIdentityPoolDependsOn: pool,
     });
     this.database.grantConnect(this.walkService, 'walk-service');
     this.walksDatabase = new ServiceDatabase(this, 'walks', {
@@ -173,6 +177,7 @@ export class PlatformStack extends TerraformStack {
       instanceName: this.database.instanceName,
       databaseName: identity.databaseName,
       iamUserName: this.walkService.serviceAccountDatabaseUser,
+      iamUserDependsOn: this.walkService.principalDependsOn,
     });
     this.signingKeys = new Secret(this, 'signing-keys', {
       projectId: project,
@@ -200,6 +205,7 @@ export class PlatformStack extends TerraformStack {
         namespace: PREVIEW_DB_ADMIN_IDENTITY.namespace,
         kubernetesServiceAccount: PREVIEW_DB_ADMIN_IDENTITY.kubernetesServiceAccount,
         displayName: 'preview database admin',
+        workloadIdentityPoolDependsOn: pool,
       });
       this.database.grantConnect(this.previewDatabaseAdmin, 'preview-db-admin');
       new SqlUser(this, 'preview-db-admin-user', {
@@ -207,6 +213,7 @@ export class PlatformStack extends TerraformStack {
         instance: this.database.instanceName,
         name: this.previewDatabaseAdmin.serviceAccountDatabaseUser,
         type: 'CLOUD_IAM_SERVICE_ACCOUNT',
+        dependsOn: this.previewDatabaseAdmin.principalDependsOn,
       });
     }
 
@@ -229,6 +236,7 @@ export class PlatformStack extends TerraformStack {
       googleServiceAccountId: LOKI_IDENTITY.googleServiceAccountId,
       namespace: LOKI_IDENTITY.namespace,
       kubernetesServiceAccount: LOKI_IDENTITY.kubernetesServiceAccount,
+      workloadIdentityPoolDependsOn: pool,
     });
 
     const channels: string[] = [];
