@@ -211,13 +211,36 @@ describe('canary environment, checked against the objects Flagger generates', ()
     const both = [generated.primaryPodLabels, generated.canaryPodLabels];
     const monitoring = one(objects, 'PodMonitoring').spec;
     const policy = one(objects, 'NetworkPolicy', SERVICE_NAME).spec;
-    const spread = podSpecOf(deployment).topologySpreadConstraints[0];
     for (const labels of both) {
       expect(selects(monitoring.selector.matchLabels, labels)).toBe(true);
       expect(selects(policy.podSelector.matchLabels, labels)).toBe(true);
-      expect(selects(spread.labelSelector.matchLabels, labels)).toBe(true);
     }
-    expect(spread.matchLabelKeys).toEqual(['pod-template-hash']);
+    // Each Deployment's zone spread, after Flagger's rewrite of the primary, selects its own pods.
+    const spread = (spec: unknown) =>
+      (spec as { topologySpreadConstraints: any[] }).topologySpreadConstraints[0]; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const canarySpread = spread(podSpecOf(deployment));
+    const primarySpread = spread(generated.primaryDeployment.spec.template.spec);
+    expect(selects(canarySpread.labelSelector.matchLabels, generated.canaryPodLabels)).toBe(true);
+    expect(selects(primarySpread.labelSelector.matchLabels, generated.primaryPodLabels)).toBe(true);
+    expect([canarySpread.matchLabelKeys, primarySpread.matchLabelKeys]).toEqual([
+      ['pod-template-hash'],
+      ['pod-template-hash'],
+    ]);
+  });
+
+  it("models Flagger's rewrite of spread selectors: the old selector matched no primary pod", () => {
+    const old = structuredClone(deployment);
+    podSpecOf(old).topologySpreadConstraints[0].labelSelector.matchLabels = {
+      [LABEL.name]: SERVICE_NAME,
+      [LABEL.component]: 'server',
+    };
+    const rewritten = flaggerGeneratedObjects(canary as never, old as never).primaryDeployment.spec.template
+      .spec as {
+      topologySpreadConstraints: { labelSelector: { matchLabels: Record<string, string> } }[];
+    };
+    const selector = rewritten.topologySpreadConstraints[0]!.labelSelector.matchLabels;
+    expect(selector[LABEL.name]).toBe(`${SERVICE_NAME}-primary`);
+    expect(selects(selector, generated.primaryPodLabels)).toBe(false);
   });
 
   it('labels canary series so the MetricTemplates can select {{ target }}', () => {

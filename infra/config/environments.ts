@@ -10,6 +10,7 @@
  * clean clone synthesizes. See docs/deploy.md for the keys.
  */
 import { z } from 'zod';
+import { canaryPlanProblems, SCRAPE_INTERVAL_SECONDS } from './canary-analysis';
 import {
   ARTIFACT_REPOSITORY_ID,
   PREVIEW_ARTIFACT_REPOSITORY_ID,
@@ -80,6 +81,18 @@ const gkeSchema = z.object({
   /** RRULE days of the recurring window, e.g. SA,SU. */
   maintenanceDays: z.array(z.enum(['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'])).min(1),
   maintenanceExclusions: z.array(maintenanceExclusionSchema),
+  /**
+   * This cluster takes the billing account's GKE free-tier credit (one
+   * Autopilot or zonal cluster's management fee a month). At most one
+   * environment may claim it; `npm run cost` applies it there.
+   */
+  freeTierCredit: z.boolean(),
+  /**
+   * Run walk-service and the add-ons as Autopilot Spot Pods (cheaper,
+   * preemptible with 25 s notice): for environments where an interruption
+   * costs nothing but a retry.
+   */
+  spotPods: z.boolean(),
 });
 
 const isoDate = z.iso.date();
@@ -132,13 +145,24 @@ const databaseSchema = z.object({
 });
 
 const canarySchema = z.object({
-  /** Traffic weights before promotion to 100 %, e.g. [10, 50] means 10 → 50 → 100. */
+  /** Traffic weights before promotion to 100 %, e.g. [10, 50] means 10 → 50 → 100. One check per weight. */
   stepWeights: z.array(z.number().int().min(1).max(99)).min(1),
-  intervalSeconds: z.number().int().min(30).max(3600),
+  /** Seconds between Flagger's ticks: each step lasts one interval and ends with its check. */
+  intervalSeconds: z.number().int().min(60).max(3600),
+  /**
+   * Seconds the global load balancer may take to apply a new weight; the check window starts
+   * after it (platform-facts.ts GATEWAY_ROUTE_UPDATE_WAIT_DEFAULT_SECONDS).
+   */
+  routeUpdateWaitSeconds: z.number().int().min(0).max(600),
   failedChecksBeforeRollback: z.number().int().min(1).max(10),
-  /** Highest tolerated 5xx ratio (0..1) in one interval. */
-  maxErrorRatio: z.number().gt(0).lt(1),
-  maxP99LatencySeconds: z.number().gt(0).max(30),
+  /** Load tester requests per second to the canary Service during the analysis; 0 for none. */
+  loadTestRequestsPerSecond: z.number().min(0).max(50),
+  /**
+   * Planning figure: user requests per second reaching the service (after the rollout cohort) at
+   * the quietest hour a release may run. Replace it with the measured
+   * `sum(rate(http_requests_total{route!~"/healthz|/readyz"}[1h]))` once the environment serves users.
+   */
+  plannedUserRequestsPerSecond: z.number().min(0),
 });
 
 const serviceSchema = z.object({
@@ -189,6 +213,12 @@ const observabilitySchema = z.object({
   lokiRetentionDays: z.number().int().min(1).max(400),
   /** Alert routing hint for Alertmanager: page a human, or open a ticket. */
   alertRouting: z.enum(['page', 'ticket']),
+  /**
+   * Managed Prometheus scrape interval of walk-service, seconds: samples are
+   * billed per sample, so a quieter environment scrapes less often. Rate
+   * windows of the rules and canary checks span at least four intervals.
+   */
+  scrapeIntervalSeconds: z.union([z.literal(15), z.literal(30)]),
   /** Uptime check period in seconds. */
   uptimeCheckPeriodSeconds: z.union([z.literal(60), z.literal(300), z.literal(600), z.literal(900)]),
   /** Cloud SQL alert thresholds. */
@@ -272,6 +302,9 @@ export const environmentSchema = z
           canary.stepWeights,
           'weights must increase, e.g. [10, 50]',
         );
+      }
+      for (const problem of canaryPlanProblems(canary)) {
+        ctx.addIssue({ code: 'custom', path: ['service', 'canary'], message: problem });
       }
       if (env.service.minReplicas === env.service.maxReplicas) {
         issue(
@@ -374,6 +407,15 @@ export const environmentSchema = z
       }
     }
 
+    // Canary windows are sized in scrapes of SCRAPE_INTERVAL_SECONDS (canary-analysis.ts).
+    if (canary && env.observability.scrapeIntervalSeconds !== SCRAPE_INTERVAL_SECONDS) {
+      issue(
+        ['observability', 'scrapeIntervalSeconds'],
+        env.observability.scrapeIntervalSeconds,
+        `a canary's check windows assume a ${SCRAPE_INTERVAL_SECONDS} s scrape; set observability.scrapeIntervalSeconds: ${SCRAPE_INTERVAL_SECONDS}`,
+      );
+    }
+
     // Environment-class rules: staging and prod carry real traffic or rehearse it.
     if (env.name === 'staging' || env.name === 'prod') {
       if (!env.database.pointInTimeRecovery) {
@@ -395,6 +437,13 @@ export const environmentSchema = z
           ['service', 'canary'],
           null,
           `${env.name} deploys by canary; set service.canary with stepWeights [10, 50]`,
+        );
+      }
+      if (env.gke.spotPods) {
+        issue(
+          ['gke', 'spotPods'],
+          true,
+          `${env.name} serves users: Spot Pods can all be reclaimed at once; set gke.spotPods: false`,
         );
       }
       if (env.edge.owaspRulesMode !== 'enforce') {
@@ -516,12 +565,30 @@ type DeepPartial<T> = {
   [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K];
 };
 
-const CANARY_10_50_100: CanaryConfig = {
+/**
+ * Staging has no users to judge: the load tester sends 2 requests/s to the canary Service, 480 per
+ * 4-minute check window. Timelines per environment: docs/adr/0120.
+ */
+const CANARY_STAGING: CanaryConfig = {
   stepWeights: [10, 50],
-  intervalSeconds: 60,
-  failedChecksBeforeRollback: 3,
-  maxErrorRatio: 0.01,
-  maxP99LatencySeconds: 0.5,
+  intervalSeconds: 300,
+  routeUpdateWaitSeconds: 60,
+  failedChecksBeforeRollback: 2,
+  loadTestRequestsPerSecond: 2,
+  plannedUserRequestsPerSecond: 0,
+};
+
+/**
+ * Prod is judged on users only (synthetic successes would dilute their error ratio): three
+ * 10-minute steps so the 10 % step still sees 108 user requests at the planned 2 requests/s.
+ */
+const CANARY_PROD: CanaryConfig = {
+  stepWeights: [10, 25, 50],
+  intervalSeconds: 600,
+  routeUpdateWaitSeconds: 60,
+  failedChecksBeforeRollback: 2,
+  loadTestRequestsPerSecond: 0,
+  plannedUserRequestsPerSecond: 2,
 };
 
 function baseline(
@@ -550,6 +617,8 @@ function baseline(
       maintenanceDurationHours: 4,
       maintenanceDays: ['TU', 'WE', 'TH'],
       maintenanceExclusions: [],
+      freeTierCredit: false,
+      spotPods: false,
     },
     database: {
       instanceName: sqlInstanceName(name),
@@ -590,6 +659,7 @@ function baseline(
     observability: {
       lokiRetentionDays: 7,
       alertRouting: 'ticket',
+      scrapeIntervalSeconds: 15,
       uptimeCheckPeriodSeconds: 300,
       sqlCpuUtilizationThreshold: 0.9,
       sqlDiskUtilizationThreshold: 0.85,
@@ -608,7 +678,11 @@ const DIFFERENCES: Record<EnvironmentName, DeepPartial<EnvironmentConfig>> = {
     // Weekdays 08:00–20:00 JST; stopped nights and weekends (env-schedule.yml).
     runSchedule: { pauseCronUtc: '0 11 * * 1-5', resumeCronUtc: '0 23 * * 0-4' },
     // 10:00–14:00 JST: inside the running hours, so each weekday gets its backup.
-    database: { backupStartHourUtc: 1 },
+    // Shared-core tier: dev's load is a handful of developers (ADR 0170).
+    database: { backupStartHourUtc: 1, tier: 'db-f1-micro' },
+    // The billing account's free-tier credit pays dev's cluster fee; Spot Pods (ADR 0170).
+    gke: { freeTierCredit: true, spotPods: true },
+    observability: { scrapeIntervalSeconds: 30 },
   },
   staging: {
     network: {
@@ -625,7 +699,7 @@ const DIFFERENCES: Record<EnvironmentName, DeepPartial<EnvironmentConfig>> = {
       instanceDeletionProtection: true,
       maxConnections: 100,
     },
-    service: { minReplicas: 2, maxReplicas: 4, logLevel: 'info', canary: CANARY_10_50_100 },
+    service: { minReplicas: 2, maxReplicas: 4, logLevel: 'info', canary: CANARY_STAGING },
     edge: { owaspRulesMode: 'enforce' },
     observability: { lokiRetentionDays: 14, uptimeCheckPeriodSeconds: 60 },
     budget: { monthlyAmount: 350 },
@@ -677,7 +751,7 @@ const DIFFERENCES: Record<EnvironmentName, DeepPartial<EnvironmentConfig>> = {
       dbPoolMax: 8,
       rolloutPercent: 10,
       logLevel: 'info',
-      canary: CANARY_10_50_100,
+      canary: CANARY_PROD,
     },
     edge: { owaspRulesMode: 'enforce', adaptiveProtection: true },
     observability: {
@@ -926,6 +1000,12 @@ export function loadEnvironments(
   const previewPr = attempt(() => previewPullRequest(context, env));
   if (problems.length > 0) throw new EnvironmentConfigError(problems);
   const hosts = ENVIRONMENT_NAMES.filter((n) => environments[n]!.hostsPreviews);
+  const credited = ENVIRONMENT_NAMES.filter((n) => environments[n]!.gke.freeTierCredit);
+  if (credited.length > 1) {
+    throw new EnvironmentConfigError([
+      `gke.freeTierCredit: the billing account's GKE free tier covers one cluster, claimed by [${credited.join(', ')}]`,
+    ]);
+  }
   if (hosts.length !== 1) {
     throw new EnvironmentConfigError([
       `hostsPreviews: exactly one environment hosts previews, got [${hosts.join(', ')}]`,

@@ -89,12 +89,15 @@ export function sendError(res: Response, error: AppError, requestId: string): vo
 }
 
 /** Errors raised by express.json() (body-parser) carry a `type`. */
-function fromBodyParser(error: { type?: unknown; status?: unknown }): AppError | undefined {
+function fromBodyParser(error: { type?: unknown; status?: unknown; limit?: unknown }): AppError | undefined {
   switch (error.type) {
     case 'entity.parse.failed':
       return AppError.invalid('body', 'invalid_json', 'request body is not valid JSON');
     case 'entity.too.large':
-      return new AppError('PAYLOAD_TOO_LARGE', 'request body must be at most 2 MiB');
+      return new AppError(
+        'PAYLOAD_TOO_LARGE',
+        `request body must be at most ${typeof error.limit === 'number' ? error.limit / 1_048_576 : 2} MiB (after Content-Encoding is decoded)`,
+      );
     case 'encoding.unsupported':
     case 'charset.unsupported':
       return new AppError('UNSUPPORTED_MEDIA_TYPE', 'request body must be UTF-8 application/json');

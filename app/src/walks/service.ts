@@ -43,26 +43,23 @@ export function decodeCursor(cursor: string): repo.ListPosition {
   }
 }
 
-const iso = (value: string | null): string | null => (value === null ? null : new Date(value).toISOString());
-
-/** Validated input in the shape and precision (milliseconds, UTC) the database keeps. */
+/** Validated input (timestamps already UTC with microseconds, see toUtcMicros) as the repository writes it. */
 function toWrite(id: string, input: WalkInput): repo.WalkWrite {
   return {
     id,
     title: input.title,
     description: input.description,
     status: input.status,
-    start_time: iso(input.start_time),
-    end_time: iso(input.end_time),
-    paused_at: iso(input.paused_at),
+    start_time: input.start_time,
+    end_time: input.end_time,
+    paused_at: input.paused_at,
     total_paused_duration: input.total_paused_duration,
     total_distance: input.total_distance,
     total_steps: input.total_steps,
     polyline_data: input.polyline_data,
     thumbnail_image_url: input.thumbnail_image_url,
-    locations: [...input.locations]
-      .sort((a, b) => a.sequence_number - b.sequence_number)
-      .map((l) => ({ ...l, timestamp: new Date(l.timestamp).toISOString() })),
+    // Absent: keep the stored locations (docs/api.md, client guide).
+    locations: input.locations && [...input.locations].sort((a, b) => a.sequence_number - b.sequence_number),
   };
 }
 
@@ -94,9 +91,11 @@ const LOCATION_FIELDS = [
 /** True when storing `write` would not change `stored` (a retried PUT). */
 function sameContent(stored: Walk, write: repo.WalkWrite): boolean {
   if (COMPARED_FIELDS.some((field) => stored[field] !== write[field])) return false;
-  if (stored.locations.length !== write.locations.length) return false;
+  const { locations } = write;
+  if (locations === undefined) return true;
+  if (stored.locations.length !== locations.length) return false;
   return stored.locations.every((location, index) =>
-    LOCATION_FIELDS.every((field) => location[field] === write.locations[index]?.[field]),
+    LOCATION_FIELDS.every((field) => location[field] === locations[index]?.[field]),
   );
 }
 
