@@ -202,6 +202,7 @@ export class PlatformStack extends TerraformStack {
       namespace: FIRESTORE_MIGRATION_IDENTITY.namespace,
       kubernetesServiceAccount: FIRESTORE_MIGRATION_IDENTITY.kubernetesServiceAccount,
       displayName: 'Firestore migration (cutover)',
+      workloadIdentityPoolDependsOn: pool,
     });
     this.database.grantConnect(this.firestoreMigration, 'firestore-migration');
     new SqlUser(this, 'firestore-migration-user', {
@@ -210,12 +211,14 @@ export class PlatformStack extends TerraformStack {
       name: this.firestoreMigration.serviceAccountDatabaseUser,
       type: 'CLOUD_IAM_SERVICE_ACCOUNT',
       deletionPolicy: 'ABANDON',
+      dependsOn: this.firestoreMigration.principalDependsOn,
     });
     // Read-only Firestore access: https://cloud.google.com/iam/docs/roles-permissions/firestore
     new ProjectIamMember(this, 'firestore-migration-datastore-viewer', {
       project: env.firebaseProjectId,
       role: 'roles/datastore.viewer',
       member: this.firestoreMigration.principalMember,
+      dependsOn: this.firestoreMigration.principalDependsOn,
     });
 
     if (env.hostsPreviews) {

@@ -41,7 +41,8 @@ describe('ClusterStack', () => {
       /^https:\/\/\$\{data\.terraform_remote_state\..*\.outputs\.cluster_endpoint\}$/,
     );
     expect(json.provider.helm[0].kubernetes.host).toBe(json.provider.kubernetes[0].host);
-    expect(json.provider.kubernetes[0].token).toMatch(/data\.google_client_config\..*\.access_token/);
+    expect(json.provider.kubernetes[0].token).toBeUndefined();
+    expect(json.provider.kubernetes[0].exec[0].command).toBe('gke-gcloud-auth-plugin');
     expect(json.resource.google_container_cluster).toBeUndefined();
     expect(json.terraform.backend.gcs).toEqual({
       bucket: bootstrap.stateBucket,

@@ -6,23 +6,18 @@
  * (runbooks/sql/*.sql) run this way as the tables' owner, whom no operator
  * can log in as.
  */
-import { Client } from 'pg';
+import { Pool, type QueryResult } from 'pg';
+import { inTransaction } from './pool';
 import { loadMigrationConfig } from '../config';
 
 export async function runSqlScript(databaseUrl: string, script: string): Promise<unknown[][]> {
-  const client = new Client({ connectionString: databaseUrl, application_name: 'walk-service-sql' });
-  await client.connect();
+  const pool = new Pool({ connectionString: databaseUrl, application_name: 'walk-service-sql', max: 1 });
   try {
-    await client.query('BEGIN');
-    const results = await client.query(script);
-    await client.query('COMMIT');
-    const list = Array.isArray(results) ? results : [results];
+    const results = await inTransaction(pool, (client) => client.query(script));
+    const list: QueryResult[] = Array.isArray(results) ? results : [results];
     return list.filter((r) => r.rows.length > 0).map((r) => r.rows as unknown[]);
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
   } finally {
-    await client.end();
+    await pool.end();
   }
 }
 
