@@ -66,6 +66,24 @@ describe('HTTP conventions', () => {
     });
   });
 
+  it.each(['/v1/walks/%ZZ', '/v1/walks/%E0%A4%A', '/nope/%ZZ', '/v1/%ZZ'])(
+    'answers %s (invalid percent-encoding or no route) with a 4xx in the error envelope, never 5xx',
+    async (path) => {
+      const res = await fetch(`${app.url}${path}`);
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect(res.status).toBeLessThan(500);
+      const body = await json(res);
+      expect(body.error.request_id).toBe(res.headers.get('x-request-id'));
+      if (path.startsWith('/v1/walks/')) {
+        expect(res.status).toBe(400);
+        expect(body.error).toMatchObject({
+          code: 'INVALID_REQUEST',
+          details: [{ field: 'path', issue: 'invalid_encoding' }],
+        });
+      }
+    },
+  );
+
   it('echoes a sane X-Request-Id and replaces an insane one', async () => {
     const mine = await fetch(`${app.url}/healthz`, { headers: { 'x-request-id': 'abc-12345678' } });
     expect(mine.headers.get('x-request-id')).toBe('abc-12345678');

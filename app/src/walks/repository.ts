@@ -1,11 +1,9 @@
 /** SQL for walks and their locations; the only module of this component that talks to PostgreSQL. */
 import type { AuthenticatedUser } from '../auth';
+import type { Queryable } from '../db/pool';
 import type { Walk, WalkSummary } from './schemas';
 
-/** A pool or a client inside a transaction. */
-export interface Queryable {
-  query<R extends object = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: R[] }>;
-}
+export type { Queryable } from '../db/pool';
 
 /**
  * A walk as the service writes it: validated input, timestamps as UTC RFC 3339

@@ -129,6 +129,22 @@ const locations = z
 /** Fields the server sets; accepted on input (a client may send back what it read) and ignored. */
 export const SERVER_SET_FIELDS = ['user_id', 'version', 'created_at', 'updated_at'] as const;
 
+const ignored = (schema: z.ZodType) =>
+  schema
+    .optional()
+    .meta({ description: 'Set by the server; ignored on input (a walk as read may be sent back)' });
+
+/**
+ * Declared so the document says the truth (the object is closed, yet these
+ * may be sent back as read); the route removes them before validation.
+ */
+const serverSetInputFields = {
+  user_id: ignored(z.string()),
+  version: ignored(z.number().int()),
+  created_at: ignored(timestamp),
+  updated_at: ignored(timestamp),
+} satisfies Record<(typeof SERVER_SET_FIELDS)[number], z.ZodType>;
+
 export const WalkInputSchema = z
   .object({
     id: WalkIdSchema.optional(),
@@ -147,6 +163,7 @@ export const WalkInputSchema = z
     polyline_data: text(0, undefined).nullable().default(null),
     thumbnail_image_url: httpsUrl.nullable().default(null),
     locations,
+    ...serverSetInputFields,
   })
   .strict()
   .superRefine((walk, ctx) => {
@@ -169,11 +186,14 @@ export const WalkInputSchema = z
   })
   .meta({
     id: 'WalkInput',
-    description: `A whole walk as the app sends it. ${SERVER_SET_FIELDS.join(', ')} may be sent and are ignored.`,
+    description: `A whole walk as the app sends it; a field left out takes its default. ${SERVER_SET_FIELDS.join(', ')} may be sent (e.g. a walk as read) and are ignored; any other field is refused (400 unknown_field).`,
   });
 
 export type WalkInput = z.output<typeof WalkInputSchema>;
 export type LocationInput = z.output<typeof LocationSchema>;
+
+/** A timestamp the service writes: RFC 3339 in UTC with milliseconds. */
+const outputTimestamp = z.string().meta({ format: 'date-time', example: '2026-11-22T06:00:00.000Z' });
 
 const walkOutputFields = {
   id: WalkIdSchema,
@@ -181,17 +201,17 @@ const walkOutputFields = {
   title: z.string(),
   description: z.string(),
   status: z.enum(WALK_STATUSES),
-  start_time: z.string().nullable(),
-  end_time: z.string().nullable(),
-  paused_at: z.string().nullable(),
+  start_time: outputTimestamp.nullable(),
+  end_time: outputTimestamp.nullable(),
+  paused_at: outputTimestamp.nullable(),
   total_paused_duration: z.number(),
   total_distance: z.number(),
   total_steps: z.number().int(),
   polyline_data: z.string().nullable(),
   thumbnail_image_url: z.string().nullable(),
   version: z.number().int().meta({ description: 'Increases by one on every write; the ETag' }),
-  created_at: z.string(),
-  updated_at: z.string(),
+  created_at: outputTimestamp,
+  updated_at: outputTimestamp,
 };
 
 const LocationOutputSchema = z
@@ -200,7 +220,7 @@ const LocationOutputSchema = z
     latitude: z.number(),
     longitude: z.number(),
     altitude: z.number().nullable(),
-    timestamp: z.string(),
+    timestamp: outputTimestamp,
     horizontal_accuracy: z.number().nullable(),
     vertical_accuracy: z.number().nullable(),
     speed: z.number().nullable(),
@@ -222,11 +242,12 @@ export type Location = Walk['locations'][number];
 
 export const ListQuerySchema = z
   .object({
+    // A query value is text: only plain digits become a number, so `1e1` or `0x10` stay invalid.
     limit: z
-      .string()
-      .regex(/^\d{1,4}$/, 'must be a whole number')
-      .transform(Number)
-      .pipe(z.number().int().min(1).max(MAX_PAGE_SIZE))
+      .preprocess(
+        (value) => (typeof value === 'string' && /^\d{1,4}$/.test(value) ? Number(value) : value),
+        z.number().int().min(1).max(MAX_PAGE_SIZE),
+      )
       .optional()
       .meta({ description: `Page size, 1..${MAX_PAGE_SIZE}, default ${DEFAULT_PAGE_SIZE}` }),
     cursor: z.string().min(1).max(512).optional().meta({ description: 'next_cursor of the previous page' }),
