@@ -87,7 +87,10 @@ export function createApp(deps: AppDeps): Express {
   app.use(helmet());
   app.use(requireJsonBody);
   // Walk writes first: a body read here is finished, so the general parser leaves it alone.
-  app.post(WALK_WRITE_PATHS, express.json({ limit: WALK_BODY_LIMIT, type: 'application/json', strict: true }));
+  app.post(
+    WALK_WRITE_PATHS,
+    express.json({ limit: WALK_BODY_LIMIT, type: 'application/json', strict: true }),
+  );
   app.put(WALK_WRITE_PATHS, express.json({ limit: WALK_BODY_LIMIT, type: 'application/json', strict: true }));
   app.use(express.json({ limit: JSON_BODY_LIMIT, type: 'application/json', strict: true }));
   for (const component of components) app.use(component.router);
