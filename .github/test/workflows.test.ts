@@ -271,6 +271,21 @@ describe('ci.yml', () => {
       expect(text).toContain(needle);
     }
   });
+
+  it("puts the change's monthly cost delta in the plan comment, computed before any credential is held", () => {
+    const ci = workflows.find((w) => w.path.endsWith('/ci.yml'))!;
+    const diff = Object.values(ci.jobs).find((j) =>
+      (j.steps ?? []).some((st) => st.run?.includes('scripts/stack-plan.ts')),
+    )!;
+    const steps = diff.steps!;
+    const cost = steps.findIndex((st) =>
+      /scripts\/cost\.ts --compare "origin\/\$\{BASE_REF\}" > cost\.md/.test(st.run ?? ''),
+    );
+    const auth = steps.findIndex((st) => st.uses?.startsWith('google-github-actions/auth@'));
+    expect(cost).toBeGreaterThanOrEqual(0);
+    expect(cost).toBeLessThan(auth);
+    expect(steps.find((st) => st.id === 'plan')!.run).toContain('cat cost.md >> plan.md');
+  });
 });
 
 describe('security', () => {

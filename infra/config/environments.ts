@@ -182,8 +182,16 @@ const serviceSchema = z.object({
 });
 
 const edgeSchema = z.object({
-  /** OWASP preconfigured rules: `preview` logs only, `enforce` denies with 403. */
-  owaspRulesMode: z.enum(['preview', 'enforce']),
+  /**
+   * OWASP preconfigured rules: `preview` logs only, `enforce` denies with 403,
+   * `off` leaves them out (each rule is billed monthly; staging and prod enforce).
+   */
+  owaspRulesMode: z.enum(['off', 'preview', 'enforce']),
+  /**
+   * Answer plain HTTP on port 80 with a redirect to HTTPS. The listener is a
+   * second forwarding rule, billed by the hour; the app only speaks HTTPS.
+   */
+  httpRedirectListener: z.boolean(),
   /** ModSecurity CRS sensitivity level 1 (fewest false positives) … 4. */
   owaspSensitivity: z.number().int().min(1).max(4),
   /** Rate-based ban per client IP: more than `rateLimitRequests` in `rateLimitIntervalSeconds`. */
@@ -650,6 +658,7 @@ function baseline(
     },
     edge: {
       owaspRulesMode: 'preview',
+      httpRedirectListener: true,
       owaspSensitivity: 1,
       rateLimitRequests: 600,
       rateLimitIntervalSeconds: 60,
@@ -683,6 +692,8 @@ const DIFFERENCES: Record<EnvironmentName, DeepPartial<EnvironmentConfig>> = {
     // The billing account's free-tier credit pays dev's cluster fee; Spot Pods (ADR 0170).
     gke: { freeTierCredit: true, spotPods: true },
     observability: { scrapeIntervalSeconds: 30 },
+    // The same policy attachment with only the rate ban and default rule; HTTPS only (ADR 0170).
+    edge: { owaspRulesMode: 'off', httpRedirectListener: false },
   },
   staging: {
     network: {

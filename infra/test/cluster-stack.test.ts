@@ -117,6 +117,38 @@ describe('ClusterStack', () => {
     expect(selector).toEqual({ [LABEL.gatewayAccess]: 'true' });
   });
 
+  it('answers plain HTTP with a redirect only where the environment pays for the second forwarding rule', () => {
+    const listeners = (j: any) =>
+      manifest(j, 'Gateway', GATEWAY.name).spec.listeners.map((l: any) => l.protocol);
+    expect(env.edge.httpRedirectListener).toBe(false);
+    expect(listeners(json)).toEqual(['HTTPS']);
+    expect(manifest(json, 'HTTPRoute', 'https-redirect')).toBeUndefined();
+    const withRedirect = synth({
+      ...props,
+      env: { ...env, edge: { ...env.edge, httpRedirectListener: true } },
+    });
+    expect(listeners(withRedirect)).toEqual(['HTTPS', 'HTTP']);
+    expect(manifest(withRedirect, 'HTTPRoute', 'https-redirect').spec.parentRefs[0].sectionName).toBe('http');
+    expect(environments.prod.edge.httpRedirectListener).toBe(true);
+  });
+
+  it('puts every add-on on Spot Pods where the environment asks for them', () => {
+    expect(env.gke.spotPods).toBe(true);
+    const paths: Record<string, (v: any) => any> = {
+      flagger: (v) => v.nodeSelector,
+      'flagger-loadtester': (v) => v.nodeSelector,
+      grafana: (v) => v.nodeSelector,
+      loki: (v) => v.singleBinary.nodeSelector,
+      alloy: (v) => v.controller.nodeSelector,
+    };
+    for (const r of releases(json)) {
+      const values = Object.assign({}, ...r.values.map((v: string) => JSON.parse(v)));
+      expect([r.name, paths[r.name]!(values)]).toEqual([r.name, { 'cloud.google.com/gke-spot': 'true' }]);
+    }
+    const prod = synth({ ...props, env: { ...env, gke: { ...env.gke, spotPods: false } } });
+    for (const r of releases(prod)) expect(r.values.join('')).not.toContain('gke-spot');
+  });
+
   it('applies only schema-valid, restricted objects', () => {
     expect(validateObjects(manifests(json))).toEqual([]);
     for (const d of manifests(json).filter((m: any) => m.kind === 'Deployment'))

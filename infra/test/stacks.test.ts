@@ -188,13 +188,16 @@ describe.each(ENVIRONMENT_NAMES)('%s-platform', (env) => {
     const p = only(platform(env), 'google_compute_security_policy');
     expect(p.name).toBe(CLOUD_ARMOR_POLICY_NAME);
     const waf = p.rule.filter((r: Block) => r.match.expr?.expression?.startsWith('evaluatePreconfiguredWaf'));
-    expect(waf.map((r: Block) => /'([a-z0-9-]+)'/.exec(r.match.expr.expression)![1])).toEqual([
-      ...OWASP_RULE_SETS,
-    ]);
+    const mode = config().edge.owaspRulesMode;
+    expect(waf.map((r: Block) => /'([a-z0-9-]+)'/.exec(r.match.expr.expression)![1])).toEqual(
+      mode === 'off' ? [] : [...OWASP_RULE_SETS],
+    );
     for (const r of waf) {
       expect(r.action).toBe('deny(403)');
-      expect(r.preview).toBe(env === 'dev');
+      expect(r.preview).toBe(mode === 'preview');
     }
+    // Staging and prod enforce (environments.ts refuses less); dev pays for no WAF rules (ADR 0170).
+    expect(mode).toBe(env === 'dev' ? 'off' : 'enforce');
     const ban = p.rule.find((r: Block) => r.action === 'rate_based_ban');
     expect(ban.rate_limit_options).toMatchObject({ enforce_on_key: 'IP', exceed_action: 'deny(429)' });
     expect(p.adaptive_protection_config?.layer_7_ddos_defense_config?.enable ?? false).toBe(env === 'prod');

@@ -64,12 +64,17 @@ export function createApp(deps: AppDeps): Express {
   // generated on first request, after every component below has registered
   const openApiDocument = () => (document ??= generateOpenApiDocument(registry));
   const verifiers = tokenVerifiers(deps);
+  const { sessions } = deps;
   const components: HttpComponent[] = [
-    healthComponent({ ...deps, openApiDocument }),
+    healthComponent({
+      ...deps,
+      openApiDocument,
+      ...(sessions && { revocationListLoaded: () => sessions.revokedSessions.loaded }),
+    }),
     walksComponent({ service: createWalksService(deps), verifiers }),
     appConfigComponent({ verifiers, rolloutPercent: deps.config.rolloutPercent }),
   ];
-  if (deps.sessions) components.push(deps.sessions.component(deps.verifiers.firebase));
+  if (sessions) components.push(sessions.component(deps.verifiers.firebase));
   for (const component of components) component.registerOpenApi(registry);
 
   const app = express();
