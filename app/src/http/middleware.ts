@@ -49,6 +49,19 @@ export function routeTemplate(req: Request): string {
   return typeof path === 'string' ? `${req.baseUrl}${path}` : 'unmatched';
 }
 
+/** The method and full route template of every route a router serves (what routeTemplate labels). */
+export function routesOf(router: { stack: readonly unknown[] }): { method: string; route: string }[] {
+  return router.stack.flatMap((layer) => {
+    const route = (layer as { route?: { path?: unknown; methods?: Record<string, boolean> } }).route;
+    if (!route) return [];
+    const paths = (Array.isArray(route.path) ? route.path : [route.path]).filter(
+      (p): p is string => typeof p === 'string',
+    );
+    const methods = Object.keys(route.methods ?? {}).filter((m) => m !== '_all');
+    return paths.flatMap((path) => methods.map((m) => ({ method: m.toUpperCase(), route: path })));
+  });
+}
+
 /** One access-log line and the RED metrics per request, when the response is done. */
 export function accessLogAndMetrics(metrics: Metrics): RequestHandler {
   return (req, res, next) => {
