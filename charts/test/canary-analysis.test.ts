@@ -314,6 +314,13 @@ describe('canary safety switches', () => {
     const runbook = readFileSync(join(__dirname, '../../runbooks/rollback.md'), 'utf8');
     expect(runbook).toContain(rollbackGateCommand('open', SERVICE_NAMESPACE));
     expect(runbook).toContain(rollbackGateCommand('close', SERVICE_NAMESPACE));
+    // Flagger reads the gate once per tick: the runbook states that delay per environment, from config.
+    const text = runbook.replace(/\s+/g, ' ');
+    expect(text).not.toMatch(/at once/);
+    for (const name of ['staging', 'prod'] as const) {
+      const minutes = config.environments[name].service.canary!.intervalSeconds / 60;
+      expect(text).toContain(`up to ${minutes} minutes in ${name}`);
+    }
   });
 
   const hooksOf = (name: 'staging' | 'prod') => {

@@ -173,6 +173,6 @@ export function rollbackGateCommand(action: 'open' | 'close', namespace: string)
   const body = JSON.stringify({ name: SERVICE_NAME, namespace });
   return (
     `kubectl -n ${FLAGGER.namespace} exec deploy/${FLAGGER.loadTesterName} -- ` +
-    `curl -s -d '${body}' http://localhost:8080/${ROLLBACK_GATE_PATHS[action]}`
+    `curl -s -d '${body}' http://localhost:${FLAGGER.loadTesterContainerPort}/${ROLLBACK_GATE_PATHS[action]}`
   );
 }
