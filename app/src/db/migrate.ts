@@ -46,6 +46,8 @@ export async function migrateUp({ databaseUrl, log = () => undefined }: MigrateO
     migrationsTable: MIGRATIONS_TABLE,
     count: Infinity,
     checkOrder: true,
+    // node-pg-migrate fails when another run holds its lock unless told to wait (deploy Job vs npm start).
+    advisoryLockMode: 'wait',
     log,
     logger: { debug: () => undefined, info: log, warn: log, error: log },
   });
