@@ -111,6 +111,19 @@ export const PREVIEW_DB_ADMIN_IDENTITY = {
   googleServiceAccountId: 'preview-db-admin',
 } as const;
 
+/**
+ * The Firestore → PostgreSQL migration (runbooks/cutover.md) runs as its own
+ * Job with this identity: it reads the Firebase project's Firestore
+ * (roles/datastore.viewer there) and logs in to the environment's database as
+ * its own IAM user, which the tables' owner grants read/write
+ * (runbooks/sql/grant-firestore-migration.sql).
+ */
+export const FIRESTORE_MIGRATION_IDENTITY = {
+  namespace: SERVICE_NAMESPACE,
+  kubernetesServiceAccount: 'firestore-migration',
+  googleServiceAccountId: 'firestore-migration',
+} as const;
+
 /** Namespace of the observability add-ons (Grafana, Loki, Alloy, query frontend). */
 export const MONITORING_NAMESPACE = 'monitoring';
 

@@ -1,3 +1,4 @@
+import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
@@ -17,6 +18,8 @@ export interface DeployerServiceAccountProps {
   readonly description: string;
   /** Predefined roles per project id the account deploys to. */
   readonly projectRoles: Readonly<Record<string, readonly (string | RoleGrant)[]>>;
+  /** @default none — what must exist first (the IAM API's google_project_service). */
+  readonly dependsOn?: ITerraformDependable[];
 }
 
 /**
@@ -30,6 +33,7 @@ export class DeployerServiceAccount extends Construct implements IPrincipal {
   /** `projects/<p>/serviceAccounts/<email>` for IAM bindings on the account. */
   readonly serviceAccountName: string;
   readonly principalMember: string;
+  readonly principalDependsOn: ITerraformDependable[];
   readonly grants: readonly ProjectIamMember[];
 
   constructor(scope: Construct, id: string, props: DeployerServiceAccountProps) {
@@ -39,10 +43,12 @@ export class DeployerServiceAccount extends Construct implements IPrincipal {
       accountId: props.accountId,
       displayName: props.accountId,
       description: props.description,
+      dependsOn: props.dependsOn,
     });
     this.serviceAccountEmail = googleServiceAccountEmail(props.accountId, props.projectId);
     this.serviceAccountName = this.serviceAccount.name;
     this.principalMember = `serviceAccount:${this.serviceAccountEmail}`;
+    this.principalDependsOn = [this.serviceAccount];
     const grants: ProjectIamMember[] = [];
     for (const [project, roles] of Object.entries(props.projectRoles)) {
       for (const entry of roles) {
@@ -54,6 +60,7 @@ export class DeployerServiceAccount extends Construct implements IPrincipal {
             role: grant.role,
             member: this.principalMember,
             condition: grant.condition ? { ...grant.condition } : undefined,
+            dependsOn: this.principalDependsOn,
           }),
         );
       }

@@ -1,3 +1,4 @@
+import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { IamWorkloadIdentityPool } from '@cdktf/provider-google/lib/iam-workload-identity-pool';
 import { IamWorkloadIdentityPoolProvider } from '@cdktf/provider-google/lib/iam-workload-identity-pool-provider';
@@ -13,6 +14,8 @@ export interface GitHubWorkloadIdentityFederationProps {
   readonly poolId?: string;
   /** @default 'github-actions' */
   readonly providerId?: string;
+  /** @default none — what must exist first (the IAM API's google_project_service). */
+  readonly dependsOn?: ITerraformDependable[];
 }
 
 const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
@@ -48,6 +51,7 @@ export class GitHubWorkloadIdentityFederation extends Construct {
       workloadIdentityPoolId: poolId,
       displayName: 'GitHub Actions',
       description: `OIDC tokens of ${props.repository}`,
+      dependsOn: props.dependsOn,
     });
     this.providerAttributeCondition = `assertion.repository == '${props.repository}'`;
     this.provider = new IamWorkloadIdentityPoolProvider(this, 'provider', {
@@ -64,6 +68,7 @@ export class GitHubWorkloadIdentityFederation extends Construct {
       },
       attributeCondition: this.providerAttributeCondition,
       oidc: { issuerUri: GITHUB_ISSUER },
+      dependsOn: props.dependsOn,
     });
     this.providerName = `projects/${props.projectNumber}/locations/global/workloadIdentityPools/${poolId}/providers/${providerId}`;
     this.poolPrincipalPrefix = `principalSet://iam.googleapis.com/projects/${props.projectNumber}/locations/global/workloadIdentityPools/${poolId}`;
@@ -97,6 +102,8 @@ export class GitHubWorkloadIdentityFederation extends Construct {
       serviceAccountId: serviceAccountName,
       role: 'roles/iam.workloadIdentityUser',
       member,
+      // The member names the pool by id: it must exist first.
+      dependsOn: [this.pool],
     });
   }
 }

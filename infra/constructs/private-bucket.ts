@@ -1,3 +1,4 @@
+import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { StorageBucket, StorageBucketLifecycleRule } from '@cdktf/provider-google/lib/storage-bucket';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
@@ -16,6 +17,8 @@ export interface PrivateBucketProps {
   readonly keepNoncurrentVersions?: number;
   /** @default false — `destroy` refuses while objects remain. */
   readonly forceDestroy?: boolean;
+  /** @default none — what must exist first (e.g. the Storage API's google_project_service). */
+  readonly dependsOn?: ITerraformDependable[];
 }
 
 /**
@@ -64,6 +67,7 @@ export class PrivateBucket extends Construct {
       versioning: { enabled: props.versioning ?? false },
       forceDestroy: props.forceDestroy ?? false,
       lifecycleRule: rules.length > 0 ? rules : undefined,
+      dependsOn: props.dependsOn,
     });
     this.bucketName = props.name;
     this.bucketUrl = `gs://${props.name}`;
@@ -94,6 +98,7 @@ export class PrivateBucket extends Construct {
       role,
       member: grantee.principalMember,
       condition,
+      dependsOn: grantee.principalDependsOn,
     });
   }
 }

@@ -135,9 +135,12 @@ export class BootstrapStack extends TerraformStack {
 
     const apis = new ProjectServices(this, 'apis', { projectId: b.projectId, services: BOOTSTRAP_APIS });
     const envProjects = [...new Set(ENVIRONMENT_NAMES.map((n) => props.environments[n].projectId))];
-    for (const projectId of envProjects) {
-      new ProjectServices(this, `apis-${projectId}`, { projectId, services: ENVIRONMENT_APIS });
-    }
+    const envApis = Object.fromEntries(
+      envProjects.map((projectId) => [
+        projectId,
+        new ProjectServices(this, `apis-${projectId}`, { projectId, services: ENVIRONMENT_APIS }),
+      ]),
+    );
 
     this.stateBucket = new PrivateBucket(this, 'state', {
       projectId: b.projectId,
@@ -145,8 +148,8 @@ export class BootstrapStack extends TerraformStack {
       location: b.region,
       versioning: true,
       keepNoncurrentVersions: 20,
+      dependsOn: [apis.services['storage.googleapis.com']!],
     });
-    this.stateBucket.bucket.dependsOn = [apis.services['storage.googleapis.com']!.fqn];
 
     this.registry = new ArtifactRegistry(this, 'registry', {
       projectId: b.projectId,
@@ -154,8 +157,8 @@ export class BootstrapStack extends TerraformStack {
       repositoryId: ARTIFACT_REPOSITORY_ID,
       keepRecentVersions: b.keepRecentImageVersions,
       deleteUntaggedAfterDays: b.deleteUntaggedImagesAfterDays,
+      dependsOn: [apis.services['artifactregistry.googleapis.com']!],
     });
-    this.registry.repository.dependsOn = [apis.services['artifactregistry.googleapis.com']!.fqn];
 
     this.federation = new GitHubWorkloadIdentityFederation(this, 'github', {
       projectId: b.projectId,
@@ -163,6 +166,7 @@ export class BootstrapStack extends TerraformStack {
       repository: b.githubRepository,
       poolId: CI_IDENTITIES.workloadIdentityPoolId,
       providerId: CI_IDENTITIES.workloadIdentityProviderId,
+      dependsOn: [apis.services['iam.googleapis.com']!],
     });
 
     const perProject = (roles: readonly (string | RoleGrant)[]) =>
@@ -172,12 +176,14 @@ export class BootstrapStack extends TerraformStack {
       accountId: CI_IDENTITIES.planServiceAccountId,
       description: `cdktf diff from ${b.githubRepository} (read-only)`,
       projectRoles: perProject(PLAN_ROLES),
+      dependsOn: [apis.services['iam.googleapis.com']!],
     });
     this.applyIdentity = new DeployerServiceAccount(this, 'apply', {
       projectId: b.projectId,
       accountId: CI_IDENTITIES.applyServiceAccountId,
       description: `cdktf deploy from ${b.githubRepository}@${b.githubDeployRef}`,
       projectRoles: perProject(APPLY_ROLES),
+      dependsOn: [apis.services['iam.googleapis.com']!],
     });
     this.federation.allowRepository('plan-from-repository', this.planIdentity.serviceAccountName);
     this.federation.allowRef(
@@ -201,7 +207,9 @@ export class BootstrapStack extends TerraformStack {
       const envProject = new DataGoogleProject(this, `project-${projectId}`, { projectId });
       // Autopilot nodes pull as the project's default compute service account.
       this.registry.grantRead(
-        principal(`serviceAccount:${envProject.number}-compute@developer.gserviceaccount.com`),
+        principal(`serviceAccount:${envProject.number}-compute@developer.gserviceaccount.com`, [
+          envApis[projectId]!.services['compute.googleapis.com']!,
+        ]),
         `nodes-${projectId}`,
       );
     }
@@ -211,11 +219,13 @@ export class BootstrapStack extends TerraformStack {
       billingAccountId: b.billingAccount,
       role: 'roles/billing.costsManager',
       member: this.applyIdentity.principalMember,
+      dependsOn: this.applyIdentity.principalDependsOn,
     });
     new BillingAccountIamMember(this, 'plan-budgets', {
       billingAccountId: b.billingAccount,
       role: 'roles/billing.viewer',
       member: this.planIdentity.principalMember,
+      dependsOn: this.planIdentity.principalDependsOn,
     });
 
     const out = (name: string, value: string, description: string) =>
