@@ -116,6 +116,7 @@ export class ClusterStack extends TerraformStack {
     this.baseChart = new ClusterBaseChart(new Cdk8sApp(), 'cluster-base', {
       gatewayAddressName: address.name,
       certificateMapName: certMap.name,
+      httpRedirectListener: env.edge.httpRedirectListener,
     });
     this.base = new KubernetesManifests(this, 'base', {
       provider: this.access.kubernetesProvider,
