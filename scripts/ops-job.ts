@@ -12,7 +12,7 @@
 import { spawnSync } from 'child_process';
 import { readFileSync } from 'fs';
 import { App, Chart } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-31';
+import * as kplus from 'cdk8s-plus-34';
 import { stringify } from 'yaml';
 import { walkServiceProps } from '../charts/environments';
 import { serviceJob } from '../charts/walk-service/service-job';
