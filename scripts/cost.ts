@@ -8,19 +8,26 @@ import { resolveContext } from '../infra/config/context';
 import { ENVIRONMENT_NAMES, loadEnvironments } from '../infra/config/environments';
 import { CostEstimate, estimateEnvironment } from '../infra/cost/estimate';
 import { PRICE_TABLE } from '../infra/cost/prices-asia-northeast1';
+import { type CommandArgs, defineCommand, runCli } from './lib/cli';
 
 const usd = (n: number) => `$${n.toFixed(2)}`;
 
-function main(argv: string[]): void {
-  const unknown = argv.filter(
-    (a, i) =>
-      a.startsWith('-') &&
-      !['--detail', '--json', '-c', '--context'].includes(a) &&
-      !a.startsWith('--context=') &&
-      argv[i - 1] !== '-c',
-  );
-  if (unknown.length > 0)
-    throw new Error(`unknown option ${unknown[0]}; use --detail, --json or -c key=value`);
+export const COST = defineCommand({
+  usage: `usage: npm run cost -- [--detail] [--json] [-c key=value ...]
+
+Monthly list-price estimate per environment: running, paused and hibernated.
+  --detail           every line item
+  --json             the figures as JSON
+  -c, --context k=v  a cdktf context value, as infra/main.ts reads it`,
+  options: {
+    detail: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+    context: { type: 'string', short: 'c', multiple: true },
+  },
+});
+
+function main({ values }: CommandArgs<typeof COST>): void {
+  const argv = (values.context ?? []).flatMap((pair) => ['-c', pair]);
   const { context, env } = resolveContext({ argv });
   const all = loadEnvironments(context, env);
   const rows = ENVIRONMENT_NAMES.map((name) => {
@@ -35,7 +42,7 @@ function main(argv: string[]): void {
     };
   });
 
-  if (argv.includes('--json')) {
+  if (values.json) {
     console.log(
       JSON.stringify(
         { prices: { recordedOn: PRICE_TABLE.recordedOn, source: PRICE_TABLE.source }, environments: rows },
@@ -65,7 +72,7 @@ function main(argv: string[]): void {
   console.log(line(header));
   for (const row of table) console.log(line(row));
 
-  if (argv.includes('--detail')) {
+  if (values.detail) {
     for (const r of rows) {
       for (const est of [r.runningMin, r.paused, r.hibernated] as CostEstimate[]) {
         console.log(`\n${est.environment} ${est.state}: ${usd(est.total)}`);
@@ -75,9 +82,4 @@ function main(argv: string[]): void {
   }
 }
 
-try {
-  main(process.argv.slice(2));
-} catch (e) {
-  console.error(e instanceof Error ? e.message : e);
-  process.exit(1);
-}
+runCli(module, COST, main);
