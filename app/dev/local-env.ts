@@ -32,10 +32,38 @@ function localKeyRing(): string {
   return readFileSync(file, 'utf8');
 }
 
+/**
+ * The variables a person may set for `npm start`, checked before anything
+ * starts with the service's own rules: one line per bad variable, no stack.
+ */
+function checkedLocalSettings(): { port: number; metricsPort: number; pgPort: number } {
+  const problems: string[] = [];
+  let config;
+  try {
+    // what local-env supplies itself is filled in; everything else is the person's
+    config = loadConfig({
+      ...process.env,
+      APP_ENV: 'local',
+      DATABASE_URL: 'postgres://local@127.0.0.1/walks',
+      FIREBASE_PROJECT_ID: EMULATOR_PROJECT_ID,
+      FIREBASE_AUTH_EMULATOR_HOST: `127.0.0.1:${EMULATOR_PORT}`,
+    });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.problems);
+  }
+  const pgRaw = process.env.LOCAL_PG_PORT?.trim() || '54329';
+  const pgPort = /^\d{1,5}$/.test(pgRaw) && Number(pgRaw) <= 65535 ? Number(pgRaw) : undefined;
+  if (pgPort === undefined) problems.push(`LOCAL_PG_PORT: must be a port number (got "${pgRaw}")`);
+  if (problems.length > 0 || !config || pgPort === undefined) {
+    for (const problem of problems) process.stderr.write(`config error: ${problem}\n`);
+    process.exit(1);
+  }
+  return { port: config.port, metricsPort: config.metricsPort, pgPort };
+}
+
 async function main(): Promise<void> {
-  const port = Number(process.env.PORT ?? 8080);
-  const metricsPort = Number(process.env.METRICS_PORT ?? 9464);
-  const pgPort = Number(process.env.LOCAL_PG_PORT ?? 54329);
+  const { port, metricsPort, pgPort } = checkedLocalSettings();
   for (const [name, value] of [
     ['PORT', port],
     ['METRICS_PORT', metricsPort],
@@ -72,24 +100,30 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void stopAll(0));
   process.once('SIGTERM', () => void stopAll(0));
 
+  const startedAt = Date.now();
+  const say = (line: string) =>
+    process.stderr.write(`[${((Date.now() - startedAt) / 1000).toFixed(1).padStart(4)} s] ${line}\n`);
   try {
-    process.stderr.write(
-      'starting PostgreSQL 17 (data in .local/postgres) and the Firebase Auth emulator (accounts in .local/auth-emulator)…\n',
+    say(
+      'starting PostgreSQL 17 (data in .local/postgres) and the Firebase Auth emulator (accounts in .local/auth-emulator); the emulator takes 10-15 s…',
     );
     const [pg, emulator]: [RunningPostgres, RunningAuthEmulator] = await Promise.all([
       startEmbeddedPostgres({
         dataDir: path.join(LOCAL_DIR, 'postgres'),
         port: pgPort,
         persistent: true,
-      }).then((started) => (stops.push(started.stop), started)),
+      }).then((started) => (stops.push(started.stop), say(`PostgreSQL is up on port ${pgPort}`), started)),
       (async () =>
         startAuthEmulator({
           port: EMULATOR_PORT,
           hubPort: await freePort(),
           loggingPort: await freePort(),
           dataDir: path.join(LOCAL_DIR, 'auth-emulator'),
-        }))().then((started) => (stops.push(started.stop), started)),
+        }))().then(
+        (started) => (stops.push(started.stop), say(`Auth emulator is up on ${started.host}`), started),
+      ),
     ]);
+    say('applying migrations…');
     await ensureDatabase(pg.url(), DATABASE);
     const databaseUrl = pg.url(DATABASE);
     const ran = await migrateUp({ databaseUrl });
@@ -110,6 +144,7 @@ async function main(): Promise<void> {
     // firebase-admin reads the emulator address from the process environment itself
     process.env.FIREBASE_AUTH_EMULATOR_HOST = emulator.host;
     const config = loadConfig(env);
+    say('starting walk-service…');
     service = await startService(config, createLogger({ level: config.logLevel }));
 
     process.stderr.write(
