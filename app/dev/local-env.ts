@@ -14,6 +14,7 @@ import { generateSigningJwk, keyRingJson } from '../src/sessions';
 import { EMULATOR_PROJECT_ID, startAuthEmulator, type RunningAuthEmulator } from './auth-emulator';
 import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from './embedded-postgres';
 import { freePort, portIsFree } from './ports';
+import { localLogDestination } from './pretty-logs';
 
 const ROOT = path.resolve(__dirname, '../..');
 const LOCAL_DIR = path.join(ROOT, '.local');
@@ -145,7 +146,10 @@ async function main(): Promise<void> {
     process.env.FIREBASE_AUTH_EMULATOR_HOST = emulator.host;
     const config = loadConfig(env);
     say('starting walk-service…');
-    service = await startService(config, createLogger({ level: config.logLevel }));
+    service = await startService(
+      config,
+      createLogger({ level: config.logLevel, destination: localLogDestination() }),
+    );
 
     process.stderr.write(
       [
