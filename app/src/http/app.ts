@@ -18,8 +18,14 @@ import type { Metrics } from '../observability/metrics';
 import type { Sessions } from '../sessions';
 import type { HttpComponent } from './component';
 import { errorHandler } from './errors';
-import { accessLogAndMetrics, notFound, requestContext, requireJsonBody } from './middleware';
-import { createOpenApiRegistry, generateOpenApiDocument } from './openapi';
+import {
+  accessLogAndMetrics,
+  methodNotAllowed,
+  notFound,
+  requestContext,
+  requireJsonBody,
+} from './middleware';
+import { createOpenApiRegistry, generateOpenApiDocument, knownRoutes } from './openapi';
 import './request-context';
 
 export interface AppDeps {
@@ -75,6 +81,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(requireJsonBody);
   app.use(express.json({ limit: JSON_BODY_LIMIT, type: 'application/json', strict: true }));
   for (const component of components) app.use(component.router);
+  app.use(methodNotAllowed(() => knownRoutes(registry)));
   app.use(notFound);
   app.use(errorHandler);
   return app;
