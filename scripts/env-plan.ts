@@ -57,6 +57,8 @@ export function unconfiguredKeys(env: EnvironmentConfig): UnconfiguredKey[] {
 /** Namespaces whose workloads a pause scales to zero (the add-ons' first). */
 export const PAUSED_NAMESPACES = [SERVICE_NAMESPACE, MONITORING_NAMESPACE, FLAGGER.namespace] as const;
 
+// `cdktf` is the devDependency cdktf-cli (node_modules/.bin, on PATH under `npm run`);
+// a person types the same commands as `npx cdktf …`.
 const deploy = (...stacks: string[]): Step => ({
   why: `apply ${stacks.join(', ')}`,
   command: ['cdktf', 'deploy', ...stacks, '--auto-approve'],

@@ -26,8 +26,8 @@ import {
 import { iamDatabaseUser, serviceIdentity, stackName } from '../infra/config/names';
 import { type CommandArgs, confirm, defineCommand, parseCommandLine, runCli, UsageError } from './lib/cli';
 
-/** The cdktf CLI matching the `cdktf` library in package.json. */
-export const CDKTF_CLI = ['npx', '--yes', 'cdktf-cli@0.21.0'] as const;
+/** The cdktf CLI: the lockfile-pinned devDependency `cdktf-cli`, as everywhere else. */
+export const CDKTF_CLI = ['npx', 'cdktf'] as const;
 
 export const PREVIEW = defineCommand({
   usage: `usage: npm run preview -- --pr <n> [--dry-run | --destroy [--yes]] [--digest sha256:…]

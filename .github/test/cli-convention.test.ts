@@ -108,3 +108,28 @@ it('covers every command-line entry point in scripts/ (a new one joins the list 
     });
   }
 });
+
+it('README, docs and workflows call the deploy CLI one way: npx cdktf (the lockfile-pinned cdktf-cli)', () => {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    devDependencies: Record<string, string>;
+  };
+  expect(pkg.devDependencies['cdktf-cli']).toBeDefined();
+  const files = [
+    'README.md',
+    'docs/deploy.md',
+    'docs/ci-cd.md',
+    ...readdirSync(join(ROOT, '.github/workflows')).map((f) => `.github/workflows/${f}`),
+  ];
+  for (const file of files) {
+    const text = readFileSync(join(ROOT, file), 'utf8');
+    const strays = text
+      .split('\n')
+      .filter((line) =>
+        /cdktf-cli@|install (--global|-g)\b.*cdktf|(^|[\s`(&|;])cdktf (deploy|destroy|output|diff)\b/.test(
+          line,
+        ),
+      )
+      .filter((line) => !/npx cdktf (deploy|destroy|output|diff)/.test(line) || /cdktf-cli@/.test(line));
+    expect({ file, strays }).toEqual({ file, strays: [] });
+  }
+});
