@@ -5,7 +5,9 @@
  * Ctrl-C or SIGTERM stops all of it.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { defineCommand, parseCommandLine, UsageError, usageLine } from '../src/cli';
 import { loadConfig, ConfigError } from '../src/config';
 import { migrateUp } from '../src/db/migrate';
 import { createLogger } from '../src/observability/logger';
@@ -13,7 +15,7 @@ import { startService, type RunningService } from '../src/server';
 import { generateSigningJwk, keyRingJson } from '../src/sessions';
 import { EMULATOR_PROJECT_ID, startAuthEmulator, type RunningAuthEmulator } from './auth-emulator';
 import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from './embedded-postgres';
-import { freePort, portIsFree } from './ports';
+import { freePort, portIsFree, waitFor } from './ports';
 import { localLogDestination } from './pretty-logs';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -63,7 +65,39 @@ function checkedLocalSettings(): { port: number; metricsPort: number; pgPort: nu
   return { port: config.port, metricsPort: config.metricsPort, pgPort };
 }
 
-async function main(): Promise<void> {
+const START = defineCommand({
+  usage: `usage: npm start | npm run dev
+
+The local environment: PostgreSQL 17 (.local/postgres), the Firebase Auth emulator, the
+migrations and walk-service on PORT (8080). Ctrl-C stops everything.
+  --watch   (npm run dev) restart walk-service when a file under app/src changes`,
+  options: { watch: { type: 'boolean', default: false } },
+});
+
+/** walk-service as a \`tsx watch\` child: restarted on every change under app/src. */
+async function startWatchedService(env: NodeJS.ProcessEnv, port: number): Promise<() => Promise<void>> {
+  const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+  const pretty = localLogDestination();
+  const child = spawn(tsx, ['watch', '--clear-screen=false', path.join(ROOT, 'app/src/server.ts')], {
+    env,
+    stdio: ['ignore', pretty ? 'pipe' : 'inherit', 'inherit'],
+  });
+  if (pretty) child.stdout?.pipe(pretty as unknown as NodeJS.WritableStream);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await waitFor('walk-service', async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, 60_000);
+  return async () => {
+    child.kill('SIGTERM');
+    await exited;
+  };
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { values } = parseCommandLine(START, argv);
+  if (values.help) {
+    process.stdout.write(`${START.usage}\n`);
+    return;
+  }
+  const watch = values.watch;
   const { port, metricsPort, pgPort } = checkedLocalSettings();
   for (const [name, value] of [
     ['PORT', port],
@@ -145,24 +179,30 @@ async function main(): Promise<void> {
     // firebase-admin reads the emulator address from the process environment itself
     process.env.FIREBASE_AUTH_EMULATOR_HOST = emulator.host;
     const config = loadConfig(env);
-    say('starting walk-service…');
-    service = await startService(
-      config,
-      createLogger({ level: config.logLevel, destination: localLogDestination() }),
-    );
+    if (watch) {
+      say('starting walk-service under tsx watch (restarts when a file under app/src changes)…');
+      stops.push(await startWatchedService(env, port));
+    } else {
+      say('starting walk-service…');
+      service = await startService(
+        config,
+        createLogger({ level: config.logLevel, destination: localLogDestination() }),
+      );
+    }
 
     process.stderr.write(
       [
         '',
         'tekutoko walk-service is running (Ctrl-C stops everything)',
-        `  API            http://127.0.0.1:${service.port}   (OpenAPI: /openapi.json, /healthz, /readyz)`,
-        `  metrics        http://127.0.0.1:${service.metricsPort}/metrics`,
+        `  API            http://127.0.0.1:${port}   (OpenAPI: /openapi.json, /healthz, /readyz)`,
+        `  metrics        http://127.0.0.1:${metricsPort}/metrics`,
         `  Auth emulator  http://${emulator.host}   (project ${EMULATOR_PROJECT_ID})`,
         `  PostgreSQL     ${databaseUrl}`,
         '',
         'get a Firebase ID token and call the API:',
         '  TOKEN=$(npm run -s token -- --email you@example.com)',
-        `  curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:${service.port}/v1/walks`,
+        `  curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:${port}/v1/walks`,
+        '  npm run seed      a user with walks; npm run reset (stopped) empties .local/',
         '',
       ].join('\n'),
     );
@@ -178,4 +218,10 @@ async function main(): Promise<void> {
   }
 }
 
-void main();
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof UsageError) {
+    process.stderr.write(`${error.message}\n${usageLine(START.usage)}\n`);
+    process.exit(2);
+  }
+  fail(error instanceof Error ? error.message : String(error));
+});
