@@ -13,6 +13,7 @@ export const USAGE = `usage: npm run migrate:firestore -- [--dry-run] [--user <u
                    or a duration back from now (90m, 6h, 2d)
   --verify         compare Firestore and PostgreSQL for the scope; exit 1 on any difference
   --page-size <n>  documents per page and per transaction (1..500, default 100)
+  --yes            a run that writes, against a real project, without asking first
 
 Environment: DATABASE_URL, FIREBASE_PROJECT_ID, and FIRESTORE_EMULATOR_HOST for the emulator.
 Prints a JSON report on stdout and progress on stderr. Exit codes: 0 done, 1 verify found
@@ -22,6 +23,8 @@ export interface CliArgs {
   readonly command: 'run' | 'dry-run' | 'verify' | 'help';
   readonly scope: Scope;
   readonly pageSize: number;
+  /** Write without asking (a run against a real project asks first). */
+  readonly yes: boolean;
 }
 
 export class UsageError extends Error {}
@@ -70,6 +73,7 @@ export function parseCliArgs(argv: string[], now: Date = new Date()): CliArgs {
         since: { type: 'string' },
         cohort: { type: 'string' },
         'page-size': { type: 'string' },
+        yes: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -90,5 +94,5 @@ export function parseCliArgs(argv: string[], now: Date = new Date()): CliArgs {
     ...(values.since !== undefined ? { since: parseSince(values.since, now) } : {}),
   };
   const command = values.help ? 'help' : values.verify ? 'verify' : values['dry-run'] ? 'dry-run' : 'run';
-  return { command, scope, pageSize };
+  return { command, scope, pageSize, yes: values.yes };
 }

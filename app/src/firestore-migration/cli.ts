@@ -10,7 +10,9 @@ import { getFirestore } from 'firebase-admin/firestore';
 import { ConfigError, loadConfig } from '../config';
 import { createPool } from '../db/pool';
 import { createLogger } from '../observability/logger';
+import { confirm, UsageError as CommandUsageError } from '../cli';
 import { parseCliArgs, UsageError, USAGE } from './args';
+import { describeFailure, progressReporter } from './progress';
 import { runMigration } from './run';
 import { verifyMigration } from './verify';
 
@@ -55,6 +57,17 @@ export async function main(
     throw error;
   }
 
+  if (args.command === 'run' && !config.firestoreEmulatorHost) {
+    try {
+      await confirm(
+        `copy walks and consents from Firestore project ${config.firebaseProjectId} into the PostgreSQL of DATABASE_URL?`,
+        { yes: args.yes },
+      );
+    } catch (error) {
+      io.stderr(`${(error as Error).message}\n`);
+      return error instanceof CommandUsageError ? EXIT.usage : EXIT.failed;
+    }
+  }
   const logger = createLogger({ level: config.logLevel, destination: process.stderr });
   // One client runs the batches; page writes of a 5,000-location walk need more than an API call's timeout.
   const pool = createPool({ ...config, dbPoolMax: 2, dbStatementTimeoutMs: 120_000 }, logger);
@@ -63,15 +76,33 @@ export async function main(
   const deps = {
     firestore: getFirestore(app),
     pool,
-    progress: (message: string, fields: Record<string, unknown>) => logger.debug(fields, message),
+    progress: progressReporter(io.stderr),
   };
+  const started = Date.now();
   try {
     if (args.command === 'verify') {
-      const report = await verifyMigration(deps, { scope: args.scope, pageSize: args.pageSize });
+      // verify reads only: Ctrl-C ends it at once (exit 3), nothing to finish or resume
+      const verifying = verifyMigration(deps, { scope: args.scope, pageSize: args.pageSize });
+      verifying.catch(() => undefined);
+      const stopped = new Promise<'stopped'>((resolve) => {
+        if (signal?.aborted) resolve('stopped');
+        signal?.addEventListener('abort', () => resolve('stopped'), { once: true });
+      });
+      const report = await Promise.race([verifying, stopped]);
+      if (report === 'stopped') {
+        io.stderr('verify stopped before it finished: nothing was compared to the end, nothing changed\n');
+        return EXIT.stopped;
+      }
       io.stdout(`${JSON.stringify(report, null, 2)}\n`);
-      logger.info(
+      // the report on stdout and the line on stderr say it; the log line is for --log-level debug
+      logger.debug(
         { differences: report.difference_count, walks_compared: report.walks_compared },
         report.ok ? 'verify: Firestore and PostgreSQL match' : 'verify: differences found',
+      );
+      io.stderr(
+        report.ok
+          ? `verify: Firestore and PostgreSQL match (${report.walks_compared} walks compared)\n`
+          : `verify: ${report.difference_count} differences (listed in the report on stdout)\n`,
       );
       return report.ok ? EXIT.ok : EXIT.failed;
     }
@@ -92,10 +123,16 @@ export async function main(
         2,
       )}\n`,
     );
-    logger.info({ scope: report.scope_key, walks: report.counts.walks }, `${report.mode} finished`);
+    logger.debug({ scope: report.scope_key, walks: report.counts.walks }, `${report.mode} finished`);
+    const { pages, documents } = deps.progress.totals();
+    io.stderr(
+      `${report.completed ? `${report.mode} finished` : 'stopped early; run the same command again to resume'}: ` +
+        `${pages} pages, ${documents} documents in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+    );
     return report.completed ? EXIT.ok : EXIT.stopped;
   } catch (error) {
-    logger.error({ err: error }, 'Firestore migration failed');
+    io.stderr(`migrate:firestore failed: ${describeFailure(error)}\n`);
+    logger.debug({ err: error }, 'Firestore migration failed');
     return EXIT.failed;
   } finally {
     logger.flush();
@@ -108,7 +145,11 @@ if (require.main === module) {
   const controller = new AbortController();
   for (const name of ['SIGINT', 'SIGTERM'] as const) {
     process.once(name, () => {
-      process.stderr.write(`${name}: stopping after the page in flight; run again to resume\n`);
+      process.stderr.write(
+        process.argv.includes('--verify')
+          ? `${name}: stopping verify (read-only; exit 3)\n`
+          : `${name}: stopping after the page in flight; run again to resume\n`,
+      );
       controller.abort();
     });
   }

@@ -293,6 +293,7 @@ export async function runMigration(deps: MigrationDeps, options: RunOptions): Pr
             phase,
             documents: page.documents.length,
             cursor: page.cursor.path,
+            counts,
           });
           if (signal?.aborted) {
             completed = false;
