@@ -10,6 +10,7 @@ import {
   envVarForKey,
   previewHostname,
   serviceImageRepository,
+  previewImageRepository,
 } from '../infra/config/environments';
 import { serviceIdentity } from '../infra/config/names';
 import { LABEL } from './lib/labels';
@@ -58,6 +59,8 @@ export function walkServiceProps(
     minReplicas: s.minReplicas,
     maxReplicas: s.maxReplicas,
     resources: { cpuMillis: s.cpuMillis, memoryMiB: s.memoryMiB },
+    spotPods: env.gke.spotPods,
+    scrapeIntervalSeconds: env.observability.scrapeIntervalSeconds,
     canary: s.canary ?? undefined,
     firebaseProjectId: env.firebaseProjectId,
     rolloutPercent: s.rolloutPercent,
@@ -94,6 +97,8 @@ export function previewWalkServiceProps(
 ): WalkServiceProps {
   return {
     ...walkServiceProps(host, bootstrap, o.imageDigest),
+    // Pull-request images live in their own repository (ADR 0111).
+    imageRepository: previewImageRepository(bootstrap),
     // The preview's own identity, database and host; one replica, rolling update.
     appEnv: 'preview',
     identity: serviceIdentity(o.pr),

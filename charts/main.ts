@@ -61,6 +61,7 @@ export function synthCharts(outdir = 'dist/charts', options: SynthChartsOptions 
       new ClusterBaseChart(app, 'cluster-base', {
         gatewayAddressName: GATEWAY_EDGE.addressName,
         certificateMapName: GATEWAY_EDGE.certificateMapName,
+        httpRedirectListener: config.edge.httpRedirectListener,
       });
       new GmpFrontendChart(app, 'gmp-frontend', {
         projectId: config.projectId,

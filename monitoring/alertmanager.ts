@@ -9,6 +9,7 @@
  */
 import { EnvironmentConfig } from '../infra/config/environments';
 import { ALERT_RECEIVERS_SECRET_ID } from '../infra/config/names';
+import { GKE_MANAGED_PROMETHEUS_PUBLIC_NAMESPACE } from '../infra/config/platform-facts';
 import { Severity } from './alerts';
 
 /** Secret Manager secret holding `{"page": url, "ticket": url, "security": url}`. */
@@ -16,7 +17,7 @@ export { ALERT_RECEIVERS_SECRET_ID };
 
 /** Where GMP's managed Alertmanager reads its configuration. */
 export const MANAGED_ALERTMANAGER_SECRET = {
-  namespace: 'gmp-public',
+  namespace: GKE_MANAGED_PROMETHEUS_PUBLIC_NAMESPACE.value,
   name: 'alertmanager',
   key: 'alertmanager.yaml',
 } as const;

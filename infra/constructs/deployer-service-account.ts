@@ -1,3 +1,4 @@
+import { ITerraformDependable, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
@@ -8,6 +9,8 @@ export interface RoleGrant {
   readonly role: string;
   /** @default unconditional */
   readonly condition?: { readonly title: string; readonly expression: string };
+  /** @default derived from `role` — required when `role` is a reference (a custom role's name). */
+  readonly key?: string;
 }
 
 export interface DeployerServiceAccountProps {
@@ -17,6 +20,8 @@ export interface DeployerServiceAccountProps {
   readonly description: string;
   /** Predefined roles per project id the account deploys to. */
   readonly projectRoles: Readonly<Record<string, readonly (string | RoleGrant)[]>>;
+  /** @default none — what must exist first (the IAM API's google_project_service). */
+  readonly dependsOn?: ITerraformDependable[];
 }
 
 /**
@@ -30,6 +35,7 @@ export class DeployerServiceAccount extends Construct implements IPrincipal {
   /** `projects/<p>/serviceAccounts/<email>` for IAM bindings on the account. */
   readonly serviceAccountName: string;
   readonly principalMember: string;
+  readonly principalDependsOn: ITerraformDependable[];
   readonly grants: readonly ProjectIamMember[];
 
   constructor(scope: Construct, id: string, props: DeployerServiceAccountProps) {
@@ -39,22 +45,31 @@ export class DeployerServiceAccount extends Construct implements IPrincipal {
       accountId: props.accountId,
       displayName: props.accountId,
       description: props.description,
+      dependsOn: props.dependsOn,
     });
     this.serviceAccountEmail = googleServiceAccountEmail(props.accountId, props.projectId);
     this.serviceAccountName = this.serviceAccount.name;
     this.principalMember = `serviceAccount:${this.serviceAccountEmail}`;
+    this.principalDependsOn = [this.serviceAccount];
     const grants: ProjectIamMember[] = [];
     for (const [project, roles] of Object.entries(props.projectRoles)) {
       for (const entry of roles) {
-        const grant = typeof entry === 'string' ? { role: entry } : entry;
+        const grant: RoleGrant = typeof entry === 'string' ? { role: entry } : entry;
+        if (grant.key === undefined && Token.isUnresolved(grant.role))
+          throw new Error(`DeployerServiceAccount ${id}: give a key for the role reference ${grant.role}`);
         assertSafeGrant(grant.role, this.principalMember);
         grants.push(
-          new ProjectIamMember(this, `${project}-${grant.role.replace(/^roles\//, '').replace(/\./g, '-')}`, {
-            project,
-            role: grant.role,
-            member: this.principalMember,
-            condition: grant.condition ? { ...grant.condition } : undefined,
-          }),
+          new ProjectIamMember(
+            this,
+            `${project}-${grant.key ?? grant.role.replace(/^roles\//, '').replace(/\./g, '-')}`,
+            {
+              project,
+              role: grant.role,
+              member: this.principalMember,
+              condition: grant.condition ? { ...grant.condition } : undefined,
+              dependsOn: this.principalDependsOn,
+            },
+          ),
         );
       }
     }

@@ -1,3 +1,4 @@
+import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { PrivateBucket } from './private-bucket';
 import { WorkloadIdentityUser } from './service-identity';
@@ -12,6 +13,8 @@ export interface LokiStorageProps {
   readonly googleServiceAccountId: string;
   readonly namespace: string;
   readonly kubernetesServiceAccount: string;
+  /** @default none — the cluster, when it is in the same stack (see WorkloadIdentityUser). */
+  readonly workloadIdentityPoolDependsOn?: ITerraformDependable[];
 }
 
 /**
@@ -45,6 +48,7 @@ export class LokiStorage extends Construct {
       namespace: props.namespace,
       kubernetesServiceAccount: props.kubernetesServiceAccount,
       displayName: 'Loki object storage',
+      workloadIdentityPoolDependsOn: props.workloadIdentityPoolDependsOn,
     });
     this.bucket.grantReadWrite(this.identity, 'loki-object-user');
     this.bucketName = this.bucket.bucketName;

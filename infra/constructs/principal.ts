@@ -1,3 +1,5 @@
+import { ITerraformDependable } from 'cdktf';
+
 /**
  * Something IAM can grant a role to. Constructs take a principal in their
  * `grantX` methods so callers never build member strings by hand.
@@ -5,6 +7,12 @@
 export interface IPrincipal {
   /** IAM member, e.g. `serviceAccount:walk-service@p.iam.gserviceaccount.com`. */
   readonly principalMember: string;
+  /**
+   * @default none — what must exist before anything is granted to this
+   * principal (its `google_service_account`): IAM rejects a member that does
+   * not exist yet, so every grant depends on it.
+   */
+  readonly principalDependsOn?: ITerraformDependable[];
 }
 
 /** Roles that must never be granted: primitive roles give every permission of a product family. */
@@ -23,7 +31,10 @@ export function assertSafeGrant(role: string, member: string): void {
   }
 }
 
-/** A principal from a member string (e.g. a service account read from remote state). */
-export function principal(member: string): IPrincipal {
-  return { principalMember: member };
+/**
+ * A principal from a member string (e.g. a service account read from remote
+ * state); `dependsOn` is what creates it in this stack, if anything.
+ */
+export function principal(member: string, dependsOn?: ITerraformDependable[]): IPrincipal {
+  return { principalMember: member, principalDependsOn: dependsOn };
 }

@@ -1,3 +1,4 @@
+import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { StorageBucket, StorageBucketLifecycleRule } from '@cdktf/provider-google/lib/storage-bucket';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
@@ -16,6 +17,8 @@ export interface PrivateBucketProps {
   readonly keepNoncurrentVersions?: number;
   /** @default false — `destroy` refuses while objects remain. */
   readonly forceDestroy?: boolean;
+  /** @default none — what must exist first (e.g. the Storage API's google_project_service). */
+  readonly dependsOn?: ITerraformDependable[];
 }
 
 /**
@@ -64,6 +67,7 @@ export class PrivateBucket extends Construct {
       versioning: { enabled: props.versioning ?? false },
       forceDestroy: props.forceDestroy ?? false,
       lifecycleRule: rules.length > 0 ? rules : undefined,
+      dependsOn: props.dependsOn,
     });
     this.bucketName = props.name;
     this.bucketUrl = `gs://${props.name}`;
@@ -78,8 +82,33 @@ export class PrivateBucket extends Construct {
     return this.grant('roles/storage.objectUser', grantee, id, condition);
   }
 
-  grantRead(grantee: IPrincipal, id = 'object-viewer'): StorageBucketIamMember {
-    return this.grant('roles/storage.objectViewer', grantee, id);
+  grantRead(
+    grantee: IPrincipal,
+    id = 'object-viewer',
+    condition?: { title: string; expression: string },
+  ): StorageBucketIamMember {
+    return this.grant('roles/storage.objectViewer', grantee, id, condition);
+  }
+
+  /**
+   * An IAM condition limiting an object role to names under `prefixes`: the
+   * objects themselves (`resource.name`) and listing under them (the
+   * `storage.googleapis.com/objectListPrefix` API attribute), as
+   * https://cloud.google.com/iam/docs/conditions-attribute-reference documents.
+   */
+  prefixCondition(title: string, prefixes: readonly string[]): { title: string; expression: string } {
+    if (prefixes.length === 0 || prefixes.some((p) => !/^[\w.-]+(\/[\w.-]*)*$/.test(p))) {
+      throw new Error(
+        `PrivateBucket ${this.node.id}: prefixes must be object name prefixes, got ${JSON.stringify(prefixes)}`,
+      );
+    }
+    const objects = prefixes.map(
+      (p) => `resource.name.startsWith("projects/_/buckets/${this.bucketName}/objects/${p}")`,
+    );
+    const lists = prefixes.map(
+      (p) => `api.getAttribute("storage.googleapis.com/objectListPrefix", "").startsWith("${p}")`,
+    );
+    return { title, expression: [...objects, ...lists].join(' || ') };
   }
 
   private grant(
@@ -94,6 +123,7 @@ export class PrivateBucket extends Construct {
       role,
       member: grantee.principalMember,
       condition,
+      dependsOn: grantee.principalDependsOn,
     });
   }
 }

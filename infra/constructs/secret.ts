@@ -52,6 +52,7 @@ export class Secret extends Construct {
       secretId: this.secret.secretId,
       role,
       member: grantee.principalMember,
+      dependsOn: grantee.principalDependsOn,
     });
   }
 }

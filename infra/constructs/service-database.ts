@@ -1,3 +1,4 @@
+import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { SqlDatabase } from '@cdktf/provider-google/lib/sql-database';
 import { SqlUser } from '@cdktf/provider-google/lib/sql-user';
@@ -13,6 +14,11 @@ export interface ServiceDatabaseProps {
    * `.gserviceaccount.com`.
    */
   readonly iamUserName: string;
+  /**
+   * @default none — what creates the service account behind `iamUserName`
+   * (Cloud SQL rejects an IAM user whose account does not exist yet).
+   */
+  readonly iamUserDependsOn?: ITerraformDependable[];
   /**
    * @default 'ABANDON' — on destroy Terraform forgets the user instead of
    * dropping it (a role that owns objects cannot be dropped, and a failed drop
@@ -66,6 +72,7 @@ export class ServiceDatabase extends Construct {
       name: this.databaseUserName,
       type: 'CLOUD_IAM_SERVICE_ACCOUNT',
       deletionPolicy: props.userDeletionPolicy ?? 'ABANDON',
+      dependsOn: props.iamUserDependsOn,
     });
   }
 }

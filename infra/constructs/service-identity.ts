@@ -1,3 +1,4 @@
+import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { ServiceAccountIamMember } from '@cdktf/provider-google/lib/service-account-iam-member';
@@ -19,6 +20,12 @@ export interface WorkloadIdentityUserProps {
    * (a cluster in another project would name its own).
    */
   readonly workloadIdentityPool?: string;
+  /**
+   * @default none — what creates the Workload Identity pool: the cluster when
+   * it is in the same stack (IAM rejects a member of a pool that does not
+   * exist yet, and the pool exists only once a cluster does).
+   */
+  readonly workloadIdentityPoolDependsOn?: ITerraformDependable[];
 }
 
 /**
@@ -35,6 +42,9 @@ export class WorkloadIdentityUser extends Construct implements IPrincipal {
   readonly serviceAccountDatabaseUser: string;
   /** `serviceAccount:<pool>[<namespace>/<ksa>]` allowed to impersonate. */
   readonly workloadIdentityMember: string;
+  readonly principalDependsOn: ITerraformDependable[];
+  /** The `roles/iam.workloadIdentityUser` binding; a pod can get tokens only once it exists. */
+  readonly workloadIdentityBinding: ServiceAccountIamMember;
 
   constructor(scope: Construct, id: string, props: WorkloadIdentityUserProps) {
     super(scope, id);
@@ -57,10 +67,12 @@ export class WorkloadIdentityUser extends Construct implements IPrincipal {
     this.serviceAccountDatabaseUser = iamDatabaseUser(props.googleServiceAccountId, props.projectId);
     const pool = props.workloadIdentityPool ?? `${props.projectId}.svc.id.goog`;
     this.workloadIdentityMember = `serviceAccount:${pool}[${props.namespace}/${props.kubernetesServiceAccount}]`;
-    new ServiceAccountIamMember(this, 'workload-identity', {
+    this.principalDependsOn = [this.serviceAccount];
+    this.workloadIdentityBinding = new ServiceAccountIamMember(this, 'workload-identity', {
       serviceAccountId: this.serviceAccount.name,
       role: 'roles/iam.workloadIdentityUser',
       member: this.workloadIdentityMember,
+      dependsOn: props.workloadIdentityPoolDependsOn,
     });
   }
 }

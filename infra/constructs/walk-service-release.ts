@@ -1,5 +1,5 @@
 import { App } from 'cdk8s';
-import { ITerraformDependable } from 'cdktf';
+import { ITerraformDependable, Op, TerraformLocal } from 'cdktf';
 import { Construct } from 'constructs';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { UNRELEASED_IMAGE_DIGEST } from '../../charts/environments';
@@ -29,6 +29,8 @@ export class WalkServiceRelease extends Construct {
   readonly chart: WalkServiceChart;
   readonly migrations: KubernetesManifests;
   readonly objects: KubernetesManifests;
+  /** Terraform local holding the image digest; the Job's precondition refuses the placeholder. */
+  readonly imageDigest: TerraformLocal;
 
   constructor(scope: Construct, id: string, props: WalkServiceReleaseProps) {
     super(scope, id);
@@ -40,6 +42,8 @@ export class WalkServiceRelease extends Construct {
       source: this.chart
         .toJson()
         .filter((o: { kind: string }) => o.kind === 'ServiceAccount' || o.kind === 'SecretProviderClass'),
+      // Its namespace and the Google service account it names exist first.
+      dependsOn: props.dependsOn,
     });
     this.migrations = new KubernetesManifests(this, 'migrations', {
       provider: props.provider,
@@ -48,15 +52,20 @@ export class WalkServiceRelease extends Construct {
       timeout: props.migrationsTimeout ?? '15m',
       dependsOn: [...(props.dependsOn ?? []), ...Object.values(serviceAccount.manifests)],
     });
-    // Synth works without a digest (for review); a plan refuses to deploy the placeholder.
+    // Synth works without a digest (for review); a plan refuses to deploy the placeholder. The
+    // condition reads a local, not a constant: Terraform rejects a condition that refers to nothing.
+    this.imageDigest = new TerraformLocal(this, 'image_digest', props.service.imageDigest);
     for (const job of Object.values(this.migrations.manifests)) {
-      job.addOverride('lifecycle.precondition', [
-        {
-          condition: String(props.service.imageDigest !== UNRELEASED_IMAGE_DIGEST),
-          error_message:
-            'No image digest: set TEKUTOKO_IMAGE_DIGEST=sha256:… (the digest CI pushed) and deploy again.',
-        },
-      ]);
+      job.lifecycle = {
+        ...job.lifecycle,
+        precondition: [
+          {
+            condition: Op.neq(this.imageDigest.asString, UNRELEASED_IMAGE_DIGEST),
+            errorMessage:
+              'No image digest: set TEKUTOKO_IMAGE_DIGEST=sha256:… (the digest CI pushed) and deploy again.',
+          },
+        ],
+      };
     }
     const errors = this.chart.node.validate();
     if (errors.length > 0) throw new Error(`walk-service chart: ${errors.join('; ')}`);

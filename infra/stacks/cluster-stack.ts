@@ -105,16 +105,18 @@ export class ClusterStack extends TerraformStack {
       kubernetesServiceAccount: MONITORING.frontendName,
       displayName: 'Managed Prometheus query frontend (Flagger, Grafana)',
     });
-    new ProjectIamMember(this, 'query-frontend-monitoring-viewer', {
+    const queryFrontendViewer = new ProjectIamMember(this, 'query-frontend-monitoring-viewer', {
       provider: google,
       project: env.projectId,
       role: 'roles/monitoring.viewer',
       member: this.queryFrontendIdentity.principalMember,
+      dependsOn: this.queryFrontendIdentity.principalDependsOn,
     });
 
     this.baseChart = new ClusterBaseChart(new Cdk8sApp(), 'cluster-base', {
       gatewayAddressName: address.name,
       certificateMapName: certMap.name,
+      httpRedirectListener: env.edge.httpRedirectListener,
     });
     this.base = new KubernetesManifests(this, 'base', {
       provider: this.access.kubernetesProvider,
@@ -131,7 +133,14 @@ export class ClusterStack extends TerraformStack {
         retentionDays: env.observability.lokiRetentionDays,
       },
       observabilityValues: props.observabilityValues,
-      dependsOn: [...Object.values(this.base.manifests), this.queryFrontendIdentity.serviceAccount],
+      spotPods: env.gke.spotPods,
+      // The frontend reads Cloud Monitoring as this identity from its first start.
+      dependsOn: [
+        ...Object.values(this.base.manifests),
+        this.queryFrontendIdentity.serviceAccount,
+        this.queryFrontendIdentity.workloadIdentityBinding,
+        queryFrontendViewer,
+      ],
     });
     if (props.observabilityObjects && props.observabilityObjects.length > 0) {
       this.observability = new KubernetesManifests(this, 'observability', {

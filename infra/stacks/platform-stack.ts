@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { DataGoogleProject } from '@cdktf/provider-google/lib/data-google-project';
 import { MonitoringNotificationChannel } from '@cdktf/provider-google/lib/monitoring-notification-channel';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
+import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import { SqlUser } from '@cdktf/provider-google/lib/sql-user';
 import { BootstrapConfig, EnvironmentConfig, serviceImageRepository } from '../config/environments';
 import {
@@ -10,6 +11,7 @@ import {
   LOKI_IDENTITY,
   PLATFORM_OUTPUTS,
   PREVIEW_DB_ADMIN_IDENTITY,
+  FIRESTORE_MIGRATION_IDENTITY,
   ALERT_RECEIVERS_SECRET_ID,
   PREVIEW_SIGNING_KEYS_SECRET_ID,
   SIGNING_KEYS_SECRET_ID,
@@ -68,6 +70,8 @@ export class PlatformStack extends TerraformStack {
   readonly signingKeys: Secret;
   /** Alertmanager receiver URLs (versions added with gcloud; see runbooks/secret-rotation.md). */
   readonly alertReceivers: Secret;
+  /** Runs the Firestore migration Job: reads Firestore, writes the database (runbooks/cutover.md). */
+  readonly firestoreMigration: WorkloadIdentityUser;
   /** Only where `hostsPreviews`: the key ring every preview mounts. */
   readonly previewSigningKeys?: Secret;
   /** Only where `hostsPreviews`: the identity that prepares preview databases. */
@@ -154,18 +158,22 @@ export class PlatformStack extends TerraformStack {
       instanceDeletionProtection: db.instanceDeletionProtection,
       maintenanceDay: db.maintenanceDay,
       maintenanceHourUtc: db.maintenanceHourUtc,
+      ...(db.denyMaintenancePeriod ? { denyMaintenancePeriod: db.denyMaintenancePeriod } : {}),
       maxConnections: db.maxConnections,
       stopped: env.paused || env.hibernated,
     });
 
     // walk-service: its own identity with exactly three grants.
     const identity = serviceIdentity();
+    // Workload Identity members need the cluster's pool (absent while hibernated: bound before).
+    const pool = this.cluster ? [this.cluster.cluster] : undefined;
     this.walkService = new WorkloadIdentityUser(this, 'walk-service', {
       projectId: project,
       googleServiceAccountId: identity.googleServiceAccountId,
       namespace: identity.namespace,
       kubernetesServiceAccount: identity.kubernetesServiceAccount,
       displayName: 'walk-service',
+      workloadIdentityPoolDependsOn: pool,
     });
     this.database.grantConnect(this.walkService, 'walk-service');
     this.walksDatabase = new ServiceDatabase(this, 'walks', {
@@ -173,6 +181,7 @@ export class PlatformStack extends TerraformStack {
       instanceName: this.database.instanceName,
       databaseName: identity.databaseName,
       iamUserName: this.walkService.serviceAccountDatabaseUser,
+      iamUserDependsOn: this.walkService.principalDependsOn,
     });
     this.signingKeys = new Secret(this, 'signing-keys', {
       projectId: project,
@@ -186,6 +195,32 @@ export class PlatformStack extends TerraformStack {
       secretId: ALERT_RECEIVERS_SECRET_ID,
       replicaLocations: [env.region],
     });
+    // The cutover's own identity: Firestore reader on the Firebase project, IAM user on the instance.
+    this.firestoreMigration = new WorkloadIdentityUser(this, 'firestore-migration', {
+      projectId: project,
+      googleServiceAccountId: FIRESTORE_MIGRATION_IDENTITY.googleServiceAccountId,
+      namespace: FIRESTORE_MIGRATION_IDENTITY.namespace,
+      kubernetesServiceAccount: FIRESTORE_MIGRATION_IDENTITY.kubernetesServiceAccount,
+      displayName: 'Firestore migration (cutover)',
+      workloadIdentityPoolDependsOn: pool,
+    });
+    this.database.grantConnect(this.firestoreMigration, 'firestore-migration');
+    new SqlUser(this, 'firestore-migration-user', {
+      project,
+      instance: this.database.instanceName,
+      name: this.firestoreMigration.serviceAccountDatabaseUser,
+      type: 'CLOUD_IAM_SERVICE_ACCOUNT',
+      deletionPolicy: 'ABANDON',
+      dependsOn: this.firestoreMigration.principalDependsOn,
+    });
+    // Read-only Firestore access: https://cloud.google.com/iam/docs/roles-permissions/firestore
+    new ProjectIamMember(this, 'firestore-migration-datastore-viewer', {
+      project: env.firebaseProjectId,
+      role: 'roles/datastore.viewer',
+      member: this.firestoreMigration.principalMember,
+      dependsOn: this.firestoreMigration.principalDependsOn,
+    });
+
     if (env.hostsPreviews) {
       // Previews get their own key ring: PR code never holds this environment's keys.
       this.previewSigningKeys = new Secret(this, 'preview-signing-keys', {
@@ -200,6 +235,7 @@ export class PlatformStack extends TerraformStack {
         namespace: PREVIEW_DB_ADMIN_IDENTITY.namespace,
         kubernetesServiceAccount: PREVIEW_DB_ADMIN_IDENTITY.kubernetesServiceAccount,
         displayName: 'preview database admin',
+        workloadIdentityPoolDependsOn: pool,
       });
       this.database.grantConnect(this.previewDatabaseAdmin, 'preview-db-admin');
       new SqlUser(this, 'preview-db-admin-user', {
@@ -207,6 +243,7 @@ export class PlatformStack extends TerraformStack {
         instance: this.database.instanceName,
         name: this.previewDatabaseAdmin.serviceAccountDatabaseUser,
         type: 'CLOUD_IAM_SERVICE_ACCOUNT',
+        dependsOn: this.previewDatabaseAdmin.principalDependsOn,
       });
     }
 
@@ -229,6 +266,7 @@ export class PlatformStack extends TerraformStack {
       googleServiceAccountId: LOKI_IDENTITY.googleServiceAccountId,
       namespace: LOKI_IDENTITY.namespace,
       kubernetesServiceAccount: LOKI_IDENTITY.kubernetesServiceAccount,
+      workloadIdentityPoolDependsOn: pool,
     });
 
     const channels: string[] = [];

@@ -92,12 +92,19 @@ export class PreviewStack extends TerraformStack {
       displayName: `walk-service preview of PR ${props.pr}`,
     });
     // IAM conditions name the instance by the config's name: the grant is valid only there.
-    grantInstanceConnect(this, 'walk-service', project, host.database.instanceName, this.serviceAccount);
+    const connect = grantInstanceConnect(
+      this,
+      'walk-service',
+      project,
+      host.database.instanceName,
+      this.serviceAccount,
+    );
     this.database = new ServiceDatabase(this, 'database', {
       projectId: project,
       instanceName,
       databaseName: this.identity.databaseName,
       iamUserName: this.serviceAccount.serviceAccountDatabaseUser,
+      iamUserDependsOn: this.serviceAccount.principalDependsOn,
       databaseDeletionPolicy: 'DELETE',
       userDeletionPolicy: 'ABANDON',
     });
@@ -106,6 +113,7 @@ export class PreviewStack extends TerraformStack {
       secretId: this.identity.signingKeysSecretId,
       role: 'roles/secretmanager.secretAccessor',
       member: this.serviceAccount.principalMember,
+      dependsOn: this.serviceAccount.principalDependsOn,
     });
 
     // Kubernetes half: namespace pr-<n> and walk-service (one replica, no HPA or canary) on the host cluster.
@@ -132,13 +140,15 @@ export class PreviewStack extends TerraformStack {
         imageDigest: props.imageDigest ?? UNRELEASED_IMAGE_DIGEST,
         expiresAt,
       }),
-      // Database, IAM user, Workload Identity binding and key access exist before the Job runs.
+      // Namespace, database, IAM user, Workload Identity binding, instance grants and key access
+      // exist before the service account and the Job.
       dependsOn: [
         ...Object.values(namespace.manifests),
         ...[this.database, this.serviceAccount].flatMap((c) =>
           c.node.findAll().filter((r): r is TerraformResource => r instanceof TerraformResource),
         ),
         keysAccessor,
+        ...connect,
       ],
     });
 

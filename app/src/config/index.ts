@@ -179,6 +179,27 @@ export function loadMigrationConfig(
   return { databaseUrl: parsed.data.DATABASE_URL, logLevel: parsed.data.LOG_LEVEL };
 }
 
+/**
+ * The schema-grant Job (`dist/app/db/grant-cli.js`): the admin's connection
+ * (DATABASE_URL) and the IAM database user to grant (`DATABASE_GRANTEE`).
+ */
+export function loadGrantConfig(
+  env: NodeJS.ProcessEnv = process.env,
+): Pick<Config, 'databaseUrl' | 'logLevel'> & { readonly grantee: string } {
+  const schema = envSchema
+    .pick({ DATABASE_URL: true, LOG_LEVEL: true })
+    .extend({ DATABASE_GRANTEE: z.string({ error: 'is required (the IAM database user)' }).trim().min(1) });
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${String(issue.path[0])}: ${issue.message}`));
+  }
+  return {
+    databaseUrl: parsed.data.DATABASE_URL,
+    logLevel: parsed.data.LOG_LEVEL,
+    grantee: parsed.data.DATABASE_GRANTEE,
+  };
+}
+
 /** For entry points: the config, or one line per problem on stderr and exit code 1. */
 export function loadConfigOrExit<T = Config>(
   load: (env: NodeJS.ProcessEnv) => T = loadConfig as (env: NodeJS.ProcessEnv) => T,

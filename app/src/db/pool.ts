@@ -1,9 +1,12 @@
 /** The pg pool: bounded size, bounded waits, bounded statements, UTC sessions. */
-import { Pool, type PoolClient } from 'pg';
+import { Pool, type ClientBase, type PoolClient } from 'pg';
 import type { Config } from '../config';
 import type { Logger } from '../observability/logger';
 
 export type { Pool, PoolClient } from 'pg';
+
+/** What a repository function runs its SQL on: the pool, or a client inside a transaction. */
+export type Queryable = Pool | PoolClient;
 
 export function createPool(
   config: Pick<Config, 'databaseUrl' | 'dbPoolMax' | 'dbStatementTimeoutMs' | 'dbConnectionTimeoutMs'>,
@@ -25,13 +28,30 @@ export function createPool(
   return pool;
 }
 
-/** Runs `work` in one transaction on one client; rolls back on any error. */
-export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
+/**
+ * Runs `work` in one transaction and rolls back on any error. Given the pool,
+ * it checks out a client for the transaction (and discards it if ROLLBACK
+ * fails); given a client the caller holds (e.g. with a session advisory lock),
+ * it runs on that client and leaves releasing it to the caller.
+ */
+export async function inTransaction<T>(
+  db: Pool | PoolClient,
+  work: (client: PoolClient) => Promise<T>,
+): Promise<T>;
+export async function inTransaction<T, C extends ClientBase>(
+  db: C,
+  work: (client: C) => Promise<T>,
+): Promise<T>;
+export async function inTransaction<T>(
+  db: Pool | ClientBase,
+  work: (client: never) => Promise<T>,
+): Promise<T> {
+  const owned = db instanceof Pool;
+  const client: ClientBase = owned ? await db.connect() : db;
   let broken = false;
   try {
     await client.query('BEGIN');
-    const result = await work(client);
+    const result = await work(client as never); // the overloads type `client` for the caller
     await client.query('COMMIT');
     return result;
   } catch (error) {
@@ -40,7 +60,7 @@ export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) =>
     });
     throw error;
   } finally {
-    client.release(broken);
+    if (owned) (client as PoolClient).release(broken);
   }
 }
 

@@ -2,18 +2,21 @@
  * `npm run migrate:firestore -- [--dry-run] [--user <uid>] [--since <time>] [--verify]`
  *
  * Copies walks and consents from the app's Firestore into PostgreSQL (see
- * runbooks/cutover.md). firebase-admin reads FIRESTORE_EMULATOR_HOST itself,
- * so the same command runs against the emulator or a real project.
+ * runbooks/cutover.md). firebase-admin reads the *_EMULATOR_HOST variables
+ * itself, so the same command runs against the emulators or a real project.
  */
 import { deleteApp, initializeApp } from 'firebase-admin/app';
+import { getAuth } from 'firebase-admin/auth';
 import { getFirestore } from 'firebase-admin/firestore';
+import { getStorage } from 'firebase-admin/storage';
 import { ConfigError, loadConfig } from '../config';
 import { createPool } from '../db/pool';
 import { createLogger } from '../observability/logger';
 import { confirm, UsageError as CommandUsageError } from '../cli';
 import { parseCliArgs, UsageError, USAGE } from './args';
 import { describeFailure, progressReporter } from './progress';
-import { runMigration } from './run';
+import { runMigration, type MigrationDeps } from './run';
+import { createThumbnailMover } from './thumbnails';
 import { verifyMigration } from './verify';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, stopped: 3 } as const;
@@ -69,14 +72,24 @@ export async function main(
     }
   }
   const logger = createLogger({ level: config.logLevel, destination: process.stderr });
+  const progress = progressReporter(io.stderr);
   // One client runs the batches; page writes of a 5,000-location walk need more than an API call's timeout.
   const pool = createPool({ ...config, dbPoolMax: 2, dbStatementTimeoutMs: 120_000 }, logger);
   // Application Default Credentials against a real project; none needed by the emulator.
   const app = initializeApp({ projectId: config.firebaseProjectId }, `firestore-migration-${Date.now()}`);
-  const deps = {
+  const { thumbnails } = args;
+  const deps: MigrationDeps = {
     firestore: getFirestore(app),
+    auth: getAuth(app),
+    ...(thumbnails && {
+      thumbnails: createThumbnailMover({
+        storage: getStorage(app),
+        destinationBucket: thumbnails.bucket,
+        ...(thumbnails.urlBase !== undefined && { urlBase: thumbnails.urlBase }),
+      }),
+    }),
     pool,
-    progress: progressReporter(io.stderr),
+    progress,
   };
   const started = Date.now();
   try {
@@ -94,15 +107,15 @@ export async function main(
         return EXIT.stopped;
       }
       io.stdout(`${JSON.stringify(report, null, 2)}\n`);
-      // the report on stdout and the line on stderr say it; the log line is for --log-level debug
-      logger.debug(
-        { differences: report.difference_count, walks_compared: report.walks_compared },
-        report.ok ? 'verify: Firestore and PostgreSQL match' : 'verify: differences found',
-      );
       io.stderr(
         report.ok
           ? `verify: Firestore and PostgreSQL match (${report.walks_compared} walks compared)\n`
           : `verify: ${report.difference_count} differences (listed in the report on stdout)\n`,
+      );
+      // the report on stdout and the line on stderr say it; the log line is for LOG_LEVEL=debug
+      logger.debug(
+        { differences: report.difference_count, walks_compared: report.walks_compared },
+        report.ok ? 'verify: Firestore and PostgreSQL match' : 'verify: differences found',
       );
       return report.ok ? EXIT.ok : EXIT.failed;
     }
@@ -124,7 +137,7 @@ export async function main(
       )}\n`,
     );
     logger.debug({ scope: report.scope_key, walks: report.counts.walks }, `${report.mode} finished`);
-    const { pages, documents } = deps.progress.totals();
+    const { pages, documents } = progress.totals();
     io.stderr(
       `${report.completed ? `${report.mode} finished` : 'stopped early; run the same command again to resume'}: ` +
         `${pages} pages, ${documents} documents in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,

@@ -5,7 +5,7 @@ import type { Counter } from 'prom-client';
 import type { z } from 'zod';
 import { currentUser, requireAuth, type AccessTokenVerifier, type TokenVerifier } from '../auth';
 import type { HttpComponent } from '../http/component';
-import { AppError } from '../http/errors';
+import { AppError, toAppError } from '../http/errors';
 import { parseOrThrow } from '../http/validation';
 import { BEARER_AUTH, errorResponse, type OpenAPIRegistry } from '../http/openapi';
 import type { Metrics } from '../observability/metrics';
@@ -31,10 +31,9 @@ export interface SessionsComponentDeps {
 /** The result label of session_logins_total / session_refreshes_total for a failure. */
 function failureResult(error: unknown): string {
   if (error instanceof RefreshRejected && error.reason === 'reuse') return 'reuse';
-  if (error instanceof AppError) {
-    if (error.code === 'UNAUTHORIZED') return 'invalid_token';
-    if (error.code === 'INVALID_REQUEST') return 'invalid_request';
-  }
+  const code = toAppError(error)?.code;
+  if (code === 'UNAUTHORIZED') return 'invalid_token';
+  if (code === 'INVALID_REQUEST') return 'invalid_request';
   return 'error';
 }
 

@@ -48,9 +48,41 @@ function text(min: number, max: number | undefined) {
     .meta({ ...(min > 0 && { minLength: min }), ...(max !== undefined && { maxLength: max }) });
 }
 
+/**
+ * An RFC 3339 time in UTC with exactly six fractional digits, the precision
+ * PostgreSQL keeps (and Firestore stores): digits beyond the sixth are cut, as
+ * Firestore cuts them. Every timestamp the service writes or returns has this form.
+ */
+export function toUtcMicros(value: string): string {
+  const match = /^(.*T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})$/i.exec(value);
+  if (!match) throw new Error(`not an RFC 3339 date-time: ${value}`);
+  const [, whole, fraction = '', offset] = match;
+  const seconds = new Date(`${whole}${offset!.toUpperCase()}`).toISOString().slice(0, 19);
+  return `${seconds}.${fraction.slice(0, 6).padEnd(6, '0')}Z`;
+}
+
 const timestamp = z.iso
   .datetime({ offset: true })
+  .transform(toUtcMicros)
   .meta({ description: 'RFC 3339 date-time', example: '2026-11-22T06:00:00Z' });
+
+/**
+ * CoreLocation reports an unknown accuracy, speed or course as a negative
+ * number (-1); the API and the database say "unknown" with null, and only null.
+ */
+const unknownIfNegative = z
+  .number()
+  .nullable()
+  .default(null)
+  .transform((value) => (value !== null && value < 0 ? null : value))
+  .meta({ description: "null when unknown; a negative value (CoreLocation's -1) is taken as unknown" });
+
+/** An https URL in the normal form PostgreSQL's check expects (scheme lower case, no spaces around it). */
+const httpsUrl = z
+  .url({ protocol: /^https$/, error: 'must be an https URL' })
+  .max(2048)
+  .transform((value) => new URL(value).href)
+  .pipe(z.string().max(2048).startsWith('https://'));
 
 export const WalkIdSchema = z.uuid().meta({
   description: 'Walk id (UUID; the app may choose it)',
@@ -64,10 +96,10 @@ export const LocationSchema = z
     longitude: z.number().min(-180).max(180),
     altitude: z.number().nullable().default(null),
     timestamp,
-    horizontal_accuracy: z.number().nullable().default(null),
-    vertical_accuracy: z.number().nullable().default(null),
-    speed: z.number().nullable().default(null),
-    course: z.number().nullable().default(null),
+    horizontal_accuracy: unknownIfNegative,
+    vertical_accuracy: unknownIfNegative,
+    speed: unknownIfNegative,
+    course: unknownIfNegative,
   })
   .strict()
   .meta({ id: 'Location' });
@@ -89,8 +121,10 @@ const locations = z
       seen.add(item.sequence_number);
     });
   })
-  .default([])
-  .meta({ description: `Ordered by sequence_number; at most ${MAX_LOCATIONS}` });
+  .optional()
+  .meta({
+    description: `Ordered by sequence_number; at most ${MAX_LOCATIONS}. Omitted on PUT: the stored locations are kept; [] clears them`,
+  });
 
 /** Fields the server sets; accepted on input (a client may send back what it read) and ignored. */
 export const SERVER_SET_FIELDS = ['user_id', 'version', 'created_at', 'updated_at'] as const;
@@ -127,11 +161,7 @@ export const WalkInputSchema = z
     total_distance: z.number().min(0).default(0).meta({ description: 'metres' }),
     total_steps: z.number().int().min(0).max(INT32_MAX).default(0),
     polyline_data: text(0, undefined).nullable().default(null),
-    thumbnail_image_url: z
-      .url({ protocol: /^https$/, error: 'must be an https URL' })
-      .max(2048)
-      .nullable()
-      .default(null),
+    thumbnail_image_url: httpsUrl.nullable().default(null),
     locations,
     ...serverSetInputFields,
   })

@@ -1,0 +1,111 @@
+/**
+ * Platform facts: behaviours, names and enums that Google Cloud (or a tool we
+ * run) defines and documents, not this project. Each is stated once, here,
+ * with the page that says it; code, charts and runbooks import the value.
+ * Keep this a flat list of documented constants (no logic, no imports).
+ */
+
+/** A documented constant: `value` as the `source` page states it. */
+export interface PlatformFact<T> {
+  readonly value: T;
+  /** The document that states the fact (https). */
+  readonly source: string;
+}
+
+/**
+ * Namespace of GKE's managed collection for Managed Service for Prometheus
+ * (collectors, rule-evaluator, managed Alertmanager, operator). `gmp-system`
+ * is the namespace of the self-deployed operator and of non-GKE clusters;
+ * GKE-managed components run in `gke-gmp-system`.
+ */
+export const GKE_MANAGED_PROMETHEUS_NAMESPACE: PlatformFact<string> = {
+  value: 'gke-gmp-system',
+  source: 'https://cloud.google.com/stackdriver/docs/managed-prometheus/troubleshooting',
+};
+
+/** Namespace where managed collection reads OperatorConfig and the Alertmanager secret. */
+export const GKE_MANAGED_PROMETHEUS_PUBLIC_NAMESPACE: PlatformFact<string> = {
+  value: 'gmp-public',
+  source: 'https://cloud.google.com/stackdriver/docs/managed-prometheus/setup-managed',
+};
+
+/**
+ * The Google API behind each provider resource type (by type prefix): a
+ * resource cannot be created before its API is enabled on its project.
+ */
+export const API_OF_RESOURCE_TYPE: PlatformFact<Readonly<Record<string, string>>> = {
+  value: {
+    google_storage_: 'storage.googleapis.com',
+    google_artifact_registry_: 'artifactregistry.googleapis.com',
+    google_iam_workload_identity_pool: 'iam.googleapis.com',
+    google_service_account: 'iam.googleapis.com',
+    google_compute_: 'compute.googleapis.com',
+    google_container_: 'container.googleapis.com',
+    google_sql_: 'sqladmin.googleapis.com',
+    google_service_networking_: 'servicenetworking.googleapis.com',
+    google_secret_manager_: 'secretmanager.googleapis.com',
+    google_monitoring_: 'monitoring.googleapis.com',
+    google_certificate_manager_: 'certificatemanager.googleapis.com',
+    google_binary_authorization_: 'binaryauthorization.googleapis.com',
+    google_dns_: 'dns.googleapis.com',
+  },
+  source: 'https://cloud.google.com/service-usage/docs/enable-disable',
+};
+
+/**
+ * Default service accounts Google creates when an API is enabled, by email
+ * suffix: the Compute Engine default service account
+ * (`<project-number>-compute@developer.gserviceaccount.com`) exists once the
+ * Compute Engine API is on.
+ */
+export const DEFAULT_SERVICE_ACCOUNT_APIS: PlatformFact<Readonly<Record<string, string>>> = {
+  value: { '-compute@developer.gserviceaccount.com': 'compute.googleapis.com' },
+  source: 'https://cloud.google.com/compute/docs/access/service-accounts#default_service_account',
+};
+
+/**
+ * Managed Prometheus has no staleness: a series that stopped (a deleted canary
+ * pod) is not marked stale, so a short window can mix a dead pod's last
+ * samples with none from the new one (section "Staleness").
+ */
+export const GMP_SUPPORTS_STALENESS: PlatformFact<boolean> = {
+  value: false,
+  source: 'https://cloud.google.com/stackdriver/docs/managed-prometheus/promql-differences',
+};
+
+/** A `rate`/`increase` window shorter than the query step is widened to the step (section "Calculation of rate and increase"). */
+export const GMP_WIDENS_RATE_WINDOW_TO_STEP: PlatformFact<boolean> = {
+  value: true,
+  source: 'https://cloud.google.com/stackdriver/docs/managed-prometheus/promql-differences',
+};
+
+/**
+ * `histogram_quantile` over a histogram with no samples gives no value on
+ * Managed Prometheus where Prometheus gives NaN (section "Calculation of
+ * histogram_quantile").
+ */
+export const GMP_EMPTY_HISTOGRAM_QUANTILE: PlatformFact<'no value'> = {
+  value: 'no value',
+  source: 'https://cloud.google.com/stackdriver/docs/managed-prometheus/promql-differences',
+};
+
+/**
+ * Google's own Gateway API canary tooling waits for an HTTPRoute change to
+ * reach the load balancer before it judges a phase (Cloud Deploy
+ * `gatewayServiceMesh.routeUpdateWaitTime`: "the time to wait for route
+ * updates to propagate"; no wait when unset). The value is that default.
+ */
+export const GATEWAY_ROUTE_UPDATE_WAIT_DEFAULT_SECONDS: PlatformFact<number> = {
+  value: 0,
+  source:
+    'https://cloud.google.com/php/docs/reference/cloud-deploy/latest/V1.KubernetesConfig.GatewayServiceMesh',
+};
+
+/**
+ * Node selector that puts an Autopilot Pod on Spot capacity (cheaper,
+ * reclaimable with a short notice); Autopilot adds the matching toleration.
+ */
+export const AUTOPILOT_SPOT_NODE_SELECTOR: PlatformFact<Readonly<Record<string, string>>> = {
+  value: { 'cloud.google.com/gke-spot': 'true' },
+  source: 'https://cloud.google.com/kubernetes-engine/docs/how-to/autopilot-spot-pods',
+};
