@@ -18,8 +18,15 @@ import { initialiseRequestSeries, type Metrics } from '../observability/metrics'
 import type { Sessions } from '../sessions';
 import type { HttpComponent } from './component';
 import { ERROR_STATUS, errorHandler } from './errors';
-import { accessLogAndMetrics, notFound, requestContext, requireJsonBody, routesOf } from './middleware';
-import { createOpenApiRegistry, generateOpenApiDocument } from './openapi';
+import {
+  accessLogAndMetrics,
+  methodNotAllowed,
+  notFound,
+  requestContext,
+  requireJsonBody,
+  routesOf,
+} from './middleware';
+import { createOpenApiRegistry, generateOpenApiDocument, knownRoutes } from './openapi';
 import './request-context';
 
 export interface AppDeps {
@@ -102,6 +109,7 @@ export function createApp(deps: AppDeps): Express {
     components.flatMap((c) => routesOf(c.router)),
     SERVER_ERROR_STATUSES,
   );
+  app.use(methodNotAllowed(() => knownRoutes(registry)));
   app.use(notFound);
   app.use(errorHandler);
   return app;
