@@ -225,7 +225,8 @@ describe('stack-apply: hand-overs between Terraform and Flagger (runbooks/canary
     ]);
     expect(() => importTargets(devApp, ['Canary/walk-service'])).toThrow('no such object');
     expect(() => stateAddresses(showJson, ['Canary/walk-service'])).toThrow('not in the stack');
-    expect(() => parseApplyArgs(['dev-app', '--import'])).toThrow('--import takes Kind/name');
+    expect(() => parseApplyArgs(['dev-app', '--import'])).toThrow(/--import/);
+    expect(() => parseApplyArgs(['dev-app', '--import', 'not a ref'])).toThrow('--import takes Kind/name');
   });
 
   it('every stack-apply command of the runbooks parses, and its objects exist in the canary-less app stack', () => {
