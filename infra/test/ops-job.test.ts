@@ -105,8 +105,11 @@ describe('SQL Job', () => {
     expect(parseArgs(['--env', 'prod', '--', '--cohort', '10'])).toEqual({
       env: 'prod',
       verify: true,
+      yes: false,
       rest: ['--cohort', '10'],
     });
+    expect(parseArgs(['--env', 'dev', '--yes', '--no-verify']).yes).toBe(true);
     expect(() => parseArgs(['--env', 'qa'])).toThrow('--env must be one of dev, staging, prod');
+    expect(() => parseArgs(['--env', 'dev', '--cohort', '10'])).toThrow("Unknown option '--cohort'");
   });
 });
