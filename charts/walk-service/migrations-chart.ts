@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { SERVICE_NAME } from '../../infra/config/names';
 import { COMPONENT, LABEL, PART_OF } from '../lib/labels';
 import { cloudSqlProxySidecar } from './cloud-sql-proxy';
+import { FINISHED_JOB_TTL_SECONDS } from './database-grant-chart';
 import { WalkServiceProps, validateWalkServiceProps } from './props';
 import {
   CDK8S_ADDRESS_LABEL,
@@ -12,6 +13,14 @@ import {
   imageReference,
   restrictedSecurityContext,
 } from './workload';
+
+/**
+ * The most a migrations run may take (Kubernetes fails the Job after it);
+ * Terraform waits MIGRATIONS_TERRAFORM_MARGIN_SECONDS longer, so it always
+ * sees the Job's end instead of abandoning a run that is still going.
+ */
+export const MIGRATIONS_DEADLINE_SECONDS = 600;
+export const MIGRATIONS_TERRAFORM_MARGIN_SECONDS = 300;
 
 /** Job name changes with the image, so each release runs its migrations once. */
 export function migrationsJobName(imageDigest: string): string {
@@ -42,7 +51,8 @@ export class MigrationsChart extends Chart {
     this.job = new kplus.Job(this, 'job', {
       metadata: { name: migrationsJobName(props.imageDigest) },
       backoffLimit: 2,
-      activeDeadline: Duration.minutes(10),
+      activeDeadline: Duration.seconds(MIGRATIONS_DEADLINE_SECONDS),
+      ttlAfterFinished: Duration.seconds(FINISHED_JOB_TTL_SECONDS),
       serviceAccount,
       automountServiceAccountToken: false,
       restartPolicy: kplus.RestartPolicy.NEVER,

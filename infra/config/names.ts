@@ -101,15 +101,19 @@ export function statePrefix(stack: string): string {
 }
 
 /**
- * Identity that prepares each preview database on the preview-hosting
- * instance (grants the PR's IAM user its schema; drops abandoned users on
- * sweep). A member of cloudsqlsuperuser there, granted once (docs/deploy.md).
+ * The database admin of an environment's Cloud SQL instance: an IAM database
+ * user in `cloudsqlsuperuser` (granted once per instance, docs/deploy.md) that
+ * the grant Job runs as before each database's first migrations (its own
+ * namespace, never a service or preview namespace).
  */
-export const PREVIEW_DB_ADMIN_IDENTITY = {
-  namespace: 'preview-admin',
-  kubernetesServiceAccount: 'preview-db-admin',
-  googleServiceAccountId: 'preview-db-admin',
+export const DATABASE_ADMIN_IDENTITY = {
+  namespace: 'db-admin',
+  kubernetesServiceAccount: 'db-admin',
+  googleServiceAccountId: 'db-admin',
 } as const;
+
+/** @deprecated the preview database admin is now the environment's DATABASE_ADMIN_IDENTITY. */
+export const PREVIEW_DB_ADMIN_IDENTITY = DATABASE_ADMIN_IDENTITY;
 
 /** Namespace of the observability add-ons (Grafana, Loki, Alloy, query frontend). */
 export const MONITORING_NAMESPACE = 'monitoring';

@@ -8,6 +8,7 @@ import { CertificateManagerDnsAuthorization } from '@cdktf/provider-google/lib/c
 import { ComputeGlobalAddress } from '@cdktf/provider-google/lib/compute-global-address';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import { ClusterBaseChart } from '../../charts/cluster/cluster-base-chart';
+import { DatabaseAdminChart } from '../../charts/cluster/database-admin-chart';
 import { GATEWAY_EDGE, MONITORING } from '../../charts/lib/cluster-addons';
 import { BootstrapConfig, EnvironmentConfig } from '../config/environments';
 import {
@@ -49,6 +50,7 @@ export class ClusterStack extends TerraformStack {
   readonly baseChart: ClusterBaseChart;
   readonly queryFrontendIdentity: WorkloadIdentityUser;
   readonly observability?: KubernetesManifests;
+  readonly databaseAdmin: KubernetesManifests;
 
   constructor(scope: Construct, id: string, props: ClusterStackProps) {
     super(scope, id);
@@ -120,6 +122,11 @@ export class ClusterStack extends TerraformStack {
     this.base = new KubernetesManifests(this, 'base', {
       provider: this.access.kubernetesProvider,
       source: this.baseChart,
+    });
+    // Namespace and service account the grant Jobs of the app and preview stacks run as.
+    this.databaseAdmin = new KubernetesManifests(this, 'db-admin', {
+      provider: this.access.kubernetesProvider,
+      source: new DatabaseAdminChart(new Cdk8sApp(), 'db-admin', { projectId: env.projectId }),
     });
     this.addons = new ClusterAddons(this, 'addons', {
       helmProvider: this.access.helmProvider,

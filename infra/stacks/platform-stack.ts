@@ -9,7 +9,7 @@ import {
   CLOUD_ARMOR_POLICY_NAME,
   LOKI_IDENTITY,
   PLATFORM_OUTPUTS,
-  PREVIEW_DB_ADMIN_IDENTITY,
+  DATABASE_ADMIN_IDENTITY,
   ALERT_RECEIVERS_SECRET_ID,
   PREVIEW_SIGNING_KEYS_SECRET_ID,
   SIGNING_KEYS_SECRET_ID,
@@ -70,8 +70,8 @@ export class PlatformStack extends TerraformStack {
   readonly alertReceivers: Secret;
   /** Only where `hostsPreviews`: the key ring every preview mounts. */
   readonly previewSigningKeys?: Secret;
-  /** Only where `hostsPreviews`: the identity that prepares preview databases. */
-  readonly previewDatabaseAdmin?: WorkloadIdentityUser;
+  /** The identity grant Jobs run as: each service user's schema privileges (all environments). */
+  readonly databaseAdmin: WorkloadIdentityUser;
   readonly edgePolicy: CloudArmorPolicy;
   readonly loki: LokiStorage;
 
@@ -190,29 +190,29 @@ export class PlatformStack extends TerraformStack {
       secretId: ALERT_RECEIVERS_SECRET_ID,
       replicaLocations: [env.region],
     });
+    // Grants each database's service user its schema (grant Jobs, before migrations); no password anywhere.
+    this.databaseAdmin = new WorkloadIdentityUser(this, 'db-admin', {
+      projectId: project,
+      googleServiceAccountId: DATABASE_ADMIN_IDENTITY.googleServiceAccountId,
+      namespace: DATABASE_ADMIN_IDENTITY.namespace,
+      kubernetesServiceAccount: DATABASE_ADMIN_IDENTITY.kubernetesServiceAccount,
+      displayName: 'database admin (grant Jobs)',
+      workloadIdentityPoolDependsOn: pool,
+    });
+    this.database.grantConnect(this.databaseAdmin, 'db-admin');
+    new SqlUser(this, 'db-admin-user', {
+      project,
+      instance: this.database.instanceName,
+      name: this.databaseAdmin.serviceAccountDatabaseUser,
+      type: 'CLOUD_IAM_SERVICE_ACCOUNT',
+      dependsOn: this.databaseAdmin.principalDependsOn,
+    });
     if (env.hostsPreviews) {
       // Previews get their own key ring: PR code never holds this environment's keys.
       this.previewSigningKeys = new Secret(this, 'preview-signing-keys', {
         projectId: project,
         secretId: PREVIEW_SIGNING_KEYS_SECRET_ID,
         replicaLocations: [env.region],
-      });
-      // Prepares preview databases without any password: an IAM database user of its own.
-      this.previewDatabaseAdmin = new WorkloadIdentityUser(this, 'preview-db-admin', {
-        projectId: project,
-        googleServiceAccountId: PREVIEW_DB_ADMIN_IDENTITY.googleServiceAccountId,
-        namespace: PREVIEW_DB_ADMIN_IDENTITY.namespace,
-        kubernetesServiceAccount: PREVIEW_DB_ADMIN_IDENTITY.kubernetesServiceAccount,
-        displayName: 'preview database admin',
-        workloadIdentityPoolDependsOn: pool,
-      });
-      this.database.grantConnect(this.previewDatabaseAdmin, 'preview-db-admin');
-      new SqlUser(this, 'preview-db-admin-user', {
-        project,
-        instance: this.database.instanceName,
-        name: this.previewDatabaseAdmin.serviceAccountDatabaseUser,
-        type: 'CLOUD_IAM_SERVICE_ACCOUNT',
-        dependsOn: this.previewDatabaseAdmin.principalDependsOn,
       });
     }
 

@@ -13,7 +13,7 @@ import {
   googleServiceAccountEmail,
   iamDatabaseUser,
   PLATFORM_OUTPUTS,
-  PREVIEW_DB_ADMIN_IDENTITY,
+  DATABASE_ADMIN_IDENTITY,
   serviceIdentity,
   ALERT_RECEIVERS_SECRET_ID,
   SIGNING_KEYS_SECRET_ID,
@@ -155,17 +155,17 @@ describe.each(ENVIRONMENT_NAMES)('%s-platform', (env) => {
     });
   });
 
-  it('has the preview database admin only where previews are hosted', () => {
+  it('has the database admin the grant Jobs run as (IAM user, Workload Identity in namespace db-admin)', () => {
     const admins = resources(platform(env), 'google_sql_user').filter((u) =>
-      u.name.startsWith(`${PREVIEW_DB_ADMIN_IDENTITY.googleServiceAccountId}@`),
+      u.name.startsWith(`${DATABASE_ADMIN_IDENTITY.googleServiceAccountId}@`),
     );
-    expect(admins).toHaveLength(config().hostsPreviews ? 1 : 0);
+    expect(admins).toHaveLength(1);
     const wi = iamResources(platform(env)).filter(([, b]) =>
       String(b.member).endsWith(
-        `[${PREVIEW_DB_ADMIN_IDENTITY.namespace}/${PREVIEW_DB_ADMIN_IDENTITY.kubernetesServiceAccount}]`,
+        `[${DATABASE_ADMIN_IDENTITY.namespace}/${DATABASE_ADMIN_IDENTITY.kubernetesServiceAccount}]`,
       ),
     );
-    expect(wi).toHaveLength(config().hostsPreviews ? 1 : 0);
+    expect(wi).toHaveLength(1);
   });
 
   it('creates the signing-key and alert-receiver secrets with no value', () => {
@@ -370,7 +370,14 @@ describe('preview-pr-42', () => {
       'google_sql_user',
     ]);
     expect(types.filter((t) => !t.startsWith('google_') && !t.startsWith('kubernetes_'))).toEqual([]);
-    for (const m of resources(preview(), 'kubernetes_manifest')) {
+    // Besides the grant Job, which runs in the database admin's namespace.
+    const grant = resources(preview(), 'kubernetes_manifest').filter(
+      (m) => m.manifest.metadata.namespace === DATABASE_ADMIN_IDENTITY.namespace,
+    );
+    expect(grant.map((m) => `${m.manifest.kind}/${m.manifest.metadata.name}`)).toEqual([
+      `Job/grant-${id.databaseName.replace(/_/g, '-')}`,
+    ]);
+    for (const m of resources(preview(), 'kubernetes_manifest').filter((x) => !grant.includes(x))) {
       const meta = m.manifest.metadata;
       const ns = m.manifest.kind === 'Namespace' ? meta.name : meta.namespace;
       expect([m.manifest.kind, meta.name, ns]).toEqual([m.manifest.kind, meta.name, id.namespace]);
