@@ -63,6 +63,15 @@ describe('AppStack', () => {
     );
   });
 
+  it('lets Kubernetes end a migrations run before Terraform stops waiting, and clears finished Jobs', () => {
+    const spec = job.manifest.spec;
+    const seconds = (t: string) => Number(/^(\d+)s$/.exec(t)![1]);
+    expect(spec.activeDeadlineSeconds).toBeGreaterThan(0);
+    expect(seconds(job.timeouts.create)).toBeGreaterThan(spec.activeDeadlineSeconds);
+    expect(seconds(job.timeouts.update)).toBe(seconds(job.timeouts.create));
+    expect(spec.ttlSecondsAfterFinished).toBeGreaterThanOrEqual(3600);
+  });
+
   it('does not fight the HPA or Flagger: no replicas, no Service or HTTPRoute in a canary environment', () => {
     const kinds = entries(json).map(([, m]) => m.manifest.kind);
     expect(kinds).not.toContain('HTTPRoute');
