@@ -146,6 +146,13 @@ export const CI_IDENTITIES = {
   applyServiceAccountId: 'tekutoko-apply',
 } as const;
 
+/**
+ * Service account Autopilot nodes run as in each environment project (created
+ * by bootstrap, which also lets it pull from the Artifact Registry), instead
+ * of the Compute Engine default service account.
+ */
+export const GKE_NODE_SERVICE_ACCOUNT_ID = 'gke-nodes';
+
 /** Cloud SQL instance of an environment: stable name, never suffixed. */
 export function sqlInstanceName(env: string): string {
   return `walks-${env}`;

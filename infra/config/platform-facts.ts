@@ -62,3 +62,15 @@ export const DEFAULT_SERVICE_ACCOUNT_APIS: PlatformFact<Readonly<Record<string, 
   value: { '-compute@developer.gserviceaccount.com': 'compute.googleapis.com' },
   source: 'https://cloud.google.com/compute/docs/access/service-accounts#default_service_account',
 };
+
+/** Security posture vulnerability modes GKE no longer supports ("basic vulnerability scanning"). */
+export const GKE_DEPRECATED_VULNERABILITY_MODES: PlatformFact<readonly string[]> = {
+  value: ['VULNERABILITY_BASIC'],
+  source: 'https://cloud.google.com/kubernetes-engine/docs/deprecations/posture-management-deprecation',
+};
+
+/** The role a custom GKE node service account needs (logs, metrics, image pulls of system images). */
+export const GKE_NODE_SERVICE_ACCOUNT_ROLE: PlatformFact<string> = {
+  value: 'roles/container.defaultNodeServiceAccount',
+  source: 'https://cloud.google.com/kubernetes-engine/docs/how-to/service-accounts#default-gke-service-agent',
+};

@@ -3,13 +3,22 @@ import { Construct } from 'constructs';
 import { BillingAccountIamMember } from '@cdktf/provider-google/lib/billing-account-iam-member';
 import { DataGoogleProject } from '@cdktf/provider-google/lib/data-google-project';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
+import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
+import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import {
   BootstrapConfig,
   EnvironmentConfig,
   EnvironmentName,
   ENVIRONMENT_NAMES,
 } from '../config/environments';
-import { ARTIFACT_REPOSITORY_ID, CI_IDENTITIES, stackName, statePrefix } from '../config/names';
+import {
+  ARTIFACT_REPOSITORY_ID,
+  CI_IDENTITIES,
+  GKE_NODE_SERVICE_ACCOUNT_ID,
+  stackName,
+  statePrefix,
+} from '../config/names';
+import { GKE_NODE_SERVICE_ACCOUNT_ROLE } from '../config/platform-facts';
 import { ArtifactRegistry } from '../constructs/artifact-registry';
 import { DeployerServiceAccount, RoleGrant } from '../constructs/deployer-service-account';
 import { GitHubWorkloadIdentityFederation } from '../constructs/github-workload-identity-federation';
@@ -204,14 +213,20 @@ export class BootstrapStack extends TerraformStack {
     this.registry.grantWrite(this.applyIdentity, 'apply-push');
     this.registry.grantRead(this.planIdentity, 'plan-pull');
     for (const projectId of envProjects) {
-      const envProject = new DataGoogleProject(this, `project-${projectId}`, { projectId });
-      // Autopilot nodes pull as the project's default compute service account.
-      this.registry.grantRead(
-        principal(`serviceAccount:${envProject.number}-compute@developer.gserviceaccount.com`, [
-          envApis[projectId]!.services['compute.googleapis.com']!,
-        ]),
-        `nodes-${projectId}`,
-      );
+      // Autopilot nodes run as a dedicated account (not the default compute one, which is Editor).
+      const nodes = new ServiceAccount(this, `gke-nodes-${projectId}`, {
+        project: projectId,
+        accountId: GKE_NODE_SERVICE_ACCOUNT_ID,
+        displayName: 'GKE Autopilot nodes',
+        dependsOn: [envApis[projectId]!.services['iam.googleapis.com']!],
+      });
+      const member = `serviceAccount:${nodes.email}`;
+      new ProjectIamMember(this, `gke-nodes-role-${projectId}`, {
+        project: projectId,
+        role: GKE_NODE_SERVICE_ACCOUNT_ROLE.value,
+        member,
+      });
+      this.registry.grantRead(principal(member, [nodes]), `nodes-${projectId}`);
     }
 
     // Budgets live on the billing account.

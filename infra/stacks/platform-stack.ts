@@ -10,6 +10,8 @@ import {
   LOKI_IDENTITY,
   PLATFORM_OUTPUTS,
   DATABASE_ADMIN_IDENTITY,
+  GKE_NODE_SERVICE_ACCOUNT_ID,
+  googleServiceAccountEmail,
   ALERT_RECEIVERS_SECRET_ID,
   PREVIEW_SIGNING_KEYS_SECRET_ID,
   SIGNING_KEYS_SECRET_ID,
@@ -122,6 +124,8 @@ export class PlatformStack extends TerraformStack {
           maintenanceDurationHours: env.gke.maintenanceDurationHours,
           maintenanceDays: env.gke.maintenanceDays,
           maintenanceExclusions: env.gke.maintenanceExclusions,
+          // Created by bootstrap with the node role and image pulls.
+          nodeServiceAccountEmail: googleServiceAccountEmail(GKE_NODE_SERVICE_ACCOUNT_ID, project),
         });
     if (env.gke.binaryAuthorization) {
       new BinaryAuthorization(this, 'binary-authorization', {
