@@ -174,4 +174,8 @@ export const PLATFORM_OUTPUTS = {
   cloudArmorPolicyName: 'cloud_armor_policy_name',
   lokiBucket: 'loki_bucket',
   lokiServiceAccountEmail: 'loki_gsa_email',
+  /** For the DNS zone: A records of the domain and `*.<domain>`. */
+  gatewayIpAddress: 'gateway_ip_address',
+  /** For the DNS zone: the CNAME Certificate Manager checks. */
+  dnsAuthorizationRecord: 'dns_authorization_record',
 } as const;

@@ -24,6 +24,7 @@ import { BinaryAuthorization } from '../constructs/binary-authorization';
 import { Budget } from '../constructs/budget';
 import { CloudArmorPolicy } from '../constructs/cloud-armor-policy';
 import { CloudSqlPostgres } from '../constructs/cloud-sql-postgres';
+import { GatewayEdge } from '../constructs/gateway-edge';
 import { GkeAutopilotCluster } from '../constructs/gke-autopilot-cluster';
 import { LokiStorage } from '../constructs/loki-storage';
 import { Network } from '../constructs/network';
@@ -32,6 +33,7 @@ import { ServiceDatabase } from '../constructs/service-database';
 import { WorkloadIdentityUser } from '../constructs/service-identity';
 import { SqlMonitoring } from '../constructs/sql-monitoring';
 import { UptimeCheck } from '../constructs/uptime-check';
+import { GATEWAY_EDGE } from '../../charts/lib/cluster-addons';
 
 /**
  * Images Binary Authorization admits besides ours: the Cloud SQL Auth Proxy
@@ -76,6 +78,8 @@ export class PlatformStack extends TerraformStack {
   readonly databaseAdmin: WorkloadIdentityUser;
   readonly edgePolicy: CloudArmorPolicy;
   readonly loki: LokiStorage;
+  /** Global IP, DNS authorization and certificate map: kept while paused or hibernated. */
+  readonly edge: GatewayEdge;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id);
@@ -219,6 +223,21 @@ export class PlatformStack extends TerraformStack {
         replicaLocations: [env.region],
       });
     }
+
+    this.edge = new GatewayEdge(this, 'gateway-edge', {
+      projectId: project,
+      domain: env.domain,
+      addressName: GATEWAY_EDGE.addressName,
+      certificateMapName: GATEWAY_EDGE.certificateMapName,
+    });
+    new TerraformOutput(this, PLATFORM_OUTPUTS.gatewayIpAddress, {
+      value: this.edge.addressIp,
+      description: `A record for ${env.domain} and *.${env.domain}`,
+    });
+    new TerraformOutput(this, PLATFORM_OUTPUTS.dnsAuthorizationRecord, {
+      value: this.edge.dnsAuthorizationRecord,
+      description: 'CNAME to publish so Certificate Manager can issue the certificate',
+    });
 
     this.edgePolicy = new CloudArmorPolicy(this, 'edge', {
       projectId: project,

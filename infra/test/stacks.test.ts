@@ -80,8 +80,11 @@ describe.each(ENVIRONMENT_NAMES)('%s-platform', (env) => {
     );
     const psa = only(platform(env), 'google_service_networking_connection');
     expect(psa.service).toBe('servicenetworking.googleapis.com');
-    const range = only(platform(env), 'google_compute_global_address');
-    expect(`${range.address}/${range.prefix_length}`).toBe(config().network.privateServiceAccessCidr);
+    const [range, ...others] = resources(platform(env), 'google_compute_global_address').filter(
+      (a) => a.purpose === 'VPC_PEERING',
+    );
+    expect(others).toEqual([]);
+    expect(`${range!.address}/${range!.prefix_length}`).toBe(config().network.privateServiceAccessCidr);
   });
 
   it('runs Cloud SQL PostgreSQL 17 per the DESIGN table', () => {
@@ -270,6 +273,21 @@ describe('pause and hibernate', () => {
     expect(hibernatedStacks).not.toContain(stackName.cluster('staging'));
     expect(hibernatedStacks).not.toContain(stackName.app('staging'));
     expect(hibernatedStacks).toContain(stackName.cluster('dev'));
+  });
+
+  it('keeps what DNS points at (global IP, DNS authorization, certificate map) at the same addresses', () => {
+    const edge = (stack: StackJson) =>
+      [
+        'google_compute_global_address',
+        'google_certificate_manager_dns_authorization',
+        'google_certificate_manager_certificate',
+        'google_certificate_manager_certificate_map',
+        'google_certificate_manager_certificate_map_entry',
+      ].flatMap((type) => Object.keys(stack.resource?.[type] ?? {}).map((name) => `${type}.${name}`));
+    expect(edge(platform('staging')).length).toBeGreaterThanOrEqual(5);
+    expect(edge(paused('staging'))).toEqual(edge(platform('staging')));
+    expect(edge(paused('dev'))).toEqual(edge(platform('dev')));
+    expect(resources(s.stacks[stackName.cluster('dev')]!, 'google_compute_global_address')).toEqual([]);
   });
 });
 
