@@ -33,7 +33,7 @@ export class GatewayEdge extends Construct {
 
   constructor(scope: Construct, id: string, props: GatewayEdgeProps) {
     super(scope, id);
-    // Construct ids as they were in <env>-cluster (docs/adr/0102: moving existing state).
+    // Construct ids as they were in <env>-cluster (docs/adr/0101: moving existing state).
     this.address = new ComputeGlobalAddress(scope, 'gateway-address', {
       project: props.projectId,
       name: props.addressName,
