@@ -58,6 +58,8 @@ export function walkServiceProps(
     minReplicas: s.minReplicas,
     maxReplicas: s.maxReplicas,
     resources: { cpuMillis: s.cpuMillis, memoryMiB: s.memoryMiB },
+    spotPods: env.gke.spotPods,
+    scrapeIntervalSeconds: env.observability.scrapeIntervalSeconds,
     canary: s.canary ?? undefined,
     firebaseProjectId: env.firebaseProjectId,
     rolloutPercent: s.rolloutPercent,

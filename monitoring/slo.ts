@@ -3,6 +3,13 @@
  * burn-rate alerts, the dashboards and the runbooks all derive from here.
  */
 import { SERVICE_SELECTOR } from './config';
+import {
+  LATENCY_QUANTILE,
+  LATENCY_THRESHOLD_SECONDS,
+  PROBE_ROUTES,
+  SLI,
+  userRequests,
+} from '../infra/config/sli';
 
 export interface Slo {
   /** Value of the `slo` label on every series and alert derived from this SLO. */
@@ -15,18 +22,10 @@ export interface Slo {
   errorRatio(range: string): string;
 }
 
-/**
- * Kubelet and load-tester probes are not users: a flood of fast /healthz
- * answers would dilute the error ratio, and /readyz answers 503 by design
- * while a pod is not ready.
- */
-export const PROBE_ROUTES = ['/healthz', '/readyz'] as const;
+/** Series of user-facing requests: the service's, probes excluded (infra/config/sli.ts). */
+export const SLI_SELECTOR = userRequests(SERVICE_SELECTOR);
 
-/** Series of user-facing requests: the service's, probes excluded. */
-export const SLI_SELECTOR = `${SERVICE_SELECTOR},route!~"${PROBE_ROUTES.join('|')}"`;
-
-/** Latency threshold: an `le` bucket of http_request_duration_seconds (app/src/observability/metrics.ts). */
-export const LATENCY_THRESHOLD_SECONDS = 0.5;
+export { LATENCY_THRESHOLD_SECONDS, PROBE_ROUTES };
 
 export const SLOS: readonly Slo[] = [
   {
@@ -34,19 +33,14 @@ export const SLOS: readonly Slo[] = [
     objective: 0.999,
     periodDays: 30,
     description: '99.9 % of requests over 30 days answer without a 5xx',
-    errorRatio: (range) =>
-      // A 5xx series exists only after a pod's first 5xx: no series means no errors, not no data.
-      `(sum(rate(http_requests_total{${SLI_SELECTOR},status_code=~"5.."}[${range}])) or vector(0))\n` +
-      `/\nsum(rate(http_requests_total{${SLI_SELECTOR}}[${range}]))`,
+    errorRatio: (range) => SLI.errorRatio(SERVICE_SELECTOR, range),
   },
   {
     name: 'latency',
-    objective: 0.99,
+    objective: LATENCY_QUANTILE,
     periodDays: 30,
     description: `99 % of requests over 30 days answer within ${LATENCY_THRESHOLD_SECONDS * 1000} ms`,
-    errorRatio: (range) =>
-      `1 - (\n  sum(rate(http_request_duration_seconds_bucket{${SLI_SELECTOR},le="${LATENCY_THRESHOLD_SECONDS}"}[${range}]))\n` +
-      `  /\n  sum(rate(http_request_duration_seconds_count{${SLI_SELECTOR}}[${range}]))\n)`,
+    errorRatio: (range) => SLI.slowRatio(SERVICE_SELECTOR, range),
   },
 ];
 

@@ -4,7 +4,7 @@
  *
  *   npx tsx scripts/canary-wait.ts record
  *       prints the Canary's status.lastAppliedSpec now ("" without a Canary)
- *   npx tsx scripts/canary-wait.ts wait --digest sha256:… [--since <spec>] [--timeout-minutes 45]
+ *   npx tsx scripts/canary-wait.ts wait --digest sha256:… [--since <spec>] [--timeout-minutes 80]
  *       with a Flagger Canary: waits until Flagger has seen the new revision
  *       (lastAppliedSpec differs from --since) and ends Succeeded (exit 0)
  *       or Failed (exit 1: Flagger routed traffic back, the primary still
@@ -82,7 +82,7 @@ async function waitForRollout(argv: readonly string[]): Promise<number> {
   if (!digest || !/^sha256:[0-9a-f]{64}$/.test(digest))
     throw new Error('wait needs --digest sha256:<64 hex>');
   const since = option(argv, '--since') ?? '';
-  const timeoutMinutes = Number(option(argv, '--timeout-minutes') ?? '45');
+  const timeoutMinutes = Number(option(argv, '--timeout-minutes') ?? '80');
   const first = canaryStatus();
   if (first === undefined) {
     // Rolling-update environment (no canary configured): Kubernetes' own wait.

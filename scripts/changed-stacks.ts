@@ -37,12 +37,21 @@ function git(args: string[]): void {
   if (r.status !== 0) throw new Error(`git ${args.join(' ')} failed (exit ${r.status})`);
 }
 
-/** Synthesizes the cdktf app as it is at `ref` (a detached worktree sharing node_modules). */
-function synthAtRef(ref: string, outdir: string): void {
+/** Runs `fn` in a detached worktree of `ref` that shares this checkout's node_modules. */
+export function atRef<T>(ref: string, fn: (tree: string) => T): T {
   const tree = mkdtempSync(join(tmpdir(), 'base-tree-'));
   try {
     git(['worktree', 'add', '--detach', tree, ref]);
     symlinkSync(resolve('node_modules'), join(tree, 'node_modules'), 'dir');
+    return fn(tree);
+  } finally {
+    git(['worktree', 'remove', '--force', tree]);
+  }
+}
+
+/** Synthesizes the cdktf app as it is at `ref`. */
+function synthAtRef(ref: string, outdir: string): void {
+  atRef(ref, (tree) => {
     const r = spawnSync('npx', ['tsx', 'infra/main.ts'], {
       cwd: tree,
       env: { ...process.env, CDKTF_OUTDIR: outdir },
@@ -50,9 +59,7 @@ function synthAtRef(ref: string, outdir: string): void {
     });
     // A base that does not synthesize compares as empty: every head stack counts as changed.
     if (r.status !== 0) console.error(`synth at ${ref} failed; treating every stack as changed`);
-  } finally {
-    git(['worktree', 'remove', '--force', tree]);
-  }
+  });
 }
 
 function main(argv: string[]): void {

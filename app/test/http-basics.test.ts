@@ -66,6 +66,24 @@ describe('HTTP conventions', () => {
     });
   });
 
+  it.each(['/v1/walks/%ZZ', '/v1/walks/%E0%A4%A', '/nope/%ZZ', '/v1/%ZZ'])(
+    'answers %s (invalid percent-encoding or no route) with a 4xx in the error envelope, never 5xx',
+    async (path) => {
+      const res = await fetch(`${app.url}${path}`);
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect(res.status).toBeLessThan(500);
+      const body = await json(res);
+      expect(body.error.request_id).toBe(res.headers.get('x-request-id'));
+      if (path.startsWith('/v1/walks/')) {
+        expect(res.status).toBe(400);
+        expect(body.error).toMatchObject({
+          code: 'INVALID_REQUEST',
+          details: [{ field: 'path', issue: 'invalid_encoding' }],
+        });
+      }
+    },
+  );
+
   it('echoes a sane X-Request-Id and replaces an insane one', async () => {
     const mine = await fetch(`${app.url}/healthz`, { headers: { 'x-request-id': 'abc-12345678' } });
     expect(mine.headers.get('x-request-id')).toBe('abc-12345678');
@@ -91,14 +109,16 @@ describe('HTTP conventions', () => {
     expect((await json(res)).error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
   });
 
-  it('answers 413 for a JSON body over 2 MiB', async () => {
-    const res = await fetch(`${app.url}/v1/walks`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ title: 'x', polyline_data: 'a'.repeat(2 * 1024 * 1024) }),
-    });
-    expect(res.status).toBe(413);
-    expect((await json(res)).error.code).toBe('PAYLOAD_TOO_LARGE');
+  it('answers 413 for a JSON body over 2 MiB, and over 4 MiB for a walk write', async () => {
+    const over = (mib: number) => JSON.stringify({ title: 'x', polyline_data: 'a'.repeat(mib * 1024 * 1024) });
+    const post = (path: string, body: string) =>
+      fetch(`${app.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const walk = await post('/v1/walks', over(4));
+    expect(walk.status).toBe(413);
+    expect((await json(walk)).error).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', message: expect.stringContaining('4 MiB') });
+    const login = await post('/v1/sessions/login', over(2));
+    expect(login.status).toBe(413);
+    expect((await json(login)).error.message).toContain('2 MiB');
   });
 
   it('answers 400 INVALID_REQUEST for malformed JSON', async () => {

@@ -250,6 +250,84 @@ describe('PUT /v1/walks/{id}', () => {
     expect(malformed.body.error.details).toEqual([{ field: 'If-Match', issue: 'invalid_format' }]);
   });
 
+  it("answers PUT with If-Match on another user's walk exactly as on a missing one", async () => {
+    const id = randomUUID();
+    await asAlice.put(`/v1/walks/${id}`, completedWalk());
+    for (const ifMatch of ['"1"', '*']) {
+      const theirs = await asBob.put(`/v1/walks/${id}`, completedWalk({ title: 'mine now' }), {
+        headers: { 'if-match': ifMatch },
+      });
+      const missing = await asBob.put(`/v1/walks/${randomUUID()}`, completedWalk({ title: 'mine now' }), {
+        headers: { 'if-match': ifMatch },
+      });
+      expect([theirs.status, theirs.body.error.code, theirs.body.error.message]).toEqual([
+        missing.status,
+        missing.body.error.code,
+        missing.body.error.message,
+      ]);
+      expect(theirs.status).toBe(412);
+    }
+    expect((await asAlice.get(`/v1/walks/${id}`)).body).toMatchObject({ title: 'Morning walk', version: 1 });
+  });
+
+  it.each([
+    ['a weak tag of the current version', 'W/"1"'],
+    ['a list of weak tags', 'W/"1", W/"2"'],
+    ['an opaque tag that is no version', '"abc"'],
+    ['a version with a leading zero', '"01"'],
+  ])('answers 412 for If-Match with %s (strong comparison, RFC 9110)', async (_what, ifMatch) => {
+    const id = randomUUID();
+    await asAlice.put(`/v1/walks/${id}`, completedWalk());
+    const put = await asAlice.put(`/v1/walks/${id}`, completedWalk({ title: 'weak' }), {
+      headers: { 'if-match': ifMatch },
+    });
+    expect(put.status).toBe(412);
+    expect(put.body.error.code).toBe('PRECONDITION_FAILED');
+    const del = await asAlice.delete(`/v1/walks/${id}`, { headers: { 'if-match': ifMatch } });
+    expect(del.status).toBe(412);
+    expect((await asAlice.get(`/v1/walks/${id}`)).body).toMatchObject({ title: 'Morning walk', version: 1 });
+  });
+
+  it('accepts a list with the current version among weak and foreign tags', async () => {
+    const id = randomUUID();
+    await asAlice.put(`/v1/walks/${id}`, completedWalk());
+    const res = await asAlice.put(`/v1/walks/${id}`, completedWalk({ title: 'v2' }), {
+      headers: { 'if-match': 'W/"1", "x,y", "7" , "1"' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.version).toBe(2);
+  });
+
+  it.each([
+    ['PUT', '"2147483648"'],
+    ['DELETE', '"2147483648"'],
+    ['DELETE', '"99999999999999999999"'],
+  ])(
+    'answers %s with If-Match %s beyond the version range as 400 naming the header',
+    async (method, ifMatch) => {
+      const id = randomUUID();
+      await asAlice.put(`/v1/walks/${id}`, completedWalk());
+      const options = { headers: { 'if-match': ifMatch } };
+      const res =
+        method === 'PUT'
+          ? await asAlice.put(`/v1/walks/${id}`, completedWalk(), options)
+          : await asAlice.delete(`/v1/walks/${id}`, options);
+      expect(res.status).toBe(400);
+      expect(res.body.error.details).toEqual([{ field: 'If-Match', issue: 'out_of_range' }]);
+    },
+  );
+
+  it.each(['1', '"1', 'W/1', '"1" "2"', ',', ''])(
+    'answers 400 for the malformed If-Match %j',
+    async (ifMatch) => {
+      const res = await asAlice.put(`/v1/walks/${randomUUID()}`, completedWalk(), {
+        headers: { 'if-match': ifMatch },
+      });
+      expect(res.status).toBe(400);
+      expect(res.body.error.details).toEqual([{ field: 'If-Match', issue: 'invalid_format' }]);
+    },
+  );
+
   it("answers 404 for another user's walk and leaves it alone", async () => {
     const id = randomUUID();
     await asAlice.put(`/v1/walks/${id}`, completedWalk());

@@ -39,6 +39,8 @@ export interface CanarySpec {
   readonly targetRef: Required<Omit<CrossNamespaceRef, 'namespace'>>;
   readonly autoscalerRef?: Required<Omit<CrossNamespaceRef, 'namespace'>>;
   readonly progressDeadlineSeconds: number;
+  /** Finalizer: on deletion Flagger scales the target back up and restores its Service before letting go. */
+  readonly revertOnDeletion?: boolean;
   readonly service: {
     readonly name: string;
     readonly port: number;

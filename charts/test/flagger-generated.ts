@@ -4,7 +4,12 @@
  * `<target>-primary` Deployment and HPA, Services `<name>`, `<name>-primary`,
  * `<name>-canary`, HTTPRoute `<name>`) and implemented in Flagger 1.44
  * (pkg/canary/deployment_controller.go: the primary copies the pod template and
- * rewrites only the selector label to `<value>-primary`;
+ * rewrites only the selector label to `<value>-primary` (util.go:128
+ * makePrimaryLabels); getPrimaryDeploymentTemplateSpec (lines 389-411) then
+ * runs appendPrimarySuffixToValuesIfNeeded (lines 413-433) on every
+ * topologySpreadConstraint and pod anti-affinity selector: a matchLabels or
+ * matchExpressions value equal to the Deployment name, under any of the
+ * selector labels, becomes `<name>-primary`;
  * pkg/router/kubernetes_default.go: canary Service selects `<value>`, primary
  * and apex select `<value>-primary`; pkg/router/gateway_api.go: one rule whose
  * backendRefs are the primary (weight 100) and canary (weight 0) Services on
@@ -15,11 +20,58 @@ import { K8sObject } from './schema-validation';
 /** Flagger's default `-selector-labels`, in the order it tries them. */
 const SELECTOR_LABELS = ['app', 'name', 'app.kubernetes.io/name'];
 
+interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: string; values?: string[] }[];
+}
+interface PodSpec {
+  topologySpreadConstraints?: { labelSelector?: LabelSelector }[];
+  affinity?: {
+    podAntiAffinity?: {
+      preferredDuringSchedulingIgnoredDuringExecution?: {
+        podAffinityTerm: { labelSelector?: LabelSelector };
+      }[];
+      requiredDuringSchedulingIgnoredDuringExecution?: { labelSelector?: LabelSelector }[];
+    };
+  };
+  [key: string]: unknown;
+}
 interface Deployment extends K8sObject {
   spec: {
     selector: { matchLabels: Record<string, string> };
-    template: { metadata: { labels: Record<string, string> }; spec: unknown };
+    template: { metadata: { labels: Record<string, string> }; spec: PodSpec };
   };
+}
+
+/** deployment_controller.go appendPrimarySuffixToValuesIfNeeded, on a copy. */
+function appendPrimarySuffix(selector: LabelSelector | undefined, name: string): LabelSelector | undefined {
+  if (!selector) return selector;
+  const out = structuredClone(selector);
+  for (const e of out.matchExpressions ?? []) {
+    if (!SELECTOR_LABELS.includes(e.key)) continue;
+    // Flagger rewrites the first matching value only (`break`).
+    const i = (e.values ?? []).indexOf(name);
+    if (i >= 0) e.values![i] = `${name}-primary`;
+  }
+  for (const [k, v] of Object.entries(out.matchLabels ?? {})) {
+    if (SELECTOR_LABELS.includes(k) && v === name) out.matchLabels![k] = `${name}-primary`;
+  }
+  return out;
+}
+
+/** deployment_controller.go getPrimaryDeploymentTemplateSpec: the primary's pod spec. */
+function primaryPodSpec(spec: PodSpec, name: string): PodSpec {
+  const out = structuredClone(spec);
+  for (const c of out.topologySpreadConstraints ?? [])
+    c.labelSelector = appendPrimarySuffix(c.labelSelector, name);
+  const anti = out.affinity?.podAntiAffinity;
+  for (const t of anti?.preferredDuringSchedulingIgnoredDuringExecution ?? []) {
+    t.podAffinityTerm.labelSelector = appendPrimarySuffix(t.podAffinityTerm.labelSelector, name);
+  }
+  for (const t of anti?.requiredDuringSchedulingIgnoredDuringExecution ?? []) {
+    t.labelSelector = appendPrimarySuffix(t.labelSelector, name);
+  }
+  return out;
 }
 interface Canary extends K8sObject {
   spec: {
@@ -62,7 +114,10 @@ export function flaggerGeneratedObjects(canary: Canary, target: Deployment): Fla
       spec: {
         ...target.spec,
         selector: { matchLabels: { [label]: primaryValue } },
-        template: { ...target.spec.template, metadata: { labels: primaryPodLabels } },
+        template: {
+          metadata: { labels: primaryPodLabels },
+          spec: primaryPodSpec(target.spec.template.spec, target.metadata!.name!),
+        },
       },
     },
     primaryPodLabels,

@@ -152,11 +152,11 @@ describe('production build (npm ci --omit=dev + dist + migrations)', () => {
 
     const canary = new WalkServiceChart(Testing.app(), 'prod', canaryProps());
     const templates = canary.toJson().filter((o: { kind: string }) => o.kind === 'MetricTemplate');
-    expect(templates).toHaveLength(2);
+    expect(templates).toHaveLength(3);
     const selectors = templates.flatMap((t: { spec: { query: string } }) => selectorsOf(t.spec.query));
-    expect(selectors.map((s) => s.metric).sort()).toEqual([
+    expect([...new Set(selectors.map((s) => s.metric))].sort()).toEqual([
       'http_request_duration_seconds_bucket',
-      'http_requests_total',
+      'http_request_duration_seconds_count',
       'http_requests_total',
     ]);
     for (const { metric, labels } of selectors) {

@@ -73,7 +73,8 @@ describe('synthCharts', () => {
     expect(find('dev', 'Canary')).toHaveLength(0);
     expect(find('dev', 'HTTPRoute').filter((r) => r.metadata.namespace === SERVICE_NAME)).toHaveLength(1);
     expect(find('staging', 'Canary')).toHaveLength(1);
-    expect(find('prod', 'Canary')[0].spec.analysis.stepWeights).toEqual([10, 50]);
+    expect(find('prod', 'Canary')[0].spec.analysis.stepWeights).toEqual([10, 25, 50]);
+    expect(find('staging', 'Canary')[0].spec.analysis.stepWeights).toEqual([10, 50]);
     expect(find('prod', 'HTTPRoute').filter((r) => r.metadata.namespace === SERVICE_NAME)).toHaveLength(0);
   });
 

@@ -66,6 +66,27 @@ describe('pod security and probes', () => {
     for (const w of workloads) expect(workloadProblems(w)).toEqual([]);
   });
 
+  it('runs the Cloud SQL Auth Proxy without a readiness probe, exiting 0 on SIGTERM', () => {
+    const { objects } = synth(canaryProps());
+    const migrations = Testing.synth(new MigrationsChart(Testing.app(), 'm', canaryProps())) as Obj[];
+    for (const w of [one(objects, 'Deployment'), migrations[0]!]) {
+      const proxy = podSpecOf(w).initContainers.find((c: { name: string }) => c.name === 'cloud-sql-proxy');
+      expect([w.kind, proxy.restartPolicy, proxy.readinessProbe, proxy.startupProbe?.httpGet.path]).toEqual([
+        w.kind,
+        'Always',
+        undefined,
+        '/startup',
+      ]);
+      expect(proxy.args).toContain('--exit-zero-on-sigterm');
+      // The rule the workload checks apply: a sidecar with a readiness probe is rejected.
+      const withReadiness = structuredClone(w);
+      podSpecOf(withReadiness).initContainers[0].readinessProbe = proxy.startupProbe;
+      expect(workloadProblems(withReadiness)).toEqual([
+        `${w.kind}/${w.metadata!.name}: container cloud-sql-proxy: a sidecar must not have a readinessProbe`,
+      ]);
+    }
+  });
+
   it('grace period covers the preStop sleep and the SHUTDOWN_TIMEOUT_MS the container gets', () => {
     const { objects } = synth(canaryProps());
     const pod = podSpecOf(one(objects, 'Deployment'));
@@ -190,13 +211,36 @@ describe('canary environment, checked against the objects Flagger generates', ()
     const both = [generated.primaryPodLabels, generated.canaryPodLabels];
     const monitoring = one(objects, 'PodMonitoring').spec;
     const policy = one(objects, 'NetworkPolicy', SERVICE_NAME).spec;
-    const spread = podSpecOf(deployment).topologySpreadConstraints[0];
     for (const labels of both) {
       expect(selects(monitoring.selector.matchLabels, labels)).toBe(true);
       expect(selects(policy.podSelector.matchLabels, labels)).toBe(true);
-      expect(selects(spread.labelSelector.matchLabels, labels)).toBe(true);
     }
-    expect(spread.matchLabelKeys).toEqual(['pod-template-hash']);
+    // Each Deployment's zone spread, after Flagger's rewrite of the primary, selects its own pods.
+    const spread = (spec: unknown) =>
+      (spec as { topologySpreadConstraints: any[] }).topologySpreadConstraints[0]; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const canarySpread = spread(podSpecOf(deployment));
+    const primarySpread = spread(generated.primaryDeployment.spec.template.spec);
+    expect(selects(canarySpread.labelSelector.matchLabels, generated.canaryPodLabels)).toBe(true);
+    expect(selects(primarySpread.labelSelector.matchLabels, generated.primaryPodLabels)).toBe(true);
+    expect([canarySpread.matchLabelKeys, primarySpread.matchLabelKeys]).toEqual([
+      ['pod-template-hash'],
+      ['pod-template-hash'],
+    ]);
+  });
+
+  it("models Flagger's rewrite of spread selectors: the old selector matched no primary pod", () => {
+    const old = structuredClone(deployment);
+    podSpecOf(old).topologySpreadConstraints[0].labelSelector.matchLabels = {
+      [LABEL.name]: SERVICE_NAME,
+      [LABEL.component]: 'server',
+    };
+    const rewritten = flaggerGeneratedObjects(canary as never, old as never).primaryDeployment.spec.template
+      .spec as {
+      topologySpreadConstraints: { labelSelector: { matchLabels: Record<string, string> } }[];
+    };
+    const selector = rewritten.topologySpreadConstraints[0]!.labelSelector.matchLabels;
+    expect(selector[LABEL.name]).toBe(`${SERVICE_NAME}-primary`);
+    expect(selects(selector, generated.primaryPodLabels)).toBe(false);
   });
 
   it('labels canary series so the MetricTemplates can select {{ target }}', () => {

@@ -2,7 +2,7 @@
 /**
  * Rules every workload the charts produce must follow: the restricted Pod
  * Security Standard, resource requests, pinned images, and probes on every
- * long-running container (including native sidecars).
+ * long-running container (startup and liveness on native sidecars, never readiness).
  */
 import { K8sObject } from './schema-validation';
 
@@ -48,10 +48,13 @@ export function workloadProblems(workload: K8sObject): string[] {
     }
     const isSidecar = c.restartPolicy === 'Always';
     if (longRunning || isSidecar) {
-      for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) {
+      for (const probe of ['startupProbe', 'livenessProbe']) {
         if (!c[probe]) at(`long-running container needs a ${probe}`);
       }
     }
+    // A sidecar's readiness gates the whole pod: a transient failure there makes every pod unready at once.
+    if (isSidecar && c.readinessProbe) at('a sidecar must not have a readinessProbe');
+    if (longRunning && !isSidecar && !c.readinessProbe) at('long-running container needs a readinessProbe');
   }
   return problems;
 }

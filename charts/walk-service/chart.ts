@@ -74,7 +74,7 @@ export class WalkServiceChart extends Chart {
     for (const name of this.backendServiceNames) backendPolicies(this, name, name, this.shutdown);
 
     podDisruptionBudget(this, servingPodSelector(isCanary));
-    podMonitoring(this);
+    podMonitoring(this, props.scrapeIntervalSeconds);
     networkPolicies(this, {
       databaseCidrs: props.databaseCidrs,
       googleApisCidrs: props.googleApisCidrs ?? [PRIVATE_GOOGLE_APIS_CIDR],

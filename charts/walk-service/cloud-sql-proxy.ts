@@ -13,6 +13,14 @@ const PROXY_UID = 65532;
  * service container starts, and stops only after the service has exited, so
  * the pool drains through it during shutdown. `--auto-iam-authn` logs in as the
  * pod's Google service account; `--private-ip` keeps the path inside the VPC.
+ *
+ * No readiness probe: the proxy's /readiness fails during every transient
+ * database blip (a failover, maintenance, a full connection pool), and as a
+ * sidecar that would make every pod unready at once; the service's own
+ * /readyz checks the database through the proxy instead. Google's guidance:
+ * https://github.com/GoogleCloudPlatform/cloud-sql-proxy/blob/main/examples/k8s-health-check/README.md
+ * `--exit-zero-on-sigterm`: stopping the sidecar is not a failure (a Job's pod
+ * ends with it; otherwise it exits 143).
  */
 export function cloudSqlProxySidecar(instanceConnectionName: string): kplus.ContainerProps {
   const health = (path: string, failureThreshold: number) =>
@@ -31,6 +39,7 @@ export function cloudSqlProxySidecar(instanceConnectionName: string): kplus.Cont
       '--auto-iam-authn',
       '--private-ip',
       '--structured-logs',
+      '--exit-zero-on-sigterm',
       `--port=${CLOUD_SQL_PROXY_LISTEN_PORT}`,
       '--address=127.0.0.1',
       '--health-check',
@@ -41,7 +50,6 @@ export function cloudSqlProxySidecar(instanceConnectionName: string): kplus.Cont
     ports: [{ name: 'proxy-health', number: CLOUD_SQL_PROXY_HEALTH_PORT }],
     startup: health('/startup', 24),
     liveness: health('/liveness', 3),
-    readiness: health('/readiness', 3),
     resources: {
       cpu: { request: kplus.Cpu.millis(50) },
       memory: { request: Size.mebibytes(64), limit: Size.mebibytes(64) },

@@ -1,18 +1,12 @@
-import { ApiObject, Chart, JsonPatch, Size, Duration } from 'cdk8s';
+import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-31';
 import { Construct } from 'constructs';
 import { SERVICE_NAME } from '../../infra/config/names';
-import { COMPONENT, LABEL, PART_OF } from '../lib/labels';
-import { cloudSqlProxySidecar } from './cloud-sql-proxy';
+import { COMPONENT } from '../lib/labels';
 import { FINISHED_JOB_TTL_SECONDS } from './database-grant-chart';
 import { WalkServiceProps, validateWalkServiceProps } from './props';
-import {
-  CDK8S_ADDRESS_LABEL,
-  SERVICE_UID,
-  databaseUrl,
-  imageReference,
-  restrictedSecurityContext,
-} from './workload';
+import { serviceJob } from './service-job';
+import { databaseUrl } from './workload';
 
 /**
  * The most a migrations run may take (Kubernetes fails the Job after it);
@@ -43,51 +37,19 @@ export class MigrationsChart extends Chart {
       disableResourceNameHashes: true,
     });
     validateWalkServiceProps(props);
-    const serviceAccount = kplus.ServiceAccount.fromServiceAccountName(
-      this,
-      'service-account',
-      props.identity.kubernetesServiceAccount,
-    );
-    this.job = new kplus.Job(this, 'job', {
-      metadata: { name: migrationsJobName(props.imageDigest) },
-      backoffLimit: 2,
-      activeDeadline: Duration.seconds(MIGRATIONS_DEADLINE_SECONDS),
-      ttlAfterFinished: Duration.seconds(FINISHED_JOB_TTL_SECONDS),
-      serviceAccount,
-      automountServiceAccountToken: false,
-      restartPolicy: kplus.RestartPolicy.NEVER,
-      securityContext: { ensureNonRoot: true, user: SERVICE_UID, group: SERVICE_UID, fsGroup: SERVICE_UID },
-      podMetadata: {
-        labels: {
-          [LABEL.name]: SERVICE_NAME,
-          [LABEL.component]: COMPONENT.migrations,
-          [LABEL.partOf]: PART_OF,
-        },
+    this.job = serviceJob(this, props, {
+      name: migrationsJobName(props.imageDigest),
+      component: COMPONENT.migrations,
+      containerName: 'migrate',
+      kubernetesServiceAccount: props.identity.kubernetesServiceAccount,
+      args: ['dist/app/db/migrate-cli.js'],
+      env: {
+        APP_ENV: props.appEnv,
+        DATABASE_URL: databaseUrl(props),
+        LOG_LEVEL: props.logLevel ?? 'info',
       },
-      initContainers: [cloudSqlProxySidecar(props.cloudSqlInstanceConnectionName)],
-      containers: [
-        {
-          name: 'migrate',
-          image: imageReference(props),
-          imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
-          args: ['dist/app/db/migrate-cli.js'],
-          envVariables: {
-            APP_ENV: kplus.EnvValue.fromValue(props.appEnv),
-            DATABASE_URL: kplus.EnvValue.fromValue(databaseUrl(props)),
-            LOG_LEVEL: kplus.EnvValue.fromValue(props.logLevel ?? 'info'),
-          },
-          resources: {
-            cpu: { request: kplus.Cpu.millis(250) },
-            memory: { request: Size.mebibytes(256), limit: Size.mebibytes(256) },
-          },
-          securityContext: restrictedSecurityContext(SERVICE_UID),
-        },
-      ],
+      activeDeadlineMinutes: MIGRATIONS_DEADLINE_SECONDS / 60,
+      ttlAfterFinishedSeconds: FINISHED_JOB_TTL_SECONDS,
     });
-    // A one-shot Job needs no variables for every Service in the namespace.
-    ApiObject.of(this.job).addJsonPatch(
-      JsonPatch.add('/spec/template/spec/enableServiceLinks', false),
-      JsonPatch.remove(`/spec/template/metadata/labels/${CDK8S_ADDRESS_LABEL}`),
-    );
   }
 }

@@ -1,20 +1,24 @@
+import { MIN_CHECK_WINDOW_SECONDS } from '../../infra/config/canary-analysis';
 import { ServiceIdentity } from '../../infra/config/names';
 import { ShutdownTiming } from '../lib/shutdown';
 
 export type DeployedAppEnv = 'dev' | 'staging' | 'prod' | 'preview';
 
-/** Progressive delivery with Flagger; absent means a plain rolling update. */
+/**
+ * Progressive delivery with Flagger; absent means a plain rolling update.
+ * The verdict's thresholds are not props: they are the SLIs' (infra/config/sli.ts).
+ */
 export interface CanaryAnalysisProps {
   /** Canary traffic weights in percent before promotion to 100 %, e.g. [10, 50]. */
-  readonly stepWeights: number[];
+  readonly stepWeights: readonly number[];
   /** Seconds between analysis steps. */
   readonly intervalSeconds: number;
+  /** Seconds the load balancer may take to apply a weight; the check window starts after it. */
+  readonly routeUpdateWaitSeconds: number;
   /** Failed metric checks after which Flagger rolls back. */
   readonly failedChecksBeforeRollback: number;
-  /** Highest tolerated ratio of 5xx responses (0..1) over one interval. */
-  readonly maxErrorRatio: number;
-  /** Highest tolerated p99 latency in seconds over one interval. */
-  readonly maxP99LatencySeconds: number;
+  /** Load tester requests per second to the canary Service while the analysis runs; 0 for none. */
+  readonly loadTestRequestsPerSecond: number;
 }
 
 export interface ResourceSizing {
@@ -47,6 +51,10 @@ export interface WalkServiceProps {
   /** @default 70 — HPA target for average CPU utilisation of requests, in percent. */
   readonly targetCpuUtilizationPercent?: number;
   readonly resources: ResourceSizing;
+  /** @default false — run on Autopilot Spot Pods (reclaimable capacity at a lower price). */
+  readonly spotPods?: boolean;
+  /** @default 15 — Managed Prometheus scrape interval of the pods, in seconds. */
+  readonly scrapeIntervalSeconds?: number;
   /** @default no canary: Kubernetes rolling update. */
   readonly canary?: CanaryAnalysisProps;
   /** FIREBASE_PROJECT_ID for ID token verification. */
@@ -114,8 +122,11 @@ export function validateWalkServiceProps(p: WalkServiceProps): void {
     ) {
       errors.push(`canary.stepWeights must be increasing integers in 1..99, got [${w.join(', ')}]`);
     }
-    if (!(p.canary.maxErrorRatio > 0 && p.canary.maxErrorRatio < 1)) {
-      errors.push(`canary.maxErrorRatio must be in (0, 1), got ${p.canary.maxErrorRatio}`);
+    const window = p.canary.intervalSeconds - p.canary.routeUpdateWaitSeconds;
+    if (window < MIN_CHECK_WINDOW_SECONDS) {
+      errors.push(
+        `canary.intervalSeconds - canary.routeUpdateWaitSeconds must be >= ${MIN_CHECK_WINDOW_SECONDS} s, got ${window}`,
+      );
     }
     if (p.canary.failedChecksBeforeRollback < 1) {
       errors.push(

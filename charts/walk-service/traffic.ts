@@ -1,3 +1,4 @@
+import { SCRAPE_INTERVAL_SECONDS } from '../../infra/config/canary-analysis';
 import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-31';
 import { Construct } from 'constructs';
@@ -112,12 +113,12 @@ export function podDisruptionBudget(scope: Construct, matchLabels: Record<string
  * Managed Prometheus scrape of METRICS_PORT on primary and canary pods; the
  * pod's `app` label becomes a series label so canary checks can tell them apart.
  */
-export function podMonitoring(scope: Construct): PodMonitoring {
+export function podMonitoring(scope: Construct, intervalSeconds = SCRAPE_INTERVAL_SECONDS): PodMonitoring {
   return new PodMonitoring(scope, 'pod-monitoring', {
     metadata: { name: SERVICE_NAME },
     spec: {
       selector: { matchLabels: allServerPodsSelector() },
-      endpoints: [{ port: 'metrics', path: '/metrics', interval: '15s' }],
+      endpoints: [{ port: 'metrics', path: '/metrics', interval: `${intervalSeconds}s` }],
       targetLabels: { fromPod: [{ from: LABEL.flaggerSelector, to: 'app' }] },
     },
   });

@@ -8,6 +8,7 @@ import {
   iamDatabaseUser,
 } from '../../infra/config/names';
 import { GKE_SECRET_MANAGER_CSI_DRIVER, GkeSecretProviderClass } from '../crds/secrets-store';
+import { AUTOPILOT_SPOT_NODE_SELECTOR } from '../../infra/config/platform-facts';
 import { COMPONENT, LABEL, PART_OF } from '../lib/labels';
 import { ShutdownTiming } from '../lib/shutdown';
 import { CLOUD_SQL_PROXY_LISTEN_PORT, cloudSqlProxySidecar } from './cloud-sql-proxy';
@@ -196,6 +197,8 @@ export function serverDeployment(scope: Construct, d: ServerDeploymentProps): kp
   // distroless image) and zone spread per ReplicaSet (primary and canary apart);
   // and no construct-path label, which would change pods when a construct moves.
   const obj = ApiObject.of(deployment);
+  if (p.spotPods)
+    obj.addJsonPatch(JsonPatch.add('/spec/template/spec/nodeSelector', AUTOPILOT_SPOT_NODE_SELECTOR.value));
   obj.addJsonPatch(
     JsonPatch.remove(`/spec/template/metadata/labels/${CDK8S_ADDRESS_LABEL}`),
     JsonPatch.add('/spec/template/spec/containers/0/lifecycle', {
@@ -206,7 +209,9 @@ export function serverDeployment(scope: Construct, d: ServerDeploymentProps): kp
         maxSkew: 1,
         topologyKey: 'topology.kubernetes.io/zone',
         whenUnsatisfiable: 'ScheduleAnyway',
-        labelSelector: { matchLabels: { [LABEL.name]: SERVICE_NAME, [LABEL.component]: COMPONENT.server } },
+        // Not `app` or `app.kubernetes.io/name`: Flagger rewrites those (value walk-service) to
+        // walk-service-primary in the primary's constraint but not on its pods, which then match nothing.
+        labelSelector: { matchLabels: { [LABEL.component]: COMPONENT.server, [LABEL.partOf]: PART_OF } },
         matchLabelKeys: ['pod-template-hash'],
       },
     ]),

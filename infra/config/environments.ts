@@ -10,7 +10,16 @@
  * clean clone synthesizes. See docs/deploy.md for the keys.
  */
 import { z } from 'zod';
+import { canaryPlanProblems, SCRAPE_INTERVAL_SECONDS } from './canary-analysis';
 import { ARTIFACT_REPOSITORY_ID, serviceImage, sqlInstanceName, stateBucketName } from './names';
+import {
+  cloudSqlBackupWindows,
+  cloudSqlMaintenanceWindow,
+  contains,
+  gkeMaintenanceWindows,
+  overlaps,
+  runningWindows,
+} from './weekly-windows';
 
 export const ENVIRONMENT_NAMES = ['dev', 'staging', 'prod'] as const;
 export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
@@ -66,10 +75,40 @@ const gkeSchema = z.object({
   /** RRULE days of the recurring window, e.g. SA,SU. */
   maintenanceDays: z.array(z.enum(['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'])).min(1),
   maintenanceExclusions: z.array(maintenanceExclusionSchema),
+  /**
+   * This cluster takes the billing account's GKE free-tier credit (one
+   * Autopilot or zonal cluster's management fee a month). At most one
+   * environment may claim it; `npm run cost` applies it there.
+   */
+  freeTierCredit: z.boolean(),
+  /**
+   * Run walk-service and the add-ons as Autopilot Spot Pods (cheaper,
+   * preemptible with 25 s notice): for environments where an interruption
+   * costs nothing but a retry.
+   */
+  spotPods: z.boolean(),
+});
+
+const isoDate = z.iso.date();
+
+/**
+ * Cloud SQL deny-maintenance period: no maintenance from `startDate` to
+ * `endDate` at `time` UTC (one per instance;
+ * https://cloud.google.com/sql/docs/postgres/set-maintenance-window).
+ */
+const denyMaintenanceSchema = z.object({
+  startDate: isoDate,
+  endDate: isoDate,
+  time: z.string().regex(/^\d{2}:\d{2}:\d{2}$/, 'must be HH:MM:SS'),
 });
 
 const databaseSchema = z.object({
-  /** Instance name: stable, never suffixed (a deleted name is blocked for a week). */
+  /**
+   * Instance name: stable, never suffixed (a deleted name is blocked for a
+   * week). Changing it is a restore step (runbooks/database.md): the
+   * platform stack then manages the named instance and every IAM condition
+   * follows it. Context `<env>.sqlInstanceName` overrides it.
+   */
   instanceName: z.string().regex(/^[a-z][-a-z0-9]{0,78}[a-z0-9]$/, 'must be a lowercase instance name'),
   /** ENTERPRISE; PostgreSQL 16+ would otherwise default to ENTERPRISE_PLUS. */
   edition: z.enum(['ENTERPRISE', 'ENTERPRISE_PLUS']),
@@ -90,21 +129,34 @@ const databaseSchema = z.object({
   terraformDeletionProtection: z.boolean(),
   /** API-side guard (`settings.deletion_protection_enabled`): no one can delete the instance. */
   instanceDeletionProtection: z.boolean(),
-  /** Weekly maintenance: day 1 = Monday … 7 = Sunday. */
+  /** Weekly maintenance: day 1 = Monday … 7 = Sunday; never inside GKE's window. */
   maintenanceDay: z.number().int().min(1).max(7),
   maintenanceHourUtc: hourUtc,
+  /** null: none. Must cover every GKE maintenance exclusion (one freeze for both). */
+  denyMaintenancePeriod: denyMaintenanceSchema.nullable(),
   /** max_connections flag; sizes the app's pool budget. */
   maxConnections: z.number().int().min(25).max(262143),
 });
 
 const canarySchema = z.object({
-  /** Traffic weights before promotion to 100 %, e.g. [10, 50] means 10 → 50 → 100. */
+  /** Traffic weights before promotion to 100 %, e.g. [10, 50] means 10 → 50 → 100. One check per weight. */
   stepWeights: z.array(z.number().int().min(1).max(99)).min(1),
-  intervalSeconds: z.number().int().min(30).max(3600),
+  /** Seconds between Flagger's ticks: each step lasts one interval and ends with its check. */
+  intervalSeconds: z.number().int().min(60).max(3600),
+  /**
+   * Seconds the global load balancer may take to apply a new weight; the check window starts
+   * after it (platform-facts.ts GATEWAY_ROUTE_UPDATE_WAIT_DEFAULT_SECONDS).
+   */
+  routeUpdateWaitSeconds: z.number().int().min(0).max(600),
   failedChecksBeforeRollback: z.number().int().min(1).max(10),
-  /** Highest tolerated 5xx ratio (0..1) in one interval. */
-  maxErrorRatio: z.number().gt(0).lt(1),
-  maxP99LatencySeconds: z.number().gt(0).max(30),
+  /** Load tester requests per second to the canary Service during the analysis; 0 for none. */
+  loadTestRequestsPerSecond: z.number().min(0).max(50),
+  /**
+   * Planning figure: user requests per second reaching the service (after the rollout cohort) at
+   * the quietest hour a release may run. Replace it with the measured
+   * `sum(rate(http_requests_total{route!~"/healthz|/readyz"}[1h]))` once the environment serves users.
+   */
+  plannedUserRequestsPerSecond: z.number().min(0),
 });
 
 const serviceSchema = z.object({
@@ -155,6 +207,12 @@ const observabilitySchema = z.object({
   lokiRetentionDays: z.number().int().min(1).max(400),
   /** Alert routing hint for Alertmanager: page a human, or open a ticket. */
   alertRouting: z.enum(['page', 'ticket']),
+  /**
+   * Managed Prometheus scrape interval of walk-service, seconds: samples are
+   * billed per sample, so a quieter environment scrapes less often. Rate
+   * windows of the rules and canary checks span at least four intervals.
+   */
+  scrapeIntervalSeconds: z.union([z.literal(15), z.literal(30)]),
   /** Uptime check period in seconds. */
   uptimeCheckPeriodSeconds: z.union([z.literal(60), z.literal(300), z.literal(600), z.literal(900)]),
   /** Cloud SQL alert thresholds. */
@@ -197,6 +255,12 @@ export const environmentSchema = z
      * and state stay (`npm run env -- hibernate <env>`).
      */
     hibernated: z.boolean(),
+    /**
+     * Scheduled pause and resume as the UTC crons of
+     * .github/workflows/env-schedule.yml (a test holds them equal); null:
+     * always running. Backups must fall inside the running hours.
+     */
+    runSchedule: z.object({ pauseCronUtc: z.string(), resumeCronUtc: z.string() }).nullable(),
     /** Per-PR preview environments live on this environment's cluster and instance. */
     hostsPreviews: z.boolean(),
     network: networkSchema,
@@ -226,6 +290,9 @@ export const environmentSchema = z
           canary.stepWeights,
           'weights must increase, e.g. [10, 50]',
         );
+      }
+      for (const problem of canaryPlanProblems(canary)) {
+        ctx.addIssue({ code: 'custom', path: ['service', 'canary'], message: problem });
       }
       if (env.service.minReplicas === env.service.maxReplicas) {
         issue(
@@ -264,6 +331,16 @@ export const environmentSchema = z
         'shared-core tiers carry no SLA; use a db-custom tier for REGIONAL',
       );
     }
+    const deny = env.database.denyMaintenancePeriod;
+    const denyFrom = deny && Date.parse(`${deny.startDate}T${deny.time}Z`);
+    const denyTo = deny && Date.parse(`${deny.endDate}T${deny.time}Z`);
+    if (deny && denyTo! <= denyFrom!) {
+      issue(
+        ['database', 'denyMaintenancePeriod', 'endDate'],
+        deny.endDate,
+        `must be after ${deny.startDate}`,
+      );
+    }
     for (const [i, ex] of env.gke.maintenanceExclusions.entries()) {
       if (Date.parse(ex.endTime) <= Date.parse(ex.startTime)) {
         issue(
@@ -272,6 +349,59 @@ export const environmentSchema = z
           `must be after startTime ${ex.startTime}`,
         );
       }
+      // A freeze of the cluster is a freeze of its database too.
+      if (!deny || denyFrom! > Date.parse(ex.startTime) || denyTo! < Date.parse(ex.endTime)) {
+        issue(
+          ['database', 'denyMaintenancePeriod'],
+          deny,
+          `must cover gke.maintenanceExclusions "${ex.name}" (${ex.startTime} – ${ex.endTime})`,
+        );
+      }
+    }
+    // Both maintenances in one hour would restart the database while nodes drain.
+    const sqlMaintenance = cloudSqlMaintenanceWindow(
+      env.database.maintenanceDay,
+      env.database.maintenanceHourUtc,
+    );
+    const clash = gkeMaintenanceWindows(
+      env.gke.maintenanceDays,
+      env.gke.maintenanceStartHourUtc,
+      env.gke.maintenanceDurationHours,
+    ).find((w) => overlaps(w, sqlMaintenance));
+    if (clash) {
+      issue(
+        ['database', 'maintenanceDay'],
+        env.database.maintenanceDay,
+        `Cloud SQL maintenance (${sqlMaintenance.label}) overlaps GKE's window (${clash.label}); move one`,
+      );
+    }
+    if (env.runSchedule) {
+      // Cloud SQL takes no automated backup of a stopped instance: every running period needs a whole window.
+      let running: ReturnType<typeof runningWindows> = [];
+      try {
+        running = runningWindows(env.runSchedule.pauseCronUtc, env.runSchedule.resumeCronUtc);
+      } catch (e) {
+        issue(['runSchedule'], env.runSchedule, (e as Error).message);
+      }
+      const backups = cloudSqlBackupWindows(env.database.backupStartHourUtc);
+      for (const period of running) {
+        if (!backups.some((b) => contains(period, b))) {
+          issue(
+            ['database', 'backupStartHourUtc'],
+            env.database.backupStartHourUtc,
+            `the backup window (${backups[0]!.minutes / 60} h) must lie inside the running period ${period.label} of runSchedule`,
+          );
+        }
+      }
+    }
+
+    // Canary windows are sized in scrapes of SCRAPE_INTERVAL_SECONDS (canary-analysis.ts).
+    if (canary && env.observability.scrapeIntervalSeconds !== SCRAPE_INTERVAL_SECONDS) {
+      issue(
+        ['observability', 'scrapeIntervalSeconds'],
+        env.observability.scrapeIntervalSeconds,
+        `a canary's check windows assume a ${SCRAPE_INTERVAL_SECONDS} s scrape; set observability.scrapeIntervalSeconds: ${SCRAPE_INTERVAL_SECONDS}`,
+      );
     }
 
     // Environment-class rules: staging and prod carry real traffic or rehearse it.
@@ -295,6 +425,13 @@ export const environmentSchema = z
           ['service', 'canary'],
           null,
           `${env.name} deploys by canary; set service.canary with stepWeights [10, 50]`,
+        );
+      }
+      if (env.gke.spotPods) {
+        issue(
+          ['gke', 'spotPods'],
+          true,
+          `${env.name} serves users: Spot Pods can all be reclaimed at once; set gke.spotPods: false`,
         );
       }
       if (env.edge.owaspRulesMode !== 'enforce') {
@@ -407,12 +544,30 @@ type DeepPartial<T> = {
   [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K];
 };
 
-const CANARY_10_50_100: CanaryConfig = {
+/**
+ * Staging has no users to judge: the load tester sends 2 requests/s to the canary Service, 480 per
+ * 4-minute check window. Timelines per environment: docs/adr/0120.
+ */
+const CANARY_STAGING: CanaryConfig = {
   stepWeights: [10, 50],
-  intervalSeconds: 60,
-  failedChecksBeforeRollback: 3,
-  maxErrorRatio: 0.01,
-  maxP99LatencySeconds: 0.5,
+  intervalSeconds: 300,
+  routeUpdateWaitSeconds: 60,
+  failedChecksBeforeRollback: 2,
+  loadTestRequestsPerSecond: 2,
+  plannedUserRequestsPerSecond: 0,
+};
+
+/**
+ * Prod is judged on users only (synthetic successes would dilute their error ratio): three
+ * 10-minute steps so the 10 % step still sees 108 user requests at the planned 2 requests/s.
+ */
+const CANARY_PROD: CanaryConfig = {
+  stepWeights: [10, 25, 50],
+  intervalSeconds: 600,
+  routeUpdateWaitSeconds: 60,
+  failedChecksBeforeRollback: 2,
+  loadTestRequestsPerSecond: 0,
+  plannedUserRequestsPerSecond: 2,
 };
 
 function baseline(
@@ -422,6 +577,7 @@ function baseline(
     region: DEFAULT_REGION,
     paused: false,
     hibernated: false,
+    runSchedule: null,
     hostsPreviews: false,
     network: {
       subnetCidr: '10.0.0.0/20',
@@ -439,6 +595,8 @@ function baseline(
       maintenanceDurationHours: 4,
       maintenanceDays: ['TU', 'WE', 'TH'],
       maintenanceExclusions: [],
+      freeTierCredit: false,
+      spotPods: false,
     },
     database: {
       instanceName: sqlInstanceName(name),
@@ -453,8 +611,9 @@ function baseline(
       transactionLogRetentionDays: 7,
       terraformDeletionProtection: false,
       instanceDeletionProtection: false,
-      maintenanceDay: 2,
+      maintenanceDay: 7, // Sunday 18:00 UTC (Monday 03:00 JST), outside GKE's Tue–Thu window
       maintenanceHourUtc: 18,
+      denyMaintenancePeriod: null,
       maxConnections: 50,
     },
     service: {
@@ -478,6 +637,7 @@ function baseline(
     observability: {
       lokiRetentionDays: 7,
       alertRouting: 'ticket',
+      scrapeIntervalSeconds: 15,
       uptimeCheckPeriodSeconds: 300,
       sqlCpuUtilizationThreshold: 0.9,
       sqlDiskUtilizationThreshold: 0.85,
@@ -492,6 +652,14 @@ function baseline(
 const DIFFERENCES: Record<EnvironmentName, DeepPartial<EnvironmentConfig>> = {
   dev: {
     hostsPreviews: true,
+    // Weekdays 08:00–20:00 JST; stopped nights and weekends (env-schedule.yml).
+    runSchedule: { pauseCronUtc: '0 11 * * 1-5', resumeCronUtc: '0 23 * * 0-4' },
+    // 10:00–14:00 JST: inside the running hours, so each weekday gets its backup.
+    // Shared-core tier: dev's load is a handful of developers (ADR 0170).
+    database: { backupStartHourUtc: 1, tier: 'db-f1-micro' },
+    // The billing account's free-tier credit pays dev's cluster fee; Spot Pods (ADR 0170).
+    gke: { freeTierCredit: true, spotPods: true },
+    observability: { scrapeIntervalSeconds: 30 },
   },
   staging: {
     network: {
@@ -508,7 +676,7 @@ const DIFFERENCES: Record<EnvironmentName, DeepPartial<EnvironmentConfig>> = {
       instanceDeletionProtection: true,
       maxConnections: 100,
     },
-    service: { minReplicas: 2, maxReplicas: 4, logLevel: 'info', canary: CANARY_10_50_100 },
+    service: { minReplicas: 2, maxReplicas: 4, logLevel: 'info', canary: CANARY_STAGING },
     edge: { owaspRulesMode: 'enforce' },
     observability: { lokiRetentionDays: 14, uptimeCheckPeriodSeconds: 60 },
     budget: { monthlyAmount: 350 },
@@ -546,6 +714,8 @@ const DIFFERENCES: Record<EnvironmentName, DeepPartial<EnvironmentConfig>> = {
       backupRetentionCount: 30,
       terraformDeletionProtection: true,
       instanceDeletionProtection: true,
+      // The year-end freeze of gke.maintenanceExclusions, for the database too.
+      denyMaintenancePeriod: { startDate: '2026-12-25', endDate: '2027-01-05', time: '00:00:00' },
       maxConnections: 200,
     },
     service: {
@@ -558,7 +728,7 @@ const DIFFERENCES: Record<EnvironmentName, DeepPartial<EnvironmentConfig>> = {
       dbPoolMax: 8,
       rolloutPercent: 10,
       logLevel: 'info',
-      canary: CANARY_10_50_100,
+      canary: CANARY_PROD,
     },
     edge: { owaspRulesMode: 'enforce', adaptiveProtection: true },
     observability: {
@@ -584,7 +754,9 @@ const DIFFERENCES: Record<EnvironmentName, DeepPartial<EnvironmentConfig>> = {
  *   `billingAccount` [TEKUTOKO_BILLING_ACCOUNT], `githubDeployRef`,
  *   `bootstrap.stateInBucket` (true once bootstrap state moved into the bucket)
  * - per environment `<env>.projectId`, `<env>.domain`, `<env>.firebaseProjectId`,
- *   `<env>.paused`, `<env>.hibernated`, `<env>.notificationEmail` [TEKUTOKO_<ENV>_PROJECT_ID, …]
+ *   `<env>.paused`, `<env>.hibernated`, `<env>.notificationEmail` [TEKUTOKO_<ENV>_PROJECT_ID, …],
+ *   `<env>.sqlInstanceName` (the instance the environment uses after a restore to a new
+ *   instance, runbooks/database.md) [TEKUTOKO_<ENV>_SQL_INSTANCE_NAME]
  * - `pr` [PREVIEW_PR]: the pull request whose preview stack to synthesize.
  */
 export type ConfigInput = Readonly<Record<string, unknown>>;
@@ -711,6 +883,10 @@ function loadOne(name: EnvironmentName, context: ConfigInput, env: ConfigInput):
     firebaseProjectId: get('firebaseProjectId') ?? projectId,
     paused: asBoolean(get('paused') ?? defaults.paused),
     hibernated: asBoolean(get('hibernated') ?? defaults.hibernated),
+    database: {
+      ...defaults.database,
+      instanceName: get('sqlInstanceName') ?? defaults.database.instanceName,
+    },
     observability: {
       ...defaults.observability,
       notificationEmail: email ?? defaults.observability.notificationEmail,
@@ -753,6 +929,12 @@ export function loadEnvironments(context: ConfigInput = {}, env: ConfigInput = {
   const previewPr = attempt(() => previewPullRequest(context, env));
   if (problems.length > 0) throw new EnvironmentConfigError(problems);
   const hosts = ENVIRONMENT_NAMES.filter((n) => environments[n]!.hostsPreviews);
+  const credited = ENVIRONMENT_NAMES.filter((n) => environments[n]!.gke.freeTierCredit);
+  if (credited.length > 1) {
+    throw new EnvironmentConfigError([
+      `gke.freeTierCredit: the billing account's GKE free tier covers one cluster, claimed by [${credited.join(', ')}]`,
+    ]);
+  }
   if (hosts.length !== 1) {
     throw new EnvironmentConfigError([
       `hostsPreviews: exactly one environment hosts previews, got [${hosts.join(', ')}]`,

@@ -115,6 +115,19 @@ export const DATABASE_ADMIN_IDENTITY = {
 /** @deprecated the preview database admin is now the environment's DATABASE_ADMIN_IDENTITY. */
 export const PREVIEW_DB_ADMIN_IDENTITY = DATABASE_ADMIN_IDENTITY;
 
+/**
+ * The Firestore → PostgreSQL migration (runbooks/cutover.md) runs as its own
+ * Job with this identity: it reads the Firebase project's Firestore
+ * (roles/datastore.viewer there) and logs in to the environment's database as
+ * its own IAM user, which the tables' owner grants read/write
+ * (runbooks/sql/grant-firestore-migration.sql).
+ */
+export const FIRESTORE_MIGRATION_IDENTITY = {
+  namespace: SERVICE_NAMESPACE,
+  kubernetesServiceAccount: 'firestore-migration',
+  googleServiceAccountId: 'firestore-migration',
+} as const;
+
 /** Namespace of the observability add-ons (Grafana, Loki, Alloy, query frontend). */
 export const MONITORING_NAMESPACE = 'monitoring';
 

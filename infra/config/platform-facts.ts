@@ -74,3 +74,50 @@ export const GKE_NODE_SERVICE_ACCOUNT_ROLE: PlatformFact<string> = {
   value: 'roles/container.defaultNodeServiceAccount',
   source: 'https://cloud.google.com/kubernetes-engine/docs/how-to/service-accounts#default-gke-service-agent',
 };
+
+/**
+ * Managed Prometheus has no staleness: a series that stopped (a deleted canary
+ * pod) is not marked stale, so a short window can mix a dead pod's last
+ * samples with none from the new one (section "Staleness").
+ */
+export const GMP_SUPPORTS_STALENESS: PlatformFact<boolean> = {
+  value: false,
+  source: 'https://cloud.google.com/stackdriver/docs/managed-prometheus/promql-differences',
+};
+
+/** A `rate`/`increase` window shorter than the query step is widened to the step (section "Calculation of rate and increase"). */
+export const GMP_WIDENS_RATE_WINDOW_TO_STEP: PlatformFact<boolean> = {
+  value: true,
+  source: 'https://cloud.google.com/stackdriver/docs/managed-prometheus/promql-differences',
+};
+
+/**
+ * `histogram_quantile` over a histogram with no samples gives no value on
+ * Managed Prometheus where Prometheus gives NaN (section "Calculation of
+ * histogram_quantile").
+ */
+export const GMP_EMPTY_HISTOGRAM_QUANTILE: PlatformFact<'no value'> = {
+  value: 'no value',
+  source: 'https://cloud.google.com/stackdriver/docs/managed-prometheus/promql-differences',
+};
+
+/**
+ * Google's own Gateway API canary tooling waits for an HTTPRoute change to
+ * reach the load balancer before it judges a phase (Cloud Deploy
+ * `gatewayServiceMesh.routeUpdateWaitTime`: "the time to wait for route
+ * updates to propagate"; no wait when unset). The value is that default.
+ */
+export const GATEWAY_ROUTE_UPDATE_WAIT_DEFAULT_SECONDS: PlatformFact<number> = {
+  value: 0,
+  source:
+    'https://cloud.google.com/php/docs/reference/cloud-deploy/latest/V1.KubernetesConfig.GatewayServiceMesh',
+};
+
+/**
+ * Node selector that puts an Autopilot Pod on Spot capacity (cheaper,
+ * reclaimable with a short notice); Autopilot adds the matching toleration.
+ */
+export const AUTOPILOT_SPOT_NODE_SELECTOR: PlatformFact<Readonly<Record<string, string>>> = {
+  value: { 'cloud.google.com/gke-spot': 'true' },
+  source: 'https://cloud.google.com/kubernetes-engine/docs/how-to/autopilot-spot-pods',
+};

@@ -42,6 +42,15 @@ export interface CloudSqlPostgresProps {
   readonly maintenanceDay?: number;
   /** @default 18 — UTC hour of weekly maintenance. */
   readonly maintenanceHourUtc?: number;
+  /**
+   * @default none — dates (yyyy-mm-dd) and UTC time between which Cloud SQL
+   * starts no maintenance, e.g. a year-end freeze.
+   */
+  readonly denyMaintenancePeriod?: {
+    readonly startDate: string;
+    readonly endDate: string;
+    readonly time: string;
+  };
   /** @default 100 — PostgreSQL max_connections. */
   readonly maxConnections?: number;
   /** @default false — paused: activation policy NEVER (instance stopped, storage kept and billed). */
@@ -128,6 +137,7 @@ export class CloudSqlPostgres extends Construct {
           hour: props.maintenanceHourUtc ?? 18,
           updateTrack: 'stable',
         },
+        ...(props.denyMaintenancePeriod ? { denyMaintenancePeriod: { ...props.denyMaintenancePeriod } } : {}),
         databaseFlags: [
           { name: 'cloudsql.iam_authentication', value: 'on' },
           { name: 'max_connections', value: String(props.maxConnections ?? 100) },

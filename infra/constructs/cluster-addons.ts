@@ -1,3 +1,5 @@
+import { AUTOPILOT_SPOT_NODE_SELECTOR } from '../config/platform-facts';
+import { nodeSelectorValues } from '../cost/helm-workloads';
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
@@ -65,7 +67,7 @@ export function defaultAddonValues(loki: LokiStorageTarget): Record<keyof typeof
       meshProvider: 'gatewayapi:v1',
       metricsServer: prometheusQueryUrl(),
       prometheus: { install: false },
-      podSecurityContext: { enabled: true },
+      // The chart's default `securityContext` (non-root, read-only root); it has no podSecurityContext.
       resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } },
     },
     loadtester: {
@@ -73,8 +75,8 @@ export function defaultAddonValues(loki: LokiStorageTarget): Record<keyof typeof
       cmd: { timeout: '1h' },
       securityContext: { enabled: true },
       // The chart renders `.Values.resources` on its only container (templates/deployment.yaml);
-      // without requests Autopilot bills its 0.5 vCPU / 2 GiB default.
-      resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } },
+      // without requests Autopilot bills its 0.5 vCPU / 2 GiB default (the chart's values define requests only).
+      resources: { requests: { cpu: '50m', memory: '64Mi' } },
     },
     grafana: {
       datasources: {
@@ -191,6 +193,8 @@ export interface ClusterAddonsProps {
   readonly lokiStorage: LokiStorageTarget;
   /** @default {} — the monitoring layer's values. */
   readonly observabilityValues?: ObservabilityValues;
+  /** @default false — every add-on's pods on Autopilot Spot capacity. */
+  readonly spotPods?: boolean;
   /** Namespaces must exist first. */
   readonly dependsOn?: ITerraformDependable[];
 }
@@ -219,7 +223,9 @@ export class ClusterAddons extends Construct {
         ...ADDON_CHARTS[name],
         releaseName: name === 'loadtester' ? FLAGGER.loadTesterName : name,
         namespace,
-        values,
+        values: props.spotPods
+          ? mergeValues(values, nodeSelectorValues(name, AUTOPILOT_SPOT_NODE_SELECTOR.value))
+          : values,
         dependsOn: [...(props.dependsOn ?? []), ...after],
       });
 

@@ -1,5 +1,10 @@
-import { EnvironmentConfig } from '../config/environments';
-import { OWASP_RULE_SETS } from '../constructs/cloud-armor-policy';
+/**
+ * Monthly list-price estimate of one environment, priced from the inventory
+ * of its synthesized stacks (infra/cost/inventory.ts) with the dated price
+ * table; only usage (traffic, log volume, series per target) is assumed.
+ */
+import { Workload } from './helm-workloads';
+import { Inventory } from './inventory';
 import { PRICE_TABLE as P, USAGE_ASSUMPTIONS as U } from './prices-asia-northeast1';
 
 /** Environment states with a different bill. */
@@ -18,118 +23,206 @@ export interface CostEstimate {
   readonly total: number;
 }
 
+export interface PricingContext {
+  readonly environment: string;
+  readonly region: string;
+  readonly state: CostState;
+  /** This environment's cluster takes the billing account's GKE free-tier credit. */
+  readonly freeTierCredit: boolean;
+  /** Price workloads at their minimum (default) or maximum replicas. */
+  readonly replicas?: 'min' | 'max';
+  /** Namespaces whose workloads the state scales to zero (a pause). */
+  readonly scaledToZero?: readonly string[];
+}
+
 /** vCPU and memory (GiB) of a Cloud SQL tier; shared-core tiers have none. */
 export function sqlTierShape(tier: string): { vcpu: number; memoryGib: number } | undefined {
   const m = /^db-custom-(\d+)-(\d+)$/.exec(tier);
   return m ? { vcpu: Number(m[1]), memoryGib: Number(m[2]) / 1024 } : undefined;
 }
 
-function cloudSqlLines(env: EnvironmentConfig, running: boolean): CostLine[] {
-  const db = env.database;
-  const ha = db.availabilityType === 'REGIONAL' ? P.cloudSql.haMultiplier : 1;
-  const lines: CostLine[] = [];
-  if (running) {
-    const shape = sqlTierShape(db.tier);
-    let hourly: number;
-    if (shape) hourly = (shape.vcpu * P.cloudSql.vcpuHour + shape.memoryGib * P.cloudSql.memoryGibHour) * ha;
-    else {
+const H = P.hoursPerMonth;
+
+function sqlLines(inv: Inventory): CostLine[] {
+  return inv.sqlInstances.flatMap((db) => {
+    const ha = db.regional ? P.cloudSql.haMultiplier : 1;
+    const lines: CostLine[] = [];
+    if (db.running) {
+      const shape = sqlTierShape(db.tier);
       const shared = P.cloudSql.sharedCoreHour[db.tier];
-      if (shared === undefined)
+      if (!shape && shared === undefined)
         throw new Error(`no price for Cloud SQL tier ${db.tier}; add it to the price table`);
-      hourly = shared;
+      const hourly = shape
+        ? (shape.vcpu * P.cloudSql.vcpuHour + shape.memoryGib * P.cloudSql.memoryGibHour) * ha
+        : shared!;
+      lines.push({
+        item: `Cloud SQL ${db.name} ${db.tier}${db.regional ? ' REGIONAL' : ''}`,
+        monthly: hourly * H,
+      });
     }
-    lines.push({ item: `Cloud SQL ${db.tier} ${db.availabilityType}`, monthly: hourly * P.hoursPerMonth });
+    lines.push({
+      item: `Cloud SQL SSD ${db.diskGb} GiB${ha > 1 ? ' (HA)' : ''}`,
+      monthly: db.diskGb * P.cloudSql.ssdGibMonth * ha,
+    });
+    // Incremental backups hold about the used data once; PITR adds the retained write-ahead logs.
+    const backupGib =
+      db.retainedBackups > 0 ? db.diskGb * U.usedDiskShare * (1 + (db.pitr ? U.pitrLogShare : 0)) : 0;
+    lines.push({
+      item: `Cloud SQL backups (${db.retainedBackups} kept${db.pitr ? ', PITR logs' : ''})`,
+      monthly: backupGib * P.cloudSql.backupGibMonth,
+    });
+    return lines;
+  });
+}
+
+interface PodTotals {
+  vcpu: number;
+  memoryGib: number;
+  spotVcpu: number;
+  spotMemoryGib: number;
+  defaulted: string[];
+  pods: number;
+}
+
+/** Requests Autopilot bills for one pod: defaults for containers without requests, then the pod minimum. */
+export function podRequests(w: Workload): { cpuMillis: number; memoryMiB: number; defaulted: string[] } {
+  const d = P.gke.autopilotDefaultRequest;
+  const defaulted = w.containers
+    .filter((c) => c.cpuMillis === undefined || c.memoryMiB === undefined)
+    .map((c) => c.name);
+  const cpu = w.containers.reduce((n, c) => n + (c.cpuMillis ?? d.cpuMillis), 0);
+  const mem = w.containers.reduce((n, c) => n + (c.memoryMiB ?? d.memoryMiB), 0);
+  return {
+    cpuMillis: Math.max(cpu, P.gke.autopilotPodMinimum.cpuMillis),
+    memoryMiB: Math.max(mem, P.gke.autopilotPodMinimum.memoryMiB),
+    defaulted,
+  };
+}
+
+function replicasOf(w: Workload, ctx: PricingContext): number {
+  if (ctx.scaledToZero?.includes(w.namespace)) return 0;
+  return ctx.replicas === 'max' ? w.replicasMax : w.replicasMin;
+}
+
+function podTotals(inv: Inventory, ctx: PricingContext): PodTotals {
+  const t: PodTotals = { vcpu: 0, memoryGib: 0, spotVcpu: 0, spotMemoryGib: 0, defaulted: [], pods: 0 };
+  for (const w of inv.workloads) {
+    const n = replicasOf(w, ctx);
+    if (n === 0) continue;
+    const r = podRequests(w);
+    t.pods += n;
+    if (w.spot) {
+      t.spotVcpu += (n * r.cpuMillis) / 1000;
+      t.spotMemoryGib += (n * r.memoryMiB) / 1024;
+    } else {
+      t.vcpu += (n * r.cpuMillis) / 1000;
+      t.memoryGib += (n * r.memoryMiB) / 1024;
+    }
+    t.defaulted.push(...r.defaulted.map((c) => `${w.namespace}/${w.name}/${c}`));
   }
-  lines.push({
-    item: `Cloud SQL SSD ${db.diskSizeGb} GiB${ha > 1 ? ' (HA)' : ''}`,
-    monthly: db.diskSizeGb * P.cloudSql.ssdGibMonth * ha,
-  });
-  const backupGib = db.diskSizeGb * U.usedDiskShare * (1 + (db.pointInTimeRecovery ? U.pitrLogShare : 0));
-  lines.push({
-    item: `Cloud SQL backups${db.pointInTimeRecovery ? ' + PITR logs' : ''}`,
-    monthly: backupGib * P.cloudSql.backupGibMonth,
-  });
-  return lines;
+  return t;
 }
 
-function podRequests(
-  env: EnvironmentConfig,
-  replicas: number,
-): { vcpu: number; memoryGib: number; pods: number } {
-  const s = env.service;
-  const cpuMillis = replicas * (s.cpuMillis + U.sidecar.cpuMillis) + U.addons.cpuMillis;
-  const memoryMiB = replicas * (s.memoryMiB + U.sidecar.memoryMiB) + U.addons.memoryMiB;
-  return { vcpu: cpuMillis / 1000, memoryGib: memoryMiB / 1024, pods: replicas + 6 };
-}
-
-/**
- * Monthly list-price estimate of one environment in one state. Running uses
- * `replicas` walk-service pods (default: the configured minimum).
- */
-export function estimateEnvironment(
-  env: EnvironmentConfig,
-  state: CostState,
-  replicas = env.service.minReplicas,
-): CostEstimate {
-  if (env.region !== P.region) {
+/** Monthly estimate of one environment in one state from its inventory. */
+export function estimateInventory(inv: Inventory, ctx: PricingContext): CostEstimate {
+  if (ctx.region !== P.region) {
     throw new Error(
-      `no price table for ${env.region}: infra/cost holds ${P.region} list prices only; add one for the region`,
+      `no price table for ${ctx.region}: infra/cost holds ${P.region} list prices only; add one for the region`,
     );
   }
-  const traffic = U.traffic[env.name] ?? { lbGib: 0, natGib: 0, millionRequests: 0 };
-  const lines: CostLine[] = [];
-  const running = state === 'running';
-  const clusterExists = state !== 'hibernated';
+  const traffic = U.traffic[ctx.environment] ?? { lbGib: 0, natGib: 0, millionRequests: 0 };
+  const lines: CostLine[] = [...sqlLines(inv)];
+  const add = (item: string, monthly: number) => lines.push({ item, monthly });
 
-  lines.push(...cloudSqlLines(env, running));
-  if (clusterExists) {
-    lines.push({ item: 'GKE cluster management fee', monthly: P.gke.clusterHour * P.hoursPerMonth });
-    lines.push({
-      item: 'Load balancer forwarding rule',
-      monthly: P.loadBalancer.forwardingRuleHour * P.hoursPerMonth,
-    });
+  if (inv.autopilotClusters > 0) {
+    add(
+      `GKE cluster management fee (${inv.autopilotClusters})`,
+      inv.autopilotClusters * P.gke.clusterHour * H,
+    );
+    if (ctx.freeTierCredit)
+      add('GKE free-tier credit', -Math.min(P.gke.freeTierCreditMonth, P.gke.clusterHour * H));
   }
-  if (running) {
-    const r = podRequests(env, replicas);
-    lines.push({
-      item: `Autopilot pods (${replicas} walk-service + add-ons: ${r.vcpu.toFixed(2)} vCPU, ${r.memoryGib.toFixed(1)} GiB)`,
-      monthly:
-        (r.vcpu * P.gke.autopilotVcpuHour + r.memoryGib * P.gke.autopilotMemoryGibHour) * P.hoursPerMonth,
-    });
-    const vms = Math.max(1, Math.ceil(r.vcpu / U.vcpuPerNatVm));
-    lines.push({
-      item: `Cloud NAT (${vms} VM, ${traffic.natGib} GiB)`,
-      monthly: vms * P.nat.vmHour * P.hoursPerMonth + traffic.natGib * P.nat.dataGib,
-    });
-    lines.push({
-      item: `Load balancer data (${traffic.lbGib} GiB)`,
-      monthly: traffic.lbGib * P.loadBalancer.dataProcessedGib,
-    });
-    const samplesMillions = (r.pods * U.seriesPerPod * U.scrapesPerMinute * 60 * P.hoursPerMonth) / 1e6;
-    lines.push({
-      item: `Managed Prometheus (${Math.round(samplesMillions)} M samples)`,
-      monthly: samplesMillions * P.managedPrometheus.perMillionSamples,
-    });
+  const pods = podTotals(inv, ctx);
+  if (pods.pods > 0) {
+    const gp = (pods.vcpu * P.gke.autopilotVcpuHour + pods.memoryGib * P.gke.autopilotMemoryGibHour) * H;
+    const spot =
+      (pods.spotVcpu * P.gke.autopilotSpotVcpuHour + pods.spotMemoryGib * P.gke.autopilotSpotMemoryGibHour) *
+      H;
+    if (gp > 0) add(`Autopilot pods (${pods.vcpu.toFixed(2)} vCPU, ${pods.memoryGib.toFixed(2)} GiB)`, gp);
+    if (spot > 0)
+      add(
+        `Autopilot Spot Pods (${pods.spotVcpu.toFixed(2)} vCPU, ${pods.spotMemoryGib.toFixed(2)} GiB)`,
+        spot,
+      );
   }
-  const rules = OWASP_RULE_SETS.length + 2; // + rate ban + default rule
-  lines.push({
-    item: `Cloud Armor policy, ${rules} rules${running ? `, ${traffic.millionRequests} M requests` : ''}`,
-    monthly:
+  const volumes = inv.workloads.reduce((g, w) => g + w.volumeGib * w.replicasMin, 0);
+  if (volumes > 0) add(`Persistent disks (${volumes} GiB balanced)`, volumes * P.gke.balancedPdGibMonth);
+
+  if (inv.natGateways > 0 && pods.pods > 0) {
+    const vms = Math.max(1, Math.ceil((pods.vcpu + pods.spotVcpu) / 2));
+    add(
+      `Cloud NAT (${vms} node, ${traffic.natGib} GiB)`,
+      vms * P.nat.vmHour * H + traffic.natGib * P.nat.dataGib,
+    );
+  }
+  if (inv.forwardingRules > 0) {
+    add(
+      `Load balancer forwarding rules (${inv.forwardingRules})`,
+      inv.forwardingRules * P.loadBalancer.forwardingRuleHour * H,
+    );
+    if (pods.pods > 0)
+      add(`Load balancer data (${traffic.lbGib} GiB)`, traffic.lbGib * P.loadBalancer.dataProcessedGib);
+  }
+  const unused = inv.addresses.filter((a) => !a.inUse || inv.forwardingRules === 0);
+  if (unused.length > 0)
+    add(
+      `Reserved IP addresses not in use (${unused.map((a) => a.name).join(', ')})`,
+      unused.length * P.ip.unusedStaticHour * H,
+    );
+
+  for (const policy of inv.securityPolicies) {
+    const requests = pods.pods > 0 ? traffic.millionRequests : 0;
+    add(
+      `Cloud Armor ${policy.name} (${policy.rules} rules${requests ? `, ${requests} M requests` : ''})`,
       P.cloudArmor.policyMonth +
-      rules * P.cloudArmor.ruleMonth +
-      (running ? traffic.millionRequests * P.cloudArmor.perMillionRequests : 0),
-  });
-  const lokiGib = (U.lokiGibPerDay[env.name] ?? 0) * env.observability.lokiRetentionDays;
-  lines.push({
-    item: `Loki bucket (${lokiGib.toFixed(1)} GiB)`,
-    monthly: lokiGib * P.storage.standardGibMonth,
-  });
-  lines.push({ item: 'Cloud DNS private zone', monthly: P.dns.privateZoneMonth });
-  lines.push({
-    item: 'Secret Manager versions',
-    monthly: U.secretVersions * P.secretManager.activeVersionMonth,
-  });
+        policy.rules * P.cloudArmor.ruleMonth +
+        requests * P.cloudArmor.perMillionRequests,
+    );
+  }
+  if (pods.pods > 0) {
+    const byPods = new Map(inv.scrapeTargets.map((t) => [t.name, t]));
+    const samples =
+      [...byPods.values()].reduce((n, t) => {
+        const targetPods = ctx.scaledToZero?.includes(t.name.split('/')[0]!) ? 0 : t.podsMin;
+        return n + (targetPods * U.seriesPerTarget * 60 * H * 60) / t.intervalSeconds;
+      }, 0) / 1e6;
+    const intervals = [...new Set(inv.scrapeTargets.map((t) => `${t.intervalSeconds}s`))].join('/');
+    add(
+      `Managed Prometheus (${Math.round(samples)} M samples, ${intervals || 'no'} scrape)`,
+      samples * P.managedPrometheus.perMillionSamples,
+    );
+  }
+  for (const bucket of inv.buckets) {
+    const gib = /loki/.test(bucket.name)
+      ? (U.lokiGibPerDay[ctx.environment] ?? 0) * (bucket.deleteAfterDays ?? 30)
+      : U.otherBucketGib;
+    add(`Bucket ${bucket.name} (${gib.toFixed(1)} GiB)`, gib * P.storage.standardGibMonth);
+  }
+  if (inv.dnsZones > 0) add(`Cloud DNS zones (${inv.dnsZones})`, inv.dnsZones * P.dns.privateZoneMonth);
+  if (inv.secrets > 0)
+    add(
+      `Secret Manager (${inv.secrets} secrets)`,
+      inv.secrets * U.versionsPerSecret * P.secretManager.activeVersionMonth,
+    );
 
-  const total = lines.reduce((sum, l) => sum + l.monthly, 0);
-  return { environment: env.name, state, lines, total };
+  const rounded = lines.map((l) => ({ item: l.item, monthly: Math.round(l.monthly * 100) / 100 }));
+  const total = Math.round(rounded.reduce((sum, l) => sum + l.monthly, 0) * 100) / 100;
+  return { environment: ctx.environment, state: ctx.state, lines: rounded, total };
+}
+
+/** Names of containers priced at Autopilot's default because they set no requests. */
+export function containersWithoutRequests(inv: Inventory): string[] {
+  return inv.workloads.flatMap((w) =>
+    podRequests(w).defaulted.map((c) => `${w.source} ${w.namespace}/${w.name}/${c}`),
+  );
 }

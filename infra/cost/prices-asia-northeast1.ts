@@ -31,16 +31,39 @@ export const PRICE_TABLE = {
     backupGibMonth: 0.104,
   },
   gke: {
-    /** Cluster management fee per cluster-hour (one zonal/Autopilot cluster per billing account gets a $74.40 monthly credit: not applied). */
+    /** Cluster management fee per cluster-hour. */
     clusterHour: 0.1,
+    /**
+     * GKE free tier: $74.40 of cluster-management-fee credit per billing account
+     * per month, which covers one Autopilot or zonal cluster
+     * (https://cloud.google.com/kubernetes-engine/pricing#cluster_management_fee_and_free_tier).
+     * Which environment takes it is `gke.freeTierCredit` in infra/config/environments.ts.
+     */
+    freeTierCreditMonth: 74.4,
     /** Autopilot general-purpose pods, per requested vCPU-hour / GiB-hour. */
     autopilotVcpuHour: 0.0573,
     autopilotMemoryGibHour: 0.0063,
+    /** Autopilot Spot Pods (general-purpose), per requested vCPU-hour / GiB-hour. */
+    autopilotSpotVcpuHour: 0.0172,
+    autopilotSpotMemoryGibHour: 0.0019,
+    /**
+     * What Autopilot requests for a container that sets none (general-purpose
+     * class: 0.5 vCPU, 2 GiB), and its per-pod minimum (50m, 52 MiB):
+     * https://cloud.google.com/kubernetes-engine/docs/concepts/autopilot-resource-requests
+     */
+    autopilotDefaultRequest: { cpuMillis: 500, memoryMiB: 2048 },
+    autopilotPodMinimum: { cpuMillis: 50, memoryMiB: 52 },
+    /** Balanced persistent disk (the `standard-rwo` class Autopilot volumes use), per GiB-month. */
+    balancedPdGibMonth: 0.135,
   },
   nat: {
     /** Per VM using the gateway, per hour (up to 32 VMs). */
     vmHour: 0.0014,
     dataGib: 0.045,
+  },
+  ip: {
+    /** A reserved external IP address no forwarding rule uses, per hour (one in use by a forwarding rule costs nothing extra). */
+    unusedStaticHour: 0.01,
   },
   loadBalancer: {
     /** Global external Application Load Balancer: first five forwarding rules, per hour. */
@@ -69,10 +92,6 @@ export const PRICE_TABLE = {
  * month. Change them here, not in the estimate.
  */
 export const USAGE_ASSUMPTIONS = {
-  /** Requests of the walk-service pod besides the app container (Cloud SQL Auth Proxy sidecar). */
-  sidecar: { cpuMillis: 50, memoryMiB: 64 },
-  /** Cluster add-ons (Flagger + load tester, Grafana, Loki, Alloy, query frontend) in total. */
-  addons: { cpuMillis: 700, memoryMiB: 1792 },
   /** Autopilot nodes that use Cloud NAT: about one per 2 vCPU requested, at least one. */
   vcpuPerNatVm: 2,
   /** Monthly traffic through the load balancer and NAT, and requests, per environment. */
@@ -83,12 +102,13 @@ export const USAGE_ASSUMPTIONS = {
   } as Record<string, { lbGib: number; natGib: number; millionRequests: number }>,
   /** Logs ingested into Loki per day. */
   lokiGibPerDay: { dev: 0.2, staging: 0.5, prod: 2 } as Record<string, number>,
-  /** Active series scraped per pod at one sample per 30 s. */
-  seriesPerPod: 300,
-  scrapesPerMinute: 2,
+  /** Active series one scrape of a walk-service pod returns (measured: `curl -s 127.0.0.1:9464/metrics | grep -vc '^#'` after a test run). */
+  seriesPerTarget: 300,
   /** Used database size as a share of the provisioned disk; backups hold about that much (more with PITR logs). */
   usedDiskShare: 0.5,
   pitrLogShare: 0.5,
-  /** Secret versions kept per environment (current + previous key ring). */
-  secretVersions: 2,
+  /** Data in a bucket other than Loki's (state, uploads before their own estimate). */
+  otherBucketGib: 1,
+  /** Versions kept per secret (current + previous key ring). */
+  versionsPerSecret: 2,
 } as const;

@@ -100,6 +100,7 @@ export class ClusterStack extends TerraformStack {
         retentionDays: env.observability.lokiRetentionDays,
       },
       observabilityValues: props.observabilityValues,
+      spotPods: env.gke.spotPods,
       // The frontend reads Cloud Monitoring as this identity from its first start.
       dependsOn: [
         ...Object.values(this.base.manifests),

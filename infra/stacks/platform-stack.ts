@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { DataGoogleProject } from '@cdktf/provider-google/lib/data-google-project';
 import { MonitoringNotificationChannel } from '@cdktf/provider-google/lib/monitoring-notification-channel';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
+import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import { SqlUser } from '@cdktf/provider-google/lib/sql-user';
 import { BootstrapConfig, EnvironmentConfig, serviceImageRepository } from '../config/environments';
 import {
@@ -12,6 +13,7 @@ import {
   DATABASE_ADMIN_IDENTITY,
   GKE_NODE_SERVICE_ACCOUNT_ID,
   googleServiceAccountEmail,
+  FIRESTORE_MIGRATION_IDENTITY,
   ALERT_RECEIVERS_SECRET_ID,
   PREVIEW_SIGNING_KEYS_SECRET_ID,
   SIGNING_KEYS_SECRET_ID,
@@ -72,6 +74,8 @@ export class PlatformStack extends TerraformStack {
   readonly signingKeys: Secret;
   /** Alertmanager receiver URLs (versions added with gcloud; see runbooks/secret-rotation.md). */
   readonly alertReceivers: Secret;
+  /** Runs the Firestore migration Job: reads Firestore, writes the database (runbooks/cutover.md). */
+  readonly firestoreMigration: WorkloadIdentityUser;
   /** Only where `hostsPreviews`: the key ring every preview mounts. */
   readonly previewSigningKeys?: Secret;
   /** The identity grant Jobs run as: each service user's schema privileges (all environments). */
@@ -162,6 +166,7 @@ export class PlatformStack extends TerraformStack {
       instanceDeletionProtection: db.instanceDeletionProtection,
       maintenanceDay: db.maintenanceDay,
       maintenanceHourUtc: db.maintenanceHourUtc,
+      ...(db.denyMaintenancePeriod ? { denyMaintenancePeriod: db.denyMaintenancePeriod } : {}),
       maxConnections: db.maxConnections,
       stopped: env.paused || env.hibernated,
     });
@@ -215,6 +220,32 @@ export class PlatformStack extends TerraformStack {
       type: 'CLOUD_IAM_SERVICE_ACCOUNT',
       dependsOn: this.databaseAdmin.principalDependsOn,
     });
+    // The cutover's own identity: Firestore reader on the Firebase project, IAM user on the instance.
+    this.firestoreMigration = new WorkloadIdentityUser(this, 'firestore-migration', {
+      projectId: project,
+      googleServiceAccountId: FIRESTORE_MIGRATION_IDENTITY.googleServiceAccountId,
+      namespace: FIRESTORE_MIGRATION_IDENTITY.namespace,
+      kubernetesServiceAccount: FIRESTORE_MIGRATION_IDENTITY.kubernetesServiceAccount,
+      displayName: 'Firestore migration (cutover)',
+      workloadIdentityPoolDependsOn: pool,
+    });
+    this.database.grantConnect(this.firestoreMigration, 'firestore-migration');
+    new SqlUser(this, 'firestore-migration-user', {
+      project,
+      instance: this.database.instanceName,
+      name: this.firestoreMigration.serviceAccountDatabaseUser,
+      type: 'CLOUD_IAM_SERVICE_ACCOUNT',
+      deletionPolicy: 'ABANDON',
+      dependsOn: this.firestoreMigration.principalDependsOn,
+    });
+    // Read-only Firestore access: https://cloud.google.com/iam/docs/roles-permissions/firestore
+    new ProjectIamMember(this, 'firestore-migration-datastore-viewer', {
+      project: env.firebaseProjectId,
+      role: 'roles/datastore.viewer',
+      member: this.firestoreMigration.principalMember,
+      dependsOn: this.firestoreMigration.principalDependsOn,
+    });
+
     if (env.hostsPreviews) {
       // Previews get their own key ring: PR code never holds this environment's keys.
       this.previewSigningKeys = new Secret(this, 'preview-signing-keys', {

@@ -1,64 +1,247 @@
-import { defaultEnvironment, ENVIRONMENT_NAMES, loadEnvironments } from '../config/environments';
-import { estimateEnvironment, sqlTierShape } from '../cost/estimate';
+import { defaultEnvironment, loadEnvironments, validateEnvironment } from '../config/environments';
+import { stackName } from '../config/names';
+import { containersWithoutRequests, estimateInventory, PricingContext, sqlTierShape } from '../cost/estimate';
+import { helmWorkloads } from '../cost/helm-workloads';
+import { inventory, StackJson } from '../cost/inventory';
 import { PRICE_TABLE } from '../cost/prices-asia-northeast1';
+import { cpuMillis, memoryMiB } from '../cost/quantities';
+import { costDeltaMarkdown, costReport } from '../../scripts/lib/cost-report';
+import { synthesizeAll } from './synthesized';
 
-describe('cost estimate', () => {
-  const all = loadEnvironments();
+/* eslint-disable @typescript-eslint/no-explicit-any -- mutating synthesized JSON */
+const clone = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
 
-  it('names the date and source of its list prices', () => {
-    expect(PRICE_TABLE.region).toBe('asia-northeast1');
-    expect(PRICE_TABLE.recordedOn).toMatch(/^\d{4}-\d{2}-\d{2}$/);
-    expect(PRICE_TABLE.source).toMatch(/re-check/);
+describe('cost estimate from the synthesized stacks', () => {
+  const { stacks } = synthesizeAll();
+  const envStacks = (s: Record<string, StackJson>, env = 'dev') => ({
+    platform: s[stackName.platform(env)],
+    cluster: s[stackName.cluster(env)],
+    app: s[stackName.app(env)],
+  });
+  const ctx: PricingContext = {
+    environment: 'dev',
+    region: 'asia-northeast1',
+    state: 'running',
+    freeTierCredit: false,
+  };
+  const total = (s: ReturnType<typeof envStacks>, c: Partial<PricingContext> = {}) =>
+    estimateInventory(inventory(s), { ...ctx, ...c }).total;
+  const base = envStacks(stacks as Record<string, StackJson>);
+
+  it('reads Kubernetes quantities as the API defines them', () => {
+    expect(cpuMillis('250m')).toBe(250);
+    expect(cpuMillis('0.5')).toBe(500);
+    expect(cpuMillis(2)).toBe(2000);
+    expect(memoryMiB('512Mi')).toBe(512);
+    expect(memoryMiB('1Gi')).toBe(1024);
+    expect(memoryMiB('128M')).toBeCloseTo(122.07, 2);
+    expect(() => cpuMillis('lots')).toThrow('not a Kubernetes cpu quantity');
   });
 
-  it.each(ENVIRONMENT_NAMES)(
-    '%s: running > paused > hibernated, and the running minimum fits the budget',
-    (name) => {
-      const env = all.environments[name];
-      const [running, paused, hibernated] = (['running', 'paused', 'hibernated'] as const).map(
-        (s) => estimateEnvironment(env, s).total,
-      );
-      expect(running).toBeGreaterThan(paused!);
-      expect(paused).toBeGreaterThan(hibernated!);
-      expect(running).toBeLessThanOrEqual(env.budget.monthlyAmount);
-      expect(estimateEnvironment(env, 'running', env.service.maxReplicas).total).toBeGreaterThan(running!);
-    },
-  );
+  it('inventories what the dev stacks deploy', () => {
+    const inv = inventory(base);
+    expect(inv.autopilotClusters).toBe(1);
+    expect(inv.sqlInstances).toHaveLength(1);
+    expect(inv.forwardingRules).toBeGreaterThanOrEqual(1);
+    expect(inv.securityPolicies[0]!.rules).toBeGreaterThan(0);
+    const walk = inv.workloads.find((w) => w.name === 'walk-service')!;
+    // The app container and the Cloud SQL Auth Proxy native sidecar.
+    expect(walk.containers.map((c) => c.name)).toHaveLength(2);
+    expect(walk.replicasMin).toBe(defaultEnvironment('dev').service.minReplicas);
+    expect(inv.workloads.map((w) => w.source)).toEqual(expect.arrayContaining(['helm:loki', 'manifest:app']));
+    expect(inv.scrapeTargets.find((t) => t.name === 'walk-service/walk-service')!.podsMin).toBe(
+      walk.replicasMin,
+    );
+  });
 
-  it('bills no compute while paused and no cluster while hibernated', () => {
-    const items = (s: 'paused' | 'hibernated') =>
-      estimateEnvironment(all.environments.dev, s)
+  describe('moves when an artefact changes', () => {
+    const mutate = (edit: (s: ReturnType<typeof envStacks>) => void) => {
+      const s = clone(base);
+      edit(s);
+      return s;
+    };
+    const deployment = (s: ReturnType<typeof envStacks>) =>
+      Object.values(s.app!.resource!.kubernetes_manifest!).find((r: any) => r.manifest.kind === 'Deployment')!
+        .manifest;
+
+    it('a container without requests is priced at Autopilot’s default', () => {
+      const s = mutate((x) => delete deployment(x).spec.template.spec.containers[0].resources);
+      expect(total(s)).toBeGreaterThan(total(base));
+      expect(containersWithoutRequests(inventory(s))).toContain(
+        'manifest:app walk-service/walk-service/walk-service',
+      );
+    });
+    it('a higher HPA minimum costs more at minimum replicas', () => {
+      const s = mutate((x) => {
+        const hpa = Object.values(x.app!.resource!.kubernetes_manifest!).find(
+          (r: any) => r.manifest.kind === 'HorizontalPodAutoscaler',
+        )!.manifest;
+        hpa.spec.minReplicas += 1;
+        hpa.spec.maxReplicas += 1;
+      });
+      expect(total(s)).toBeGreaterThan(total(base));
+    });
+    it('a bigger Cloud SQL tier, HA or disk costs more', () => {
+      const sql = (x: ReturnType<typeof envStacks>) =>
+        Object.values(x.platform!.resource!.google_sql_database_instance!)[0]!.settings;
+      expect(total(mutate((x) => (sql(x).tier = 'db-custom-2-7680')))).toBeGreaterThan(total(base));
+      expect(total(mutate((x) => (sql(x).disk_size = 100)))).toBeGreaterThan(total(base));
+      const stopped = mutate((x) => (sql(x).activation_policy = 'NEVER'));
+      expect(total(stopped)).toBeLessThan(total(base));
+    });
+    it('one more Cloud Armor rule costs a rule', () => {
+      const s = mutate((x) => {
+        const p = Object.values(x.platform!.resource!.google_compute_security_policy!)[0]!;
+        p.rule = [...p.rule, { ...p.rule[0], priority: 4242 }];
+      });
+      expect(total(s) - total(base)).toBeCloseTo(PRICE_TABLE.cloudArmor.ruleMonth, 2);
+    });
+    it('a faster scrape costs more samples', () => {
+      const s = mutate((x) => {
+        const pm = Object.values(x.app!.resource!.kubernetes_manifest!).find(
+          (r: any) => r.manifest.kind === 'PodMonitoring',
+        )!.manifest;
+        pm.spec.endpoints[0].interval = '5s';
+      });
+      expect(total(s)).toBeGreaterThan(total(base));
+    });
+    it('Spot Pods cost less than general-purpose ones', () => {
+      const s = mutate((x) => {
+        const spec = deployment(x).spec.template.spec;
+        if (spec.nodeSelector) delete spec.nodeSelector;
+        else spec.nodeSelector = { 'cloud.google.com/gke-spot': 'true' };
+      });
+      const spotNow = deployment(base).spec.template.spec.nodeSelector !== undefined;
+      expect(total(s) > total(base)).toBe(spotNow);
+    });
+    it('a Gateway without listeners leaves its address reserved and unused', () => {
+      const s = mutate((x) => {
+        for (const r of Object.values(x.cluster!.resource!.kubernetes_manifest!) as any[])
+          if (r.manifest.kind === 'Gateway') r.manifest.spec.listeners = [];
+      });
+      const lines = estimateInventory(inventory(s), ctx)
         .lines.map((l) => l.item)
         .join('\n');
-    expect(items('paused')).not.toMatch(/Autopilot pods|db-g1-small/);
-    expect(items('paused')).toMatch(/Cloud SQL SSD/);
-    expect(items('hibernated')).not.toMatch(/GKE cluster management fee/);
-    expect(items('hibernated')).toMatch(/Cloud SQL backups/);
+      expect(lines).toMatch(/Reserved IP addresses not in use/);
+      expect(lines).not.toMatch(/forwarding rules/);
+    });
+  });
+
+  it('models only the Helm charts and versions it has read', () => {
+    const release = { name: 'x', namespace: 'n', values: {} };
+    expect(() => helmWorkloads({ ...release, chart: 'redis', version: '1' })).toThrow(
+      'no pod model for Helm chart redis',
+    );
+    expect(() => helmWorkloads({ ...release, chart: 'flagger', version: '9.9.9' })).toThrow(
+      're-read its values.yaml',
+    );
+    const loki = { ...release, chart: 'loki', version: '18.11.0' };
+    expect(() => helmWorkloads({ ...loki, values: { deploymentMode: 'SingleBinary' } })).toThrow(
+      'gateway is enabled',
+    );
+  });
+
+  it('applies the free-tier credit to the cluster fee only where configured', () => {
+    const withCredit = estimateInventory(inventory(base), { ...ctx, freeTierCredit: true });
+    // The credit covers one cluster's fee, never more than the fee itself.
+    const fee = PRICE_TABLE.gke.clusterHour * PRICE_TABLE.hoursPerMonth;
+    expect(total(base) - withCredit.total).toBeCloseTo(Math.min(fee, PRICE_TABLE.gke.freeTierCreditMonth), 2);
+    expect(Object.values(loadEnvironments().environments).filter((e) => e.gke.freeTierCredit)).toHaveLength(
+      1,
+    );
+  });
+
+  it('refuses Spot Pods where users are served', () => {
+    const prod = defaultEnvironment('prod');
+    expect(() => validateEnvironment({ ...prod, gke: { ...prod.gke, spotPods: true } })).toThrow(
+      'Spot Pods can all be reclaimed at once',
+    );
+  });
+
+  it('refuses a region it has no prices for, and a tier it has no price for', () => {
+    expect(() => estimateInventory(inventory(base), { ...ctx, region: 'us-central1' })).toThrow(
+      'no price table for us-central1',
+    );
+    expect(sqlTierShape('db-custom-2-7680')).toEqual({ vcpu: 2, memoryGib: 7.5 });
+    const s = clone(base);
+    Object.values(s.platform!.resource!.google_sql_database_instance!)[0]!.settings.tier = 'db-n1-standard-1';
+    expect(() => estimateInventory(inventory(s), ctx)).toThrow(
+      'no price for Cloud SQL tier db-n1-standard-1',
+    );
+  });
+});
+
+describe('npm run cost', () => {
+  const report = costReport({}, {});
+  const byName = Object.fromEntries(report.environments.map((e) => [e.name, e]));
+
+  it('names the date and source of its list prices', () => {
+    expect(report.prices.recordedOn).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(report.prices.source).toMatch(/re-check/);
+  });
+
+  it.each(['dev', 'staging', 'prod'])('%s: running max ≥ running min > paused', (name) => {
+    const e = byName[name]!;
+    expect(e.runningMax.total).toBeGreaterThanOrEqual(e.runningMin.total);
+    expect(e.runningMin.total).toBeGreaterThan(e.paused.total);
+    if (e.hibernated) expect(e.paused.total).toBeGreaterThan(e.hibernated.total);
+  });
+
+  it('bills no pods or database compute while paused, and no cluster while hibernated', () => {
+    const items = (lines: readonly { item: string }[]) => lines.map((l) => l.item).join('\n');
+    expect(items(byName.dev!.paused.lines)).not.toMatch(/Autopilot|Cloud SQL walks-dev/);
+    expect(items(byName.dev!.paused.lines)).toMatch(/Cloud SQL SSD/);
+    expect(items(byName.dev!.hibernated!.lines)).not.toMatch(/GKE cluster management fee/);
+    expect(items(byName.dev!.hibernated!.lines)).toMatch(/Cloud SQL backups/);
+    expect(byName.prod!.hibernated).toBeUndefined();
+  });
+
+  it('prices dev on the free-tier credit and Spot Pods, and prod on neither', () => {
+    const items = (name: string) => byName[name]!.runningMin.lines.map((l) => l.item).join('\n');
+    expect(items('dev')).toMatch(/GKE free-tier credit/);
+    expect(items('dev')).toMatch(/Autopilot Spot Pods/);
+    expect(items('prod')).not.toMatch(/free-tier credit|Spot/);
   });
 
   it('doubles Cloud SQL compute and storage for REGIONAL', () => {
-    const staging = defaultEnvironment('staging');
-    const zonal = estimateEnvironment(staging, 'running').lines;
-    const regional = estimateEnvironment(
-      { ...staging, database: { ...staging.database, availabilityType: 'REGIONAL' } },
-      'running',
-    ).lines;
-    const sql = (lines: typeof zonal) =>
-      lines.filter((l) => /^Cloud SQL (db-|SSD)/.test(l.item)).reduce((a, l) => a + l.monthly, 0);
-    expect(sql(regional)).toBeCloseTo(2 * sql(zonal), 6);
+    const sql = (name: string) =>
+      byName[name]!.runningMin.lines.filter((l) => /^Cloud SQL (walks|SSD)/.test(l.item));
+    expect(sql('prod').find((l) => /SSD/.test(l.item))!.item).toMatch(/\(HA\)/);
+  });
+});
+
+describe('the monthly delta of a change', () => {
+  const estimate = (total: number) => ({ environment: 'dev', state: 'running' as const, lines: [], total });
+  const report = (dev: number, prodHibernated?: number) => ({
+    prices: { recordedOn: '2026-11-23', source: 's', region: 'asia-northeast1' },
+    environments: [
+      {
+        name: 'dev' as const,
+        budget: '',
+        runningMin: estimate(dev),
+        runningMax: estimate(dev),
+        paused: estimate(1),
+      },
+      {
+        name: 'prod' as const,
+        budget: '',
+        runningMin: estimate(9),
+        runningMax: estimate(9),
+        paused: estimate(1),
+        ...(prodHibernated !== undefined ? { hibernated: estimate(prodHibernated) } : {}),
+      },
+    ],
   });
 
-  it('refuses a region it has no prices for', () => {
-    expect(() =>
-      estimateEnvironment({ ...defaultEnvironment('dev'), region: 'us-central1' }, 'running'),
-    ).toThrow('no price table for us-central1');
+  it('lists only what moved, with its sign', () => {
+    const md = costDeltaMarkdown(report(40, 5), report(52.5))!;
+    expect(md).toContain('| dev | running (min) | $40.00 | $52.50 | +$12.50 |');
+    expect(md).toContain('| prod | hibernated | $5.00 | n/a | no longer possible |');
+    expect(md).not.toMatch(/\| paused \|/);
+    expect(costDeltaMarkdown(report(40), report(30))).toContain('−$10.00');
   });
 
-  it('reads custom tiers and refuses a tier it has no price for', () => {
-    expect(sqlTierShape('db-custom-2-7680')).toEqual({ vcpu: 2, memoryGib: 7.5 });
-    const dev = defaultEnvironment('dev');
-    expect(() =>
-      estimateEnvironment({ ...dev, database: { ...dev.database, tier: 'db-n1-standard-1' } }, 'running'),
-    ).toThrow('no price for Cloud SQL tier db-n1-standard-1');
+  it('says nothing when no environment moved', () => {
+    expect(costDeltaMarkdown(report(40), report(40))).toBeUndefined();
   });
 });

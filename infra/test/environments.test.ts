@@ -49,7 +49,7 @@ describe('environments config', () => {
     expect([dev.service.minReplicas, dev.service.maxReplicas, dev.service.canary]).toEqual([1, 2, null]);
     expect([staging.service.minReplicas, staging.service.maxReplicas]).toEqual([2, 4]);
     expect([prod.service.minReplicas, prod.service.maxReplicas]).toEqual([3, 10]);
-    expect(prod.service.canary?.stepWeights).toEqual([10, 50]);
+    expect(prod.service.canary?.stepWeights).toEqual([10, 25, 50]);
     expect(staging.service.canary?.stepWeights).toEqual([10, 50]);
     expect(prod.gke.binaryAuthorization && prod.gke.deletionProtection).toBe(true);
     expect(dev.hostsPreviews && !staging.hostsPreviews && !prod.hostsPreviews).toBe(true);

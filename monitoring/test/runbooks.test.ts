@@ -251,3 +251,49 @@ test('database.md states each environment’s availability, PITR and backups as 
     ]);
   }
 });
+
+test('SQL files and ops commands the runbooks (cutover.md included) name exist, with their placeholders known', () => {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  for (const file of ALL) {
+    const md = text(file);
+    for (const m of md.matchAll(/runbooks\/sql\/([\w-]+\.sql)/g))
+      expect([file, m[1], existsSync(join(RUNBOOKS, 'sql', m[1]!))]).toEqual([file, m[1], true]);
+    for (const m of md.matchAll(/npm run (cutover|ops-job)\b/g))
+      expect([file, m[1], pkg.scripts[m[1]!]?.startsWith('tsx scripts/ops-job.ts')]).toEqual([
+        file,
+        m[1],
+        true,
+      ]);
+  }
+  for (const sql of readdirSync(join(RUNBOOKS, 'sql')))
+    for (const m of readFileSync(join(RUNBOOKS, 'sql', sql), 'utf8').matchAll(/\{\{(\w+)\}\}/g))
+      expect(['service_user', 'firestore_migration_user']).toContain(m[1]);
+});
+
+test('database.md: gcloud sql subcommands are the ones Cloud SQL has, restore targets the same instance', () => {
+  const shell = shellText(text('database.md'));
+  const known = new Set([
+    'instances describe',
+    'instances failover',
+    'instances clone',
+    'instances patch',
+    'instances delete',
+    'operations list',
+    'backups list',
+    'backups restore',
+    'export csv',
+    'import csv',
+    'users set-password',
+  ]);
+  for (const m of shell.matchAll(/gcloud sql (\w+ [\w-]+)/g))
+    expect([m[1], known.has(m[1]!)]).toEqual([m[1], true]);
+  expect(shell).toMatch(/backups restore [^-]+ --restore-instance=walks-<env> --backup-instance=walks-<env>/);
+  // The adopted name is the context key environments.ts reads.
+  expect(text('database.md')).toContain('TEKUTOKO_<ENV>_SQL_INSTANCE_NAME');
+  expect(
+    loadEnvironments({ 'prod.sqlInstanceName': 'walks-prod-pitr-20261122' }).environments.prod.database
+      .instanceName,
+  ).toBe('walks-prod-pitr-20261122');
+});

@@ -35,6 +35,7 @@ export function appConfigComponent(deps: AppConfigDeps): HttpComponent {
       registry.registerPath({
         method: 'get',
         path: '/v1/config',
+        operationId: 'getConfig',
         summary: "The app's configuration for the signed-in user: whether to use this backend",
         description:
           'A user is in the backend cohort when a stable hash of their user id falls below the ' +

@@ -5,7 +5,7 @@
  */
 import { getApps, initializeApp, type App } from 'firebase-admin/app';
 import { getAuth } from 'firebase-admin/auth';
-import { AppError } from '../http/errors';
+import { DomainError } from '../domain-errors';
 import type { AuthenticatedUser, TokenVerifier } from './types';
 
 export const firebaseIssuer = (projectId: string): string => `https://securetoken.google.com/${projectId}`;
@@ -34,9 +34,9 @@ export function createFirebaseVerifier(projectId: string): TokenVerifier {
       } catch (error) {
         const code = (error as { code?: unknown }).code;
         if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) {
-          throw AppError.unavailable('token verification is unavailable, retry later', error);
+          throw DomainError.unavailable('token verification is unavailable, retry later', error);
         }
-        throw new AppError('UNAUTHORIZED', 'the token is invalid, expired or revoked', { cause: error });
+        throw DomainError.unauthenticated('the token is invalid, expired or revoked', error);
       }
     },
   };

@@ -12,8 +12,8 @@ export interface AuthenticatedUser {
 }
 
 /**
- * Verifies one kind of bearer token. Must throw AppError('UNAUTHORIZED') for
- * a bad token and AppError('UNAVAILABLE') when it cannot decide right now.
+ * Verifies one kind of bearer token. Must throw a DomainError of kind
+ * `unauthenticated` for a bad token and `unavailable` when it cannot decide right now.
  */
 export interface TokenVerifier {
   /** The `iss` claim of the tokens this verifier accepts; requests are routed by it. */

@@ -5,6 +5,9 @@ import type { Logger } from '../observability/logger';
 
 export type { Pool, PoolClient } from 'pg';
 
+/** What a repository function runs its SQL on: the pool, or a client inside a transaction. */
+export type Queryable = Pool | PoolClient;
+
 export function createPool(
   config: Pick<Config, 'databaseUrl' | 'dbPoolMax' | 'dbStatementTimeoutMs' | 'dbConnectionTimeoutMs'>,
   logger: Logger,
@@ -25,9 +28,18 @@ export function createPool(
   return pool;
 }
 
-/** Runs `work` in one transaction on one client; rolls back on any error. */
-export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
+/**
+ * Runs `work` in one transaction and rolls back on any error. Given the pool,
+ * it checks out a client for the transaction (and discards it if ROLLBACK
+ * fails); given a client the caller holds (e.g. with a session advisory lock),
+ * it runs on that client and leaves releasing it to the caller.
+ */
+export async function inTransaction<T>(
+  db: Pool | PoolClient,
+  work: (client: PoolClient) => Promise<T>,
+): Promise<T> {
+  const owned = db instanceof Pool;
+  const client = owned ? await db.connect() : db;
   let broken = false;
   try {
     await client.query('BEGIN');
@@ -40,7 +52,7 @@ export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) =>
     });
     throw error;
   } finally {
-    client.release(broken);
+    if (owned) client.release(broken);
   }
 }
 

@@ -3,18 +3,24 @@ import { parseArgs } from 'node:util';
 import type { Scope } from './reader';
 
 export const USAGE = `usage: npm run migrate:firestore -- [--dry-run] [--user <uid>] [--cohort <pct>] [--since <time>] [--verify]
-                                   [--page-size <n>]
+                                   [--page-size <n>] [--thumbnails-to <bucket> [--thumbnail-url-base <url>]]
 
   --dry-run        read Firestore and PostgreSQL, report what a run would do, write nothing
   --user <uid>     only this user's walks and consents
   --cohort <pct>   only users in the backend cohort at this rollout percentage (GET /v1/config);
   --cohort <a>..<b>  only the users a wave from a % to b % adds (e.g. 10..50)
-  --since <time>   only documents changed at or after <time>: RFC 3339 (2026-11-20T00:00:00Z)
-                   or a duration back from now (90m, 6h, 2d)
+  --since <time>   only documents Firestore updated (its own server time, not the app's updated_at)
+                   at or after <time>: RFC 3339 (2026-11-20T00:00:00Z) or a duration back from now
+                   (90m, 6h, 2d). Every run lists all documents in scope and reads only those whose
+                   update time moved since it took them, so a run without --since is cheap too.
   --verify         compare Firestore and PostgreSQL for the scope; exit 1 on any difference
   --page-size <n>  documents per page and per transaction (1..500, default 100)
+  --thumbnails-to <bucket>    copy walk thumbnails from Firebase Storage into this bucket and
+                   rewrite the walks' URLs (the old objects and URLs stay readable)
+  --thumbnail-url-base <url>  where that bucket is served (default https://storage.googleapis.com/<bucket>)
 
-Environment: DATABASE_URL, FIREBASE_PROJECT_ID, and FIRESTORE_EMULATOR_HOST for the emulator.
+Environment: DATABASE_URL, FIREBASE_PROJECT_ID; for the emulators FIRESTORE_EMULATOR_HOST,
+FIREBASE_AUTH_EMULATOR_HOST and FIREBASE_STORAGE_EMULATOR_HOST.
 Prints a JSON report on stdout and progress on stderr. Exit codes: 0 done, 1 verify found
 differences or the run failed, 2 bad usage, 3 stopped early (run again to resume).`;
 
@@ -22,6 +28,7 @@ export interface CliArgs {
   readonly command: 'run' | 'dry-run' | 'verify' | 'help';
   readonly scope: Scope;
   readonly pageSize: number;
+  readonly thumbnails?: { readonly bucket: string; readonly urlBase?: string };
 }
 
 export class UsageError extends Error {}
@@ -70,6 +77,8 @@ export function parseCliArgs(argv: string[], now: Date = new Date()): CliArgs {
         since: { type: 'string' },
         cohort: { type: 'string' },
         'page-size': { type: 'string' },
+        'thumbnails-to': { type: 'string' },
+        'thumbnail-url-base': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -89,6 +98,19 @@ export function parseCliArgs(argv: string[], now: Date = new Date()): CliArgs {
     ...(values.user !== undefined ? { userId: values.user } : {}),
     ...(values.since !== undefined ? { since: parseSince(values.since, now) } : {}),
   };
+  const bucket = values['thumbnails-to'];
+  const urlBase = values['thumbnail-url-base'];
+  if (bucket !== undefined && !/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/.test(bucket)) {
+    throw new UsageError(`--thumbnails-to must be a bucket name, got "${bucket}"`);
+  }
+  if (urlBase !== undefined && (bucket === undefined || !/^https:\/\/[^\s]+$/.test(urlBase))) {
+    throw new UsageError('--thumbnail-url-base needs --thumbnails-to and an https:// URL');
+  }
   const command = values.help ? 'help' : values.verify ? 'verify' : values['dry-run'] ? 'dry-run' : 'run';
-  return { command, scope, pageSize };
+  return {
+    command,
+    scope,
+    pageSize,
+    ...(bucket !== undefined ? { thumbnails: { bucket, ...(urlBase !== undefined ? { urlBase } : {}) } } : {}),
+  };
 }

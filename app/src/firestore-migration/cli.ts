@@ -2,16 +2,19 @@
  * `npm run migrate:firestore -- [--dry-run] [--user <uid>] [--since <time>] [--verify]`
  *
  * Copies walks and consents from the app's Firestore into PostgreSQL (see
- * runbooks/cutover.md). firebase-admin reads FIRESTORE_EMULATOR_HOST itself,
- * so the same command runs against the emulator or a real project.
+ * runbooks/cutover.md). firebase-admin reads the *_EMULATOR_HOST variables
+ * itself, so the same command runs against the emulators or a real project.
  */
 import { deleteApp, initializeApp } from 'firebase-admin/app';
+import { getAuth } from 'firebase-admin/auth';
 import { getFirestore } from 'firebase-admin/firestore';
+import { getStorage } from 'firebase-admin/storage';
 import { ConfigError, loadConfig } from '../config';
 import { createPool } from '../db/pool';
 import { createLogger } from '../observability/logger';
 import { parseCliArgs, UsageError, USAGE } from './args';
-import { runMigration } from './run';
+import { runMigration, type MigrationDeps } from './run';
+import { createThumbnailMover } from './thumbnails';
 import { verifyMigration } from './verify';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, stopped: 3 } as const;
@@ -60,8 +63,17 @@ export async function main(
   const pool = createPool({ ...config, dbPoolMax: 2, dbStatementTimeoutMs: 120_000 }, logger);
   // Application Default Credentials against a real project; none needed by the emulator.
   const app = initializeApp({ projectId: config.firebaseProjectId }, `firestore-migration-${Date.now()}`);
-  const deps = {
+  const { thumbnails } = args;
+  const deps: MigrationDeps = {
     firestore: getFirestore(app),
+    auth: getAuth(app),
+    ...(thumbnails && {
+      thumbnails: createThumbnailMover({
+        storage: getStorage(app),
+        destinationBucket: thumbnails.bucket,
+        ...(thumbnails.urlBase !== undefined && { urlBase: thumbnails.urlBase }),
+      }),
+    }),
     pool,
     progress: (message: string, fields: Record<string, unknown>) => logger.debug(fields, message),
   };

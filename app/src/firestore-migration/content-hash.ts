@@ -1,12 +1,11 @@
 /**
  * A walk's content hash: the same canonical form is built from the Firestore
  * document (after mapping) and from the PostgreSQL rows, so equal hashes mean
- * the stored walk, locations included, is what Firestore holds.
+ * the stored walk, locations included, is what Firestore holds. Timestamps
+ * enter as microsecond text, so a lost microsecond changes the hash.
  */
 import { createHash } from 'node:crypto';
 import type { TargetConsent, TargetWalk } from './mapping';
-
-const iso = (value: Date | null): string | null => (value ? value.toISOString() : null);
 
 export function walkContentHash(walk: TargetWalk): string {
   const hash = createHash('sha256');
@@ -17,16 +16,16 @@ export function walkContentHash(walk: TargetWalk): string {
       walk.title,
       walk.description,
       walk.status,
-      iso(walk.start_time),
-      iso(walk.end_time),
-      iso(walk.paused_at),
+      walk.start_time,
+      walk.end_time,
+      walk.paused_at,
       walk.total_paused_duration,
       walk.total_distance,
       walk.total_steps,
       walk.polyline_data,
       walk.thumbnail_image_url,
-      iso(walk.created_at),
-      iso(walk.updated_at),
+      walk.created_at,
+      walk.updated_at,
       walk.locations.length,
     ]),
   );
@@ -38,7 +37,7 @@ export function walkContentHash(walk: TargetWalk): string {
         location.latitude,
         location.longitude,
         location.altitude,
-        location.timestamp.toISOString(),
+        location.timestamp,
         location.horizontal_accuracy,
         location.vertical_accuracy,
         location.speed,
@@ -56,7 +55,7 @@ export function consentContentHash(consent: TargetConsent): string {
         consent.user_id,
         consent.consent_id,
         consent.policy_version,
-        consent.consented_at.toISOString(),
+        consent.consented_at,
         consent.consent_type,
         consent.device_platform,
         consent.device_os_version,

@@ -9,36 +9,33 @@ import type { Timestamp } from 'firebase-admin/firestore';
 import type { z } from 'zod';
 import { sourceConsentSchema, sourceWalkSchema, type SourceLocation, type SourceWalk } from './source-model';
 import type { WalkWrite } from '../walks/repository';
-import { WalkInputSchema } from '../walks/schemas';
+import { WalkInputSchema, type LocationInput } from '../walks/schemas';
+import { timestampIso } from './time';
 
-export interface TargetLocation {
-  sequence_number: number;
-  latitude: number;
-  longitude: number;
-  altitude: number | null;
-  timestamp: Date;
-  horizontal_accuracy: number | null;
-  vertical_accuracy: number | null;
-  speed: number | null;
-  course: number | null;
-}
+/** A stored location: the validated, normalised values of WalkInputSchema. */
+export type TargetLocation = LocationInput;
 
+/**
+ * A migrated walk: what WalkInputSchema made of the document (the values the
+ * API would store for the same input), plus the owner and Firestore's times.
+ * Timestamps are UTC RFC 3339 text with microseconds.
+ */
 export interface TargetWalk {
   id: string;
   user_id: string;
   title: string;
   description: string;
   status: string;
-  start_time: Date | null;
-  end_time: Date | null;
-  paused_at: Date | null;
+  start_time: string | null;
+  end_time: string | null;
+  paused_at: string | null;
   total_paused_duration: number;
   total_distance: number;
   total_steps: number;
   polyline_data: string | null;
   thumbnail_image_url: string | null;
-  created_at: Date;
-  updated_at: Date;
+  created_at: string;
+  updated_at: string;
   locations: TargetLocation[];
 }
 
@@ -46,7 +43,7 @@ export interface TargetConsent {
   user_id: string;
   consent_id: string;
   policy_version: string;
-  consented_at: Date;
+  consented_at: string;
   consent_type: 'initial' | 'update';
   device_platform: string | null;
   device_os_version: string | null;
@@ -61,6 +58,10 @@ export type QuarantineReason =
   | 'invalid_coordinates'
   | 'wrong_casing'
   | 'owner_conflict'
+  | 'duplicate_id'
+  | 'account_deleted'
+  | 'thumbnail_unavailable'
+  | 'database_rejected'
   | 'invalid_document';
 
 export interface Quarantined {
@@ -70,23 +71,20 @@ export interface Quarantined {
 
 export type MapResult<T> = { ok: true; value: T } | { ok: false; quarantine: Quarantined };
 
-const date = (value: Timestamp | null | undefined): Date | null => (value ? value.toDate() : null);
+const iso = (value: Timestamp | null | undefined): string | null => (value ? timestampIso(value) : null);
 
-/** CoreLocation reports an unknown accuracy, speed or course as a negative number. */
-const knownOrNull = (value: number | null | undefined): number | null =>
-  value === null || value === undefined || value < 0 ? null : value;
-
-function mapLocation(entry: SourceLocation, index: number): TargetLocation {
+/** The location as the app would send it to the API; WalkInputSchema normalises it. */
+function locationInput(entry: SourceLocation, index: number) {
   return {
     sequence_number: index,
     latitude: entry.latitude,
     longitude: entry.longitude,
     altitude: entry.altitude ?? null,
-    timestamp: entry.timestamp.toDate(),
-    horizontal_accuracy: knownOrNull(entry.horizontalAccuracy),
-    vertical_accuracy: knownOrNull(entry.verticalAccuracy),
-    speed: knownOrNull(entry.speed),
-    course: knownOrNull(entry.course),
+    timestamp: timestampIso(entry.timestamp),
+    horizontal_accuracy: entry.horizontalAccuracy ?? null,
+    vertical_accuracy: entry.verticalAccuracy ?? null,
+    speed: entry.speed ?? null,
+    course: entry.course ?? null,
   };
 }
 
@@ -130,51 +128,51 @@ export function mapWalk(docId: string, data: unknown): MapResult<TargetWalk> {
       quarantine: { reason: 'id_mismatch', detail: `id field ${doc.id} differs from document id ${docId}` },
     };
   }
-  const walk: TargetWalk = {
+  // The body a PUT of this walk would carry: one schema decides for the API and the migration.
+  const checked = WalkInputSchema.safeParse({
     id: docId.toLowerCase(),
-    user_id: doc.user_id,
     title: doc.title,
     description: doc.description ?? '',
     status: doc.status,
-    start_time: date(doc.start_time),
-    end_time: date(doc.end_time),
-    paused_at: date(doc.paused_at),
+    start_time: iso(doc.start_time),
+    end_time: iso(doc.end_time),
+    paused_at: iso(doc.paused_at),
     total_paused_duration: doc.total_paused_duration ?? 0,
     total_distance: doc.total_distance ?? 0,
     total_steps: doc.total_steps ?? 0,
     polyline_data: doc.polyline_data ?? null,
     thumbnail_image_url: doc.thumbnail_image_url ?? null,
-    created_at: doc.created_at.toDate(),
-    updated_at: doc.updated_at.toDate(),
-    locations: (doc.location_data ?? []).map(mapLocation),
-  };
-  const checked = WalkInputSchema.safeParse(toWalkWrite(walk));
+    locations: (doc.location_data ?? []).map(locationInput),
+  });
   if (!checked.success) return { ok: false, quarantine: classify(checked.error.issues, 'snake') };
-  return { ok: true, value: walk };
+  const input = checked.data;
+  return {
+    ok: true,
+    value: {
+      id: docId.toLowerCase(),
+      user_id: doc.user_id,
+      title: input.title,
+      description: input.description,
+      status: input.status,
+      start_time: input.start_time,
+      end_time: input.end_time,
+      paused_at: input.paused_at,
+      total_paused_duration: input.total_paused_duration,
+      total_distance: input.total_distance,
+      total_steps: input.total_steps,
+      polyline_data: input.polyline_data,
+      thumbnail_image_url: input.thumbnail_image_url,
+      created_at: timestampIso(doc.created_at),
+      updated_at: timestampIso(doc.updated_at),
+      locations: input.locations ?? [],
+    },
+  };
 }
-
-const isoOrNull = (value: Date | null): string | null => (value ? value.toISOString() : null);
 
 /** The walk as the service's repository writes it (and as a PUT body would carry it). */
 export function toWalkWrite(walk: TargetWalk): WalkWrite {
-  return {
-    id: walk.id,
-    title: walk.title,
-    description: walk.description,
-    status: walk.status,
-    start_time: isoOrNull(walk.start_time),
-    end_time: isoOrNull(walk.end_time),
-    paused_at: isoOrNull(walk.paused_at),
-    total_paused_duration: walk.total_paused_duration,
-    total_distance: walk.total_distance,
-    total_steps: walk.total_steps,
-    polyline_data: walk.polyline_data,
-    thumbnail_image_url: walk.thumbnail_image_url,
-    locations: walk.locations.map((location) => ({
-      ...location,
-      timestamp: location.timestamp.toISOString(),
-    })),
-  };
+  const { user_id: _user, created_at: _created, updated_at: _updated, ...write } = walk;
+  return write;
 }
 
 /** Maps `users/{userId}/consents/{consentId}`. */
@@ -188,7 +186,7 @@ export function mapConsent(userId: string, consentId: string, data: unknown): Ma
       user_id: userId,
       consent_id: consentId,
       policy_version: doc.policyVersion,
-      consented_at: doc.consentedAt.toDate(),
+      consented_at: timestampIso(doc.consentedAt),
       consent_type: doc.consentType,
       device_platform: doc.deviceInfo?.platform ?? null,
       device_os_version: doc.deviceInfo?.osVersion ?? null,

@@ -6,8 +6,10 @@
  * the service may change or delete the walk, and an old app version on another
  * device may still write Firestore. The rules: never resurrect a walk the
  * service deleted; overwrite the service's copy only when the service has not
- * touched it since the last run, or when the Firestore copy is newer
- * (last writer wins on updated_at).
+ * touched it since the last run, or when the Firestore copy is newer. "Newer"
+ * compares two server clocks: Firestore's updateTime of the document and the
+ * time the service wrote the row (walks.updated_at of a walk the service
+ * changed). A device's updated_at decides nothing: the app re-sends old ones.
  */
 export type WalkOutcome =
   'inserted' | 'updated' | 'unchanged' | 'conflict_kept_service' | 'deleted_in_service' | 'quarantined';
@@ -25,18 +27,22 @@ export interface LedgerEntry {
   readonly contentHash: string;
   /** The walk version the migration wrote; null for consents. */
   readonly writtenVersion: number | null;
+  /** Firestore's updateTime when the migration last read the document. */
+  readonly sourceUpdateTime?: string | null;
 }
 
 export interface ServiceWalk {
   readonly version: number;
-  readonly updatedAt: Date;
+  /** When the service last wrote the row (its clock), microsecond text. */
+  readonly updatedAt: string;
   /** Content hash of the stored walk; computed only when the ledger has no entry. */
   readonly contentHash?: string;
 }
 
 export interface SourceState {
   readonly contentHash: string;
-  readonly updatedAt: Date;
+  /** Firestore's updateTime of the document (server time), microsecond text. */
+  readonly updateTime: string;
 }
 
 export function decideWalk(source: SourceState, ledger?: LedgerEntry, current?: ServiceWalk): WalkOutcome {
@@ -45,5 +51,5 @@ export function decideWalk(source: SourceState, ledger?: LedgerEntry, current?: 
   if (current.contentHash === source.contentHash) return 'unchanged';
   const untouchedByService = ledger !== undefined && ledger.writtenVersion === current.version;
   if (untouchedByService) return 'updated';
-  return source.updatedAt > current.updatedAt ? 'updated' : 'conflict_kept_service';
+  return source.updateTime > current.updatedAt ? 'updated' : 'conflict_kept_service';
 }

@@ -3,7 +3,7 @@
  * consents, and reading walks back for reconciliation and verification.
  */
 import type { Pool, PoolClient } from 'pg';
-import { insertWalk, replaceWalk } from '../walks/repository';
+import { insertWalk, replaceWalk, ts } from '../walks/repository';
 import {
   toWalkWrite,
   type Quarantined,
@@ -15,7 +15,7 @@ import type { LedgerEntry } from './reconcile';
 
 export type Queryable = Pool | PoolClient;
 
-export type Phase = 'walks' | 'consents' | 'done';
+export type Phase = 'walks' | 'deletions' | 'consents' | 'accounts' | 'done';
 
 export interface Checkpoint {
   readonly phase: Phase;
@@ -83,16 +83,41 @@ export async function ledgerEntries(db: Queryable, sourcePaths: string[]): Promi
     source_path: string;
     content_hash: string;
     written_version: number | null;
+    source_update_time: string | null;
   }>(
-    `SELECT source_path, content_hash, written_version FROM firestore_migration_ledger
+    `SELECT source_path, content_hash, written_version, source_update_time FROM firestore_migration_ledger
      WHERE source_path = ANY($1::text[])`,
     [sourcePaths],
   );
   return new Map(
     rows.map((row) => [
       row.source_path,
-      { contentHash: row.content_hash, writtenVersion: row.written_version },
+      {
+        contentHash: row.content_hash,
+        writtenVersion: row.written_version,
+        sourceUpdateTime: row.source_update_time,
+      },
     ]),
+  );
+}
+
+/** Firestore update times the ledger holds for these documents (absent: never taken). */
+export async function ledgerUpdateTimes(db: Queryable, sourcePaths: string[]): Promise<Map<string, string>> {
+  const { rows } = await db.query<{ source_path: string; source_update_time: string | null }>(
+    `SELECT source_path, source_update_time FROM firestore_migration_ledger WHERE source_path = ANY($1::text[])`,
+    [sourcePaths],
+  );
+  return new Map(rows.map((row) => [row.source_path, row.source_update_time ?? '']));
+}
+
+/** A document read again that needed no write: remember the update time it was read at. */
+export async function touchLedger(db: Queryable, entries: { sourcePath: string; updateTime: string }[]) {
+  if (entries.length === 0) return;
+  await db.query(
+    `UPDATE firestore_migration_ledger l SET source_update_time = t.time
+     FROM unnest($1::text[], $2::text[]) AS t(path, time)
+     WHERE l.source_path = t.path AND l.source_update_time IS DISTINCT FROM t.time`,
+    [entries.map((e) => e.sourcePath), entries.map((e) => e.updateTime)],
   );
 }
 
@@ -103,15 +128,21 @@ export interface LedgerWrite {
   readonly targetId: string;
   readonly contentHash: string;
   readonly writtenVersion: number | null;
+  readonly sourceUpdateTime: string;
 }
 
 export async function writeLedger(db: Queryable, entries: LedgerWrite[]): Promise<void> {
   if (entries.length === 0) return;
   await db.query(
-    `INSERT INTO firestore_migration_ledger (source_path, kind, user_id, target_id, content_hash, written_version)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[])
+    `INSERT INTO firestore_migration_ledger
+       (source_path, kind, user_id, target_id, content_hash, written_version, source_update_time)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[])
      ON CONFLICT (source_path) DO UPDATE SET content_hash = EXCLUDED.content_hash,
-       written_version = EXCLUDED.written_version, user_id = EXCLUDED.user_id, migrated_at = now()`,
+       written_version = EXCLUDED.written_version, user_id = EXCLUDED.user_id,
+       source_update_time = EXCLUDED.source_update_time, migrated_at = now()
+     WHERE (firestore_migration_ledger.content_hash, firestore_migration_ledger.written_version,
+            firestore_migration_ledger.source_update_time, firestore_migration_ledger.user_id)
+       IS DISTINCT FROM (EXCLUDED.content_hash, EXCLUDED.written_version, EXCLUDED.source_update_time, EXCLUDED.user_id)`,
     [
       entries.map((e) => e.sourcePath),
       entries.map((e) => e.kind),
@@ -119,6 +150,7 @@ export async function writeLedger(db: Queryable, entries: LedgerWrite[]): Promis
       entries.map((e) => e.targetId),
       entries.map((e) => e.contentHash),
       entries.map((e) => e.writtenVersion),
+      entries.map((e) => e.sourceUpdateTime),
     ],
   );
 }
@@ -171,12 +203,26 @@ export async function quarantineReport(db: Queryable, userId?: string): Promise<
   return rows;
 }
 
-/** Users migrated walks and consents belong to; the profile fills in at their first login. */
-export async function ensureUsers(db: Queryable, userIds: string[]): Promise<number> {
-  if (userIds.length === 0) return 0;
+/** A user as Firebase Auth knows them. */
+export interface AuthUser {
+  readonly id: string;
+  readonly authProvider: string | null;
+  /** Account creation time (Firebase's metadata.creationTime). */
+  readonly createdAt: Date;
+}
+
+/**
+ * Creates or completes the owners of migrated walks and consents from Firebase
+ * Auth; a login fills in email and display name later. Returns rows written.
+ */
+export async function upsertUsers(db: Queryable, users: readonly AuthUser[]): Promise<number> {
+  if (users.length === 0) return 0;
   const result = await db.query(
-    'INSERT INTO users (id) SELECT DISTINCT unnest($1::text[]) ON CONFLICT (id) DO NOTHING',
-    [userIds],
+    `INSERT INTO users (id, auth_provider, created_at)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[])
+     ON CONFLICT (id) DO UPDATE SET auth_provider = EXCLUDED.auth_provider, created_at = EXCLUDED.created_at
+     WHERE (users.auth_provider, users.created_at) IS DISTINCT FROM (EXCLUDED.auth_provider, EXCLUDED.created_at)`,
+    [users.map((u) => u.id), users.map((u) => u.authProvider), users.map((u) => u.createdAt)],
   );
   return result.rowCount ?? 0;
 }
@@ -216,7 +262,7 @@ export async function upsertConsent(db: Queryable, consent: TargetConsent): Prom
 
 export async function storedConsents(db: Queryable, userIds: string[]): Promise<TargetConsent[]> {
   const { rows } = await db.query<TargetConsent>(
-    `SELECT user_id, consent_id, policy_version, consented_at, consent_type,
+    `SELECT user_id, consent_id, policy_version, ${ts('consented_at')} AS consented_at, consent_type,
             device_platform, device_os_version, device_app_version
      FROM consents WHERE user_id = ANY($1::text[])`,
     [userIds],
@@ -227,14 +273,15 @@ export async function storedConsents(db: Queryable, userIds: string[]): Promise<
 export interface WalkHead {
   readonly user_id: string;
   readonly version: number;
-  readonly updated_at: Date;
+  /** Microsecond text; for a walk the service wrote, the service's clock. */
+  readonly updated_at: string;
 }
 
 /** Owner, version and updated_at of existing walks, locked for the batch when `lock`. */
 export async function walkHeads(db: Queryable, ids: string[], lock: boolean): Promise<Map<string, WalkHead>> {
   if (ids.length === 0) return new Map();
   const { rows } = await db.query<WalkHead & { id: string }>(
-    `SELECT id::text, user_id, version, updated_at FROM walks WHERE id = ANY($1::uuid[])
+    `SELECT id::text, user_id, version, ${ts('updated_at')} AS updated_at FROM walks WHERE id = ANY($1::uuid[])
      ORDER BY id ${lock ? 'FOR UPDATE' : ''}`,
     [ids],
   );
@@ -252,9 +299,10 @@ export async function storedWalks(
 ): Promise<Map<string, TargetWalk & { version: number }>> {
   if (ids.length === 0) return new Map();
   const { rows } = await db.query<WalkRow>(
-    `SELECT id::text, user_id, title, description, status, start_time, end_time, paused_at,
+    `SELECT id::text, user_id, title, description, status, ${ts('start_time')} AS start_time,
+            ${ts('end_time')} AS end_time, ${ts('paused_at')} AS paused_at,
             total_paused_duration, total_distance, total_steps, polyline_data, thumbnail_image_url,
-            created_at, updated_at, version
+            ${ts('created_at')} AS created_at, ${ts('updated_at')} AS updated_at, version
      FROM walks WHERE id = ANY($1::uuid[])`,
     [ids],
   );
@@ -263,7 +311,7 @@ export async function storedWalks(
   );
   if (walks.size === 0) return walks;
   const locations = await db.query<TargetLocation & { walk_id: string }>(
-    `SELECT walk_id::text, sequence_number, latitude, longitude, altitude, "timestamp",
+    `SELECT walk_id::text, sequence_number, latitude, longitude, altitude, ${ts('"timestamp"')} AS "timestamp",
             horizontal_accuracy, vertical_accuracy, speed, course
      FROM walk_locations WHERE walk_id = ANY($1::uuid[]) ORDER BY walk_id, sequence_number`,
     [[...walks.keys()]],
@@ -319,7 +367,8 @@ export async function countsPerUser(db: Queryable, userIds: string[]): Promise<M
 
 /**
  * Stores a migrated walk with its locations through the walks repository,
- * keeping Firestore's created_at and updated_at (the service would stamp "now").
+ * keeping Firestore's created_at and updated_at (the service would stamp "now"),
+ * to the microsecond.
  * `existing`: replace (version + 1) instead of insert (version 1).
  * Returns the number of location rows written.
  */
@@ -334,4 +383,102 @@ export async function writeWalk(db: Queryable, walk: TargetWalk, existing: boole
     walk.created_at,
   ]);
   return walk.locations.length;
+}
+
+/** Starts the list of documents a run of this scope has seen (a fresh run, not a resumed one). */
+export async function clearSeen(db: Queryable, scopeKey: string): Promise<void> {
+  await db.query('DELETE FROM firestore_migration_seen WHERE scope_key = $1', [scopeKey]);
+}
+
+export async function markSeen(db: Queryable, scopeKey: string, sourcePaths: string[]): Promise<void> {
+  if (sourcePaths.length === 0) return;
+  await db.query(
+    `INSERT INTO firestore_migration_seen (scope_key, source_path)
+     SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`,
+    [scopeKey, sourcePaths],
+  );
+}
+
+/** A walk the migration took whose Firestore document was not seen by a complete pass. */
+export interface GoneWalk {
+  readonly source_path: string;
+  readonly user_id: string;
+  readonly target_id: string;
+  readonly written_version: number | null;
+  /** null when the walk is no longer in PostgreSQL. */
+  readonly current_version: number | null;
+}
+
+/** Ledger walks of `userId` (or everyone) not seen by this scope's pass. */
+export async function goneWalks(db: Queryable, scopeKey: string, userId?: string): Promise<GoneWalk[]> {
+  const { rows } = await db.query<GoneWalk>(
+    `SELECT l.source_path, l.user_id, l.target_id, l.written_version, w.version AS current_version
+     FROM firestore_migration_ledger l LEFT JOIN walks w ON w.id::text = l.target_id
+     WHERE l.kind = 'walk' AND ($2::text IS NULL OR l.user_id = $2)
+       AND NOT EXISTS (SELECT 1 FROM firestore_migration_seen s WHERE s.scope_key = $1 AND s.source_path = l.source_path)
+     ORDER BY l.source_path`,
+    [scopeKey, userId ?? null],
+  );
+  return rows;
+}
+
+/** Deletes a migrated walk only at the version the migration wrote; true when it did. */
+export async function deleteMigratedWalk(db: Queryable, id: string, version: number): Promise<boolean> {
+  const result = await db.query('DELETE FROM walks WHERE id = $1 AND version = $2', [id, version]);
+  return (result.rowCount ?? 0) > 0;
+}
+
+export async function dropLedger(db: Queryable, sourcePaths: string[]): Promise<void> {
+  if (sourcePaths.length === 0) return;
+  await db.query('DELETE FROM firestore_migration_ledger WHERE source_path = ANY($1::text[])', [sourcePaths]);
+}
+
+/** Users the migration brought in (they own a ledger entry), optionally one of them. */
+export async function ledgerUsers(db: Queryable, userId?: string): Promise<string[]> {
+  const { rows } = await db.query<{ user_id: string }>(
+    `SELECT DISTINCT l.user_id FROM firestore_migration_ledger l JOIN users u ON u.id = l.user_id
+     WHERE $1::text IS NULL OR l.user_id = $1 ORDER BY 1`,
+    [userId ?? null],
+  );
+  return rows.map((row) => row.user_id);
+}
+
+/** Walks of these users that the service created or changed after the migration wrote them. */
+export async function walksChangedByService(db: Queryable, userIds: string[]): Promise<Map<string, number>> {
+  const { rows } = await db.query<{ user_id: string; n: number }>(
+    `SELECT w.user_id, count(*)::int AS n FROM walks w
+     LEFT JOIN firestore_migration_ledger l ON l.kind = 'walk' AND l.target_id = w.id::text
+     WHERE w.user_id = ANY($1::text[]) AND (l.source_path IS NULL OR l.written_version IS DISTINCT FROM w.version)
+     GROUP BY w.user_id`,
+    [userIds],
+  );
+  return new Map(rows.map((row) => [row.user_id, row.n]));
+}
+
+/** Deletes a user whose Firebase account is gone: walks, consents and sessions go by cascade. */
+export async function deleteUser(db: Queryable, userId: string): Promise<void> {
+  await db.query('DELETE FROM users WHERE id = $1', [userId]);
+  await db.query('DELETE FROM firestore_migration_ledger WHERE user_id = $1', [userId]);
+}
+
+/** The source document each of these walk ids was taken from, when the ledger has one. */
+export async function ledgerSourcesOf(db: Queryable, ids: string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const { rows } = await db.query<{ target_id: string; source_path: string }>(
+    `SELECT target_id, source_path FROM firestore_migration_ledger WHERE kind = 'walk' AND target_id = ANY($1::text[])`,
+    [ids],
+  );
+  return new Map(rows.map((row) => [row.target_id, row.source_path]));
+}
+
+/** Ledger walks of `userId` (or everyone) whose source path is not among `listed`. */
+export async function goneWalksAgainst(db: Queryable, listed: string[], userId?: string): Promise<GoneWalk[]> {
+  const { rows } = await db.query<GoneWalk>(
+    `SELECT l.source_path, l.user_id, l.target_id, l.written_version, w.version AS current_version
+     FROM firestore_migration_ledger l LEFT JOIN walks w ON w.id::text = l.target_id
+     WHERE l.kind = 'walk' AND ($2::text IS NULL OR l.user_id = $2) AND NOT (l.source_path = ANY($1::text[]))
+     ORDER BY l.source_path`,
+    [listed, userId ?? null],
+  );
+  return rows;
 }

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Pool } from 'pg';
 import { pendingMigrations } from '../db/migrate';
 import type { HttpComponent } from '../http/component';
-import type { OpenAPIRegistry } from '../http/openapi';
+import { type OpenAPIRegistry, withServer } from '../http/openapi';
 import type { Lifecycle } from '../lifecycle';
 import type { Logger } from '../observability/logger';
 
@@ -50,8 +50,9 @@ export function healthComponent(deps: HealthDeps): HttpComponent {
     if (notReady) res.status(503).setHeader('Retry-After', '5').json(notReady);
     else res.json({ status: 'ready' });
   });
-  router.get('/openapi.json', (_req, res) => {
-    res.json(deps.openApiDocument());
+  router.get('/openapi.json', (req, res) => {
+    const host = req.get('host');
+    res.json(withServer(deps.openApiDocument(), host ? `${req.protocol}://${host}` : undefined));
   });
 
   return {
@@ -60,6 +61,8 @@ export function healthComponent(deps: HealthDeps): HttpComponent {
       registry.registerPath({
         method: 'get',
         path: '/healthz',
+        operationId: 'getHealth',
+        security: [],
         summary: 'Liveness: the process can serve (no database call)',
         responses: {
           200: { description: 'alive', content: { 'application/json': { schema: HealthSchema } } },
@@ -68,6 +71,8 @@ export function healthComponent(deps: HealthDeps): HttpComponent {
       registry.registerPath({
         method: 'get',
         path: '/readyz',
+        operationId: 'getReadiness',
+        security: [],
         summary: 'Readiness: the database answers, migrations are current, no shutdown under way',
         responses: {
           200: { description: 'ready', content: { 'application/json': { schema: ReadySchema } } },
@@ -77,8 +82,15 @@ export function healthComponent(deps: HealthDeps): HttpComponent {
       registry.registerPath({
         method: 'get',
         path: '/openapi.json',
+        operationId: 'getOpenApiDocument',
+        security: [],
         summary: 'This document',
-        responses: { 200: { description: 'OpenAPI 3.1 document' } },
+        responses: {
+          200: {
+            description: 'OpenAPI 3.1 document',
+            content: { 'application/json': { schema: { type: 'object' } } },
+          },
+        },
       });
     },
   };

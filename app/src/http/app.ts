@@ -41,6 +41,14 @@ export interface AppDeps {
 }
 
 export const JSON_BODY_LIMIT = '2mb';
+/**
+ * A walk at its 10,000-location cap with every number at full double
+ * precision and microsecond timestamps is about 2.9 MiB of JSON; walk writes
+ * may take 4 MiB. The limit counts the decoded body, so a gzip, deflate or br
+ * request body (Content-Encoding, decoded by body-parser) cannot inflate past it.
+ */
+export const WALK_BODY_LIMIT = '4mb';
+const WALK_WRITE_PATHS = ['/v1/walks', '/v1/walks/:id'];
 
 /** Every verifier the bearer-token middleware routes to, by issuer. */
 export function tokenVerifiers(deps: AppDeps): TokenVerifier[] {
@@ -73,6 +81,9 @@ export function createApp(deps: AppDeps): Express {
   app.use(accessLogAndMetrics(deps.metrics));
   app.use(helmet());
   app.use(requireJsonBody);
+  // Walk writes first: a body read here is finished, so the general parser leaves it alone.
+  app.post(WALK_WRITE_PATHS, express.json({ limit: WALK_BODY_LIMIT, type: 'application/json', strict: true }));
+  app.put(WALK_WRITE_PATHS, express.json({ limit: WALK_BODY_LIMIT, type: 'application/json', strict: true }));
   app.use(express.json({ limit: JSON_BODY_LIMIT, type: 'application/json', strict: true }));
   for (const component of components) app.use(component.router);
   app.use(notFound);

@@ -1,9 +1,11 @@
 /**
  * One error type for everything the service answers with a non-2xx status,
- * one mapping from code to status, one envelope (API.md, "Errors").
+ * one mapping from code to status, one envelope (API.md, "Errors"). The
+ * domain's errors (domain-errors.ts) are mapped here, at the edge.
  */
 import type { ErrorRequestHandler, Response } from 'express';
 import { isDatabaseUnavailable } from '../db/pool';
+import { DomainError, type DomainErrorKind } from '../domain-errors';
 
 export const ERROR_STATUS = {
   INVALID_REQUEST: 400,
@@ -87,12 +89,15 @@ export function sendError(res: Response, error: AppError, requestId: string): vo
 }
 
 /** Errors raised by express.json() (body-parser) carry a `type`. */
-function fromBodyParser(error: { type?: unknown; status?: unknown }): AppError | undefined {
+function fromBodyParser(error: { type?: unknown; status?: unknown; limit?: unknown }): AppError | undefined {
   switch (error.type) {
     case 'entity.parse.failed':
       return AppError.invalid('body', 'invalid_json', 'request body is not valid JSON');
     case 'entity.too.large':
-      return new AppError('PAYLOAD_TOO_LARGE', 'request body must be at most 2 MiB');
+      return new AppError(
+        'PAYLOAD_TOO_LARGE',
+        `request body must be at most ${typeof error.limit === 'number' ? error.limit / 1_048_576 : 2} MiB (after Content-Encoding is decoded)`,
+      );
     case 'encoding.unsupported':
     case 'charset.unsupported':
       return new AppError('UNSUPPORTED_MEDIA_TYPE', 'request body must be UTF-8 application/json');
@@ -105,14 +110,45 @@ function fromBodyParser(error: { type?: unknown; status?: unknown }): AppError |
   }
 }
 
+const DOMAIN_CODES: Record<DomainErrorKind, ErrorCode> = {
+  invalid: 'INVALID_REQUEST',
+  not_found: 'NOT_FOUND',
+  conflict: 'CONFLICT',
+  precondition_failed: 'PRECONDITION_FAILED',
+  unauthenticated: 'UNAUTHORIZED',
+  unavailable: 'UNAVAILABLE',
+};
+
+function fromDomain(error: DomainError): AppError {
+  const code = DOMAIN_CODES[error.kind];
+  return new AppError(code, error.message, {
+    cause: error.cause ?? error,
+    ...(error.field !== undefined && { details: [{ field: error.field, issue: error.issue ?? 'invalid' }] }),
+    ...(code === 'UNAVAILABLE' && { retryAfterSeconds: 5 }),
+  });
+}
+
+/**
+ * Errors Express's router raises before any handler runs carry an http-errors
+ * style 4xx `status`; a path parameter that is not valid percent-encoding is
+ * the one it raises today (router's decodeParam: 400 URIError).
+ */
+function fromRouter(error: { status?: unknown; name?: unknown }): AppError | undefined {
+  if (error.name === 'URIError' && error.status === 400) {
+    return AppError.invalid('path', 'invalid_encoding', 'the request path is not valid percent-encoding');
+  }
+  return undefined;
+}
+
 /** SQLSTATEs that mean the input was refused by a CHECK or type rule the validation did not catch. */
 const INPUT_SQLSTATES = new Set(['22001', '22003', '22007', '22008', '22021', '22P02', '22P05', '23514']);
 
 /** Turns anything thrown into an AppError; `undefined` for a programmer error (500, logged with its stack). */
 export function toAppError(error: unknown): AppError | undefined {
   if (error instanceof AppError) return error;
+  if (error instanceof DomainError) return fromDomain(error);
   if (error && typeof error === 'object') {
-    const parsed = fromBodyParser(error as { type?: unknown });
+    const parsed = fromBodyParser(error as { type?: unknown }) ?? fromRouter(error);
     if (parsed) return parsed;
     const code = (error as { code?: unknown }).code;
     if (typeof code === 'string' && INPUT_SQLSTATES.has(code)) {

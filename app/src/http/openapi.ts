@@ -39,6 +39,18 @@ export function createOpenApiRegistry(): OpenAPIRegistry {
   return registry;
 }
 
+/**
+ * `servers` of the served document: the origin it was fetched from (behind the
+ * load balancer too, with `trust proxy`), so a client generated from it calls
+ * the same deployment. A document without one would leave generators guessing.
+ */
+export function withServer(document: object, origin: string | undefined): object {
+  return {
+    ...document,
+    servers: [origin ? { url: origin, description: 'the server that served this document' } : { url: '/' }],
+  };
+}
+
 export function generateOpenApiDocument(registry: OpenAPIRegistry): object {
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',

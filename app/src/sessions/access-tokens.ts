@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SignJWT, jwtVerify, type JWTHeaderParameters } from 'jose';
-import { AppError } from '../http/errors';
+import { DomainError } from '../domain-errors';
 import type { Clock } from '../lifecycle';
 import { type KeyRing, SIGNING_ALGORITHM } from './key-ring';
 
@@ -33,7 +33,7 @@ export interface IssuedAccessToken {
   readonly expiresIn: number;
 }
 
-const unauthorized = (message: string, cause?: unknown) => new AppError('UNAUTHORIZED', message, { cause });
+const unauthorized = (message: string, cause?: unknown) => DomainError.unauthenticated(message, cause);
 
 export class AccessTokens {
   constructor(private readonly options: AccessTokenOptions) {}
@@ -57,7 +57,7 @@ export class AccessTokens {
     return { token, expiresIn: ACCESS_TOKEN_TTL_SECONDS };
   }
 
-  /** The token's claims; AppError UNAUTHORIZED for anything forged, expired, foreign or malformed. */
+  /** The token's claims; DomainError `unauthenticated` for anything forged, expired, foreign or malformed. */
   async verify(token: string): Promise<AccessTokenClaims> {
     const { keyRing, issuer, audience, clock } = this.options;
     const keyFor = (header: JWTHeaderParameters) => {
@@ -76,7 +76,7 @@ export class AccessTokens {
         requiredClaims: ['sub', 'sid', 'jti', 'iat', 'exp'],
       }));
     } catch (error) {
-      if (error instanceof AppError) throw error;
+      if (error instanceof DomainError) throw error;
       const code = (error as { code?: unknown }).code;
       throw unauthorized(
         code === 'ERR_JWT_EXPIRED' ? 'the access token has expired' : 'the access token is invalid',

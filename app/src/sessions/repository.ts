@@ -1,7 +1,5 @@
 /** SQL of the sessions component (tables from migration 0002, users from 0001). */
-import type { Pool, PoolClient } from 'pg';
-
-type Queryable = Pool | PoolClient;
+import type { PoolClient, Queryable } from '../db/pool';
 
 /** account_disabled: disabled or deleted in Firebase; account_revoked: Firebase tokens revoked after the login. */
 export type RevokedReason = 'logout' | 'logout_all' | 'reuse' | 'account_disabled' | 'account_revoked';

@@ -5,7 +5,7 @@ import type { Counter } from 'prom-client';
 import type { z } from 'zod';
 import { currentUser, requireAuth, type AccessTokenVerifier, type TokenVerifier } from '../auth';
 import type { HttpComponent } from '../http/component';
-import { AppError } from '../http/errors';
+import { AppError, toAppError } from '../http/errors';
 import { parseOrThrow } from '../http/validation';
 import { BEARER_AUTH, errorResponse, type OpenAPIRegistry } from '../http/openapi';
 import type { Metrics } from '../observability/metrics';
@@ -31,10 +31,9 @@ export interface SessionsComponentDeps {
 /** The result label of session_logins_total / session_refreshes_total for a failure. */
 function failureResult(error: unknown): string {
   if (error instanceof RefreshRejected && error.reason === 'reuse') return 'reuse';
-  if (error instanceof AppError) {
-    if (error.code === 'UNAUTHORIZED') return 'invalid_token';
-    if (error.code === 'INVALID_REQUEST') return 'invalid_request';
-  }
+  const code = toAppError(error)?.code;
+  if (code === 'UNAUTHORIZED') return 'invalid_token';
+  if (code === 'INVALID_REQUEST') return 'invalid_request';
   return 'error';
 }
 
@@ -136,6 +135,8 @@ function registerSessionPaths(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'post',
     path: '/v1/sessions/login',
+    operationId: 'login',
+    security: [],
     summary: 'Trade a Firebase ID token for a session (access and refresh token)',
     request: { body: { required: true, ...json(LoginRequestSchema) } },
     responses: {
@@ -149,6 +150,8 @@ function registerSessionPaths(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'post',
     path: '/v1/sessions/refresh',
+    operationId: 'refreshSession',
+    security: [],
     summary: 'Exchange a refresh token for a new pair; the old one stops working',
     description:
       'Presenting an already-used refresh token is treated as theft: 401, and every token of its session is revoked.',
@@ -163,6 +166,7 @@ function registerSessionPaths(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'post',
     path: '/v1/sessions/logout',
+    operationId: 'logout',
     summary: 'End this session: its refresh tokens at once, its access tokens within seconds',
     security: [{ [BEARER_AUTH]: [] }],
     responses: {
@@ -173,6 +177,7 @@ function registerSessionPaths(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'post',
     path: '/v1/sessions/logout-all',
+    operationId: 'logoutAll',
     summary: 'End every session of the user: refresh tokens at once, access tokens within seconds',
     security: [{ [BEARER_AUTH]: [] }],
     responses: {

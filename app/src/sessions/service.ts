@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { inTransaction } from '../db/pool';
-import { AppError } from '../http/errors';
+import { DomainError } from '../domain-errors';
 import type { Clock } from '../lifecycle';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
@@ -39,10 +39,10 @@ const REJECTION_MESSAGES: Record<RefreshRejection, string> = {
   reuse: 'the refresh token was already used; the session has been revoked',
 };
 
-/** A refused refresh: 401, with the reason for metrics and logs (the caller sees only the message). */
-export class RefreshRejected extends AppError {
+/** A refused refresh, with the reason for metrics and logs (the caller sees only the message). */
+export class RefreshRejected extends DomainError {
   constructor(readonly reason: RefreshRejection) {
-    super('UNAUTHORIZED', REJECTION_MESSAGES[reason]);
+    super('unauthenticated', REJECTION_MESSAGES[reason]);
   }
 }
 

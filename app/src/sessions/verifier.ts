@@ -1,6 +1,6 @@
 /** The AccessTokenVerifier the bearer-token middleware routes session tokens to: signature and claims, then the revocation list. */
 import type { AccessTokenVerifier, AuthenticatedUser } from '../auth';
-import { AppError } from '../http/errors';
+import { DomainError } from '../domain-errors';
 import type { AccessTokens } from './access-tokens';
 import type { RevokedSessions } from './revoked-sessions';
 
@@ -13,7 +13,7 @@ export function createAccessTokenVerifier(
     async verify(token: string): Promise<AuthenticatedUser> {
       const claims = await accessTokens.verify(token);
       if (revokedSessions.isRevoked(claims.sessionId)) {
-        throw new AppError('UNAUTHORIZED', 'the session has been revoked');
+        throw DomainError.unauthenticated('the session has been revoked');
       }
       // Access tokens carry no personal data; email and name live in the users row.
       return {

@@ -1,13 +1,14 @@
 /** SQL for walks and their locations; the only module of this component that talks to PostgreSQL. */
 import type { AuthenticatedUser } from '../auth';
+import type { Queryable } from '../db/pool';
 import type { Walk, WalkSummary } from './schemas';
 
-/** A pool or a client inside a transaction. */
-export interface Queryable {
-  query<R extends object = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: R[] }>;
-}
+export type { Queryable } from '../db/pool';
 
-/** A walk as the service writes it: validated input with timestamps normalised to ISO strings. */
+/**
+ * A walk as the service writes it: validated input, timestamps as UTC RFC 3339
+ * strings with microseconds (PostgreSQL's precision; no JavaScript Date on the way).
+ */
 export interface WalkWrite {
   readonly id: string;
   readonly title: string;
@@ -21,7 +22,8 @@ export interface WalkWrite {
   readonly total_steps: number;
   readonly polyline_data: string | null;
   readonly thumbnail_image_url: string | null;
-  readonly locations: readonly Walk['locations'][number][];
+  /** undefined: keep the stored locations (a new walk has none). */
+  readonly locations: readonly Walk['locations'][number][] | undefined;
 }
 
 /** Keyset position: the walk's sort time (microsecond text) and id. */
@@ -30,9 +32,9 @@ export interface ListPosition {
   readonly id: string;
 }
 
-const ISO_MS = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
+/** Every timestamp leaves PostgreSQL as text with its full microsecond precision. */
 const ISO_US = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
-const ts = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', ${ISO_MS})`;
+export const ts = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', ${ISO_US})`;
 
 const SUMMARY_COLUMNS = `w.id::text AS id, w.user_id, w.title, w.description, w.status,
   ${ts('w.start_time')} AS start_time, ${ts('w.end_time')} AS end_time, ${ts('w.paused_at')} AS paused_at,
@@ -119,7 +121,8 @@ export async function insertWalk(
   db: Queryable,
   userId: string,
   walk: WalkWrite,
-  now: Date,
+  /** The service's clock, or the source's time for a migrated walk (microsecond text). */
+  now: Date | string,
 ): Promise<boolean> {
   const { rows } = await db.query(
     `INSERT INTO walks (id, title, description, status, start_time, end_time, paused_at,
@@ -135,7 +138,12 @@ export async function insertWalk(
 }
 
 /** Replaces a walk the caller has locked, with its locations; version + 1. */
-export async function replaceWalk(db: Queryable, userId: string, walk: WalkWrite, now: Date): Promise<void> {
+export async function replaceWalk(
+  db: Queryable,
+  userId: string,
+  walk: WalkWrite,
+  now: Date | string,
+): Promise<void> {
   await db.query(
     `UPDATE walks SET title = $2, description = $3, status = $4, start_time = $5, end_time = $6,
        paused_at = $7, total_paused_duration = $8, total_distance = $9, total_steps = $10,
@@ -143,13 +151,14 @@ export async function replaceWalk(db: Queryable, userId: string, walk: WalkWrite
      WHERE id = $1 AND user_id = $13`,
     [...WALK_VALUES(walk), userId, now],
   );
+  if (walk.locations === undefined) return;
   await db.query('DELETE FROM walk_locations WHERE walk_id = $1', [walk.id]);
   await insertLocations(db, walk);
 }
 
 async function insertLocations(db: Queryable, walk: WalkWrite): Promise<void> {
   const l = walk.locations;
-  if (l.length === 0) return;
+  if (l === undefined || l.length === 0) return;
   await db.query(
     `INSERT INTO walk_locations (walk_id, sequence_number, latitude, longitude, altitude, "timestamp",
        horizontal_accuracy, vertical_accuracy, speed, course)

@@ -19,21 +19,44 @@ import {
 } from './schemas';
 import type { Precondition, WalksService } from './service';
 
-const IF_MATCH_ITEM = /^"(\d{1,10})"$/;
+/** PostgreSQL `integer`, the type of walks.version. */
+const MAX_VERSION = 2_147_483_647;
+/** One list element of If-Match (RFC 9110, 8.8.3): optional W/, then a quoted opaque tag; then a comma or the end. */
+const ENTITY_TAG = /[ \t]*(?:(W\/)?"([\x21\x23-\x7e\x80-\xff]*)")?[ \t]*(?:,|$)/y;
+const VERSION = /^(?:0|[1-9]\d*)$/;
 
-/** `*` or a list of strong entity tags like `"3"`; anything else is 400. */
+const invalidIfMatch = (issue: string, message: string) => AppError.invalid('If-Match', issue, message);
+
+/**
+ * `*` or a list of entity tags (RFC 9110, 13.1.1). If-Match uses the strong
+ * comparison: a weak tag (`W/"3"`) or a tag that is not one of our versions
+ * never matches, so it ends in 412, not 400. A header that is not a list of
+ * entity tags, or a version beyond what the database stores, is 400.
+ */
 export function parseIfMatch(header: string | undefined): Precondition | undefined {
   if (header === undefined) return undefined;
   if (header.trim() === '*') return { any: true };
-  const versions = header.split(',').map((item) => IF_MATCH_ITEM.exec(item.trim())?.[1]);
-  if (versions.length === 0 || versions.some((v) => v === undefined)) {
-    throw AppError.invalid(
-      'If-Match',
-      'invalid_format',
-      'If-Match must be "*" or a quoted version such as "3"',
-    );
+  const versions: number[] = [];
+  let tags = 0;
+  ENTITY_TAG.lastIndex = 0;
+  while (ENTITY_TAG.lastIndex < header.length) {
+    const at = ENTITY_TAG.lastIndex;
+    const match = ENTITY_TAG.exec(header);
+    if (!match || ENTITY_TAG.lastIndex === at) break;
+    const [, weak, opaque] = match;
+    if (opaque === undefined) continue; // an empty list element
+    tags += 1;
+    if (weak || !VERSION.test(opaque)) continue;
+    const version = Number(opaque);
+    if (version > MAX_VERSION) {
+      throw invalidIfMatch('out_of_range', `If-Match versions are at most ${MAX_VERSION}`);
+    }
+    versions.push(version);
   }
-  return { versions: versions.map(Number) };
+  if (ENTITY_TAG.lastIndex < header.length || tags === 0) {
+    throw invalidIfMatch('invalid_format', 'If-Match must be "*" or a quoted version such as "3"');
+  }
+  return { versions };
 }
 
 /** The body without the fields the server sets (API.md: ignored on input). */
@@ -110,9 +133,11 @@ const common = {
 function registerWalksOpenApi(registry: OpenAPIRegistry): void {
   const security = [{ [BEARER_AUTH]: [] }];
   const params = WalkParamsSchema;
+  const body = { required: true, content: { 'application/json': { schema: WalkInputSchema } } };
   registry.registerPath({
     method: 'get',
     path: '/v1/walks',
+    operationId: 'listWalks',
     summary: "The caller's walks, newest start_time first (created_at when there is none); no locations",
     security,
     request: { query: ListQuerySchema },
@@ -121,9 +146,10 @@ function registerWalksOpenApi(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'post',
     path: '/v1/walks',
+    operationId: 'createWalk',
     summary: 'Create a walk; the client may choose its id',
     security,
-    request: { body: { content: { 'application/json': { schema: WalkInputSchema } } } },
+    request: { body },
     responses: {
       201: { ...json(WalkSchema, 'Created'), headers: { ...etag, Location: { schema: { type: 'string' } } } },
       409: errorResponse('CONFLICT: a walk with this id exists'),
@@ -133,6 +159,7 @@ function registerWalksOpenApi(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'get',
     path: '/v1/walks/{id}',
+    operationId: 'getWalk',
     summary: 'One walk with its locations',
     security,
     request: { params },
@@ -145,24 +172,28 @@ function registerWalksOpenApi(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'put',
     path: '/v1/walks/{id}',
+    operationId: 'putWalk',
     summary: 'Create or replace the whole walk (idempotent)',
     security,
     request: {
       params,
       headers: IfMatchHeaderSchema,
-      body: { content: { 'application/json': { schema: WalkInputSchema } } },
+      body,
     },
     responses: {
       200: { ...json(WalkSchema, 'Replaced (or unchanged)'), headers: etag },
       201: { ...json(WalkSchema, 'Created'), headers: etag },
-      404: errorResponse('NOT_FOUND: the id belongs to another user'),
-      412: errorResponse('PRECONDITION_FAILED: If-Match is stale; nothing changed'),
+      404: errorResponse('NOT_FOUND: the id belongs to another user (without If-Match)'),
+      412: errorResponse(
+        'PRECONDITION_FAILED: If-Match is stale, weak, or names a walk the caller does not have; nothing changed',
+      ),
       ...common,
     },
   });
   registry.registerPath({
     method: 'delete',
     path: '/v1/walks/{id}',
+    operationId: 'deleteWalk',
     summary: 'Delete a walk and its locations',
     security,
     request: { params, headers: IfMatchHeaderSchema },

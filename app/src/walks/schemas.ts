@@ -48,9 +48,41 @@ function text(min: number, max: number | undefined) {
     .meta({ ...(min > 0 && { minLength: min }), ...(max !== undefined && { maxLength: max }) });
 }
 
+/**
+ * An RFC 3339 time in UTC with exactly six fractional digits, the precision
+ * PostgreSQL keeps (and Firestore stores): digits beyond the sixth are cut, as
+ * Firestore cuts them. Every timestamp the service writes or returns has this form.
+ */
+export function toUtcMicros(value: string): string {
+  const match = /^(.*T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})$/i.exec(value);
+  if (!match) throw new Error(`not an RFC 3339 date-time: ${value}`);
+  const [, whole, fraction = '', offset] = match;
+  const seconds = new Date(`${whole}${offset!.toUpperCase()}`).toISOString().slice(0, 19);
+  return `${seconds}.${fraction.slice(0, 6).padEnd(6, '0')}Z`;
+}
+
 const timestamp = z.iso
   .datetime({ offset: true })
+  .transform(toUtcMicros)
   .meta({ description: 'RFC 3339 date-time', example: '2026-11-22T06:00:00Z' });
+
+/**
+ * CoreLocation reports an unknown accuracy, speed or course as a negative
+ * number (-1); the API and the database say "unknown" with null, and only null.
+ */
+const unknownIfNegative = z
+  .number()
+  .nullable()
+  .default(null)
+  .transform((value) => (value !== null && value < 0 ? null : value))
+  .meta({ description: 'null when unknown; a negative value (CoreLocation\'s -1) is taken as unknown' });
+
+/** An https URL in the normal form PostgreSQL's check expects (scheme lower case, no spaces around it). */
+const httpsUrl = z
+  .url({ protocol: /^https$/, error: 'must be an https URL' })
+  .max(2048)
+  .transform((value) => new URL(value).href)
+  .pipe(z.string().max(2048).startsWith('https://'));
 
 export const WalkIdSchema = z.uuid().meta({
   description: 'Walk id (UUID; the app may choose it)',
@@ -64,10 +96,10 @@ export const LocationSchema = z
     longitude: z.number().min(-180).max(180),
     altitude: z.number().nullable().default(null),
     timestamp,
-    horizontal_accuracy: z.number().nullable().default(null),
-    vertical_accuracy: z.number().nullable().default(null),
-    speed: z.number().nullable().default(null),
-    course: z.number().nullable().default(null),
+    horizontal_accuracy: unknownIfNegative,
+    vertical_accuracy: unknownIfNegative,
+    speed: unknownIfNegative,
+    course: unknownIfNegative,
   })
   .strict()
   .meta({ id: 'Location' });
@@ -89,11 +121,29 @@ const locations = z
       seen.add(item.sequence_number);
     });
   })
-  .default([])
-  .meta({ description: `Ordered by sequence_number; at most ${MAX_LOCATIONS}` });
+  .optional()
+  .meta({
+    description: `Ordered by sequence_number; at most ${MAX_LOCATIONS}. Omitted on PUT: the stored locations are kept; [] clears them`,
+  });
 
 /** Fields the server sets; accepted on input (a client may send back what it read) and ignored. */
 export const SERVER_SET_FIELDS = ['user_id', 'version', 'created_at', 'updated_at'] as const;
+
+const ignored = (schema: z.ZodType) =>
+  schema
+    .optional()
+    .meta({ description: 'Set by the server; ignored on input (a walk as read may be sent back)' });
+
+/**
+ * Declared so the document says the truth (the object is closed, yet these
+ * may be sent back as read); the route removes them before validation.
+ */
+const serverSetInputFields = {
+  user_id: ignored(z.string()),
+  version: ignored(z.number().int()),
+  created_at: ignored(timestamp),
+  updated_at: ignored(timestamp),
+} satisfies Record<(typeof SERVER_SET_FIELDS)[number], z.ZodType>;
 
 export const WalkInputSchema = z
   .object({
@@ -111,12 +161,9 @@ export const WalkInputSchema = z
     total_distance: z.number().min(0).default(0).meta({ description: 'metres' }),
     total_steps: z.number().int().min(0).max(INT32_MAX).default(0),
     polyline_data: text(0, undefined).nullable().default(null),
-    thumbnail_image_url: z
-      .url({ protocol: /^https$/, error: 'must be an https URL' })
-      .max(2048)
-      .nullable()
-      .default(null),
+    thumbnail_image_url: httpsUrl.nullable().default(null),
     locations,
+    ...serverSetInputFields,
   })
   .strict()
   .superRefine((walk, ctx) => {
@@ -139,11 +186,14 @@ export const WalkInputSchema = z
   })
   .meta({
     id: 'WalkInput',
-    description: `A whole walk as the app sends it. ${SERVER_SET_FIELDS.join(', ')} may be sent and are ignored.`,
+    description: `A whole walk as the app sends it; a field left out takes its default. ${SERVER_SET_FIELDS.join(', ')} may be sent (e.g. a walk as read) and are ignored; any other field is refused (400 unknown_field).`,
   });
 
 export type WalkInput = z.output<typeof WalkInputSchema>;
 export type LocationInput = z.output<typeof LocationSchema>;
+
+/** A timestamp the service writes: RFC 3339 in UTC with milliseconds. */
+const outputTimestamp = z.string().meta({ format: 'date-time', example: '2026-11-22T06:00:00.000Z' });
 
 const walkOutputFields = {
   id: WalkIdSchema,
@@ -151,17 +201,17 @@ const walkOutputFields = {
   title: z.string(),
   description: z.string(),
   status: z.enum(WALK_STATUSES),
-  start_time: z.string().nullable(),
-  end_time: z.string().nullable(),
-  paused_at: z.string().nullable(),
+  start_time: outputTimestamp.nullable(),
+  end_time: outputTimestamp.nullable(),
+  paused_at: outputTimestamp.nullable(),
   total_paused_duration: z.number(),
   total_distance: z.number(),
   total_steps: z.number().int(),
   polyline_data: z.string().nullable(),
   thumbnail_image_url: z.string().nullable(),
   version: z.number().int().meta({ description: 'Increases by one on every write; the ETag' }),
-  created_at: z.string(),
-  updated_at: z.string(),
+  created_at: outputTimestamp,
+  updated_at: outputTimestamp,
 };
 
 const LocationOutputSchema = z
@@ -170,7 +220,7 @@ const LocationOutputSchema = z
     latitude: z.number(),
     longitude: z.number(),
     altitude: z.number().nullable(),
-    timestamp: z.string(),
+    timestamp: outputTimestamp,
     horizontal_accuracy: z.number().nullable(),
     vertical_accuracy: z.number().nullable(),
     speed: z.number().nullable(),
@@ -192,11 +242,12 @@ export type Location = Walk['locations'][number];
 
 export const ListQuerySchema = z
   .object({
+    // A query value is text: only plain digits become a number, so `1e1` or `0x10` stay invalid.
     limit: z
-      .string()
-      .regex(/^\d{1,4}$/, 'must be a whole number')
-      .transform(Number)
-      .pipe(z.number().int().min(1).max(MAX_PAGE_SIZE))
+      .preprocess(
+        (value) => (typeof value === 'string' && /^\d{1,4}$/.test(value) ? Number(value) : value),
+        z.number().int().min(1).max(MAX_PAGE_SIZE),
+      )
       .optional()
       .meta({ description: `Page size, 1..${MAX_PAGE_SIZE}, default ${DEFAULT_PAGE_SIZE}` }),
     cursor: z.string().min(1).max(512).optional().meta({ description: 'next_cursor of the previous page' }),

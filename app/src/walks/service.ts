@@ -1,13 +1,13 @@
 /**
  * The walks domain: ownership, optimistic concurrency, idempotent upserts and
- * keyset pagination. Knows nothing of HTTP; failures are AppErrors.
+ * keyset pagination. Knows nothing of HTTP; failures are DomainErrors.
  */
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { z } from 'zod';
 import type { AuthenticatedUser } from '../auth';
 import { inTransaction } from '../db/pool';
-import { AppError } from '../http/errors';
+import { DomainError } from '../domain-errors';
 import type { Clock } from '../lifecycle';
 import type { Metrics } from '../observability/metrics';
 import * as repo from './repository';
@@ -39,30 +39,27 @@ export function decodeCursor(cursor: string): repo.ListPosition {
     const parsed = CursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
     return { sortTime: parsed.t, id: parsed.i };
   } catch {
-    throw AppError.invalid('cursor', 'invalid', 'cursor is not a next_cursor this service issued');
+    throw DomainError.invalid('cursor', 'invalid', 'cursor is not a next_cursor this service issued');
   }
 }
 
-const iso = (value: string | null): string | null => (value === null ? null : new Date(value).toISOString());
-
-/** Validated input in the shape and precision (milliseconds, UTC) the database keeps. */
+/** Validated input (timestamps already UTC with microseconds, see toUtcMicros) as the repository writes it. */
 function toWrite(id: string, input: WalkInput): repo.WalkWrite {
   return {
     id,
     title: input.title,
     description: input.description,
     status: input.status,
-    start_time: iso(input.start_time),
-    end_time: iso(input.end_time),
-    paused_at: iso(input.paused_at),
+    start_time: input.start_time,
+    end_time: input.end_time,
+    paused_at: input.paused_at,
     total_paused_duration: input.total_paused_duration,
     total_distance: input.total_distance,
     total_steps: input.total_steps,
     polyline_data: input.polyline_data,
     thumbnail_image_url: input.thumbnail_image_url,
-    locations: [...input.locations]
-      .sort((a, b) => a.sequence_number - b.sequence_number)
-      .map((l) => ({ ...l, timestamp: new Date(l.timestamp).toISOString() })),
+    // Absent: keep the stored locations (docs/api.md, client guide).
+    locations: input.locations && [...input.locations].sort((a, b) => a.sequence_number - b.sequence_number),
   };
 }
 
@@ -94,9 +91,11 @@ const LOCATION_FIELDS = [
 /** True when storing `write` would not change `stored` (a retried PUT). */
 function sameContent(stored: Walk, write: repo.WalkWrite): boolean {
   if (COMPARED_FIELDS.some((field) => stored[field] !== write[field])) return false;
-  if (stored.locations.length !== write.locations.length) return false;
+  const { locations } = write;
+  if (locations === undefined) return true;
+  if (stored.locations.length !== locations.length) return false;
   return stored.locations.every((location, index) =>
-    LOCATION_FIELDS.every((field) => location[field] === write.locations[index]?.[field]),
+    LOCATION_FIELDS.every((field) => location[field] === locations[index]?.[field]),
   );
 }
 
@@ -105,8 +104,8 @@ function matches(precondition: Precondition, version: number): boolean {
 }
 
 const stale = () =>
-  new AppError('PRECONDITION_FAILED', 'If-Match does not match the current version of the walk');
-const notFound = () => AppError.notFound('walk');
+  new DomainError('precondition_failed', 'If-Match does not match the current version of the walk');
+const notFound = () => DomainError.notFound('walk');
 
 export function createWalksService(deps: WalksServiceDeps) {
   const { pool, clock, metrics } = deps;
@@ -143,7 +142,7 @@ export function createWalksService(deps: WalksServiceDeps) {
       const walk = await inTransaction(pool, async (client) => {
         await repo.ensureUser(client, user);
         if (!(await repo.insertWalk(client, user.id, write, clock.now()))) {
-          throw new AppError('CONFLICT', `a walk with id ${write.id} already exists`);
+          throw new DomainError('conflict', `a walk with id ${write.id} already exists`);
         }
         return readBack(client, user, write.id);
       });
@@ -163,7 +162,7 @@ export function createWalksService(deps: WalksServiceDeps) {
       precondition: Precondition | undefined,
     ): Promise<{ walk: Walk; created: boolean }> {
       if (input.id !== undefined && input.id.toLowerCase() !== id.toLowerCase()) {
-        throw AppError.invalid('id', 'mismatch', 'id in the body must match the id in the path');
+        throw DomainError.invalid('id', 'mismatch', 'id in the body must match the id in the path');
       }
       const write = toWrite(id, input);
       const result = await inTransaction(pool, async (client) => {
@@ -178,14 +177,15 @@ export function createWalksService(deps: WalksServiceDeps) {
             }
             continue;
           }
-          if (current.user_id !== user.id) throw notFound();
+          // With If-Match, another user's walk answers exactly as a missing one (nothing to learn from it).
+          if (current.user_id !== user.id) throw precondition ? stale() : notFound();
           if (precondition && !matches(precondition, current.version)) throw stale();
           const stored = await readBack(client, user, id);
           if (sameContent(stored, write)) return { walk: stored, created: false, changed: false };
           await repo.replaceWalk(client, user.id, write, clock.now());
           return { walk: await readBack(client, user, id), created: false, changed: true };
         }
-        throw AppError.unavailable('the walk is being written concurrently, retry');
+        throw DomainError.unavailable('the walk is being written concurrently, retry');
       });
       if (result.changed) metrics.walkWrites.inc({ operation: result.created ? 'create' : 'replace' });
       return { walk: result.walk, created: result.created };

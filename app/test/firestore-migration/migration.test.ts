@@ -6,50 +6,28 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { deleteApp, initializeApp, type App } from 'firebase-admin/app';
-import { getFirestore, Timestamp, type Firestore } from 'firebase-admin/firestore';
+import { Timestamp, type Firestore } from 'firebase-admin/firestore';
 import type { Pool } from 'pg';
 import { inBackendCohort } from '../../src/appconfig/rollout';
 import { main } from '../../src/firestore-migration/cli';
-import { createTestDatabase, type TestDatabase } from '../harness';
-import { EMULATOR_PROJECT_ID, startFirestoreEmulator, type FirestoreEmulator } from './firestore-emulator';
+import { importAuthUsers, startMigrationEnv, type MigrationEnv } from './migration-env';
 import { location, MALFORMED, seedFixtures, USERS, WALK_IDS } from './seed';
 
 // Generous: the emulator and a 5,000-location walk are slow on a loaded 2-core CI machine.
 jest.setTimeout(120_000);
 
-let emulator: FirestoreEmulator;
-let app: App;
+let migration: MigrationEnv;
 let firestore: Firestore;
-let database: TestDatabase;
 let pool: Pool;
 
 const VALID_WALKS = Object.keys(WALK_IDS).length;
 const MALFORMED_WALKS = Object.keys(MALFORMED).length;
 const ALL_TABLES =
-  'firestore_migration_checkpoints, firestore_migration_quarantine, firestore_migration_ledger, consents, walks, users';
+  'firestore_migration_checkpoints, firestore_migration_quarantine, firestore_migration_ledger, firestore_migration_seen, consents, walks, users';
+const ACCOUNTS_CREATED = new Date('2025-04-01T09:30:00Z');
 
-function env(): NodeJS.ProcessEnv {
-  return {
-    DATABASE_URL: database.url,
-    FIREBASE_PROJECT_ID: EMULATOR_PROJECT_ID,
-    FIRESTORE_EMULATOR_HOST: emulator.host,
-    LOG_LEVEL: 'silent',
-  };
-}
-
-/** Runs the CLI in-process; returns its exit code and parsed JSON report. */
-async function cli(
-  ...argv: string[]
-): Promise<{ code: number; report: Record<string, unknown>; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, env(), {
-    stdout: (text) => (stdout += text),
-    stderr: (text) => (stderr += text),
-  });
-  return { code, report: stdout.trim().startsWith('{') ? JSON.parse(stdout) : {}, stderr };
-}
+const env = () => migration.env();
+const cli = (...argv: string[]) => migration.cli(...argv);
 
 async function count(sql: string, params: unknown[] = []): Promise<number> {
   const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${sql}`, params);
@@ -63,25 +41,21 @@ async function writeSnapshot(): Promise<string> {
             (SELECT string_agg(walk_id::text || sequence_number || ':' || xmin::text, ',' ORDER BY walk_id, sequence_number)
                FROM walk_locations) AS locations,
             (SELECT string_agg(consent_id || ':' || xmin::text, ',' ORDER BY consent_id) FROM consents) AS consents,
+            (SELECT string_agg(id || ':' || xmin::text, ',' ORDER BY id) FROM users) AS users,
             (SELECT string_agg(source_path || ':' || xmin::text, ',' ORDER BY source_path) FROM firestore_migration_ledger) AS ledger`,
   );
   return JSON.stringify(rows[0]);
 }
 
 beforeAll(async () => {
-  [emulator, database] = await Promise.all([startFirestoreEmulator(), createTestDatabase()]);
-  process.env.FIRESTORE_EMULATOR_HOST = emulator.host;
-  // No Google metadata server here: without this, client libraries probe for one and warn.
-  process.env.METADATA_SERVER_DETECTION = 'none';
-  app = initializeApp({ projectId: EMULATOR_PROJECT_ID }, 'migration-test');
-  firestore = getFirestore(app);
-  pool = database.pool;
+  migration = await startMigrationEnv();
+  ({ firestore, pool } = migration);
+  await importAuthUsers(migration.auth, Object.values(USERS), ACCOUNTS_CREATED);
   await seedFixtures(firestore);
 });
 
 afterAll(async () => {
-  await Promise.allSettled([app && deleteApp(app), database?.drop()]);
-  await emulator?.stop();
+  await migration?.close();
 });
 
 describe('a full migration', () => {
@@ -206,6 +180,17 @@ describe('a full migration', () => {
     });
   });
 
+  it("copies each owner's sign-in provider and account creation time from Firebase Auth", async () => {
+    const { rows } = await pool.query('SELECT id, auth_provider, created_at FROM users ORDER BY id');
+    expect(rows).toEqual(
+      [USERS.alice, USERS.bob, USERS.carol].map((id) => ({
+        id,
+        auth_provider: 'google.com',
+        created_at: ACCOUNTS_CREATED,
+      })),
+    );
+  });
+
   it('verify finds both sides equal', async () => {
     const { code, report } = await cli('--verify');
     expect(report).toMatchObject({
@@ -306,29 +291,34 @@ describe('changes after the first run', () => {
     ).toBe(0);
   });
 
-  it('keeps the service copy when the service wrote last, and takes Firestore when it wrote last', async () => {
-    // The user's new app saved the walk through the API (version 1 → 2) ...
-    await pool.query(
-      `UPDATE walks SET title = 'Renamed in the new app', version = version + 1,
-         updated_at = '2026-11-06T00:00:00Z' WHERE id = $1`,
-      [WALK_IDS.paused],
-    );
-    // ... and an old app version on another device wrote Firestore earlier.
+  it('decides a conflict by server times (Firestore updateTime vs the service write), never by the device clock', async () => {
     const doc = firestore.collection('walks').doc(WALK_IDS.paused);
+    // An old app version on another device writes Firestore; its clock runs a year ahead ...
     await doc.update({
       title: 'Old app edit',
-      updated_at: Timestamp.fromDate(new Date('2026-11-05T12:00:00Z')),
+      updated_at: Timestamp.fromDate(new Date('2027-11-05T12:00:00Z')),
     });
+    // ... and after that the user's new app saves the walk through the API (version 1 → 2, service clock).
+    await pool.query(
+      `UPDATE walks SET title = 'Renamed in the new app', version = version + 1,
+         updated_at = clock_timestamp() WHERE id = $1`,
+      [WALK_IDS.paused],
+    );
     expect((await cli()).report).toMatchObject({
       counts: { walks: { conflict_kept_service: 1, updated: 0 } },
     });
     const title = async () =>
       (await pool.query('SELECT title FROM walks WHERE id = $1', [WALK_IDS.paused])).rows[0].title;
     expect(await title()).toBe('Renamed in the new app');
+    // Decided once: the next run reads only the quarantined documents again, not this one.
+    expect((await cli()).report).toMatchObject({
+      counts: { documents_read: { walk_bodies: MALFORMED_WALKS - 1 }, walks: { conflict_kept_service: 0 } },
+    });
 
+    // The old app writes again, later by Firestore's clock, with a device time in the past: Firestore wins.
     await doc.update({
       title: 'Old app edit, later',
-      updated_at: Timestamp.fromDate(new Date('2026-11-07T00:00:00Z')),
+      updated_at: Timestamp.fromDate(new Date('2020-01-01T00:00:00Z')),
     });
     expect((await cli()).report).toMatchObject({
       counts: { walks: { updated: 1, conflict_kept_service: 0 } },
@@ -336,8 +326,10 @@ describe('changes after the first run', () => {
     expect(await title()).toBe('Old app edit, later');
   });
 
-  it('never brings back a walk the service deleted', async () => {
+  it('never brings back a walk the service deleted, even when an old app edits it afterwards', async () => {
     await pool.query('DELETE FROM walks WHERE id = $1', [WALK_IDS.carol]);
+    expect((await cli()).report).toMatchObject({ counts: { walks: { deleted_in_service: 0, inserted: 0 } } });
+    await firestore.collection('walks').doc(WALK_IDS.carol).update({ title: 'Edited on an old phone' });
     expect((await cli()).report).toMatchObject({ counts: { walks: { deleted_in_service: 1, inserted: 0 } } });
     expect(await count('walks WHERE id = $1', [WALK_IDS.carol])).toBe(0);
     const { code, report } = await cli('--verify', '--user', USERS.carol);
@@ -468,14 +460,18 @@ describe('runs that stop and runs of part of the data', () => {
     expect(wave.report).toMatchObject({ ok: true, users_compared: 1, scope: { cohort: `30..${percent}` } });
   });
 
-  it('migrates only documents changed since a time', async () => {
-    const { report } = await cli('--since', '2026-11-05T00:00:00Z');
-    // Edited above with a later updated_at: the full walk and the paused walk.
-    expect(report).toMatchObject({ counts: { walks: { inserted: 2 } } });
-    const { rows } = await pool.query('SELECT id::text FROM walks ORDER BY id');
-    expect(rows.map((r) => r.id)).toEqual(
-      [WALK_IDS.full, WALK_IDS.paused].map((id) => id.toLowerCase()).sort(),
-    );
+  it('--since selects by Firestore updateTime: a late write with an old updated_at is taken', async () => {
+    const since = new Date(Date.now() - 1000); // the emulator and this process share a clock
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    // The app's offline_walks retry re-sends the walk with the updated_at of months ago.
+    await firestore
+      .collection('walks')
+      .doc(WALK_IDS.minimal)
+      .update({ title: 'Synced late', updated_at: Timestamp.fromDate(new Date('2026-01-01T00:00:00Z')) });
+    const { report } = await cli('--since', since.toISOString());
+    expect(report).toMatchObject({ counts: { walks: { inserted: 1 } } });
+    const { rows } = await pool.query('SELECT id::text, title FROM walks ORDER BY id');
+    expect(rows).toEqual([{ id: WALK_IDS.minimal.toLowerCase(), title: 'Synced late' }]);
   });
 
   it('refuses bad arguments with exit code 2', async () => {

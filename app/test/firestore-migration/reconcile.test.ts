@@ -1,8 +1,9 @@
 import { decideWalk } from '../../src/firestore-migration/reconcile';
 
-const source = { contentHash: 'new', updatedAt: new Date('2026-11-05T00:00:00Z') };
-const older = new Date('2026-11-04T00:00:00Z');
-const newer = new Date('2026-11-06T00:00:00Z');
+// Firestore's updateTime of the document and the service's write time: both server clocks.
+const source = { contentHash: 'new', updateTime: '2026-11-05T00:00:00.000001Z' };
+const older = '2026-11-05T00:00:00.000000Z';
+const newer = '2026-11-05T00:00:00.000002Z';
 
 describe('what a run does with one walk', () => {
   it('inserts a walk no run has written and PostgreSQL does not hold', () => {
@@ -25,7 +26,7 @@ describe('what a run does with one walk', () => {
     ).toBe('updated');
   });
 
-  it('lets the last writer win when both sides changed', () => {
+  it('lets the last writer by server time win when both sides changed, to the microsecond', () => {
     const ledger = { contentHash: 'old', writtenVersion: 1 };
     expect(decideWalk(source, ledger, { version: 2, updatedAt: newer })).toBe('conflict_kept_service');
     expect(decideWalk(source, ledger, { version: 2, updatedAt: older })).toBe('updated');

@@ -1,0 +1,88 @@
+/**
+ * What a migration test file runs on: the gcloud Firestore emulator, the
+ * Firebase Auth emulator (firebase-tools), and a fresh migrated PostgreSQL
+ * database; the CLI runs in-process against all of them.
+ */
+import { deleteApp, initializeApp, type App } from 'firebase-admin/app';
+import { getAuth, type Auth } from 'firebase-admin/auth';
+import { getFirestore, type Firestore } from 'firebase-admin/firestore';
+import type { Pool } from 'pg';
+import { startThrowawayAuthEmulator, type RunningAuthEmulator } from '../../dev/auth-emulator';
+import { main } from '../../src/firestore-migration/cli';
+import { createTestDatabase, type TestDatabase } from '../harness';
+import { EMULATOR_PROJECT_ID, startFirestoreEmulator, type FirestoreEmulator } from './firestore-emulator';
+
+export interface MigrationEnv {
+  readonly firestore: Firestore;
+  readonly auth: Auth;
+  readonly pool: Pool;
+  readonly databaseUrl: string;
+  /** The variables the CLI reads. */
+  env(): NodeJS.ProcessEnv;
+  /** Runs the CLI in-process; returns its exit code and parsed JSON report. */
+  cli(...argv: string[]): Promise<{ code: number; report: Record<string, unknown>; stderr: string }>;
+  close(): Promise<void>;
+}
+
+export async function startMigrationEnv(): Promise<MigrationEnv> {
+  let firestoreEmulator: FirestoreEmulator | undefined;
+  let firebase: RunningAuthEmulator | undefined;
+  let database: TestDatabase | undefined;
+  let app: App | undefined;
+  try {
+    [firestoreEmulator, firebase, database] = await Promise.all([
+      startFirestoreEmulator(),
+      startThrowawayAuthEmulator(),
+      createTestDatabase(),
+    ]);
+  } catch (error) {
+    await Promise.allSettled([firestoreEmulator?.stop(), firebase?.stop(), database?.drop()]);
+    throw error;
+  }
+  const variables = {
+    FIREBASE_PROJECT_ID: EMULATOR_PROJECT_ID,
+    FIRESTORE_EMULATOR_HOST: firestoreEmulator.host,
+    FIREBASE_AUTH_EMULATOR_HOST: firebase.host,
+  };
+  // firebase-admin reads these from the process environment, in the CLI and in the test alike.
+  Object.assign(process.env, variables, { METADATA_SERVER_DETECTION: 'none' });
+  app = initializeApp({ projectId: EMULATOR_PROJECT_ID }, `migration-test-${Date.now()}`);
+  const env = () => ({ ...variables, DATABASE_URL: database!.url, LOG_LEVEL: 'silent' });
+  const fs = firestoreEmulator;
+  const fb = firebase;
+  const db = database;
+  const testApp = app;
+  return {
+    firestore: getFirestore(app),
+    auth: getAuth(app),
+    pool: db.pool,
+    databaseUrl: db.url,
+    env,
+    async cli(...argv) {
+      let stdout = '';
+      let stderr = '';
+      const code = await main(argv, env(), {
+        stdout: (text) => (stdout += text),
+        stderr: (text) => (stderr += text),
+      });
+      return { code, report: stdout.trim().startsWith('{') ? JSON.parse(stdout) : {}, stderr };
+    },
+    async close() {
+      await Promise.allSettled([deleteApp(testApp), db.drop()]);
+      await Promise.allSettled([fs.stop(), fb.stop()]);
+    },
+  };
+}
+
+/** Creates the seed's users in the Auth emulator, signed in with Google, created at a known time. */
+export async function importAuthUsers(auth: Auth, uids: readonly string[], createdAt: Date): Promise<void> {
+  const result = await auth.importUsers(
+    uids.map((uid) => ({
+      uid,
+      email: `${uid}@example.com`,
+      providerData: [{ uid: `google-${uid}`, providerId: 'google.com', email: `${uid}@example.com` }],
+      metadata: { creationTime: createdAt.toUTCString(), lastSignInTime: createdAt.toUTCString() },
+    })),
+  );
+  if (result.failureCount > 0) throw new Error(`importing Auth users failed: ${JSON.stringify(result.errors)}`);
+}

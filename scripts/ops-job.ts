@@ -1,0 +1,229 @@
+/**
+ * Operator Jobs in an environment's cluster: the service image (the digest
+ * deploy/walk-service runs) with the Cloud SQL Auth Proxy sidecar, as one of
+ * the namespace's identities. The image is distroless (no shell, no `node` on
+ * PATH): its entrypoint is node, so a Job passes the built entry file.
+ *
+ *   npm run ops-job -- --env <env> --sql <file.sql>          SQL as the tables' owner (walk-service)
+ *   npm run cutover -- --env <env> [--no-verify] -- <args>   migrate:firestore <args>, then --verify
+ *
+ * Each run applies the Job, follows its logs and exits with its result.
+ */
+import { spawnSync } from 'child_process';
+import { readFileSync } from 'fs';
+import { App, Chart } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-31';
+import { stringify } from 'yaml';
+import { walkServiceProps } from '../charts/environments';
+import { serviceJob } from '../charts/walk-service/service-job';
+import { databaseUrl } from '../charts/walk-service/workload';
+import { resolveContext } from '../infra/config/context';
+import { ENVIRONMENT_NAMES, EnvironmentName, loadEnvironments } from '../infra/config/environments';
+import {
+  FIRESTORE_MIGRATION_IDENTITY,
+  SERVICE_NAME,
+  SERVICE_NAMESPACE,
+  googleServiceAccountEmail,
+  iamDatabaseUser,
+  serviceIdentity,
+} from '../infra/config/names';
+import { runCli } from './lib/cli';
+
+/** Built entry files in the image (tsconfig.build.json: app/src → dist/app). */
+export const ENTRY = {
+  sql: 'dist/app/db/sql-cli.js',
+  firestoreMigration: 'dist/app/firestore-migration/cli.js',
+} as const;
+
+export type OpsIdentity = 'walk-service' | 'firestore-migration';
+
+export interface OpsJobOptions {
+  readonly env: EnvironmentName;
+  readonly as: OpsIdentity;
+  /** Job name (unique per run). */
+  readonly name: string;
+  /** Image reference with digest, as the Deployment runs it. */
+  readonly image: string;
+  /** Entry file and its arguments. */
+  readonly args: string[];
+}
+
+/** The Kubernetes objects of one operator Job (and the identity's service account). */
+export function opsJobManifests(o: OpsJobOptions, context: Record<string, unknown> = {}): object[] {
+  const all = loadEnvironments(context);
+  const env = all.environments[o.env];
+  const [repository, digest] = o.image.split('@') as [string, string | undefined];
+  if (!digest) throw new Error(`image must carry a digest, got ${o.image}`);
+  const base = walkServiceProps(env, all.bootstrap, digest);
+  const identity =
+    o.as === 'walk-service'
+      ? serviceIdentity()
+      : {
+          ...serviceIdentity(),
+          kubernetesServiceAccount: FIRESTORE_MIGRATION_IDENTITY.kubernetesServiceAccount,
+          googleServiceAccountId: FIRESTORE_MIGRATION_IDENTITY.googleServiceAccountId,
+        };
+  const props = { ...base, imageRepository: repository, identity };
+  const app = new App();
+  const chart = new Chart(app, 'ops', { namespace: SERVICE_NAMESPACE, disableResourceNameHashes: true });
+  if (o.as === 'firestore-migration') {
+    new kplus.ServiceAccount(chart, 'ksa', {
+      metadata: {
+        name: identity.kubernetesServiceAccount,
+        annotations: {
+          'iam.gke.io/gcp-service-account': googleServiceAccountEmail(
+            identity.googleServiceAccountId,
+            env.projectId,
+          ),
+        },
+      },
+      automountToken: false,
+    });
+  }
+  serviceJob(chart, props, {
+    name: o.name,
+    component: 'operator',
+    containerName: 'operator',
+    kubernetesServiceAccount: identity.kubernetesServiceAccount,
+    args: o.args,
+    // Not APP_ENV: the tool is not the service (a deployed APP_ENV requires the service's signing keys).
+    env: {
+      DATABASE_URL: databaseUrl(props),
+      FIREBASE_PROJECT_ID: env.firebaseProjectId,
+      GOOGLE_CLOUD_PROJECT: env.projectId,
+      LOG_LEVEL: 'info',
+    },
+    activeDeadlineMinutes: 12 * 60,
+    backoffLimit: 0,
+    memoryMiB: 512,
+  });
+  return chart.toJson();
+}
+
+/** A runbook SQL file with its `{{…}}` placeholders filled for an environment. */
+export function sqlScript(file: string, projectId: string): string {
+  const values: Record<string, string> = {
+    service_user: iamDatabaseUser(serviceIdentity().googleServiceAccountId, projectId),
+    firestore_migration_user: iamDatabaseUser(FIRESTORE_MIGRATION_IDENTITY.googleServiceAccountId, projectId),
+  };
+  return readFileSync(file, 'utf8').replace(/\{\{(\w+)\}\}/g, (m, key: string) => {
+    if (!(key in values)) throw new Error(`${file}: unknown placeholder ${m}`);
+    return values[key]!;
+  });
+}
+
+export interface ParsedArgs {
+  readonly env: EnvironmentName;
+  readonly sql?: string;
+  readonly verify: boolean;
+  readonly rest: string[];
+}
+
+export function parseArgs(argv: readonly string[]): ParsedArgs {
+  const dash = argv.indexOf('--');
+  const own = dash < 0 ? [...argv] : argv.slice(0, dash);
+  const rest = dash < 0 ? [] : argv.slice(dash + 1);
+  let env: string | undefined;
+  let sql: string | undefined;
+  let verify = true;
+  for (let i = 0; i < own.length; i++) {
+    if (own[i] === '--env') env = own[++i];
+    else if (own[i] === '--sql') sql = own[++i];
+    else if (own[i] === '--no-verify') verify = false;
+    else throw new Error(`unknown argument "${own[i]}"`);
+  }
+  if (!env || !ENVIRONMENT_NAMES.includes(env as EnvironmentName))
+    throw new Error(`--env must be one of ${ENVIRONMENT_NAMES.join(', ')}`);
+  return { env: env as EnvironmentName, verify, rest, ...(sql ? { sql } : {}) };
+}
+
+function sh(command: string[], input?: string): { status: number; stdout: string } {
+  console.error(`$ ${command.join(' ')}`);
+  const r = spawnSync(command[0]!, command.slice(1), {
+    input,
+    encoding: 'utf8',
+    stdio: [input === undefined ? 'inherit' : 'pipe', 'pipe', 'inherit'],
+  });
+  return { status: r.status ?? 1, stdout: r.stdout ?? '' };
+}
+
+/** Applies the Job, follows its logs, and returns 0 when it completed. */
+function runJob(o: OpsJobOptions): number {
+  const { context } = resolveContext({ env: process.env, argv: [] });
+  const manifests = opsJobManifests(o, context);
+  const ns = ['-n', SERVICE_NAMESPACE];
+  if (
+    sh(['kubectl', ...ns, 'apply', '-f', '-'], manifests.map((m) => stringify(m)).join('---\n')).status !== 0
+  )
+    return 1;
+  sh(['kubectl', ...ns, 'wait', '--for=condition=Ready', 'pod', '-l', `job-name=${o.name}`, '--timeout=10m']);
+  // Progress: the tool's log lines as they come.
+  spawnSync('kubectl', [...ns, 'logs', '-f', `job/${o.name}`, '-c', 'operator'], { stdio: 'inherit' });
+  const done = sh(['kubectl', ...ns, 'wait', '--for=condition=Complete', `job/${o.name}`, '--timeout=30s']);
+  console.error(
+    done.status === 0
+      ? `job ${o.name} completed`
+      : `job ${o.name} failed: kubectl -n ${SERVICE_NAMESPACE} describe job ${o.name}`,
+  );
+  return done.status === 0 ? 0 : 1;
+}
+
+function deployedImage(): string {
+  const r = sh([
+    'kubectl',
+    '-n',
+    SERVICE_NAMESPACE,
+    'get',
+    `deploy/${SERVICE_NAME}`,
+    '-o',
+    `jsonpath={.spec.template.spec.containers[?(@.name=="${SERVICE_NAME}")].image}`,
+  ]);
+  if (r.status !== 0 || !r.stdout.includes('@sha256:')) throw new Error('could not read the deployed image');
+  return r.stdout.trim();
+}
+
+const stamp = () => new Date().toISOString().replace(/\D/g, '').slice(2, 14);
+
+/** `npm run ops-job`: one SQL script as the tables' owner. */
+export function opsJobMain(argv: string[]): number {
+  const a = parseArgs(argv);
+  if (!a.sql) throw new Error('usage: npm run ops-job -- --env <env> --sql <file.sql>');
+  const { context } = resolveContext({ env: process.env, argv: [] });
+  const env = loadEnvironments(context, process.env).environments[a.env];
+  return runJob({
+    env: a.env,
+    as: 'walk-service',
+    name: `sql-${stamp()}`,
+    image: deployedImage(),
+    args: [ENTRY.sql, sqlScript(a.sql, env.projectId)],
+  });
+}
+
+/** `npm run cutover`: migrate:firestore with the given args as its own identity, then --verify. */
+export function cutoverMain(argv: string[]): number {
+  const a = parseArgs(argv);
+  const image = deployedImage();
+  const run = stamp();
+  const status = runJob({
+    env: a.env,
+    as: 'firestore-migration',
+    name: `firestore-migration-${run}`,
+    image,
+    args: [ENTRY.firestoreMigration, ...a.rest],
+  });
+  const skipVerify = !a.verify || a.rest.includes('--verify') || a.rest.includes('--dry-run');
+  if (status !== 0 || skipVerify) return status;
+  return runJob({
+    env: a.env,
+    as: 'firestore-migration',
+    name: `firestore-verify-${run}`,
+    image,
+    args: [ENTRY.firestoreMigration, ...a.rest, '--verify'],
+  });
+}
+
+runCli(module, ([command, ...argv]) => {
+  if (command === 'cutover') return cutoverMain(argv);
+  if (command === 'sql') return opsJobMain(argv);
+  throw new Error('usage: tsx scripts/ops-job.ts sql|cutover …');
+});
