@@ -5,6 +5,16 @@ const base = { testEnvironment: 'node', transform: { '^.+\\.ts$': tsJest } };
 
 module.exports = {
   testTimeout: 30000,
+  // `npm test` runs with --coverage; CI fails below these floors (set just under the measured figures).
+  collectCoverageFrom: [
+    'app/src/**/*.ts',
+    'infra/**/*.ts',
+    'charts/**/*.ts',
+    'monitoring/**/*.ts',
+    '!**/test/**',
+    '!**/*.d.ts',
+  ],
+  coverageReporters: ['text-summary', 'json-summary'],
   projects: [
     {
       ...base,

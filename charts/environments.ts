@@ -10,6 +10,7 @@ import {
   envVarForKey,
   previewHostname,
   serviceImageRepository,
+  previewImageRepository,
 } from '../infra/config/environments';
 import { serviceIdentity } from '../infra/config/names';
 import { LABEL } from './lib/labels';
@@ -96,6 +97,8 @@ export function previewWalkServiceProps(
 ): WalkServiceProps {
   return {
     ...walkServiceProps(host, bootstrap, o.imageDigest),
+    // Pull-request images live in their own repository (ADR 0111).
+    imageRepository: previewImageRepository(bootstrap),
     // The preview's own identity, database and host; one replica, rolling update.
     appEnv: 'preview',
     identity: serviceIdentity(o.pr),

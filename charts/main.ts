@@ -64,6 +64,7 @@ export function synthCharts(outdir = 'dist/charts', options: SynthChartsOptions 
       new ClusterBaseChart(app, 'cluster-base', {
         gatewayAddressName: GATEWAY_EDGE.addressName,
         certificateMapName: GATEWAY_EDGE.certificateMapName,
+        httpRedirectListener: config.edge.httpRedirectListener,
       });
       new DatabaseAdminChart(app, 'db-admin', { projectId: config.projectId });
       new GmpFrontendChart(app, 'gmp-frontend', {

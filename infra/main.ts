@@ -24,7 +24,14 @@ import { ClusterStack } from './stacks/cluster-stack';
 import { PlatformStack } from './stacks/platform-stack';
 import { PreviewStack } from './stacks/preview-stack';
 
-export type SynthInfraOptions = ContextSources;
+export interface SynthInfraOptions extends ContextSources {
+  /**
+   * @default false — placeholders fill missing keys (reviews, tests). The
+   * cdktf CLI's run of this file defaults to true: `cdktf deploy` never
+   * applies a placeholder (`-c requireContext=false` to look only).
+   */
+  readonly requireContext?: boolean;
+}
 
 /**
  * Terraform versions every stack accepts: 1.11 is what CI and the tests run
@@ -73,7 +80,7 @@ export function buildInfra(app: App, config: Environments, imageDigest = UNRELEA
 /** Synthesizes every stack into `<outdir>/stacks/<stack>/cdk.tf.json`; returns the configuration used. */
 export function synthInfra(outdir = 'cdktf.out', options: SynthInfraOptions = {}): Environments {
   const { context, env } = resolveContext(options);
-  const config = loadEnvironments(context, env);
+  const config = loadEnvironments(context, env, { requireContext: options.requireContext ?? false });
   // Stack traces on every construct cost time and memory and are never read.
   const app = new App({ outdir, context: { ...context }, stackTraces: false });
   buildInfra(app, config, imageDigestFrom(context, env));
@@ -83,7 +90,7 @@ export function synthInfra(outdir = 'cdktf.out', options: SynthInfraOptions = {}
 
 if (require.main === module) {
   try {
-    synthInfra(process.env.CDKTF_OUTDIR || 'cdktf.out');
+    synthInfra(process.env.CDKTF_OUTDIR || 'cdktf.out', { requireContext: true });
   } catch (e) {
     console.error(e instanceof Error ? e.message : e);
     process.exit(1);

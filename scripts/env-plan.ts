@@ -29,13 +29,21 @@ export interface EnvPlan {
 /** Namespaces whose workloads a pause scales to zero (the add-ons' first). */
 export const PAUSED_NAMESPACES = [SERVICE_NAMESPACE, MONITORING_NAMESPACE, FLAGGER.namespace] as const;
 
-const deploy = (...stacks: string[]): Step => ({
-  why: `apply ${stacks.join(', ')}`,
-  command: ['cdktf', 'deploy', ...stacks, '--auto-approve'],
-});
-const destroy = (stack: string): Step => ({
-  why: `destroy ${stack}`,
-  command: ['cdktf', 'destroy', stack, '--auto-approve'],
+/**
+ * Terraform on the synthesized stack; `--auto-approve` only where the
+ * environment allows unattended applies (dev's schedule). Elsewhere
+ * Terraform prints the plan and waits for a person's "yes".
+ */
+const apply = (env: EnvironmentConfig, stack: string, destroy = false): Step => ({
+  why: `${destroy ? 'destroy' : 'apply'} ${stack}`,
+  command: [
+    'npx',
+    'tsx',
+    'scripts/stack-apply.ts',
+    stack,
+    ...(destroy ? ['--destroy'] : []),
+    ...(env.unattendedApply ? ['--auto-approve'] : []),
+  ],
 });
 
 function credentials(env: EnvironmentConfig): Step {
@@ -79,7 +87,7 @@ export function planEnvAction(action: EnvAction, env: EnvironmentConfig): EnvPla
         before: [credentials(env), ...PAUSED_NAMESPACES.map((ns) => scaleNamespace(ns, 0))],
         after: [
           {
-            ...deploy(platform),
+            ...apply(env, platform),
             why: `stop Cloud SQL ${env.database.instanceName} (activation policy NEVER)`,
           },
         ],
@@ -93,7 +101,7 @@ export function planEnvAction(action: EnvAction, env: EnvironmentConfig): EnvPla
         before: [],
         after: [
           {
-            ...deploy(platform),
+            ...apply(env, platform),
             why: `start Cloud SQL ${env.database.instanceName} (activation policy ALWAYS)`,
           },
           credentials(env),
@@ -121,10 +129,10 @@ export function planEnvAction(action: EnvAction, env: EnvironmentConfig): EnvPla
       }
       return {
         context: { [`${env.name}.hibernated`]: true, [`${env.name}.paused`]: undefined },
-        before: [destroy(stackName.app(env.name)), destroy(stackName.cluster(env.name))],
+        before: [apply(env, stackName.app(env.name), true), apply(env, stackName.cluster(env.name), true)],
         after: [
           {
-            ...deploy(platform),
+            ...apply(env, platform),
             why: 'remove the GKE cluster and stop Cloud SQL; database, backups, buckets and state stay',
           },
         ],
@@ -135,10 +143,10 @@ export function planEnvAction(action: EnvAction, env: EnvironmentConfig): EnvPla
         context: { [`${env.name}.hibernated`]: undefined, [`${env.name}.paused`]: undefined },
         before: [],
         after: [
-          { ...deploy(platform), why: 'recreate the GKE cluster and start Cloud SQL' },
-          deploy(stackName.cluster(env.name)),
+          { ...apply(env, platform), why: 'recreate the GKE cluster and start Cloud SQL' },
+          apply(env, stackName.cluster(env.name)),
           {
-            ...deploy(stackName.app(env.name)),
+            ...apply(env, stackName.app(env.name)),
             why: `deploy walk-service (image TEKUTOKO_IMAGE_DIGEST) into ${env.name}`,
           },
         ],

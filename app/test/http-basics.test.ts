@@ -110,12 +110,16 @@ describe('HTTP conventions', () => {
   });
 
   it('answers 413 for a JSON body over 2 MiB, and over 4 MiB for a walk write', async () => {
-    const over = (mib: number) => JSON.stringify({ title: 'x', polyline_data: 'a'.repeat(mib * 1024 * 1024) });
+    const over = (mib: number) =>
+      JSON.stringify({ title: 'x', polyline_data: 'a'.repeat(mib * 1024 * 1024) });
     const post = (path: string, body: string) =>
       fetch(`${app.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     const walk = await post('/v1/walks', over(4));
     expect(walk.status).toBe(413);
-    expect((await json(walk)).error).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', message: expect.stringContaining('4 MiB') });
+    expect((await json(walk)).error).toMatchObject({
+      code: 'PAYLOAD_TOO_LARGE',
+      message: expect.stringContaining('4 MiB'),
+    });
     const login = await post('/v1/sessions/login', over(2));
     expect(login.status).toBe(413);
     expect((await json(login)).error.message).toContain('2 MiB');

@@ -45,10 +45,14 @@ function decodeRfc3339(value: unknown): bigint {
   const m = RFC3339.exec(value);
   if (!m) throw new Error(`not RFC 3339: ${value}`);
   const [, y, mo, d, h, mi, s, fraction = '', offset] = m;
-  if (Number(mo) < 1 || Number(mo) > 12 || Number(d) < 1 || Number(d) > 31) throw new Error(`bad date: ${value}`);
+  if (Number(mo) < 1 || Number(mo) > 12 || Number(d) < 1 || Number(d) > 31)
+    throw new Error(`bad date: ${value}`);
   if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 60) throw new Error(`bad time: ${value}`);
-  const seconds = BigInt(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) / 1000);
-  const [sign, oh, om] = offset === 'Z' ? ['+', '0', '0'] : [offset![0], offset!.slice(1, 3), offset!.slice(4)];
+  const seconds = BigInt(
+    Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) / 1000,
+  );
+  const [sign, oh, om] =
+    offset === 'Z' ? ['+', '0', '0'] : [offset![0], offset!.slice(1, 3), offset!.slice(4)];
   const shift = BigInt(Number(oh) * 3600 + Number(om) * 60) * (sign === '+' ? -1n : 1n);
   return (seconds + shift) * 1_000_000n + BigInt(fraction.slice(0, 6).padEnd(6, '0'));
 }
@@ -64,16 +68,18 @@ function decodeWalkTimes(walk: Record<string, unknown>): Record<string, bigint |
   return out;
 }
 
+// Doubles that need all 17 significant digits, as CoreLocation's do.
+const FULL = Math.PI / 1e3;
 const location = (i: number, extra: Record<string, unknown> = {}) => ({
   sequence_number: i,
-  latitude: 35.681236789012345 + i * 1e-7,
-  longitude: 139.76712345678901 - i * 1e-7,
-  altitude: 40.123456789012345,
+  latitude: 35.68 + FULL + i * 1e-7,
+  longitude: 139.76 - FULL - i * 1e-7,
+  altitude: 40 + FULL,
   timestamp: `2026-11-22T15:00:${String(i % 60).padStart(2, '0')}.${String(123456 + i).slice(-6)}+09:00`,
-  horizontal_accuracy: 4.912345678901234,
-  vertical_accuracy: 3.123456789012345,
-  speed: 1.3123456789012345,
-  course: 359.12345678901234,
+  horizontal_accuracy: 4 + FULL,
+  vertical_accuracy: 3 + FULL,
+  speed: 1.3 + FULL,
+  course: 359 + FULL,
   ...extra,
 });
 
@@ -98,13 +104,17 @@ describe('timestamps', () => {
       expect(times.start_time).toBe(decodeRfc3339('2026-11-22T06:00:00.123456Z'));
       expect(times.end_time).toBe(decodeRfc3339('2026-11-22T06:45:00.654321Z'));
       for (const field of TIME_FIELDS) {
-        if (body[field] !== null) expect(body[field]).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/);
+        if (body[field] !== null)
+          expect(body[field]).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/);
       }
     }
     expect(got.body.start_time).toBe('2026-11-22T06:00:00.123456Z');
     expect(got.body.locations[1].timestamp).toBe('2026-11-22T06:00:01.123457Z');
     // Nanoseconds are cut, as Firestore cuts them; the same instant in another offset is the same value.
-    const again = await asAlice.put(`/v1/walks/${id}`, walk({ start_time: '2026-11-22T06:00:00.123456999Z' }));
+    const again = await asAlice.put(
+      `/v1/walks/${id}`,
+      walk({ start_time: '2026-11-22T06:00:00.123456999Z' }),
+    );
     expect(again.status).toBe(200);
     expect(again.body.version).toBe(1); // nothing changed
   });
@@ -113,8 +123,17 @@ describe('timestamps', () => {
 describe('unknown values', () => {
   it("takes CoreLocation's -1 and null as the same unknown, and answers null", async () => {
     const id = randomUUID();
-    const unknown = { horizontal_accuracy: -1, vertical_accuracy: -1, speed: -1, course: -1, altitude: -12.5 };
-    const res = await asAlice.put(`/v1/walks/${id}`, walk({ locations: [location(0, unknown), location(1, { speed: null })] }));
+    const unknown = {
+      horizontal_accuracy: -1,
+      vertical_accuracy: -1,
+      speed: -1,
+      course: -1,
+      altitude: -12.5,
+    };
+    const res = await asAlice.put(
+      `/v1/walks/${id}`,
+      walk({ locations: [location(0, unknown), location(1, { speed: null })] }),
+    );
     expect(res.status).toBe(201);
     expect(res.body.locations[0]).toMatchObject({
       horizontal_accuracy: null,
@@ -124,8 +143,17 @@ describe('unknown values', () => {
       altitude: -12.5, // a real altitude below sea level
     });
     expect(res.body.locations[1].speed).toBeNull();
-    const nulls = { horizontal_accuracy: null, vertical_accuracy: null, speed: null, course: null, altitude: -12.5 };
-    const same = await asAlice.put(`/v1/walks/${id}`, walk({ locations: [location(0, nulls), location(1, { speed: null })] }));
+    const nulls = {
+      horizontal_accuracy: null,
+      vertical_accuracy: null,
+      speed: null,
+      course: null,
+      altitude: -12.5,
+    };
+    const same = await asAlice.put(
+      `/v1/walks/${id}`,
+      walk({ locations: [location(0, nulls), location(1, { speed: null })] }),
+    );
     expect(same.body.version).toBe(1); // -1 and null stored the same thing
   });
 });
@@ -172,7 +200,11 @@ describe('the longest walk', () => {
     const id = randomUUID();
     const res = await fetch(`${app.url}/v1/walks/${id}`, {
       method: 'PUT',
-      headers: { authorization: alice.authorization, 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      headers: {
+        authorization: alice.authorization,
+        'content-type': 'application/json',
+        'content-encoding': 'gzip',
+      },
       body: zipped,
     });
     expect(res.status).toBe(201);
@@ -181,7 +213,7 @@ describe('the longest walk', () => {
     expect(stored.body.locations[MAX_LOCATIONS - 1]).toMatchObject({
       sequence_number: MAX_LOCATIONS - 1,
       latitude: location(MAX_LOCATIONS - 1).latitude,
-      course: 359.12345678901234,
+      course: 359 + FULL,
     });
     // The same body uncompressed is a retry that changes nothing.
     const plain = await asAlice.put(`/v1/walks/${id}`, body);

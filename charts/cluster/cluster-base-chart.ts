@@ -24,6 +24,8 @@ export interface ClusterBaseChartProps {
   readonly gatewayAddressName: string;
   /** Certificate Manager certificate map serving the Gateway's hostnames. */
   readonly certificateMapName: string;
+  /** @default true — a port-80 listener that redirects to HTTPS (its own forwarding rule). */
+  readonly httpRedirectListener?: boolean;
 }
 
 /**
@@ -56,9 +58,16 @@ export class ClusterBaseChart extends Chart {
             namespaces: { from: 'Selector', selector: { matchLabels: { [LABEL.gatewayAccess]: 'true' } } },
           },
         },
-        { name: 'http', protocol: 'HTTP', port: 80, allowedRoutes: { namespaces: { from: 'Same' } } },
       ],
     };
+    const redirectListener = props.httpRedirectListener ?? true;
+    if (redirectListener)
+      spec.listeners.push({
+        name: 'http',
+        protocol: 'HTTP',
+        port: 80,
+        allowedRoutes: { namespaces: { from: 'Same' } },
+      });
     this.gateway = new ApiObject(this, 'gateway', {
       apiVersion: 'gateway.networking.k8s.io/v1',
       kind: 'Gateway',
@@ -70,6 +79,7 @@ export class ClusterBaseChart extends Chart {
       spec,
     });
 
+    if (!redirectListener) return;
     const redirect: IHTTPRoute['spec'] = {
       parentRefs: [{ name: GATEWAY.name, sectionName: 'http' }],
       rules: [

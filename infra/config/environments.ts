@@ -11,7 +11,13 @@
  */
 import { z } from 'zod';
 import { canaryPlanProblems, SCRAPE_INTERVAL_SECONDS } from './canary-analysis';
-import { ARTIFACT_REPOSITORY_ID, serviceImage, sqlInstanceName, stateBucketName } from './names';
+import {
+  ARTIFACT_REPOSITORY_ID,
+  PREVIEW_ARTIFACT_REPOSITORY_ID,
+  serviceImage,
+  sqlInstanceName,
+  stateBucketName,
+} from './names';
 import {
   cloudSqlBackupWindows,
   cloudSqlMaintenanceWindow,
@@ -176,8 +182,16 @@ const serviceSchema = z.object({
 });
 
 const edgeSchema = z.object({
-  /** OWASP preconfigured rules: `preview` logs only, `enforce` denies with 403. */
-  owaspRulesMode: z.enum(['preview', 'enforce']),
+  /**
+   * OWASP preconfigured rules: `preview` logs only, `enforce` denies with 403,
+   * `off` leaves them out (each rule is billed monthly; staging and prod enforce).
+   */
+  owaspRulesMode: z.enum(['off', 'preview', 'enforce']),
+  /**
+   * Answer plain HTTP on port 80 with a redirect to HTTPS. The listener is a
+   * second forwarding rule, billed by the hour; the app only speaks HTTPS.
+   */
+  httpRedirectListener: z.boolean(),
   /** ModSecurity CRS sensitivity level 1 (fewest false positives) … 4. */
   owaspSensitivity: z.number().int().min(1).max(4),
   /** Rate-based ban per client IP: more than `rateLimitRequests` in `rateLimitIntervalSeconds`. */
@@ -255,6 +269,12 @@ export const environmentSchema = z
      * and state stay (`npm run env -- hibernate <env>`).
      */
     hibernated: z.boolean(),
+    /**
+     * `npm run env` (and CI's scheduled pause/resume) applies without a
+     * reviewed plan. Only for an environment whose every change may happen
+     * unattended; elsewhere Terraform shows the plan and waits for "yes".
+     */
+    unattendedApply: z.boolean(),
     /**
      * Scheduled pause and resume as the UTC crons of
      * .github/workflows/env-schedule.yml (a test holds them equal); null:
@@ -514,8 +534,17 @@ const bootstrapSchema = z.object({
   region: z.string().regex(/^[a-z]+-[a-z]+\d$/, 'must be a region like asia-northeast1'),
   /** Versioned GCS bucket with every stack's state (one prefix per stack). */
   stateBucket: z.string().regex(/^[a-z0-9][-_.a-z0-9]{1,61}[a-z0-9]$/, 'must be a GCS bucket name'),
-  /** `owner/name` of the GitHub repository allowed to deploy. */
+  /** `owner/name` of the GitHub repository (descriptions only: names can be re-registered). */
   githubRepository: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'must be owner/name'),
+  /**
+   * The trust anchor of the identity federation: GitHub's immutable numeric
+   * ids of the repository and its owner (`repository_id`,
+   * `repository_owner_id` OIDC claims; `gh api repos/<owner>/<name> --jq
+   * '.id, .owner.id'`). Without context they are '0', which no token carries:
+   * an example synth trusts no repository.
+   */
+  githubRepositoryId: z.string().regex(/^\d{1,20}$/, 'must be the numeric GitHub repository id'),
+  githubRepositoryOwnerId: z.string().regex(/^\d{1,20}$/, 'must be the numeric GitHub owner id'),
   /** Git ref whose workflows may apply (the plan identity accepts any ref of the repository). */
   githubDeployRef: z.string().regex(/^refs\/(heads|tags)\/.+$/, 'must be a full ref like refs/heads/main'),
   /** Billing account for the budgets, `XXXXXX-XXXXXX-XXXXXX`. */
@@ -577,6 +606,7 @@ function baseline(
     region: DEFAULT_REGION,
     paused: false,
     hibernated: false,
+    unattendedApply: false,
     runSchedule: null,
     hostsPreviews: false,
     network: {
@@ -628,6 +658,7 @@ function baseline(
     },
     edge: {
       owaspRulesMode: 'preview',
+      httpRedirectListener: true,
       owaspSensitivity: 1,
       rateLimitRequests: 600,
       rateLimitIntervalSeconds: 60,
@@ -652,6 +683,7 @@ function baseline(
 const DIFFERENCES: Record<EnvironmentName, DeepPartial<EnvironmentConfig>> = {
   dev: {
     hostsPreviews: true,
+    unattendedApply: true,
     // Weekdays 08:00–20:00 JST; stopped nights and weekends (env-schedule.yml).
     runSchedule: { pauseCronUtc: '0 11 * * 1-5', resumeCronUtc: '0 23 * * 0-4' },
     // 10:00–14:00 JST: inside the running hours, so each weekday gets its backup.
@@ -660,6 +692,8 @@ const DIFFERENCES: Record<EnvironmentName, DeepPartial<EnvironmentConfig>> = {
     // The billing account's free-tier credit pays dev's cluster fee; Spot Pods (ADR 0170).
     gke: { freeTierCredit: true, spotPods: true },
     observability: { scrapeIntervalSeconds: 30 },
+    // The same policy attachment with only the rate ban and default rule; HTTPS only (ADR 0170).
+    edge: { owaspRulesMode: 'off', httpRedirectListener: false },
   },
   staging: {
     network: {
@@ -758,6 +792,9 @@ const DIFFERENCES: Record<EnvironmentName, DeepPartial<EnvironmentConfig>> = {
  *   `<env>.sqlInstanceName` (the instance the environment uses after a restore to a new
  *   instance, runbooks/database.md) [TEKUTOKO_<ENV>_SQL_INSTANCE_NAME]
  * - `pr` [PREVIEW_PR]: the pull request whose preview stack to synthesize.
+ * - `githubRepositoryId`, `githubRepositoryOwnerId` [TEKUTOKO_GITHUB_REPOSITORY_ID, …]: the
+ *   federation's trust anchor; `requireContext` [TEKUTOKO_REQUIRE_CONTEXT]: fail on any
+ *   missing DEPLOY_REQUIRED_KEYS instead of using a placeholder.
  */
 export type ConfigInput = Readonly<Record<string, unknown>>;
 
@@ -857,6 +894,8 @@ function loadBootstrap(context: ConfigInput, env: ConfigInput): BootstrapConfig 
       region: lookup(context, env, 'region') ?? DEFAULT_REGION,
       stateBucket: lookup(context, env, 'stateBucket') ?? stateBucketName(String(projectId)),
       githubRepository: lookup(context, env, 'githubRepository') ?? 'tekutoko/tekutoko-platform',
+      githubRepositoryId: String(lookup(context, env, 'githubRepositoryId') ?? '0'),
+      githubRepositoryOwnerId: String(lookup(context, env, 'githubRepositoryOwnerId') ?? '0'),
       githubDeployRef: lookup(context, env, 'githubDeployRef') ?? 'refs/heads/main',
       billingAccount: lookup(context, env, 'billingAccount') ?? '000000-000000-000000',
       stateInBucket: asBoolean(lookup(context, env, 'bootstrap.stateInBucket') ?? false),
@@ -908,11 +947,54 @@ export function previewPullRequest(context: ConfigInput, env: ConfigInput = {}):
 }
 
 /**
+ * Keys a deploy cannot do without: with `requireContext` each must be set
+ * (context or its env var), never a placeholder. The repository ids are the
+ * federation's trust anchor; the others name real projects and money.
+ */
+export const DEPLOY_REQUIRED_KEYS: readonly string[] = [
+  'bootstrap.projectId',
+  'billingAccount',
+  'githubRepository',
+  'githubRepositoryId',
+  'githubRepositoryOwnerId',
+  ...ENVIRONMENT_NAMES.flatMap((n) => [`${n}.projectId`, `${n}.domain`]),
+];
+
+/** `requireContext` [TEKUTOKO_REQUIRE_CONTEXT]: true for every synth a deploy or plan uses. */
+export function contextRequired(context: ConfigInput, env: ConfigInput, fallback = false): boolean {
+  const raw = asBoolean(lookup(context, env, 'requireContext'));
+  if (raw === undefined) return fallback;
+  if (typeof raw !== 'boolean')
+    throw new EnvironmentConfigError([`requireContext: must be true or false (got ${JSON.stringify(raw)})`]);
+  return raw;
+}
+
+/** The DEPLOY_REQUIRED_KEYS neither context nor env sets, as "key [ENV_VAR]". */
+export function missingDeployKeys(context: ConfigInput, env: ConfigInput): string[] {
+  return DEPLOY_REQUIRED_KEYS.filter((k) => lookup(context, env, k) === undefined).map(
+    (k) => `${k} [${envVarForKey(k)}]`,
+  );
+}
+
+/**
  * Every environment, validated once. `context` is cdktf context (or any
  * key/value map); `env` is usually `process.env` (read by the caller).
+ * With `requireContext` (context, TEKUTOKO_REQUIRE_CONTEXT, or
+ * `options.requireContext`), a missing deploy key fails naming it.
  */
-export function loadEnvironments(context: ConfigInput = {}, env: ConfigInput = {}): Environments {
+export function loadEnvironments(
+  context: ConfigInput = {},
+  env: ConfigInput = {},
+  options: { readonly requireContext?: boolean } = {},
+): Environments {
   const problems: string[] = [];
+  if (contextRequired(context, env, options.requireContext ?? false)) {
+    problems.push(
+      ...missingDeployKeys(context, env).map(
+        (k) => `${k}: required for a deploy or plan; set it in cdktf.json "context" or the environment`,
+      ),
+    );
+  }
   const attempt = <T>(fn: () => T): T | undefined => {
     try {
       return fn();
@@ -973,6 +1055,11 @@ export function cloudSqlConnectionName(env: EnvironmentConfig): string {
 /** Image repository of walk-service (in the bootstrap project's Artifact Registry). */
 export function serviceImageRepository(bootstrap: BootstrapConfig): string {
   return serviceImage(bootstrap.region, bootstrap.projectId);
+}
+
+/** Image repository of pull-request builds: readable by the preview host's nodes only. */
+export function previewImageRepository(bootstrap: BootstrapConfig): string {
+  return serviceImage(bootstrap.region, bootstrap.projectId, PREVIEW_ARTIFACT_REPOSITORY_ID);
 }
 
 /** Artifact Registry repository resource path, `projects/<p>/locations/<r>/repositories/<id>`. */

@@ -10,8 +10,15 @@ export const SERVICE_NAME = 'walk-service';
 /** Ports the service listens on (see app/src/config). */
 export const SERVICE_PORTS = { http: 8080, metrics: 9464 } as const;
 
-/** Artifact Registry Docker repository id (one per project, created by bootstrap). */
+/** Artifact Registry Docker repository of release images: only the main-branch build writes it. */
 export const ARTIFACT_REPOSITORY_ID = 'tekutoko';
+
+/**
+ * Repository of pull-request images: only the previews identity writes it and
+ * only the preview-hosting environment's nodes read it, so no preview image
+ * is admissible to staging or prod.
+ */
+export const PREVIEW_ARTIFACT_REPOSITORY_ID = 'tekutoko-previews';
 
 /** Namespace of walk-service in a long-lived environment. */
 export const SERVICE_NAMESPACE = 'walk-service';
@@ -82,8 +89,12 @@ export function iamDatabaseUser(accountId: string, projectId: string): string {
 }
 
 /** Image path of walk-service in the Artifact Registry, without tag or digest. */
-export function serviceImage(region: string, projectId: string): string {
-  return `${region}-docker.pkg.dev/${projectId}/${ARTIFACT_REPOSITORY_ID}/${SERVICE_NAME}`;
+export function serviceImage(
+  region: string,
+  projectId: string,
+  repositoryId = ARTIFACT_REPOSITORY_ID,
+): string {
+  return `${region}-docker.pkg.dev/${projectId}/${repositoryId}/${SERVICE_NAME}`;
 }
 
 /** Terraform stack names: `<env>-<layer>`, `preview-pr-<n>`, `bootstrap`. */
@@ -149,14 +160,21 @@ export function stateBucketName(bootstrapProjectId: string): string {
   return `${bootstrapProjectId}-tfstate`;
 }
 
-/** CI identities created by bootstrap (ids before `@`). */
+/** What a deploy identity deploys: an environment, or the pull-request previews. */
+export type DeployTarget = 'dev' | 'staging' | 'prod' | 'previews';
+
+/** CI identities created by bootstrap (ids before `@`); docs/ci-cd.md says who obtains each. */
 export const CI_IDENTITIES = {
   workloadIdentityPoolId: 'github',
   workloadIdentityProviderId: 'github-actions',
-  /** Read-only: `cdktf diff` on pull requests (any ref of the repository). */
+  /** Read-only: plans on pull requests and the drift check (any run of the repository). */
   planServiceAccountId: 'tekutoko-plan',
-  /** Read-write: `cdktf deploy` from the deploy ref only. */
-  applyServiceAccountId: 'tekutoko-apply',
+  /** Pushes release images: push to the deploy ref only. */
+  buildServiceAccountId: 'tekutoko-build',
+  /** One deploy identity per target, reachable only from its GitHub environment on the deploy ref. */
+  deployServiceAccountId: (target: DeployTarget) => `tekutoko-deploy-${target}`,
+  /** GitHub environment whose jobs may use a target's deploy identity. */
+  githubEnvironment: (target: DeployTarget) => (target === 'previews' ? 'preview' : target),
 } as const;
 
 /**

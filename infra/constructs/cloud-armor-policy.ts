@@ -23,8 +23,8 @@ export interface CloudArmorPolicyProps {
   readonly projectId: string;
   /** Policy name the Gateway's GCPBackendPolicy attaches (names.CLOUD_ARMOR_POLICY_NAME). */
   readonly name: string;
-  /** @default 'enforce' — 'preview' only logs what the OWASP rules would block. */
-  readonly owaspRulesMode?: 'preview' | 'enforce';
+  /** @default 'enforce' — 'preview' only logs what the OWASP rules would block; 'off' leaves them out. */
+  readonly owaspRulesMode?: 'off' | 'preview' | 'enforce';
   /** @default 1 — CRS paranoia level: 1 has the fewest false positives. */
   readonly owaspSensitivity?: number;
   /** @default 600 — requests per client IP per interval before the ban. */
@@ -69,7 +69,8 @@ export class CloudArmorPolicy extends Construct {
     }
     const preview = (props.owaspRulesMode ?? 'enforce') === 'preview';
     const priorities: Record<string, number> = {};
-    const owasp: ComputeSecurityPolicyRule[] = OWASP_RULE_SETS.map((ruleSet, i) => {
+    const ruleSets = props.owaspRulesMode === 'off' ? [] : OWASP_RULE_SETS;
+    const owasp: ComputeSecurityPolicyRule[] = ruleSets.map((ruleSet, i) => {
       const priority = 1000 + i * 10;
       priorities[ruleSet] = priority;
       return {

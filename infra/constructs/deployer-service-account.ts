@@ -1,4 +1,4 @@
-import { ITerraformDependable } from 'cdktf';
+import { ITerraformDependable, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
@@ -9,6 +9,8 @@ export interface RoleGrant {
   readonly role: string;
   /** @default unconditional */
   readonly condition?: { readonly title: string; readonly expression: string };
+  /** @default derived from `role` — required when `role` is a reference (a custom role's name). */
+  readonly key?: string;
 }
 
 export interface DeployerServiceAccountProps {
@@ -52,16 +54,22 @@ export class DeployerServiceAccount extends Construct implements IPrincipal {
     const grants: ProjectIamMember[] = [];
     for (const [project, roles] of Object.entries(props.projectRoles)) {
       for (const entry of roles) {
-        const grant = typeof entry === 'string' ? { role: entry } : entry;
+        const grant: RoleGrant = typeof entry === 'string' ? { role: entry } : entry;
+        if (grant.key === undefined && Token.isUnresolved(grant.role))
+          throw new Error(`DeployerServiceAccount ${id}: give a key for the role reference ${grant.role}`);
         assertSafeGrant(grant.role, this.principalMember);
         grants.push(
-          new ProjectIamMember(this, `${project}-${grant.role.replace(/^roles\//, '').replace(/\./g, '-')}`, {
-            project,
-            role: grant.role,
-            member: this.principalMember,
-            condition: grant.condition ? { ...grant.condition } : undefined,
-            dependsOn: this.principalDependsOn,
-          }),
+          new ProjectIamMember(
+            this,
+            `${project}-${grant.key ?? grant.role.replace(/^roles\//, '').replace(/\./g, '-')}`,
+            {
+              project,
+              role: grant.role,
+              member: this.principalMember,
+              condition: grant.condition ? { ...grant.condition } : undefined,
+              dependsOn: this.principalDependsOn,
+            },
+          ),
         );
       }
     }

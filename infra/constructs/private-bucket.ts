@@ -82,8 +82,33 @@ export class PrivateBucket extends Construct {
     return this.grant('roles/storage.objectUser', grantee, id, condition);
   }
 
-  grantRead(grantee: IPrincipal, id = 'object-viewer'): StorageBucketIamMember {
-    return this.grant('roles/storage.objectViewer', grantee, id);
+  grantRead(
+    grantee: IPrincipal,
+    id = 'object-viewer',
+    condition?: { title: string; expression: string },
+  ): StorageBucketIamMember {
+    return this.grant('roles/storage.objectViewer', grantee, id, condition);
+  }
+
+  /**
+   * An IAM condition limiting an object role to names under `prefixes`: the
+   * objects themselves (`resource.name`) and listing under them (the
+   * `storage.googleapis.com/objectListPrefix` API attribute), as
+   * https://cloud.google.com/iam/docs/conditions-attribute-reference documents.
+   */
+  prefixCondition(title: string, prefixes: readonly string[]): { title: string; expression: string } {
+    if (prefixes.length === 0 || prefixes.some((p) => !/^[\w.-]+(\/[\w.-]*)*$/.test(p))) {
+      throw new Error(
+        `PrivateBucket ${this.node.id}: prefixes must be object name prefixes, got ${JSON.stringify(prefixes)}`,
+      );
+    }
+    const objects = prefixes.map(
+      (p) => `resource.name.startsWith("projects/_/buckets/${this.bucketName}/objects/${p}")`,
+    );
+    const lists = prefixes.map(
+      (p) => `api.getAttribute("storage.googleapis.com/objectListPrefix", "").startsWith("${p}")`,
+    );
+    return { title, expression: [...objects, ...lists].join(' || ') };
   }
 
   private grant(

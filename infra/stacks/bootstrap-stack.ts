@@ -5,6 +5,8 @@ import { DataGoogleProject } from '@cdktf/provider-google/lib/data-google-projec
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
+import { ProjectIamCustomRole } from '@cdktf/provider-google/lib/project-iam-custom-role';
+import { ServiceAccountIamMember } from '@cdktf/provider-google/lib/service-account-iam-member';
 import {
   BootstrapConfig,
   EnvironmentConfig,
@@ -14,7 +16,9 @@ import {
 import {
   ARTIFACT_REPOSITORY_ID,
   CI_IDENTITIES,
+  DeployTarget,
   GKE_NODE_SERVICE_ACCOUNT_ID,
+  PREVIEW_ARTIFACT_REPOSITORY_ID,
   stackName,
   statePrefix,
 } from '../config/names';
@@ -58,14 +62,40 @@ export const ENVIRONMENT_APIS = [
   'serviceusage.googleapis.com',
 ] as const;
 
-/** Project roles the stacks themselves grant; the apply identity may grant nothing else. */
+/** Project roles the stacks themselves grant; a deploy identity may grant nothing else. */
 export const GRANTABLE_PROJECT_ROLES = [
   'roles/cloudsql.client',
   'roles/cloudsql.instanceUser',
   'roles/monitoring.viewer',
 ] as const;
 
-/** Read-only roles for `cdktf diff` (no primitive roles; secrets' payloads are not readable). */
+/**
+ * Custom role of each environment project: Secret Manager secrets and their
+ * IAM policies, but never a secret's payload (`secretmanager.versions.access`
+ * is in roles/secretmanager.admin, which no CI identity holds).
+ */
+export const SECRETS_MANAGER_ROLE = {
+  roleId: 'tekutokoSecretsManager',
+  permissions: [
+    'secretmanager.locations.get',
+    'secretmanager.locations.list',
+    'secretmanager.secrets.create',
+    'secretmanager.secrets.delete',
+    'secretmanager.secrets.get',
+    'secretmanager.secrets.getIamPolicy',
+    'secretmanager.secrets.list',
+    'secretmanager.secrets.setIamPolicy',
+    'secretmanager.secrets.update',
+  ],
+} as const;
+
+/**
+ * Read-only roles for `terraform plan` of the environment stacks (no
+ * primitive roles; secrets' payloads are not readable). serviceUsageConsumer
+ * holds `serviceusage.services.use`, which a provider with
+ * `user_project_override` + `billing_project` needs for every call
+ * (https://registry.terraform.io/providers/hashicorp/google/latest/docs/guides/provider_reference#user_project_override).
+ */
 export const PLAN_ROLES: readonly string[] = [
   'roles/compute.viewer',
   'roles/container.viewer',
@@ -73,38 +103,90 @@ export const PLAN_ROLES: readonly string[] = [
   'roles/dns.reader',
   'roles/iam.securityReviewer',
   'roles/iam.serviceAccountViewer',
+  'roles/iam.roleViewer',
   'roles/secretmanager.viewer',
   'roles/monitoring.viewer',
-  'roles/serviceusage.serviceUsageViewer',
+  'roles/serviceusage.serviceUsageConsumer',
   'roles/storage.bucketViewer',
   'roles/binaryauthorization.policyViewer',
   'roles/certificatemanager.viewer',
 ];
 
-/** Roles for `cdktf deploy`: admin of exactly the products the stacks manage. */
-export const APPLY_ROLES: readonly (string | RoleGrant)[] = [
-  'roles/compute.networkAdmin',
-  'roles/compute.securityAdmin',
-  'roles/dns.admin',
-  'roles/servicenetworking.networksAdmin',
-  'roles/container.admin',
-  'roles/cloudsql.admin',
-  'roles/iam.serviceAccountAdmin',
-  'roles/iam.serviceAccountUser',
-  'roles/secretmanager.admin',
-  'roles/storage.admin',
-  'roles/monitoring.editor',
+/** Read-only roles for `terraform plan` of `bootstrap`, on the bootstrap project. */
+export const BOOTSTRAP_PLAN_ROLES: readonly string[] = [
+  'roles/iam.securityReviewer',
+  'roles/iam.serviceAccountViewer',
+  'roles/iam.workloadIdentityPoolViewer',
+  'roles/artifactregistry.reader',
   'roles/serviceusage.serviceUsageConsumer',
-  'roles/binaryauthorization.policyEditor',
-  'roles/certificatemanager.editor',
-  {
-    role: 'roles/resourcemanager.projectIamAdmin',
-    condition: {
-      title: 'only the roles the stacks grant',
-      expression: `api.getAttribute('iam.googleapis.com/modifiedGrantsByRole', []).hasOnly([${GRANTABLE_PROJECT_ROLES.map((r) => `'${r}'`).join(', ')}])`,
-    },
-  },
+  'roles/storage.bucketViewer',
 ];
+
+const grantOnly = (roles: readonly string[]): RoleGrant => ({
+  role: 'roles/resourcemanager.projectIamAdmin',
+  condition: {
+    title: 'only the roles the stacks grant',
+    expression: `api.getAttribute('iam.googleapis.com/modifiedGrantsByRole', []).hasOnly([${roles.map((r) => `'${r}'`).join(', ')}])`,
+  },
+});
+
+/**
+ * Roles of an environment's deploy identity, on that environment's project
+ * only: admin of exactly the products its stacks manage. Not here:
+ * project-wide iam.serviceAccountUser (actAs on every account; bootstrap
+ * grants it on the one node account instead) and secretmanager.admin (reads
+ * every secret's payload; SECRETS_MANAGER_ROLE instead).
+ */
+export function environmentDeployRoles(secretsManagerRole: string): readonly (string | RoleGrant)[] {
+  return [
+    'roles/compute.networkAdmin',
+    'roles/compute.securityAdmin',
+    'roles/dns.admin',
+    'roles/servicenetworking.networksAdmin',
+    'roles/container.admin',
+    'roles/cloudsql.admin',
+    'roles/iam.serviceAccountAdmin',
+    { role: secretsManagerRole, key: 'secrets-manager' },
+    'roles/storage.admin',
+    'roles/monitoring.editor',
+    'roles/serviceusage.serviceUsageConsumer',
+    'roles/binaryauthorization.policyEditor',
+    'roles/certificatemanager.editor',
+    grantOnly(GRANTABLE_PROJECT_ROLES),
+  ];
+}
+
+/**
+ * Roles of the previews' deploy identity on the preview host's project: a
+ * service account, database, IAM user and Kubernetes namespace per pull
+ * request — no network, cluster, instance or budget administration.
+ */
+export function previewDeployRoles(secretsManagerRole: string): readonly (string | RoleGrant)[] {
+  return [
+    'roles/container.developer',
+    'roles/cloudsql.admin',
+    'roles/iam.serviceAccountAdmin',
+    { role: secretsManagerRole, key: 'secrets-manager' },
+    'roles/serviceusage.serviceUsageConsumer',
+    grantOnly(['roles/cloudsql.client', 'roles/cloudsql.instanceUser']),
+  ];
+}
+
+/** State prefixes (in the state bucket) of the stacks a deploy target applies. */
+export function deployStatePrefixes(target: DeployTarget): readonly string[] {
+  if (target === 'previews') return [statePrefix(stackName.preview(1)).replace(/\d+$/, '')];
+  return [stackName.platform(target), stackName.cluster(target), stackName.app(target)].map(
+    (s) => `${statePrefix(s)}/`,
+  );
+}
+
+/** State prefixes the plan identity reads: bootstrap and every long-lived stack, never a preview. */
+export function planStatePrefixes(): readonly string[] {
+  return [
+    `${statePrefix(stackName.bootstrap)}/`,
+    ...ENVIRONMENT_NAMES.flatMap((e) => deployStatePrefixes(e)),
+  ];
+}
 
 export interface BootstrapStackProps {
   readonly bootstrap: BootstrapConfig;
@@ -114,17 +196,20 @@ export interface BootstrapStackProps {
 /**
  * `bootstrap`, once per organisation of projects: the versioned state bucket
  * every other stack keeps its state in, the Google APIs, the Artifact
- * Registry repository, and the CI identities — Workload Identity Federation
- * for this GitHub repository with a read-only plan identity (any ref) and an
- * apply identity (deploy ref only). Its own state is local at first; see
+ * Registry repositories (release, previews), and the CI identities —
+ * Workload Identity Federation for this GitHub repository's immutable id, a
+ * read-only plan identity, a build identity and one deploy identity per
+ * environment and for previews (ADR 0110). Its own state is local at first; see
  * docs/deploy.md for moving it into the bucket it creates.
  */
 export class BootstrapStack extends TerraformStack {
   readonly stateBucket: PrivateBucket;
   readonly registry: ArtifactRegistry;
   readonly federation: GitHubWorkloadIdentityFederation;
+  readonly previewRegistry: ArtifactRegistry;
   readonly planIdentity: DeployerServiceAccount;
-  readonly applyIdentity: DeployerServiceAccount;
+  readonly buildIdentity: DeployerServiceAccount;
+  readonly deployIdentities: Partial<Record<DeployTarget, DeployerServiceAccount>>;
 
   constructor(scope: Construct, id: string, props: BootstrapStackProps) {
     super(scope, id);
@@ -173,45 +258,124 @@ export class BootstrapStack extends TerraformStack {
       projectId: b.projectId,
       projectNumber: projectInfo.number,
       repository: b.githubRepository,
+      repositoryId: b.githubRepositoryId,
+      repositoryOwnerId: b.githubRepositoryOwnerId,
       poolId: CI_IDENTITIES.workloadIdentityPoolId,
       providerId: CI_IDENTITIES.workloadIdentityProviderId,
       dependsOn: [apis.services['iam.googleapis.com']!],
     });
 
-    const perProject = (roles: readonly (string | RoleGrant)[]) =>
-      Object.fromEntries(envProjects.map((p) => [p, roles]));
+    // Pull-request images: a repository of their own that release environments cannot pull from.
+    this.previewRegistry = new ArtifactRegistry(this, 'preview-registry', {
+      projectId: b.projectId,
+      location: b.region,
+      repositoryId: PREVIEW_ARTIFACT_REPOSITORY_ID,
+      keepRecentVersions: 20,
+      deleteUntaggedAfterDays: 7,
+      dependsOn: [apis.services['artifactregistry.googleapis.com']!],
+    });
+
+    const secretsRoles: Record<string, string> = {};
+    for (const projectId of envProjects) {
+      secretsRoles[projectId] = new ProjectIamCustomRole(this, `secrets-manager-role-${projectId}`, {
+        project: projectId,
+        roleId: SECRETS_MANAGER_ROLE.roleId,
+        title: 'Secret Manager secrets without payload access',
+        permissions: [...SECRETS_MANAGER_ROLE.permissions],
+      }).name;
+    }
+
+    // Plan: read-only everywhere, on every long-lived stack's state; writes nothing (plans run -lock=false).
     this.planIdentity = new DeployerServiceAccount(this, 'plan', {
       projectId: b.projectId,
       accountId: CI_IDENTITIES.planServiceAccountId,
-      description: `cdktf diff from ${b.githubRepository} (read-only)`,
-      projectRoles: perProject(PLAN_ROLES),
-      dependsOn: [apis.services['iam.googleapis.com']!],
-    });
-    this.applyIdentity = new DeployerServiceAccount(this, 'apply', {
-      projectId: b.projectId,
-      accountId: CI_IDENTITIES.applyServiceAccountId,
-      description: `cdktf deploy from ${b.githubRepository}@${b.githubDeployRef}`,
-      projectRoles: perProject(APPLY_ROLES),
+      description: `terraform plan from any run of ${b.githubRepository} (read-only)`,
+      projectRoles: {
+        ...Object.fromEntries(envProjects.map((p) => [p, PLAN_ROLES])),
+        [b.projectId]: [
+          ...new Set([...(envProjects.includes(b.projectId) ? PLAN_ROLES : []), ...BOOTSTRAP_PLAN_ROLES]),
+        ],
+      },
       dependsOn: [apis.services['iam.googleapis.com']!],
     });
     this.federation.allowRepository('plan-from-repository', this.planIdentity.serviceAccountName);
-    this.federation.allowRef(
-      'apply-from-deploy-ref',
-      this.applyIdentity.serviceAccountName,
+    this.stateBucket.grantRead(
+      this.planIdentity,
+      'plan-state',
+      this.stateBucket.prefixCondition('long-lived stacks, read only', planStatePrefixes()),
+    );
+    this.registry.grantRead(this.planIdentity, 'plan-pull');
+
+    // Build: pushes release images, from a push to the deploy ref only; nothing else.
+    this.buildIdentity = new DeployerServiceAccount(this, 'build', {
+      projectId: b.projectId,
+      accountId: CI_IDENTITIES.buildServiceAccountId,
+      description: `release images from pushes to ${b.githubDeployRef} of ${b.githubRepository}`,
+      projectRoles: {},
+      dependsOn: [apis.services['iam.googleapis.com']!],
+    });
+    this.federation.allowEvent(
+      'build-from-push',
+      this.buildIdentity.serviceAccountName,
+      'push',
       b.githubDeployRef,
     );
+    this.registry.grantWrite(this.buildIdentity, 'build-push');
 
-    // State: apply reads and writes; plan reads, and may only create/delete lock files.
-    this.stateBucket.grantReadWrite(this.applyIdentity, 'apply-state');
-    this.stateBucket.grantRead(this.planIdentity, 'plan-state');
-    this.stateBucket.grantReadWrite(this.planIdentity, 'plan-state-locks', {
-      title: 'lock files only',
-      expression: `resource.name.startsWith("projects/_/buckets/${b.stateBucket}/objects/") && resource.name.endsWith(".tflock")`,
-    });
+    // One deploy identity per environment and one for previews, each from its GitHub environment only.
+    const deployers: Partial<Record<DeployTarget, DeployerServiceAccount>> = {};
+    const host = ENVIRONMENT_NAMES.map((n) => props.environments[n]).find((e) => e.hostsPreviews);
+    const targets: DeployTarget[] = [...ENVIRONMENT_NAMES, ...(host ? (['previews'] as const) : [])];
+    for (const target of targets) {
+      const env = target === 'previews' ? host! : props.environments[target];
+      const identity = new DeployerServiceAccount(this, `deploy-${target}`, {
+        projectId: b.projectId,
+        accountId: CI_IDENTITIES.deployServiceAccountId(target),
+        description: `deploys ${target} from GitHub environment ${CI_IDENTITIES.githubEnvironment(target)} on ${b.githubDeployRef}`,
+        projectRoles: {
+          [env.projectId]: (target === 'previews' ? previewDeployRoles : environmentDeployRoles)(
+            secretsRoles[env.projectId]!,
+          ),
+        },
+        dependsOn: [apis.services['iam.googleapis.com']!],
+      });
+      this.federation.allowEnvironment(
+        `deploy-${target}-from-environment`,
+        identity.serviceAccountName,
+        CI_IDENTITIES.githubEnvironment(target),
+        b.githubDeployRef,
+      );
+      this.stateBucket.grantReadWrite(
+        identity,
+        `deploy-${target}-state`,
+        this.stateBucket.prefixCondition(`${target} stacks`, deployStatePrefixes(target)),
+      );
+      if (target === 'previews') {
+        // Previews read the host's platform outputs; they never write them.
+        this.stateBucket.grantRead(
+          identity,
+          'deploy-previews-host-state',
+          this.stateBucket.prefixCondition('host platform, read only', [
+            `${statePrefix(stackName.platform(env.name))}/`,
+          ]),
+        );
+        this.previewRegistry.grantWrite(identity, 'previews-push');
+      } else {
+        // deploy-env.yml checks that the digest is a release image before deploying it.
+        this.registry.grantRead(identity, `deploy-${target}-pull`);
+        // Budgets live on the billing account.
+        new BillingAccountIamMember(this, `deploy-${target}-budgets`, {
+          billingAccountId: b.billingAccount,
+          role: 'roles/billing.costsManager',
+          member: identity.principalMember,
+          dependsOn: identity.principalDependsOn,
+        });
+      }
+      deployers[target] = identity;
+    }
+    this.deployIdentities = deployers;
 
-    // Images: CI (apply) pushes; plan and every environment's nodes pull.
-    this.registry.grantWrite(this.applyIdentity, 'apply-push');
-    this.registry.grantRead(this.planIdentity, 'plan-pull');
+    // Images: every environment's nodes pull release images; only the preview host's pull previews.
     for (const projectId of envProjects) {
       // Autopilot nodes run as a dedicated account (not the default compute one, which is Editor).
       const nodes = new ServiceAccount(this, `gke-nodes-${projectId}`, {
@@ -220,22 +384,27 @@ export class BootstrapStack extends TerraformStack {
         displayName: 'GKE Autopilot nodes',
         dependsOn: [envApis[projectId]!.services['iam.googleapis.com']!],
       });
-      const member = `serviceAccount:${nodes.email}`;
+      const nodeAccount = principal(`serviceAccount:${nodes.email}`, [nodes]);
       new ProjectIamMember(this, `gke-nodes-role-${projectId}`, {
         project: projectId,
         role: GKE_NODE_SERVICE_ACCOUNT_ROLE.value,
-        member,
+        member: nodeAccount.principalMember,
+        dependsOn: nodeAccount.principalDependsOn,
       });
-      this.registry.grantRead(principal(member, [nodes]), `nodes-${projectId}`);
+      this.registry.grantRead(nodeAccount, `nodes-${projectId}`);
+      if (host?.projectId === projectId)
+        this.previewRegistry.grantRead(nodeAccount, `preview-nodes-${projectId}`);
+      // Creating the Autopilot cluster acts as its node account: actAs on that account only.
+      for (const target of ENVIRONMENT_NAMES.filter((n) => props.environments[n].projectId === projectId)) {
+        new ServiceAccountIamMember(this, `deploy-${target}-act-as-nodes`, {
+          serviceAccountId: nodes.name,
+          role: 'roles/iam.serviceAccountUser',
+          member: deployers[target]!.principalMember,
+          dependsOn: [...(deployers[target]!.principalDependsOn ?? [])],
+        });
+      }
     }
 
-    // Budgets live on the billing account.
-    new BillingAccountIamMember(this, 'apply-budgets', {
-      billingAccountId: b.billingAccount,
-      role: 'roles/billing.costsManager',
-      member: this.applyIdentity.principalMember,
-      dependsOn: this.applyIdentity.principalDependsOn,
-    });
     new BillingAccountIamMember(this, 'plan-budgets', {
       billingAccountId: b.billingAccount,
       role: 'roles/billing.viewer',
@@ -256,14 +425,26 @@ export class BootstrapStack extends TerraformStack {
       'GitHub: vars.GCP_PLAN_SERVICE_ACCOUNT',
     );
     out(
-      'apply_service_account',
-      this.applyIdentity.serviceAccountEmail,
-      'GitHub: vars.GCP_APPLY_SERVICE_ACCOUNT',
+      'build_service_account',
+      this.buildIdentity.serviceAccountEmail,
+      'GitHub: vars.GCP_BUILD_SERVICE_ACCOUNT',
     );
+    for (const [target, identity] of Object.entries(deployers)) {
+      out(
+        `deploy_${target}_service_account`,
+        identity.serviceAccountEmail,
+        `GitHub: vars.GCP_DEPLOY_SERVICE_ACCOUNT in environment ${CI_IDENTITIES.githubEnvironment(target as DeployTarget)}`,
+      );
+    }
     out(
       'artifact_registry_repository',
       this.registry.repositoryUrl,
-      'GitHub: vars.ARTIFACT_REGISTRY (docker push target)',
+      'GitHub: vars.ARTIFACT_REGISTRY (release images)',
+    );
+    out(
+      'preview_artifact_registry_repository',
+      this.previewRegistry.repositoryUrl,
+      'pull-request images (preview host only)',
     );
     out('state_bucket', this.stateBucket.bucketName, 'GitHub: vars.TF_STATE_BUCKET');
   }

@@ -79,6 +79,7 @@ export class ClusterStack extends TerraformStack {
     this.baseChart = new ClusterBaseChart(new Cdk8sApp(), 'cluster-base', {
       gatewayAddressName: GATEWAY_EDGE.addressName,
       certificateMapName: GATEWAY_EDGE.certificateMapName,
+      httpRedirectListener: env.edge.httpRedirectListener,
     });
     this.base = new KubernetesManifests(this, 'base', {
       provider: this.access.kubernetesProvider,

@@ -5,7 +5,12 @@
  * from the same synthesized Terraform JSON `cdktf deploy` would apply.
  */
 import { GATEWAY_EDGE, MONITORING } from '../../charts/lib/cluster-addons';
-import { SERVICE_NAME, stackName } from '../config/names';
+import {
+  ARTIFACT_REPOSITORY_ID,
+  PREVIEW_ARTIFACT_REPOSITORY_ID,
+  SERVICE_NAME,
+  stackName,
+} from '../config/names';
 import { Block, StackJson, only, resources, synthesizeAll } from './synthesized';
 
 const s = synthesizeAll();
@@ -148,11 +153,28 @@ describe.each(ENVS)('%s: image ↔ Artifact Registry', (e) => {
       manifest(s.stacks[stackName.app(e)]!, 'Deployment', SERVICE_NAME),
       SERVICE_NAME,
     ).image;
-    const repo = resources(s.stacks[stackName.bootstrap]!, 'google_artifact_registry_repository')[0]!;
+    const repo = resources(s.stacks[stackName.bootstrap]!, 'google_artifact_registry_repository').find(
+      (r) => r.repository_id === ARTIFACT_REPOSITORY_ID,
+    )!;
     expect(repo.format).toBe('DOCKER');
     expect(image).toMatch(
       new RegExp(
         `^${repo.location}-docker\\.pkg\\.dev/${repo.project}/${repo.repository_id}/${SERVICE_NAME}@sha256:[0-9a-f]{64}$`,
+      ),
+    );
+  });
+});
+
+describe('preview image ↔ Artifact Registry', () => {
+  it('pulls a preview from the previews repository, never the release one', () => {
+    const stack = s.stacks[stackName.preview(42)]!;
+    const image: string = container(manifest(stack, 'Deployment', SERVICE_NAME), SERVICE_NAME).image;
+    const repo = resources(s.stacks[stackName.bootstrap]!, 'google_artifact_registry_repository').find(
+      (r) => r.repository_id === PREVIEW_ARTIFACT_REPOSITORY_ID,
+    )!;
+    expect(image).toMatch(
+      new RegExp(
+        `^${repo.location}-docker\\.pkg\\.dev/${repo.project}/${PREVIEW_ARTIFACT_REPOSITORY_ID}/${SERVICE_NAME}@`,
       ),
     );
   });

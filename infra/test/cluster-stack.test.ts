@@ -41,7 +41,8 @@ describe('ClusterStack', () => {
       /^https:\/\/\$\{data\.terraform_remote_state\..*\.outputs\.cluster_endpoint\}$/,
     );
     expect(json.provider.helm[0].kubernetes.host).toBe(json.provider.kubernetes[0].host);
-    expect(json.provider.kubernetes[0].token).toMatch(/data\.google_client_config\..*\.access_token/);
+    expect(json.provider.kubernetes[0].token).toBeUndefined();
+    expect(json.provider.kubernetes[0].exec[0].command).toBe('gke-gcloud-auth-plugin');
     expect(json.resource.google_container_cluster).toBeUndefined();
     expect(json.terraform.backend.gcs).toEqual({
       bucket: bootstrap.stateBucket,
@@ -110,6 +111,38 @@ describe('ClusterStack', () => {
     expect(Object.entries(selector).every(([k, v]) => ns.metadata.labels[k] === v)).toBe(true);
     expect(ns.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
     expect(selector).toEqual({ [LABEL.gatewayAccess]: 'true' });
+  });
+
+  it('answers plain HTTP with a redirect only where the environment pays for the second forwarding rule', () => {
+    const listeners = (j: any) =>
+      manifest(j, 'Gateway', GATEWAY.name).spec.listeners.map((l: any) => l.protocol);
+    expect(env.edge.httpRedirectListener).toBe(false);
+    expect(listeners(json)).toEqual(['HTTPS']);
+    expect(manifest(json, 'HTTPRoute', 'https-redirect')).toBeUndefined();
+    const withRedirect = synth({
+      ...props,
+      env: { ...env, edge: { ...env.edge, httpRedirectListener: true } },
+    });
+    expect(listeners(withRedirect)).toEqual(['HTTPS', 'HTTP']);
+    expect(manifest(withRedirect, 'HTTPRoute', 'https-redirect').spec.parentRefs[0].sectionName).toBe('http');
+    expect(environments.prod.edge.httpRedirectListener).toBe(true);
+  });
+
+  it('puts every add-on on Spot Pods where the environment asks for them', () => {
+    expect(env.gke.spotPods).toBe(true);
+    const paths: Record<string, (v: any) => any> = {
+      flagger: (v) => v.nodeSelector,
+      'flagger-loadtester': (v) => v.nodeSelector,
+      grafana: (v) => v.nodeSelector,
+      loki: (v) => v.singleBinary.nodeSelector,
+      alloy: (v) => v.controller.nodeSelector,
+    };
+    for (const r of releases(json)) {
+      const values = Object.assign({}, ...r.values.map((v: string) => JSON.parse(v)));
+      expect([r.name, paths[r.name]!(values)]).toEqual([r.name, { 'cloud.google.com/gke-spot': 'true' }]);
+    }
+    const prod = synth({ ...props, env: { ...env, gke: { ...env.gke, spotPods: false } } });
+    for (const r of releases(prod)) expect(r.values.join('')).not.toContain('gke-spot');
   });
 
   it('applies only schema-valid, restricted objects', () => {

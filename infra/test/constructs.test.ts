@@ -249,23 +249,43 @@ describe('identities', () => {
     expect(r.google_service_account_key).toBeUndefined();
   });
 
-  it('accepts GitHub tokens of one repository and opens apply to one ref', () => {
+  it('accepts GitHub tokens of one repository by id and opens accounts per environment or event', () => {
     const r = synth((s) => {
       const f = new GitHubWorkloadIdentityFederation(s, 'gh', {
         projectId: P,
         projectNumber: '123',
         repository: 'acme/app',
+        repositoryId: '42',
+        repositoryOwnerId: '7',
       });
-      f.allowRef('apply', 'projects/p/serviceAccounts/a@p.iam.gserviceaccount.com', 'refs/heads/main');
-      expect(() => f.allowRef('bad', 'sa', 'main')).toThrow(
+      f.allowEnvironment(
+        'prod',
+        'projects/p/serviceAccounts/a@p.iam.gserviceaccount.com',
+        'prod',
+        'refs/heads/main',
+      );
+      expect(() => f.allowEnvironment('bad', 'sa', 'prod', 'main')).toThrow(
         'ref must be a full ref like refs/heads/main, got "main"',
       );
+      expect(() => f.allowEvent('prt', 'sa', 'pull_request_target', 'refs/heads/main')).toThrow(
+        'event "pull_request_target" cannot be trusted',
+      );
+      expect(
+        () =>
+          new GitHubWorkloadIdentityFederation(s, 'named', {
+            projectId: P,
+            projectNumber: '123',
+            repository: 'acme/app',
+            repositoryId: 'acme/app',
+            repositoryOwnerId: '7',
+          }),
+      ).toThrow('repositoryId must be GitHub\'s numeric id, got "acme/app"');
     });
     expect(r.google_iam_workload_identity_pool_provider![0]!.attribute_condition).toBe(
-      "assertion.repository == 'acme/app'",
+      "assertion.repository_id == '42' && assertion.repository_owner_id == '7' && assertion.event_name != 'pull_request_target'",
     );
     expect(r.google_service_account_iam_member![0]!.member).toBe(
-      'principalSet://iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/github/attribute.repository_ref/acme/app@refs/heads/main',
+      'principalSet://iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/github/attribute.environment_ref/prod@refs/heads/main',
     );
   });
 

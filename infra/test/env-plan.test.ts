@@ -22,7 +22,7 @@ describe('npm run env', () => {
     expect(commands(plan.before)).toContain(
       `kubectl scale deployment,statefulset --all --replicas=0 --namespace=${SERVICE_NAMESPACE}`,
     );
-    expect(commands(plan.after)).toEqual(['cdktf deploy dev-platform --auto-approve']);
+    expect(commands(plan.after)).toEqual(['npx tsx scripts/stack-apply.ts dev-platform --auto-approve']);
     expect(after({}, plan.context).config.environments.dev.paused).toBe(true);
   });
 
@@ -31,7 +31,8 @@ describe('npm run env', () => {
     const plan = planEnvAction('resume', paused.config.environments.prod);
     expect(after(paused.context, plan.context).config.environments.prod.paused).toBe(false);
     const lines = commands(plan.after);
-    expect(lines[0]).toBe('cdktf deploy prod-platform --auto-approve');
+    // prod is never applied unattended: Terraform shows the plan and waits for a person.
+    expect(lines[0]).toBe('npx tsx scripts/stack-apply.ts prod-platform');
     expect(lines).toContain(
       'kubectl scale deployment/walk-service-primary --replicas=3 --namespace=walk-service',
     );
@@ -43,8 +44,8 @@ describe('npm run env', () => {
   it('hibernate destroys app then cluster, then removes the GKE cluster via the platform stack', () => {
     const plan = planEnvAction('hibernate', all.environments.staging);
     expect(commands(plan.before)).toEqual([
-      'cdktf destroy staging-app --auto-approve',
-      'cdktf destroy staging-cluster --auto-approve',
+      'npx tsx scripts/stack-apply.ts staging-app --destroy',
+      'npx tsx scripts/stack-apply.ts staging-cluster --destroy',
     ]);
     expect(after({}, plan.context).config.environments.staging.hibernated).toBe(true);
     expect(plan.requires).toEqual(['TEKUTOKO_IMAGE_DIGEST']);
@@ -59,9 +60,9 @@ describe('npm run env', () => {
 
   it('wake deploys platform, cluster and app in that order', () => {
     expect(commands(planEnvAction('wake', all.environments.dev).after)).toEqual([
-      'cdktf deploy dev-platform --auto-approve',
-      'cdktf deploy dev-cluster --auto-approve',
-      'cdktf deploy dev-app --auto-approve',
+      'npx tsx scripts/stack-apply.ts dev-platform --auto-approve',
+      'npx tsx scripts/stack-apply.ts dev-cluster --auto-approve',
+      'npx tsx scripts/stack-apply.ts dev-app --auto-approve',
     ]);
   });
 

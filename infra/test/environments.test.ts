@@ -172,3 +172,42 @@ describe('environments config', () => {
     expect(() => environmentConfig('qa' as never)).toThrow('use one of dev, staging, prod');
   });
 });
+
+describe('requireContext (every synth a deploy or plan uses)', () => {
+  const full: Record<string, string> = {
+    'bootstrap.projectId': 'acme-ops-123',
+    billingAccount: '012345-6789AB-CDEF01',
+    githubRepository: 'acme/platform',
+    githubRepositoryId: '123456',
+    githubRepositoryOwnerId: '7890',
+    ...Object.fromEntries(
+      ENVIRONMENT_NAMES.flatMap((n) => [
+        [`${n}.projectId`, `acme-${n}-123`],
+        [`${n}.domain`, `${n}.acme.example`],
+      ]),
+    ),
+  };
+
+  it('fails naming every missing key and its variable instead of using a placeholder', () => {
+    const { githubRepositoryId: _id, 'prod.domain': _domain, ...partial } = full;
+    expect(() => loadEnvironments(partial, { TEKUTOKO_REQUIRE_CONTEXT: 'true' })).toThrow(
+      /githubRepositoryId \[TEKUTOKO_GITHUB_REPOSITORY_ID\]: required for a deploy or plan[\s\S]*prod\.domain \[TEKUTOKO_PROD_DOMAIN\]/,
+    );
+    expect(() => loadEnvironments({}, {}, { requireContext: true })).toThrow(
+      'githubRepositoryOwnerId [TEKUTOKO_GITHUB_REPOSITORY_OWNER_ID]',
+    );
+  });
+
+  it('accepts a complete context, from context or env vars', () => {
+    expect(loadEnvironments(full, {}, { requireContext: true }).bootstrap.githubRepositoryId).toBe('123456');
+    const env = Object.fromEntries(Object.entries(full).map(([k, v]) => [envVarForKey(k), v]));
+    expect(
+      loadEnvironments({}, { ...env, TEKUTOKO_REQUIRE_CONTEXT: 'true' }).bootstrap.githubRepositoryOwnerId,
+    ).toBe('7890');
+  });
+
+  it('without it, the trust anchor is an id no GitHub token carries', () => {
+    const b = loadEnvironments().bootstrap;
+    expect([b.githubRepositoryId, b.githubRepositoryOwnerId]).toEqual(['0', '0']);
+  });
+});

@@ -8,6 +8,8 @@ import { join } from 'path';
 import { App } from 'cdktf';
 import { ENVIRONMENT_NAMES, EnvironmentName, loadEnvironments } from '../config/environments';
 import {
+  ARTIFACT_REPOSITORY_ID,
+  PREVIEW_ARTIFACT_REPOSITORY_ID,
   CLOUD_ARMOR_POLICY_NAME,
   CI_IDENTITIES,
   googleServiceAccountEmail,
@@ -20,7 +22,9 @@ import {
   stackName,
 } from '../config/names';
 import { OWASP_RULE_SETS } from '../constructs/cloud-armor-policy';
+import { GKE_AUTH_PLUGIN } from '../constructs/cluster-access';
 import { PRIMITIVE_ROLES } from '../constructs/principal';
+import { BootstrapStack, SECRETS_MANAGER_ROLE } from '../stacks/bootstrap-stack';
 import { Block, iamResources, only, resources, StackJson, synthesizeAll, Synthesized } from './synthesized';
 
 let s: Synthesized;
@@ -187,13 +191,16 @@ describe.each(ENVIRONMENT_NAMES)('%s-platform', (env) => {
     const p = only(platform(env), 'google_compute_security_policy');
     expect(p.name).toBe(CLOUD_ARMOR_POLICY_NAME);
     const waf = p.rule.filter((r: Block) => r.match.expr?.expression?.startsWith('evaluatePreconfiguredWaf'));
-    expect(waf.map((r: Block) => /'([a-z0-9-]+)'/.exec(r.match.expr.expression)![1])).toEqual([
-      ...OWASP_RULE_SETS,
-    ]);
+    const mode = config().edge.owaspRulesMode;
+    expect(waf.map((r: Block) => /'([a-z0-9-]+)'/.exec(r.match.expr.expression)![1])).toEqual(
+      mode === 'off' ? [] : [...OWASP_RULE_SETS],
+    );
     for (const r of waf) {
       expect(r.action).toBe('deny(403)');
-      expect(r.preview).toBe(env === 'dev');
+      expect(r.preview).toBe(mode === 'preview');
     }
+    // Staging and prod enforce (environments.ts refuses less); dev pays for no WAF rules (ADR 0170).
+    expect(mode).toBe(env === 'dev' ? 'off' : 'enforce');
     const ban = p.rule.find((r: Block) => r.action === 'rate_based_ban');
     expect(ban.rate_limit_options).toMatchObject({ enforce_on_key: 'IP', exceed_action: 'deny(429)' });
     expect(p.adaptive_protection_config?.layer_7_ddos_defense_config?.enable ?? false).toBe(env === 'prod');
@@ -300,6 +307,49 @@ describe('policies in every stack', () => {
         expect(sql.settings.ip_configuration.ipv4_enabled).toBe(false);
         expect(sql.settings.ip_configuration.authorized_networks).toBeUndefined();
         expect(sql.settings.ip_configuration.ssl_mode).toBe('ENCRYPTED_ONLY');
+      }
+    }
+  });
+
+  // Terraform stores data sources in state: a provider fed from one (google_client_config's
+  // access_token) leaves a live credential in the state bucket after every run.
+  it('feeds no provider from a data source, except the cluster endpoint of the platform state', () => {
+    const refs: string[] = [];
+    for (const [name, stack] of each()) {
+      for (const [type, blocks] of Object.entries(stack.provider ?? {})) {
+        const text = JSON.stringify(blocks);
+        for (const ref of text.match(/\$\{data\.[^}]*\}/g) ?? []) refs.push(`${name} ${type}: ${ref}`);
+      }
+    }
+    const allowed = new RegExp(
+      `: \\$\\{data\\.terraform_remote_state\\.[\\w-]+\\.outputs\\.${PLATFORM_OUTPUTS.clusterEndpoint}\\}$`,
+    );
+    expect(refs.filter((r) => !allowed.test(r))).toEqual([]);
+    // The Kubernetes-side stacks exist and do reach the cluster: the filter above is not vacuous.
+    expect(refs.length).toBeGreaterThan(0);
+    expect(Object.values(s.stacks).flatMap((st) => Object.keys(st.data?.google_client_config ?? {}))).toEqual(
+      [],
+    );
+  });
+
+  it('authenticates Kubernetes and Helm with the GKE exec plugin and no stored credential', () => {
+    for (const [name, stack] of each()) {
+      const kube = [
+        ...(stack.provider?.kubernetes ?? []),
+        ...(stack.provider?.helm ?? []).map((h) => h.kubernetes as Block),
+      ];
+      for (const k of kube) {
+        const exec = Array.isArray(k.exec) ? k.exec[0] : k.exec;
+        expect([name, exec]).toEqual([
+          name,
+          {
+            api_version: GKE_AUTH_PLUGIN.apiVersion,
+            command: GKE_AUTH_PLUGIN.command,
+            args: [...GKE_AUTH_PLUGIN.args],
+          },
+        ]);
+        const creds = ['token', 'password', 'client_key', 'client_certificate', 'config_path'];
+        expect([name, creds.filter((c) => k[c] !== undefined)]).toEqual([name, []]);
       }
     }
   });
@@ -469,56 +519,158 @@ describe('preview-pr-42', () => {
 describe('bootstrap', () => {
   const boot = () => s.stacks[stackName.bootstrap]!;
 
-  it('accepts GitHub tokens of this repository only', () => {
+  const email = (accountId: string) => googleServiceAccountEmail(accountId, s.config.bootstrap.projectId);
+  const grantsOf = (accountId: string) =>
+    iamResources(boot()).filter(([, b]) => b.member === `serviceAccount:${email(accountId)}`);
+  /** Workload Identity principal sets that may impersonate an account. */
+  const principalsOf = (resourceId: string) =>
+    resources(boot(), 'google_service_account_iam_member')
+      .filter((b) => b.role === 'roles/iam.workloadIdentityUser')
+      .filter((b) => String(b.service_account_id).includes(`google_service_account.${resourceId}_gsa`))
+      .map((b) => String(b.member).replace(/^.*\/workloadIdentityPools\/github\//, ''));
+  const stateConditions = (accountId: string) =>
+    resources(boot(), 'google_storage_bucket_iam_member')
+      .filter((b) => b.member === `serviceAccount:${email(accountId)}`)
+      .map((b) => ({ role: b.role, expression: b.condition?.expression as string | undefined }));
+  const bucket = () => s.config.bootstrap.stateBucket;
+  const under = (prefixes: string[]) =>
+    [
+      ...prefixes.map((p) => `resource.name.startsWith("projects/_/buckets/${bucket()}/objects/${p}")`),
+      ...prefixes.map(
+        (p) => `api.getAttribute("storage.googleapis.com/objectListPrefix", "").startsWith("${p}")`,
+      ),
+    ].join(' || ');
+
+  it('accepts GitHub tokens of this repository and owner by immutable id, never pull_request_target', () => {
     const provider = only(boot(), 'google_iam_workload_identity_pool_provider');
     expect(provider.attribute_condition).toBe(
-      `assertion.repository == '${s.config.bootstrap.githubRepository}'`,
+      "assertion.repository_id == '0' && assertion.repository_owner_id == '0' && assertion.event_name != 'pull_request_target'",
     );
     expect(provider.oidc.issuer_uri).toBe('https://token.actions.githubusercontent.com');
-  });
-
-  it('lets any ref plan and only the deploy ref apply', () => {
-    const wi = iamResources(boot()).filter(([t]) => t === 'google_service_account_iam_member');
-    const byAccount = (accountId: string) =>
-      wi.filter(([, b]) =>
-        String(b.service_account_id).includes(
-          `google_service_account.${accountId === CI_IDENTITIES.planServiceAccountId ? 'plan' : 'apply'}_gsa`,
-        ),
-      );
-    const repo = s.config.bootstrap.githubRepository;
-    expect(byAccount(CI_IDENTITIES.planServiceAccountId).map(([, b]) => b.member)).toEqual([
-      expect.stringMatching(new RegExp(`/attribute\\.repository/${repo}$`)),
-    ]);
-    expect(byAccount(CI_IDENTITIES.applyServiceAccountId).map(([, b]) => b.member)).toEqual([
-      expect.stringMatching(new RegExp(`/attribute\\.repository_ref/${repo}@refs/heads/main$`)),
-    ]);
-  });
-
-  it('keeps the plan identity read-only', () => {
-    const planEmail = googleServiceAccountEmail(
-      CI_IDENTITIES.planServiceAccountId,
-      s.config.bootstrap.projectId,
+    expect(provider.attribute_mapping['attribute.environment_ref']).toBe(
+      "(has(assertion.environment) ? assertion.environment : '') + '@' + assertion.ref",
     );
-    const roles = iamResources(boot())
-      .filter(([, b]) => b.member === `serviceAccount:${planEmail}`)
-      .map(([, b]) => b as Block);
-    for (const r of roles) {
-      const writes = /admin|editor|writer|costsManager|objectUser/i.test(r.role);
-      // The only write: lock files in the state bucket.
-      expect([
-        r.role,
-        writes && !(r.role === 'roles/storage.objectUser' && r.condition?.expression.endsWith('.tflock")')),
-      ]).toEqual([r.role, false]);
+  });
+
+  it('binds the trust anchor from context', () => {
+    const app = new App({ stackTraces: false });
+    const config = loadEnvironments({ githubRepositoryId: '123456', githubRepositoryOwnerId: '7890' });
+    const stack = new BootstrapStack(app, 'b', {
+      bootstrap: config.bootstrap,
+      environments: config.environments,
+    });
+    expect(stack.federation.providerAttributeCondition).toBe(
+      "assertion.repository_id == '123456' && assertion.repository_owner_id == '7890' && assertion.event_name != 'pull_request_target'",
+    );
+  });
+
+  it('lets any run of the repository plan, a push to main build, and each environment deploy itself', () => {
+    expect(principalsOf('plan')).toEqual(['attribute.repository_id/0']);
+    expect(principalsOf('build')).toEqual(['attribute.event_ref/push@refs/heads/main']);
+    expect(principalsOf('deploy-dev')).toEqual(['attribute.environment_ref/dev@refs/heads/main']);
+    expect(principalsOf('deploy-staging')).toEqual(['attribute.environment_ref/staging@refs/heads/main']);
+    expect(principalsOf('deploy-prod')).toEqual(['attribute.environment_ref/prod@refs/heads/main']);
+    expect(principalsOf('deploy-previews')).toEqual(['attribute.environment_ref/preview@refs/heads/main']);
+  });
+
+  it('gives each deploy identity roles on its own project only, and none that reads a secret or acts as any account', () => {
+    for (const target of ['dev', 'staging', 'prod', 'previews'] as const) {
+      const id = CI_IDENTITIES.deployServiceAccountId(target);
+      const project = s.config.environments[target === 'previews' ? 'dev' : target].projectId;
+      const projectGrants = grantsOf(id).filter(([t]) => t === 'google_project_iam_member');
+      expect(projectGrants.length).toBeGreaterThan(0);
+      expect([id, [...new Set(projectGrants.map(([, b]) => b.project))]]).toEqual([id, [project]]);
+      const roles = projectGrants.map(([, b]) => b.role as string);
+      for (const forbidden of [
+        'roles/secretmanager.admin',
+        'roles/secretmanager.secretAccessor',
+        'roles/iam.serviceAccountUser',
+        'roles/iam.serviceAccountTokenCreator',
+      ])
+        expect([id, roles.includes(forbidden)]).toEqual([id, false]);
+      for (const [, b] of projectGrants.filter(([, b]) => b.role === 'roles/resourcemanager.projectIamAdmin'))
+        expect(b.condition.expression).toContain("modifiedGrantsByRole', []).hasOnly(");
+      // The one secrets role is the custom role without payload access.
+      expect(roles.filter((r) => r.includes('google_project_iam_custom_role.'))).toHaveLength(1);
     }
+    const custom = resources(boot(), 'google_project_iam_custom_role');
+    expect(custom.length).toBeGreaterThan(0);
+    for (const role of custom) {
+      expect(role.role_id).toBe(SECRETS_MANAGER_ROLE.roleId);
+      expect(role.permissions.filter((p: string) => p.startsWith('secretmanager.versions.'))).toEqual([]);
+    }
+    // actAs only on the Autopilot node account, for the environments that create clusters.
+    const actAs = resources(boot(), 'google_service_account_iam_member').filter(
+      (b) => b.role === 'roles/iam.serviceAccountUser',
+    );
+    expect(actAs.map((b) => b.member).sort()).toEqual(
+      ENVIRONMENT_NAMES.map((e) => `serviceAccount:${email(CI_IDENTITIES.deployServiceAccountId(e))}`).sort(),
+    );
+    // The dedicated node account bootstrap creates (GKE_NODE_SERVICE_ACCOUNT_ID), not the default compute one.
+    for (const b of actAs)
+      expect(b.service_account_id).toMatch(/^\$\{google_service_account\.gke-nodes-[\w-]+\.name\}$/);
   });
 
-  it('limits what the apply identity may grant', () => {
-    const iamAdmin = iamResources(boot()).filter(
-      ([, b]) => b.role === 'roles/resourcemanager.projectIamAdmin',
+  it('keeps the plan identity read-only, with what a plan with user_project_override needs', () => {
+    const grants = grantsOf(CI_IDENTITIES.planServiceAccountId);
+    for (const [, b] of grants) {
+      const writes = /admin|editor|writer|costsManager|objectUser|creator|user$/i.test(b.role);
+      expect([b.role, writes]).toEqual([b.role, false]);
+    }
+    // Every provider that bills a project (user_project_override) bills one where plan may use services.
+    const consumerProjects = grants
+      .filter(([, b]) => b.role === 'roles/serviceusage.serviceUsageConsumer')
+      .map(([, b]) => b.project);
+    const billed = Object.values(s.stacks).flatMap((st) =>
+      (st.provider?.google ?? [])
+        .filter((g) => g.user_project_override)
+        .map((g) => g.billing_project as string),
     );
-    expect(iamAdmin.length).toBeGreaterThan(0);
-    for (const [, b] of iamAdmin)
-      expect(b.condition.expression).toContain("modifiedGrantsByRole', []).hasOnly(");
+    expect(billed.length).toBeGreaterThan(0);
+    for (const p of billed) expect(consumerProjects).toContain(p);
+  });
+
+  it('limits every identity to the state prefixes it needs', () => {
+    const envPrefixes = (e: string) => [`stacks/${e}-platform/`, `stacks/${e}-cluster/`, `stacks/${e}-app/`];
+    expect(stateConditions(CI_IDENTITIES.planServiceAccountId)).toEqual([
+      {
+        role: 'roles/storage.objectViewer',
+        expression: under(['stacks/bootstrap/', ...ENVIRONMENT_NAMES.flatMap(envPrefixes)]),
+      },
+    ]);
+    for (const e of ENVIRONMENT_NAMES)
+      expect(stateConditions(CI_IDENTITIES.deployServiceAccountId(e))).toEqual([
+        { role: 'roles/storage.objectUser', expression: under(envPrefixes(e)) },
+      ]);
+    expect(stateConditions(CI_IDENTITIES.deployServiceAccountId('previews'))).toEqual([
+      { role: 'roles/storage.objectViewer', expression: under(['stacks/dev-platform/']) },
+      { role: 'roles/storage.objectUser', expression: under(['stacks/preview-pr-']) },
+    ]);
+    expect(stateConditions(CI_IDENTITIES.buildServiceAccountId)).toEqual([]);
+    // Every grant on the state bucket is conditioned: no identity reads another's state.
+    for (const b of resources(boot(), 'google_storage_bucket_iam_member')) expect(b.condition).toBeDefined();
+  });
+
+  it('lets only the main build write release images and keeps preview images away from staging and prod', () => {
+    const repoGrants = (repositoryId: string) =>
+      resources(boot(), 'google_artifact_registry_repository_iam_member').filter((b) =>
+        String(b.repository).includes(`google_artifact_registry_repository.${repositoryId}_repository`),
+      );
+    const writers = (id: string) =>
+      repoGrants(id)
+        .filter((b) => b.role === 'roles/artifactregistry.writer')
+        .map((b) => b.member);
+    expect(writers('registry')).toEqual([`serviceAccount:${email(CI_IDENTITIES.buildServiceAccountId)}`]);
+    expect(writers('preview-registry')).toEqual([
+      `serviceAccount:${email(CI_IDENTITIES.deployServiceAccountId('previews'))}`,
+    ]);
+    const previewReaders = repoGrants('preview-registry').filter(
+      (b) => b.role === 'roles/artifactregistry.reader',
+    );
+    expect(previewReaders).toHaveLength(1);
+    expect(previewReaders[0]!.member).toContain(
+      `google_service_account.gke-nodes-${s.config.environments.dev.projectId}.email`,
+    );
   });
 
   it('has a versioned state bucket and an immutable, self-cleaning registry', () => {
@@ -526,16 +678,27 @@ describe('bootstrap', () => {
       (b) => b.name === s.config.bootstrap.stateBucket,
     )!;
     expect(state.versioning.enabled).toBe(true);
-    const repo = only(boot(), 'google_artifact_registry_repository');
-    expect(repo.docker_config.immutable_tags).toBe(true);
-    expect(repo.cleanup_policies.map((p: Block) => p.action).sort()).toEqual(['DELETE', 'KEEP']);
+    const repos = resources(boot(), 'google_artifact_registry_repository');
+    expect(repos.map((r) => r.repository_id).sort()).toEqual([
+      ARTIFACT_REPOSITORY_ID,
+      PREVIEW_ARTIFACT_REPOSITORY_ID,
+    ]);
+    for (const repo of repos) {
+      expect(repo.docker_config.immutable_tags).toBe(true);
+      expect(repo.cleanup_policies.map((p: Block) => p.action).sort()).toEqual(['DELETE', 'KEEP']);
+    }
   });
 
   it('outputs what the GitHub setup needs', () => {
     expect(Object.keys(boot().output ?? {}).sort()).toEqual([
-      'apply_service_account',
       'artifact_registry_repository',
+      'build_service_account',
+      'deploy_dev_service_account',
+      'deploy_previews_service_account',
+      'deploy_prod_service_account',
+      'deploy_staging_service_account',
       'plan_service_account',
+      'preview_artifact_registry_repository',
       'state_bucket',
       'workload_identity_provider',
     ]);

@@ -6,6 +6,7 @@
 import type { RequestHandler } from 'express';
 import { decodeJwt } from 'jose';
 import { AppError } from '../http/errors';
+import { addLogFields } from '../observability/logger';
 import type { AuthenticatedUser, TokenVerifier } from './types';
 
 const BEARER = /^Bearer ([A-Za-z0-9_\-.=]+)$/;
@@ -30,7 +31,7 @@ export function requireAuth(verifiers: readonly TokenVerifier[]): RequestHandler
     const verifier = typeof issuer === 'string' ? byIssuer.get(issuer) : undefined;
     if (!verifier) throw unauthorized('the token was not issued for this service');
     req.user = await verifier.verify(token);
-    req.log = req.log.child({ user_id: req.user.id });
+    addLogFields({ user_id: req.user.id });
     next();
   };
 }

@@ -6,6 +6,7 @@
  * (the database owner's role on Cloud SQL); idempotent.
  */
 import { Client, escapeIdentifier } from 'pg';
+import { inTransaction } from './pool';
 
 /** The statements, for review and for the runbooks; `user` is quoted as an identifier. */
 export function schemaGrantStatements(user: string): string[] {
@@ -18,12 +19,9 @@ export async function grantSchema(databaseUrl: string, user: string): Promise<vo
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    await client.query('BEGIN');
-    for (const statement of schemaGrantStatements(user)) await client.query(statement);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
+    await inTransaction(client, async () => {
+      for (const statement of schemaGrantStatements(user)) await client.query(statement);
+    });
   } finally {
     await client.end();
   }

@@ -1,5 +1,5 @@
 /** The pg pool: bounded size, bounded waits, bounded statements, UTC sessions. */
-import { Pool, type PoolClient } from 'pg';
+import { Pool, type ClientBase, type PoolClient } from 'pg';
 import type { Config } from '../config';
 import type { Logger } from '../observability/logger';
 
@@ -37,13 +37,21 @@ export function createPool(
 export async function inTransaction<T>(
   db: Pool | PoolClient,
   work: (client: PoolClient) => Promise<T>,
+): Promise<T>;
+export async function inTransaction<T, C extends ClientBase>(
+  db: C,
+  work: (client: C) => Promise<T>,
+): Promise<T>;
+export async function inTransaction<T>(
+  db: Pool | ClientBase,
+  work: (client: never) => Promise<T>,
 ): Promise<T> {
   const owned = db instanceof Pool;
-  const client = owned ? await db.connect() : db;
+  const client: ClientBase = owned ? await db.connect() : db;
   let broken = false;
   try {
     await client.query('BEGIN');
-    const result = await work(client);
+    const result = await work(client as never); // the overloads type `client` for the caller
     await client.query('COMMIT');
     return result;
   } catch (error) {
@@ -52,7 +60,7 @@ export async function inTransaction<T>(
     });
     throw error;
   } finally {
-    if (owned) client.release(broken);
+    if (owned) (client as PoolClient).release(broken);
   }
 }
 

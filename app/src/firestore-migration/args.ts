@@ -111,6 +111,8 @@ export function parseCliArgs(argv: string[], now: Date = new Date()): CliArgs {
     command,
     scope,
     pageSize,
-    ...(bucket !== undefined ? { thumbnails: { bucket, ...(urlBase !== undefined ? { urlBase } : {}) } } : {}),
+    ...(bucket !== undefined
+      ? { thumbnails: { bucket, ...(urlBase !== undefined ? { urlBase } : {}) } }
+      : {}),
   };
 }

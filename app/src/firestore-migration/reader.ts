@@ -97,7 +97,9 @@ export function walkIndexPages(
   after?: Cursor,
 ): AsyncGenerator<Page<IndexEntry>> {
   const collection = db.collection(WALKS_COLLECTION);
-  const base = (scope.userId ? collection.where('user_id', '==', scope.userId) : collection).select('user_id');
+  const base = (scope.userId ? collection.where('user_id', '==', scope.userId) : collection).select(
+    'user_id',
+  );
   return pages(base, false, pageSize, after, (doc) => {
     const owner: unknown = doc.get('user_id');
     return {

@@ -433,14 +433,13 @@ export async function dropLedger(db: Queryable, sourcePaths: string[]): Promise<
   await db.query('DELETE FROM firestore_migration_ledger WHERE source_path = ANY($1::text[])', [sourcePaths]);
 }
 
-/** Users the migration brought in (they own a ledger entry), optionally one of them. */
-export async function ledgerUsers(db: Queryable, userId?: string): Promise<string[]> {
-  const { rows } = await db.query<{ user_id: string }>(
-    `SELECT DISTINCT l.user_id FROM firestore_migration_ledger l JOIN users u ON u.id = l.user_id
-     WHERE $1::text IS NULL OR l.user_id = $1 ORDER BY 1`,
+/** Users in PostgreSQL, optionally one of them: each is checked against Firebase Auth. */
+export async function knownUsers(db: Queryable, userId?: string): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    'SELECT id FROM users WHERE $1::text IS NULL OR id = $1 ORDER BY id',
     [userId ?? null],
   );
-  return rows.map((row) => row.user_id);
+  return rows.map((row) => row.id);
 }
 
 /** Walks of these users that the service created or changed after the migration wrote them. */
@@ -472,7 +471,11 @@ export async function ledgerSourcesOf(db: Queryable, ids: string[]): Promise<Map
 }
 
 /** Ledger walks of `userId` (or everyone) whose source path is not among `listed`. */
-export async function goneWalksAgainst(db: Queryable, listed: string[], userId?: string): Promise<GoneWalk[]> {
+export async function goneWalksAgainst(
+  db: Queryable,
+  listed: string[],
+  userId?: string,
+): Promise<GoneWalk[]> {
   const { rows } = await db.query<GoneWalk>(
     `SELECT l.source_path, l.user_id, l.target_id, l.written_version, w.version AS current_version
      FROM firestore_migration_ledger l LEFT JOIN walks w ON w.id::text = l.target_id

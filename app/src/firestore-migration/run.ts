@@ -205,13 +205,24 @@ async function migrateWalkPage(ctx: PageContext, entries: IndexEntry[]): Promise
   const { db, counts, dryRun, scope } = ctx;
   counts.documents_read.walks += entries.length;
   const inScope = entries.filter((entry) => inCohort(scope, entry.userId));
-  if (!dryRun) await repo.markSeen(db, ctx.scopeKey, inScope.map((entry) => entry.path));
+  if (!dryRun)
+    await repo.markSeen(
+      db,
+      ctx.scopeKey,
+      inScope.map((entry) => entry.path),
+    );
   // Read a body only when Firestore's own update time moved since the ledger took it.
-  const taken = await repo.ledgerUpdateTimes(db, inScope.map((entry) => entry.path));
+  const taken = await repo.ledgerUpdateTimes(
+    db,
+    inScope.map((entry) => entry.path),
+  );
   const moved = inScope.filter((entry) => taken.get(entry.path) !== entry.updateTime);
   counts.walks.unchanged += inScope.length - moved.length;
   const changed = moved.filter((entry) => changedSince(scope, entry.updateTime));
-  const documents = await readWalks(ctx.deps.firestore, changed.map((entry) => entry.id));
+  const documents = await readWalks(
+    ctx.deps.firestore,
+    changed.map((entry) => entry.id),
+  );
   counts.documents_read.walk_bodies += documents.length;
 
   const mapped: { doc: SourceDocument; walk: TargetWalk; userId: string }[] = [];
@@ -245,10 +256,15 @@ async function migrateWalkPage(ctx: PageContext, entries: IndexEntry[]): Promise
   }
   const ids = live.map((v) => v.walk.id);
   const heads = await repo.walkHeads(db, ids, !dryRun);
-  const ledger = await repo.ledgerEntries(db, live.map((v) => v.doc.path));
+  const ledger = await repo.ledgerEntries(
+    db,
+    live.map((v) => v.doc.path),
+  );
   const sources = await repo.ledgerSourcesOf(db, ids);
   // Rare: a walk already in PostgreSQL that no run wrote (e.g. the app synced it through the API).
-  const unknownIds = live.filter((v) => heads.has(v.walk.id) && !ledger.has(v.doc.path)).map((v) => v.walk.id);
+  const unknownIds = live
+    .filter((v) => heads.has(v.walk.id) && !ledger.has(v.doc.path))
+    .map((v) => v.walk.id);
   const stored = await repo.storedWalks(db, unknownIds);
 
   const ledgerWrites: repo.LedgerWrite[] = [];
@@ -341,7 +357,9 @@ async function migrateWalkPage(ctx: PageContext, entries: IndexEntry[]): Promise
  */
 async function propagateWalkDeletions(ctx: PageContext): Promise<void> {
   const { db, counts, dryRun, scope } = ctx;
-  const gone = (await repo.goneWalks(db, ctx.scopeKey, scope.userId)).filter((w) => inCohort(scope, w.user_id));
+  const gone = (await repo.goneWalks(db, ctx.scopeKey, scope.userId)).filter((w) =>
+    inCohort(scope, w.user_id),
+  );
   const dropped: string[] = [];
   for (const walk of gone) {
     if (walk.current_version === null) {
@@ -435,13 +453,13 @@ async function migrateConsentPage(ctx: PageContext, documents: SourceDocument[])
 }
 
 /**
- * The users the migration brought in, against Firebase Auth: a user whose
+ * The users in PostgreSQL, against Firebase Auth: a user whose
  * account is gone (the app's account deletion) is deleted here with their
  * data, unless the service holds walks it created or changed for them.
  */
 async function reconcileAccounts(ctx: PageContext): Promise<void> {
   const { db, counts, dryRun, scope } = ctx;
-  const users = (await repo.ledgerUsers(db, scope.userId)).filter((id) => inCohort(scope, id));
+  const users = (await repo.knownUsers(db, scope.userId)).filter((id) => inCohort(scope, id));
   const found = await ctx.accounts.lookup(users);
   const gone = users.filter((id) => found.get(id) === null);
   if (!dryRun) {
@@ -529,7 +547,11 @@ export async function runMigration(deps: MigrationDeps, options: RunOptions): Pr
           const after = startPhase === 0 ? resumeCursor : undefined;
           for await (const page of walkIndexPages(deps.firestore, scope, pageSize, after)) {
             await step('walks', page.cursor, () => migrateWalkPage(ctx, page.items));
-            deps.progress?.('page migrated', { phase: 'walks', documents: page.items.length, cursor: page.cursor.path });
+            deps.progress?.('page migrated', {
+              phase: 'walks',
+              documents: page.items.length,
+              cursor: page.cursor.path,
+            });
             if (signal?.aborted) return void (completed = false);
           }
         },
@@ -541,7 +563,11 @@ export async function runMigration(deps: MigrationDeps, options: RunOptions): Pr
           const after = PHASES[startPhase] === 'consents' ? resumeCursor : undefined;
           for await (const page of consentPages(deps.firestore, scope, pageSize, after)) {
             await step('consents', page.cursor, () => migrateConsentPage(ctx, page.items));
-            deps.progress?.('page migrated', { phase: 'consents', documents: page.items.length, cursor: page.cursor.path });
+            deps.progress?.('page migrated', {
+              phase: 'consents',
+              documents: page.items.length,
+              cursor: page.cursor.path,
+            });
             if (signal?.aborted) return void (completed = false);
           }
         },

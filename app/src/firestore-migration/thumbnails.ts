@@ -16,7 +16,8 @@ import type { Storage } from 'firebase-admin/storage';
 import type { TargetWalk } from './mapping';
 
 const DOWNLOAD_URL = /^https:\/\/firebasestorage\.googleapis\.com\/v0\/b\/([^/?#]+)\/o\/([^/?#]+)(?:\?.*)?$/;
-const THUMBNAIL_PATH = /^walk_thumbnails\/(?:[^/]+\/)?[0-9A-Fa-f]{8}-(?:[0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}\.jpg$/;
+const THUMBNAIL_PATH =
+  /^walk_thumbnails\/(?:[^/]+\/)?[0-9A-Fa-f]{8}-(?:[0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}\.jpg$/;
 
 export interface ThumbnailMove {
   readonly sourceBucket: string;
@@ -60,7 +61,10 @@ const md5 = (bytes: Buffer) => createHash('md5').update(bytes).digest('base64');
 
 export function createThumbnailMover(options: ThumbnailMoverOptions): ThumbnailMover {
   const { storage, destinationBucket } = options;
-  const urlBase = (options.urlBase ?? `https://storage.googleapis.com/${destinationBucket}`).replace(/\/+$/, '');
+  const urlBase = (options.urlBase ?? `https://storage.googleapis.com/${destinationBucket}`).replace(
+    /\/+$/,
+    '',
+  );
   const source = (plan: ThumbnailMove) => storage.bucket(plan.sourceBucket).file(plan.sourceObject);
   const destination = (plan: ThumbnailMove) => storage.bucket(destinationBucket).file(plan.destinationObject);
 

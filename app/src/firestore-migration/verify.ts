@@ -95,7 +95,8 @@ export async function verifyMigration(deps: MigrationDeps, options: VerifyOption
         continue;
       }
       perUser(entry.userId).walks += 1;
-      if (result?.ok && changedSince(scope, entry.updateTime)) valid.push({ path: entry.path, walk: result.value });
+      if (result?.ok && changedSince(scope, entry.updateTime))
+        valid.push({ path: entry.path, walk: result.value });
     }
     const stored = await repo.storedWalks(
       deps.pool,
@@ -163,7 +164,7 @@ export async function verifyMigration(deps: MigrationDeps, options: VerifyOption
       }`,
     });
   }
-  const users = (await repo.ledgerUsers(deps.pool, scope.userId)).filter((id) => inCohort(scope, id));
+  const users = (await repo.knownUsers(deps.pool, scope.userId)).filter((id) => inCohort(scope, id));
   const accounts = await authDirectory(deps.auth).lookup(users);
   for (const userId of users) {
     if (accounts.get(userId) === null) {

@@ -1,4 +1,7 @@
-/** /healthz (process alive), /readyz (DB answers, migrations current, not shutting down), /openapi.json. */
+/**
+ * /healthz (process alive), /readyz (not shutting down, DB answers, migrations
+ * current, revoked-session list loaded), /openapi.json.
+ */
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Pool } from 'pg';
@@ -13,7 +16,12 @@ const ReadySchema = z.object({ status: z.literal('ready') }).meta({ id: 'Ready' 
 const NotReadySchema = z
   .object({
     status: z.literal('not_ready'),
-    reason: z.enum(['shutting_down', 'database_unavailable', 'migrations_pending']),
+    reason: z.enum([
+      'shutting_down',
+      'database_unavailable',
+      'migrations_pending',
+      'revocation_list_pending',
+    ]),
   })
   .meta({ id: 'NotReady' });
 
@@ -22,6 +30,8 @@ export interface HealthDeps {
   readonly lifecycle: Lifecycle;
   readonly logger: Logger;
   readonly shippedMigrations: readonly string[];
+  /** Sessions' revoked-session list has been loaded once (absent without sessions). */
+  readonly revocationListLoaded?: () => boolean;
   /** The OpenAPI document, built once all components registered. */
   readonly openApiDocument: () => object;
 }
@@ -36,6 +46,10 @@ async function readiness(deps: HealthDeps): Promise<NotReady | undefined> {
   } catch (error) {
     deps.logger.warn({ err: error }, 'readiness check: database unavailable');
     return { status: 'not_ready', reason: 'database_unavailable' };
+  }
+  // Before its first load the replica would accept every revoked access token.
+  if (deps.revocationListLoaded && !deps.revocationListLoaded()) {
+    return { status: 'not_ready', reason: 'revocation_list_pending' };
   }
   return undefined;
 }
@@ -73,7 +87,8 @@ export function healthComponent(deps: HealthDeps): HttpComponent {
         path: '/readyz',
         operationId: 'getReadiness',
         security: [],
-        summary: 'Readiness: the database answers, migrations are current, no shutdown under way',
+        summary:
+          'Readiness: no shutdown under way, the database answers, migrations are current, the revoked-session list is loaded',
         responses: {
           200: { description: 'ready', content: { 'application/json': { schema: ReadySchema } } },
           503: { description: 'not ready', content: { 'application/json': { schema: NotReadySchema } } },

@@ -61,12 +61,17 @@ export function createApp(deps: AppDeps): Express {
   // generated on first request, after every component below has registered
   const openApiDocument = () => (document ??= generateOpenApiDocument(registry));
   const verifiers = tokenVerifiers(deps);
+  const { sessions } = deps;
   const components: HttpComponent[] = [
-    healthComponent({ ...deps, openApiDocument }),
+    healthComponent({
+      ...deps,
+      openApiDocument,
+      ...(sessions && { revocationListLoaded: () => sessions.revokedSessions.loaded }),
+    }),
     walksComponent({ service: createWalksService(deps), verifiers }),
     appConfigComponent({ verifiers, rolloutPercent: deps.config.rolloutPercent }),
   ];
-  if (deps.sessions) components.push(deps.sessions.component(deps.verifiers.firebase));
+  if (sessions) components.push(sessions.component(deps.verifiers.firebase));
   for (const component of components) component.registerOpenApi(registry);
 
   const app = express();
@@ -82,7 +87,10 @@ export function createApp(deps: AppDeps): Express {
   app.use(helmet());
   app.use(requireJsonBody);
   // Walk writes first: a body read here is finished, so the general parser leaves it alone.
-  app.post(WALK_WRITE_PATHS, express.json({ limit: WALK_BODY_LIMIT, type: 'application/json', strict: true }));
+  app.post(
+    WALK_WRITE_PATHS,
+    express.json({ limit: WALK_BODY_LIMIT, type: 'application/json', strict: true }),
+  );
   app.put(WALK_WRITE_PATHS, express.json({ limit: WALK_BODY_LIMIT, type: 'application/json', strict: true }));
   app.use(express.json({ limit: JSON_BODY_LIMIT, type: 'application/json', strict: true }));
   for (const component of components) app.use(component.router);

@@ -1,7 +1,7 @@
 /** Cross-cutting middleware: request id and trace, access log and RED metrics, media-type guard, 404. */
 import { randomUUID } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
-import type { Logger } from '../observability/logger';
+import { type Logger, withLogFields } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { AppError } from './errors';
 
@@ -17,23 +17,29 @@ function traceOf(req: Request): { traceId: string; spanId?: string } | undefined
   return undefined;
 }
 
-/** X-Request-Id (the caller's when sane) and a child logger with it and the Cloud Trace fields. */
+/**
+ * X-Request-Id (the caller's when sane); the rest of the request runs with it
+ * and the Cloud Trace fields on every log line, whichever logger writes it.
+ */
 export function requestContext(logger: Logger, googleCloudProject: string | undefined): RequestHandler {
   return (req, res, next) => {
     const given = req.headers['x-request-id'];
     req.requestId = typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID();
     res.setHeader('X-Request-Id', req.requestId);
     const trace = traceOf(req);
-    req.log = logger.child({
-      request_id: req.requestId,
-      ...(trace && {
-        'logging.googleapis.com/trace': googleCloudProject
-          ? `projects/${googleCloudProject}/traces/${trace.traceId}`
-          : trace.traceId,
-        ...(trace.spanId && { 'logging.googleapis.com/spanId': trace.spanId }),
-      }),
-    });
-    next();
+    req.log = logger;
+    withLogFields(
+      {
+        request_id: req.requestId,
+        ...(trace && {
+          'logging.googleapis.com/trace': googleCloudProject
+            ? `projects/${googleCloudProject}/traces/${trace.traceId}`
+            : trace.traceId,
+          ...(trace.spanId && { 'logging.googleapis.com/spanId': trace.spanId }),
+        }),
+      },
+      next,
+    );
   };
 }
 

@@ -6,7 +6,7 @@ declare module 'express-serve-static-core' {
   interface Request {
     /** The caller's X-Request-Id when sane, else a new UUID; echoed and logged. */
     requestId: string;
-    /** Child logger carrying request_id and trace. */
+    /** The service's logger; while the request is served its lines carry request_id, trace and user_id. */
     log: Logger;
     /** Set by requireAuth. */
     user?: AuthenticatedUser;

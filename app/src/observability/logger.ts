@@ -2,7 +2,12 @@
  * pino shaped for Cloud Logging: `severity` instead of a numeric level,
  * `message` instead of `msg`. Tokens never reach a line: code never logs
  * headers or bodies, and the redaction below is the second line of defence.
+ *
+ * Request fields (request id, trace, user) live in an AsyncLocalStorage that
+ * every logger made here reads: a line written while serving a request carries
+ * them whichever logger wrote it, so domain code needs no request logger.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import pino, { type DestinationStream, type Logger } from 'pino';
 
 export type { Logger } from 'pino';
@@ -36,6 +41,21 @@ export const REDACTED_PATHS = [
   'headers.authorization',
 ];
 
+export type LogFields = Record<string, unknown>;
+
+const requestFields = new AsyncLocalStorage<LogFields>();
+
+/** Runs `work` (and everything it starts) with `fields` on every log line. */
+export function withLogFields<T>(fields: LogFields, work: () => T): T {
+  return requestFields.run({ ...fields }, work);
+}
+
+/** Adds fields to the current request's lines from here on (no-op outside one). */
+export function addLogFields(fields: LogFields): void {
+  const current = requestFields.getStore();
+  if (current) Object.assign(current, fields);
+}
+
 export interface LoggerOptions {
   readonly level: string;
   readonly destination?: DestinationStream;
@@ -62,6 +82,7 @@ export function createLogger({ level, destination }: LoggerOptions): Logger {
       formatters: { level: (label) => ({ severity: SEVERITY[label] ?? 'DEFAULT' }) },
       redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
       serializers: { err: serializeError },
+      mixin: () => ({ ...requestFields.getStore() }),
     },
     destination ?? pino.destination({ sync: false }),
   );

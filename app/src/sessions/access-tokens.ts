@@ -33,9 +33,19 @@ export interface IssuedAccessToken {
   readonly expiresIn: number;
 }
 
+/**
+ * Tokens whose signature and claims were verified, by their exact text: a
+ * client sends the same token for up to 15 minutes, and ES256 verification
+ * was the service's largest cost after the socket writes (docs/adr/0151).
+ * A hit is still checked for expiry here and for revocation by the verifier.
+ */
+export const VERIFIED_CACHE_SIZE = 10_000;
+
 const unauthorized = (message: string, cause?: unknown) => DomainError.unauthenticated(message, cause);
 
 export class AccessTokens {
+  private readonly verified = new Map<string, AccessTokenClaims>();
+
   constructor(private readonly options: AccessTokenOptions) {}
 
   get issuer(): string {
@@ -60,6 +70,12 @@ export class AccessTokens {
   /** The token's claims; DomainError `unauthenticated` for anything forged, expired, foreign or malformed. */
   async verify(token: string): Promise<AccessTokenClaims> {
     const { keyRing, issuer, audience, clock } = this.options;
+    const cached = this.verified.get(token);
+    if (cached) {
+      // jose's rule: expired when exp <= now (seconds)
+      if (cached.expiresAt > Math.floor(clock.now().getTime() / 1000)) return cached;
+      this.verified.delete(token);
+    }
     const keyFor = (header: JWTHeaderParameters) => {
       const key = header.kid === undefined ? undefined : keyRing.verificationKey(header.kid);
       if (!key) throw unauthorized('the token was signed by an unknown key');
@@ -87,6 +103,10 @@ export class AccessTokens {
     if (typeof sid !== 'string' || !sub || iat === undefined || exp === undefined) {
       throw unauthorized('the access token is invalid');
     }
-    return { userId: sub, sessionId: sid, issuedAt: iat, expiresAt: exp };
+    const claims = { userId: sub, sessionId: sid, issuedAt: iat, expiresAt: exp };
+    // oldest first out (Map keeps insertion order)
+    if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, claims);
+    return claims;
   }
 }

@@ -7,6 +7,8 @@
  * logout or logout-all ends the family's access tokens immediately on that
  * replica and within one sync interval on the others. If a sync fails the
  * last list stays in force (fail open, logged), bounded by the token lifetime.
+ * Until the first load succeeds the replica knows no revocations at all, so
+ * /readyz keeps traffic away from it until then (`loaded`).
  */
 import type { Pool } from 'pg';
 import type { Clock, Lifecycle } from '../lifecycle';
@@ -31,6 +33,7 @@ export class RevokedSessions {
   private revoked = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private syncing: Promise<void> | undefined;
+  private loadedOnce = false;
 
   constructor(private readonly options: RevokedSessionsOptions) {}
 
@@ -41,6 +44,11 @@ export class RevokedSessions {
   /** Records revocations made by this replica, effective at once. */
   add(sessionIds: readonly string[], revokedAt: Date): void {
     for (const id of sessionIds) this.revoked.set(id, revokedAt.getTime());
+  }
+
+  /** True once the list has been read from the database at least once. */
+  get loaded(): boolean {
+    return this.loadedOnce;
   }
 
   get size(): number {
@@ -63,6 +71,7 @@ export class RevokedSessions {
     // additions made while the query ran, or whose row this replica's clock placed just outside it
     for (const [id, at] of this.revoked) if (at >= since && !next.has(id)) next.set(id, at);
     this.revoked = next;
+    this.loadedOnce = true;
   }
 
   /** Loads once, then keeps syncing until stop() (or shutdown, or the pool ends). */

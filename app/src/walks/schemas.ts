@@ -75,7 +75,7 @@ const unknownIfNegative = z
   .nullable()
   .default(null)
   .transform((value) => (value !== null && value < 0 ? null : value))
-  .meta({ description: 'null when unknown; a negative value (CoreLocation\'s -1) is taken as unknown' });
+  .meta({ description: "null when unknown; a negative value (CoreLocation's -1) is taken as unknown" });
 
 /** An https URL in the normal form PostgreSQL's check expects (scheme lower case, no spaces around it). */
 const httpsUrl = z

@@ -38,7 +38,7 @@ describe('walk mapping', () => {
     expect(result.value).toMatchObject({
       id: ID.toLowerCase(),
       user_id: 'uid-1',
-      start_time: new Date('2026-11-01T06:00:00Z'),
+      start_time: '2026-11-01T06:00:00.000000Z',
       description: '',
       total_distance: 0,
       total_steps: 0,
@@ -133,7 +133,7 @@ describe('consent mapping', () => {
         user_id: 'uid-1',
         consent_id: 'auto-1',
         policy_version: '2026-01',
-        consented_at: new Date('2026-01-10T09:00:00Z'),
+        consented_at: '2026-01-10T09:00:00.000000Z',
         consent_type: 'initial',
         device_platform: 'iOS',
         device_os_version: '18.1',

@@ -28,7 +28,6 @@ export async function startMigrationEnv(): Promise<MigrationEnv> {
   let firestoreEmulator: FirestoreEmulator | undefined;
   let firebase: RunningAuthEmulator | undefined;
   let database: TestDatabase | undefined;
-  let app: App | undefined;
   try {
     [firestoreEmulator, firebase, database] = await Promise.all([
       startFirestoreEmulator(),
@@ -46,12 +45,11 @@ export async function startMigrationEnv(): Promise<MigrationEnv> {
   };
   // firebase-admin reads these from the process environment, in the CLI and in the test alike.
   Object.assign(process.env, variables, { METADATA_SERVER_DETECTION: 'none' });
-  app = initializeApp({ projectId: EMULATOR_PROJECT_ID }, `migration-test-${Date.now()}`);
+  const app: App = initializeApp({ projectId: EMULATOR_PROJECT_ID }, `migration-test-${Date.now()}`);
   const env = () => ({ ...variables, DATABASE_URL: database!.url, LOG_LEVEL: 'silent' });
   const fs = firestoreEmulator;
   const fb = firebase;
   const db = database;
-  const testApp = app;
   return {
     firestore: getFirestore(app),
     auth: getAuth(app),
@@ -68,7 +66,7 @@ export async function startMigrationEnv(): Promise<MigrationEnv> {
       return { code, report: stdout.trim().startsWith('{') ? JSON.parse(stdout) : {}, stderr };
     },
     async close() {
-      await Promise.allSettled([deleteApp(testApp), db.drop()]);
+      await Promise.allSettled([deleteApp(app), db.drop()]);
       await Promise.allSettled([fs.stop(), fb.stop()]);
     },
   };
@@ -84,5 +82,6 @@ export async function importAuthUsers(auth: Auth, uids: readonly string[], creat
       metadata: { creationTime: createdAt.toUTCString(), lastSignInTime: createdAt.toUTCString() },
     })),
   );
-  if (result.failureCount > 0) throw new Error(`importing Auth users failed: ${JSON.stringify(result.errors)}`);
+  if (result.failureCount > 0)
+    throw new Error(`importing Auth users failed: ${JSON.stringify(result.errors)}`);
 }

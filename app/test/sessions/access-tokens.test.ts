@@ -156,6 +156,29 @@ describe('key rotation', () => {
 });
 
 describe('verification cost', () => {
+  it('remembers a verified token, yet refuses it once its session is revoked or it expires', async () => {
+    const user = await emulatorUser();
+    const { body } = await login(app, user.idToken);
+    const verifier = app.sessions.verifier;
+    const first = await verifier.verify(body.access_token);
+    const again = await verifier.verify(body.access_token);
+    expect(again).toEqual(first);
+    // a token differing only in its signature is not the remembered one
+    const [header, payload] = body.access_token.split('.') as [string, string];
+    const forged = `${header}.${payload}.${Buffer.alloc(64, 1).toString('base64url')}`;
+    await expect(verifier.verify(forged)).rejects.toMatchObject({ kind: 'unauthenticated' });
+    // revocation (another replica's, picked up by sync) ends it although it is remembered
+    const other = await login(app, user.idToken);
+    expect(await authenticatedStatus(app, other.body.access_token)).toBe(200);
+    app.sessions.revokedSessions.add([decodeJwt(other.body.access_token).sid as string], app.clock.now());
+    expect(await authenticatedStatus(app, other.body.access_token)).toBe(401);
+    // and so does expiry, judged at every use
+    app.clock.advance(15 * MINUTE_MS);
+    await expect(verifier.verify(body.access_token)).rejects.toMatchObject({
+      message: 'the access token has expired',
+    });
+  });
+
   it('verifies an access token without touching the database', async () => {
     const user = await emulatorUser();
     const { body } = await login(app, user.idToken);

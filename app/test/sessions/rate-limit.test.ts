@@ -43,7 +43,7 @@ describe('rate limiting of login and refresh per client address', () => {
         },
       });
       expect(await counterValue(app.deps.metrics.sessionLogins, { result: 'rate_limited' })).toBe(1);
-      // behind the load balancer (TRUST_PROXY=1) another client address has its own budget
+      // behind one trusting proxy (TRUST_PROXY=1) another client address has its own budget
       expect(
         (await client.post('/v1/sessions/login', { id_token: 'bad' }, from('198.51.100.9'))).status,
       ).toBe(401);

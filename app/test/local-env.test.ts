@@ -1,0 +1,190 @@
+/**
+ * `npm start` as a developer runs it: a process group (the terminal's), sent
+ * SIGTERM or SIGINT (Ctrl-C) with a request in flight. The service drains
+ * first (the request is answered, with its database), then PostgreSQL and the
+ * Auth emulator stop, and nothing is left: every port is free and no process
+ * holds the data directory, also after a failed start.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { emulatorIdToken } from '../dev/auth-emulator';
+import { freePort, portIsFree, waitFor } from '../dev/ports';
+
+jest.setTimeout(240_000);
+
+const ROOT = path.resolve(__dirname, '../..');
+
+interface LocalEnv {
+  readonly child: ChildProcess;
+  readonly dataDir: string;
+  readonly ports: { api: number; metrics: number; pg: number; emulator: number };
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+async function startLocalEnv(prepare?: (dataDir: string) => void): Promise<LocalEnv> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'local-env-test-'));
+  chmodSync(dataDir, 0o755); // PostgreSQL runs as its own OS user when the run is root
+  prepare?.(dataDir);
+  const ports = {
+    api: await freePort(),
+    metrics: await freePort(),
+    pg: await freePort(),
+    emulator: await freePort(),
+  };
+  // detached: its own process group, as a terminal gives `npm start`
+  const child = spawn('npm', ['start', '--silent'], {
+    cwd: ROOT,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      FIREBASE_AUTH_EMULATOR_HOST: '', // the harness's emulator is not this environment's
+      LOCAL_DATA_DIR: dataDir,
+      PORT: String(ports.api),
+      METRICS_PORT: String(ports.metrics),
+      LOCAL_PG_PORT: String(ports.pg),
+      LOCAL_AUTH_EMULATOR_PORT: String(ports.emulator),
+    },
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, dataDir, ports, output: () => output, exited };
+}
+
+/** Processes whose command line names `needle` (e.g. PostgreSQL's -D data directory). */
+function processesMentioning(needle: string): string[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .flatMap((pid) => {
+      try {
+        const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+        return cmdline.includes(needle) ? [`${pid}: ${cmdline}`] : [];
+      } catch {
+        return [];
+      }
+    });
+}
+
+async function expectNothingLeft(env: LocalEnv): Promise<void> {
+  for (const [name, port] of Object.entries(env.ports)) {
+    expect([name, await portIsFree(port)]).toEqual([name, true]);
+  }
+  expect(processesMentioning(env.dataDir)).toEqual([]);
+  let groupAlive = true;
+  try {
+    process.kill(-env.child.pid!, 0);
+  } catch {
+    groupAlive = false;
+  }
+  expect(groupAlive).toBe(false);
+}
+
+/** Sends a PUT whose body is still arriving; resolves with the status once it is answered. */
+function slowPut(port: number, authorization: string, id: string) {
+  const body = JSON.stringify({
+    title: 'in flight',
+    description: '',
+    status: 'completed',
+    start_time: '2026-11-22T06:00:00Z',
+    end_time: '2026-11-22T06:45:00Z',
+    paused_at: null,
+    total_paused_duration: 0,
+    total_distance: 3120.5,
+    total_steps: 4100,
+    polyline_data: null,
+    thumbnail_image_url: null,
+    locations: [],
+  });
+  const half = Math.floor(body.length / 2);
+  let finish!: () => void;
+  const answered = new Promise<number>((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'PUT',
+        path: `/v1/walks/${id}`,
+        headers: {
+          authorization,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        res.resume();
+        res.once('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.once('error', reject);
+    req.write(body.slice(0, half));
+    finish = () => req.end(body.slice(half));
+  });
+  return { answered, finish: () => finish() };
+}
+
+describe('npm start', () => {
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    'on %s to its process group: answers the request in flight, then stops PostgreSQL and the emulator; nothing is left',
+    async (signal) => {
+      const env = await startLocalEnv();
+      try {
+        const api = `http://127.0.0.1:${env.ports.api}`;
+        const exitedEarly = env.exited.then((code) =>
+          Promise.reject(new Error(`npm start exited with ${code}`)),
+        );
+        const ready = waitFor('npm start', async () => (await fetch(`${api}/readyz`)).ok, 180_000);
+        await Promise.race([ready, exitedEarly]).catch((error) => {
+          throw new Error(`${(error as Error).message}\n${env.output()}`);
+        });
+        const { idToken } = await emulatorIdToken(
+          `127.0.0.1:${env.ports.emulator}`,
+          'dev@example.com',
+          'dev-password',
+        );
+        const put = slowPut(env.ports.api, `Bearer ${idToken}`, '0b6f1c3e-5d1a-4c9e-9b7a-2f4e8d6c1a01');
+        await new Promise((resolve) => setTimeout(resolve, 300)); // the request is on the server
+        process.kill(-env.child.pid!, signal);
+        await new Promise((resolve) => setTimeout(resolve, 1500)); // PostgreSQL would be gone by now
+        put.finish();
+        expect(await put.answered).toBe(201);
+        // npm itself may report the signal it got (128 + 15 for SIGTERM); the environment stopped cleanly
+        expect([0, signal === 'SIGTERM' ? 143 : 130]).toContain(await env.exited);
+        expect(env.output()).toMatch(
+          /stopping walk-service, then PostgreSQL and the Auth emulator…\n[\s\S]*shutdown complete[\s\S]*\nstopped\n/,
+        );
+        await expectNothingLeft(env);
+      } catch (error) {
+        throw new Error(`${(error as Error).message}\n--- npm start output ---\n${env.output()}`);
+      } finally {
+        try {
+          process.kill(-env.child.pid!, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        rmSync(env.dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 500 });
+      }
+    },
+  );
+
+  it('leaves nothing running when the start fails (initdb refuses the data directory)', async () => {
+    const env = await startLocalEnv((dir) => {
+      // not a cluster and not empty: initdb refuses it
+      mkdirSync(path.join(dir, 'postgres'));
+      writeFileSync(path.join(dir, 'postgres', 'stray-file'), 'x');
+    });
+    try {
+      expect(await env.exited).toBe(1);
+      expect(env.output()).toMatch(/npm start: /);
+      await expectNothingLeft(env);
+    } finally {
+      rmSync(env.dataDir, { recursive: true, force: true });
+    }
+  });
+});
