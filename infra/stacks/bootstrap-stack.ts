@@ -3,6 +3,8 @@ import { Construct } from 'constructs';
 import { BillingAccountIamMember } from '@cdktf/provider-google/lib/billing-account-iam-member';
 import { DataGoogleProject } from '@cdktf/provider-google/lib/data-google-project';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
+import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
+import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { ProjectIamCustomRole } from '@cdktf/provider-google/lib/project-iam-custom-role';
 import { ServiceAccountIamMember } from '@cdktf/provider-google/lib/service-account-iam-member';
 import {
@@ -15,10 +17,12 @@ import {
   ARTIFACT_REPOSITORY_ID,
   CI_IDENTITIES,
   DeployTarget,
+  GKE_NODE_SERVICE_ACCOUNT_ID,
   PREVIEW_ARTIFACT_REPOSITORY_ID,
   stackName,
   statePrefix,
 } from '../config/names';
+import { GKE_NODE_SERVICE_ACCOUNT_ROLE } from '../config/platform-facts';
 import { ArtifactRegistry } from '../constructs/artifact-registry';
 import { DeployerServiceAccount, RoleGrant } from '../constructs/deployer-service-account';
 import { GitHubWorkloadIdentityFederation } from '../constructs/github-workload-identity-federation';
@@ -373,26 +377,30 @@ export class BootstrapStack extends TerraformStack {
 
     // Images: every environment's nodes pull release images; only the preview host's pull previews.
     for (const projectId of envProjects) {
-      const envProject = new DataGoogleProject(this, `project-${projectId}`, { projectId });
-      // Autopilot nodes pull as the project's default compute service account.
-      const nodes = `${envProject.number}-compute@developer.gserviceaccount.com`;
-      // The default compute account exists once the Compute API is on.
-      const nodeAccount = principal(`serviceAccount:${nodes}`, [
-        envApis[projectId]!.services['compute.googleapis.com']!,
-      ]);
+      // Autopilot nodes run as a dedicated account (not the default compute one, which is Editor).
+      const nodes = new ServiceAccount(this, `gke-nodes-${projectId}`, {
+        project: projectId,
+        accountId: GKE_NODE_SERVICE_ACCOUNT_ID,
+        displayName: 'GKE Autopilot nodes',
+        dependsOn: [envApis[projectId]!.services['iam.googleapis.com']!],
+      });
+      const nodeAccount = principal(`serviceAccount:${nodes.email}`, [nodes]);
+      new ProjectIamMember(this, `gke-nodes-role-${projectId}`, {
+        project: projectId,
+        role: GKE_NODE_SERVICE_ACCOUNT_ROLE.value,
+        member: nodeAccount.principalMember,
+        dependsOn: nodeAccount.principalDependsOn,
+      });
       this.registry.grantRead(nodeAccount, `nodes-${projectId}`);
       if (host?.projectId === projectId)
         this.previewRegistry.grantRead(nodeAccount, `preview-nodes-${projectId}`);
       // Creating the Autopilot cluster acts as its node account: actAs on that account only.
       for (const target of ENVIRONMENT_NAMES.filter((n) => props.environments[n].projectId === projectId)) {
         new ServiceAccountIamMember(this, `deploy-${target}-act-as-nodes`, {
-          serviceAccountId: `projects/${projectId}/serviceAccounts/${nodes}`,
+          serviceAccountId: nodes.name,
           role: 'roles/iam.serviceAccountUser',
           member: deployers[target]!.principalMember,
-          dependsOn: [
-            ...(nodeAccount.principalDependsOn ?? []),
-            ...(deployers[target]!.principalDependsOn ?? []),
-          ],
+          dependsOn: [...(deployers[target]!.principalDependsOn ?? [])],
         });
       }
     }

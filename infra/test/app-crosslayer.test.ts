@@ -11,7 +11,7 @@ import {
   SERVICE_NAME,
   stackName,
 } from '../config/names';
-import { Block, StackJson, resources, synthesizeAll } from './synthesized';
+import { Block, StackJson, only, resources, synthesizeAll } from './synthesized';
 
 const s = synthesizeAll();
 const ENVS = ['dev', 'staging', 'prod'] as const;
@@ -193,7 +193,12 @@ describe.each(ENVS)('%s: cluster add-ons ↔ platform', (e) => {
   });
 
   it('serves the walk-service hostname with the Gateway certificate', () => {
-    const cert = resources(cluster, 'google_certificate_manager_certificate')[0]!;
+    const edge = s.stacks[stackName.platform(e)]!;
+    const cert = only(edge, 'google_certificate_manager_certificate');
+    expect(cert.managed.domains).toEqual([
+      s.config.environments[e].domain,
+      `*.${s.config.environments[e].domain}`,
+    ]);
     const app = s.stacks[stackName.app(e)]!;
     const canary = manifests(app).find((m) => m.kind === 'Canary');
     const hosts: string[] = canary ? canary.spec.service.hosts : manifest(app, 'HTTPRoute').spec.hostnames;
@@ -205,7 +210,12 @@ describe.each(ENVS)('%s: cluster add-ons ↔ platform', (e) => {
       );
       expect({ host, covered }).toEqual({ host, covered: true });
     }
-    expect(resources(cluster, 'google_compute_global_address')[0]!.name).toBe(GATEWAY_EDGE.addressName);
+    expect(
+      resources(edge, 'google_compute_global_address').filter((a) => a.name === GATEWAY_EDGE.addressName),
+    ).toHaveLength(1);
+    expect(only(edge, 'google_certificate_manager_certificate_map').name).toBe(
+      GATEWAY_EDGE.certificateMapName,
+    );
   });
 
   it('runs Loki as the identity and on the bucket the platform creates for it', () => {
