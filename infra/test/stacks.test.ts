@@ -584,6 +584,43 @@ describe('bootstrap', () => {
     for (const b of actAs) expect(b.service_account_id).toMatch(/-compute@developer\.gserviceaccount\.com$/);
   });
 
+  it('denies every CI identity acting on an environment project secret payloads, SA tokens and keys there', () => {
+    const policies = resources(boot(), 'google_iam_deny_policy');
+    const projects = [...new Set(ENVIRONMENT_NAMES.map((e) => s.config.environments[e].projectId))];
+    expect(policies.map((p) => p.parent).sort()).toEqual(
+      projects.map((p) => `cloudresourcemanager.googleapis.com%2Fprojects%2F${p}`).sort(),
+    );
+    for (const policy of policies) {
+      const project = decodeURIComponent(policy.parent).split('/').pop()!;
+      const rule = policy.rules[0].deny_rule;
+      // Every identity with a role on the project is denied there (plan included).
+      const actors = iamResources(boot())
+        .filter(([t, b]) => t === 'google_project_iam_member' && b.project === project)
+        .map(([, b]) => String(b.member).replace(/^serviceAccount:/, ''))
+        .filter((m) => m.endsWith(`@${s.config.bootstrap.projectId}.iam.gserviceaccount.com`));
+      expect(actors.length).toBeGreaterThan(1);
+      expect([...rule.denied_principals].sort()).toEqual(
+        [...new Set(actors)]
+          .map((m) => `principal://iam.googleapis.com/projects/-/serviceAccounts/${m}`)
+          .sort(),
+      );
+      expect(rule.denied_permissions).toEqual(
+        expect.arrayContaining([
+          'secretmanager.googleapis.com/versions.access',
+          'iam.googleapis.com/serviceAccounts.getAccessToken',
+          'iam.googleapis.com/serviceAccounts.signJwt',
+          'iam.googleapis.com/serviceAccounts.signBlob',
+          'iam.googleapis.com/serviceAccounts.getOpenIdToken',
+          'iam.googleapis.com/serviceAccounts.implicitDelegation',
+        ]),
+      );
+      // The v2 form deny policies require (SERVICE_FQDN/resource.verb), never the v1 form.
+      for (const p of rule.denied_permissions)
+        expect(p).toMatch(/^[a-z]+\.googleapis\.com\/[a-zA-Z]+\.[a-zA-Z]+$/);
+      expect(rule.exception_principals ?? []).toEqual([]);
+    }
+  });
+
   it('keeps the plan identity read-only, with what a plan with user_project_override needs', () => {
     const grants = grantsOf(CI_IDENTITIES.planServiceAccountId);
     for (const [, b] of grants) {
