@@ -435,6 +435,14 @@ describe('supply chain and credentials (ADR 0110, 0111)', () => {
     stepsOf(inst.job, actions).filter((st) => st.uses?.startsWith('google-github-actions/auth@'));
   const identityOf = (inst: JobInstance) => authSteps(inst).map((st) => String(st.with?.service_account));
   const holdsCredential = (inst: JobInstance) => authSteps(inst).length > 0;
+  /** Can mint a Google credential: `id-token: write` (job, else workflow, or write-all), whatever its steps do. */
+  const mintsIdToken = (inst: JobInstance) => {
+    const perms = (inst.job.permissions ?? inst.workflow.permissions) as
+      Record<string, string> | string | undefined;
+    return (
+      perms === 'write-all' || (typeof perms === 'object' && perms !== null && perms['id-token'] === 'write')
+    );
+  };
 
   it('never run on pull_request_target (the federation rejects it too)', () => {
     expect(workflows.filter((w) => 'pull_request_target' in w.on).map((w) => w.path)).toEqual([]);
@@ -493,7 +501,15 @@ describe('supply chain and credentials (ADR 0110, 0111)', () => {
   it('run only lockfile-pinned tools where a credential is: no npx of a package, no global install', () => {
     const bins = new Set(readdirSync(join(REPO_ROOT, 'node_modules', '.bin')));
     const bad: string[] = [];
-    for (const inst of all.filter(holdsCredential)) {
+    const privileged = all.filter((i) => mintsIdToken(i) || holdsCredential(i));
+    // Keyed on the permission: a job that can mint a token counts even without an auth step.
+    expect(
+      all
+        .filter(holdsCredential)
+        .filter((i) => !mintsIdToken(i))
+        .map((i) => i.label),
+    ).toEqual([]);
+    for (const inst of privileged) {
       for (const { run } of runs(inst)) {
         if (/\bnpm\s+(i|install|add)\s+(-g|--global)\b|\bnpm\s+exec\b|\bnpx\s+(-y|--yes)\b/.test(run))
           bad.push(`${inst.label}: ${run.trim().split('\n')[0]}`);
@@ -503,6 +519,21 @@ describe('supply chain and credentials (ADR 0110, 0111)', () => {
       }
     }
     expect(bad).toEqual([]);
+  });
+
+  it('install one pinned Cloud SDK version wherever setup-gcloud runs (the latest would be unreviewed code)', () => {
+    const versions = new Set<string>();
+    const bad: string[] = [];
+    for (const inst of all)
+      for (const st of stepsOf(inst.job, actions).filter((x) =>
+        x.uses?.startsWith('google-github-actions/setup-gcloud@'),
+      )) {
+        const v = String(st.with?.version ?? '');
+        if (!/^\d+\.\d+\.\d+$/.test(v)) bad.push(`${inst.label}: setup-gcloud version "${v}"`);
+        versions.add(v);
+      }
+    expect(bad).toEqual([]);
+    expect(versions.size).toBe(1);
   });
 
   it('fail every run step on any failed command (bash -euo pipefail), with no command hidden in echo', () => {
