@@ -63,11 +63,12 @@ describe.each(ENVIRONMENT_NAMES)('%s-platform', (env) => {
     expect(c.workload_identity_config.workload_pool).toBe(`${config().projectId}.svc.id.goog`);
     expect(c.maintenance_policy.recurring_window.recurrence).toMatch(/^FREQ=WEEKLY;BYDAY=/);
     expect(c.deletion_protection).toBe(env === 'prod');
+    // Staging and prod admit only release images (issue 13 item 4); dev runs previews too.
     expect(c.binary_authorization.evaluation_mode).toBe(
-      env === 'prod' ? 'PROJECT_SINGLETON_POLICY_ENFORCE' : 'DISABLED',
+      env === 'dev' ? 'DISABLED' : 'PROJECT_SINGLETON_POLICY_ENFORCE',
     );
     expect(resources(platform(env), 'google_binary_authorization_policy')).toHaveLength(
-      env === 'prod' ? 1 : 0,
+      env === 'dev' ? 0 : 1,
     );
     expect(c.maintenance_policy.maintenance_exclusion.length > 0).toBe(env === 'prod');
   });
