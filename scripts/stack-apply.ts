@@ -1,13 +1,13 @@
 /**
- * `npx tsx scripts/stack-apply.ts <stack> [--destroy] [--auto-approve] [--import Kind/name]... [--state-rm Kind/name]...`
+ * `npx tsx scripts/stack-apply.ts <stack> [--destroy] [--auto-approve] [--import Kind/name]... [--state-rm Kind/name]... [--lock-timeout 0s]`
  *
  * Applies (or destroys) one stack with the Terraform on PATH on the output of
  * the cdktf app synthesized with every deploy key required (requireContext),
  * so a privileged job runs only what the lockfile pins: no cdktf CLI
  * fetched at run time. Terraform plans, prints the plan, then applies exactly
  * that plan; without --auto-approve it asks first (a person reviews it).
- * `-lock-timeout` makes a second apply of the same stack wait for the state
- * lock instead of failing or being dropped.
+ * `-lock-timeout` (30m; `--lock-timeout 0s` to fail at once) makes a second
+ * apply of the same stack wait for the state lock instead of being dropped.
  * `--import Kind/name` brings an existing Kubernetes object of the stack's
  * configuration into state before the plan (Terraform would fail to create
  * it); `--state-rm Kind/name` forgets one the configuration no longer has,
@@ -31,10 +31,12 @@ export interface ApplyArgs {
   readonly imports: readonly string[];
   /** `Kind/name` of Kubernetes objects to remove from state (kept in the cluster) before the plan. */
   readonly stateRemovals: readonly string[];
+  /** How long to wait for the state lock; `0s` fails at once when another apply holds it. */
+  readonly lockTimeout: string;
 }
 
 const USAGE =
-  'usage: npx tsx scripts/stack-apply.ts <stack> [--destroy] [--auto-approve] [--import Kind/name]... [--state-rm Kind/name]...';
+  'usage: npx tsx scripts/stack-apply.ts <stack> [--destroy] [--auto-approve] [--import Kind/name]... [--state-rm Kind/name]... [--lock-timeout <n>s|m]';
 const OBJECT_REF = /^[A-Za-z]+\/[a-z0-9][a-z0-9.-]*$/;
 
 export function parseApplyArgs(argv: readonly string[]): ApplyArgs {
@@ -43,11 +45,15 @@ export function parseApplyArgs(argv: readonly string[]): ApplyArgs {
   const stateRemovals: string[] = [];
   let destroy = false;
   let autoApprove = false;
+  let lockTimeout = LOCK_TIMEOUT;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--destroy') destroy = true;
     else if (a === '--auto-approve') autoApprove = true;
-    else if (a === '--import' || a === '--state-rm') {
+    else if (a === '--lock-timeout') {
+      lockTimeout = argv[++i] ?? '';
+      if (!/^\d+[sm]$/.test(lockTimeout)) throw new Error(`--lock-timeout takes <n>s or <n>m\n${USAGE}`);
+    } else if (a === '--import' || a === '--state-rm') {
       const ref = argv[++i];
       if (!ref || !OBJECT_REF.test(ref)) throw new Error(`${a} takes Kind/name\n${USAGE}`);
       (a === '--import' ? imports : stateRemovals).push(ref);
@@ -55,7 +61,7 @@ export function parseApplyArgs(argv: readonly string[]): ApplyArgs {
     else rest.push(a);
   }
   if (rest.length !== 1) throw new Error(USAGE);
-  return { stack: rest[0]!, destroy, autoApprove, imports, stateRemovals };
+  return { stack: rest[0]!, destroy, autoApprove, imports, stateRemovals, lockTimeout };
 }
 
 interface ManifestValue {
@@ -117,7 +123,7 @@ export function terraformCommands(
   a: ApplyArgs,
   resolved: Resolved = { imports: [], stateRemovals: [] },
 ): string[][] {
-  const lock = `-lock-timeout=${LOCK_TIMEOUT}`;
+  const lock = `-lock-timeout=${a.lockTimeout}`;
   const plan = ['plan', '-input=false', lock, '-out=stack.tfplan'];
   return [
     ['init', '-input=false'],

@@ -3,6 +3,7 @@
  * they name exist, and the security rules (pins, permissions, identities,
  * forks, prod behind a protected environment) hold for every job.
  */
+import { parseApplyArgs } from '../../scripts/stack-apply';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -607,18 +608,55 @@ describe('deploys', () => {
     },
   );
 
-  it('serialize deploys per environment and per preview', () => {
-    for (const { inst, stacks } of deploying) {
+  it('never drop a pending deploy, rollback or pause: environments serialize on the state lock, previews per PR', () => {
+    const groupOf = (inst: JobInstance) => {
       const c = inst.job.concurrency ?? inst.workflow.text.match(/^concurrency:\n\s+group:\s*(.+)$/m)?.[1];
-      const group = typeof c === 'string' ? c : c?.group;
-      expect({ job: inst.label, group: group !== undefined }).toEqual({ job: inst.label, group: true });
-      const expanded = expand(String(group), { inputs: inst.inputs, matrix: inst.matrix }).join(' ');
-      for (const u of stacks.filter((s) => !s.stack.startsWith('preview-'))) {
-        expect(expanded).toContain(u.stack.replace(/-(app|platform|cluster)$/, ''));
+      return typeof c === 'string' ? c : c?.group;
+    };
+    for (const { inst, stacks } of deploying) {
+      const group = groupOf(inst);
+      if (stacks.some((s) => s.stack.startsWith('preview-'))) {
+        expect({ job: inst.label, group: group !== undefined }).toEqual({ job: inst.label, group: true });
+        expect(expand(String(group), { inputs: inst.inputs, matrix: inst.matrix }).join(' ')).toMatch(
+          /pull_request\.number|workflow_run\.pull_requests\[0\]\.number/,
+        );
+      } else {
+        // GitHub cancels a group's pending run when another one queues: no group for environments.
+        expect({ job: inst.label, group }).toEqual({ job: inst.label, group: undefined });
       }
-      if (stacks.some((s) => s.stack.startsWith('preview-')))
-        expect(expanded).toMatch(/pull_request\.number|workflow_run\.pull_requests\[0\]\.number/);
     }
+    // A deploy that meets another apply of its stack fails at once (never applies after a newer one).
+    const deployEnv = all.filter((i) => i.workflow.path.endsWith('/deploy-env.yml'));
+    expect(deployEnv.length).toBeGreaterThan(0);
+    for (const inst of deployEnv) {
+      const applies = runs(inst).flatMap(({ run }) => [
+        ...run.matchAll(/npx tsx scripts\/stack-apply\.ts "\$STACK"([^\n]*)/g),
+      ]);
+      expect(applies).toHaveLength(1);
+      const args = parseApplyArgs(['x-app', ...applies[0]![1]!.trim().split(/\s+/)]);
+      expect(args.lockTimeout).toBe('0s');
+    }
+  });
+
+  it('refuse a dev pause while a dev deploy runs, and a dev deploy while a pause runs', () => {
+    const stepIndex = (inst: JobInstance, re: RegExp) => runs(inst).findIndex(({ run }) => re.test(run));
+    const schedule = all.find((i) => i.workflow.path.endsWith('/env-schedule.yml'))!;
+    const guard = stepIndex(schedule, /--workflow deploy\.yml[\s\S]*test\("deploy dev\$"\)[\s\S]*exit 1/);
+    expect(guard).toBeGreaterThanOrEqual(0);
+    expect(guard).toBeLessThan(stepIndex(schedule, /npm run env -- /));
+    // The job name the guard looks for is the one deploy-env gives a dev deploy.
+    const deployEnv = all.find((i) => i.workflow.path.endsWith('/deploy-env.yml'))!;
+    expect(expand(String(deployEnv.job.name), { inputs: { environment: ['dev'] }, matrix: {} })).toEqual([
+      'deploy dev',
+    ]);
+    const back = stepIndex(deployEnv, /--workflow env-schedule\.yml[\s\S]*exit 1/);
+    expect(back).toBeGreaterThanOrEqual(0);
+    expect(back).toBeLessThan(stepIndex(deployEnv, /scripts\/stack-apply\.ts/));
+    for (const inst of [schedule, deployEnv])
+      expect({ job: inst.label, actions: (inst.job.permissions as Record<string, string>).actions }).toEqual({
+        job: inst.label,
+        actions: 'read',
+      });
   });
 
   it('promote dev → staging → prod, each after the previous one', () => {
