@@ -19,7 +19,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { synthInfra } from '../infra/main';
-import { runCli } from './lib/cli';
+import { defineCommand, parseCommandLine, runCli, UsageError, usageLine } from './lib/cli';
 
 export const LOCK_TIMEOUT = '30m';
 
@@ -35,33 +35,52 @@ export interface ApplyArgs {
   readonly lockTimeout: string;
 }
 
-const USAGE =
-  'usage: npx tsx scripts/stack-apply.ts <stack> [--destroy] [--auto-approve] [--import Kind/name]... [--state-rm Kind/name]... [--lock-timeout <n>s|m]';
 const OBJECT_REF = /^[A-Za-z]+\/[a-z0-9][a-z0-9.-]*$/;
 
+export const STACK_APPLY = defineCommand({
+  usage: `usage: npx tsx scripts/stack-apply.ts <stack> [--destroy] [--auto-approve] [--import Kind/name]... [--state-rm Kind/name]... [--lock-timeout <n>s|<n>m]
+
+Plans the synthesized stack with Terraform, shows the plan and applies exactly it.
+  --destroy             plan and apply the stack's destruction
+  --auto-approve        apply without asking (CI, where the environment allows it)
+  --import Kind/name    import an existing Kubernetes object of the stack before the plan
+  --state-rm Kind/name  forget an object the stack no longer has, leaving it in the cluster
+  --lock-timeout <d>    wait this long for the state lock (default ${LOCK_TIMEOUT}; 0s fails at once)`,
+  options: {
+    destroy: { type: 'boolean', default: false },
+    'auto-approve': { type: 'boolean', default: false },
+    import: { type: 'string', multiple: true, default: [] },
+    'state-rm': { type: 'string', multiple: true, default: [] },
+    'lock-timeout': { type: 'string', default: LOCK_TIMEOUT },
+  },
+  allowPositionals: true,
+});
+
 export function parseApplyArgs(argv: readonly string[]): ApplyArgs {
-  const rest: string[] = [];
-  const imports: string[] = [];
-  const stateRemovals: string[] = [];
-  let destroy = false;
-  let autoApprove = false;
-  let lockTimeout = LOCK_TIMEOUT;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--destroy') destroy = true;
-    else if (a === '--auto-approve') autoApprove = true;
-    else if (a === '--lock-timeout') {
-      lockTimeout = argv[++i] ?? '';
-      if (!/^\d+[sm]$/.test(lockTimeout)) throw new Error(`--lock-timeout takes <n>s or <n>m\n${USAGE}`);
-    } else if (a === '--import' || a === '--state-rm') {
-      const ref = argv[++i];
-      if (!ref || !OBJECT_REF.test(ref)) throw new Error(`${a} takes Kind/name\n${USAGE}`);
-      (a === '--import' ? imports : stateRemovals).push(ref);
-    } else if (a.startsWith('--')) throw new Error(USAGE);
-    else rest.push(a);
+  const { values, positionals } = parseCommandLine(STACK_APPLY, argv);
+  if (positionals.length !== 1)
+    throw new UsageError(`expected one stack name\n${usageLine(STACK_APPLY.usage)}`);
+  for (const [flag, refs] of [
+    ['--import', values.import],
+    ['--state-rm', values['state-rm']],
+  ] as const) {
+    const bad = refs.find((ref) => !OBJECT_REF.test(ref));
+    if (bad !== undefined)
+      throw new UsageError(`${flag} takes Kind/name, got ${bad}\n${usageLine(STACK_APPLY.usage)}`);
   }
-  if (rest.length !== 1) throw new Error(USAGE);
-  return { stack: rest[0]!, destroy, autoApprove, imports, stateRemovals, lockTimeout };
+  const lockTimeout = values['lock-timeout'];
+  if (!/^\d+[sm]$/.test(lockTimeout))
+    throw new UsageError(
+      `--lock-timeout takes <n>s or <n>m, got ${lockTimeout}\n${usageLine(STACK_APPLY.usage)}`,
+    );
+  return {
+    stack: positionals[0]!,
+    destroy: values.destroy,
+    autoApprove: values['auto-approve'],
+    imports: values.import,
+    stateRemovals: values['state-rm'],
+    lockTimeout,
+  };
 }
 
 interface ManifestValue {
@@ -186,4 +205,4 @@ function main(argv: string[]): number {
   }
 }
 
-runCli(module, main);
+runCli(module, STACK_APPLY, () => main(process.argv.slice(2)));

@@ -278,7 +278,7 @@ describe('canary analysis (rendered MetricTemplates under promtool)', () => {
       SLI.errorRatio(SERVICE_SELECTOR, '5m'),
       SLI.slowRatio(SERVICE_SELECTOR, '5m'),
     ]);
-    for (const q of templates.values()) expect(q).toContain('route!~"/healthz|/readyz"');
+    for (const q of templates.values()) expect(q).toContain('route!~"/healthz|/readyz|unmatched"');
   });
 
   it.each(SCENARIOS.map((s) => [s.name, s] as const))('promtool test rules: %s', (_name, s) => {
