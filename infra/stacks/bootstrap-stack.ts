@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { BillingAccountIamMember } from '@cdktf/provider-google/lib/billing-account-iam-member';
 import { DataGoogleProject } from '@cdktf/provider-google/lib/data-google-project';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
+import { IamDenyPolicy } from '@cdktf/provider-google/lib/iam-deny-policy';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { ProjectIamCustomRole } from '@cdktf/provider-google/lib/project-iam-custom-role';
@@ -88,6 +89,29 @@ export const SECRETS_MANAGER_ROLE = {
     'secretmanager.secrets.update',
   ],
 } as const;
+
+/**
+ * What no CI identity may do in an environment project, whatever its roles let
+ * it grant itself: read a secret's payload, mint or sign as any service
+ * account there (walk-service's reads the signing keys), or create a key.
+ * Deny policies take the `SERVICE_FQDN/resource.verb` form and only the
+ * permissions Google lists (https://cloud.google.com/iam/docs/deny-permissions-support);
+ * a deny rule outranks every allow (https://cloud.google.com/iam/docs/deny-overview).
+ */
+export const CI_DENIED_PERMISSIONS = [
+  'secretmanager.googleapis.com/versions.access',
+  'iam.googleapis.com/serviceAccounts.getAccessToken',
+  'iam.googleapis.com/serviceAccounts.getOpenIdToken',
+  'iam.googleapis.com/serviceAccounts.signBlob',
+  'iam.googleapis.com/serviceAccounts.signJwt',
+  'iam.googleapis.com/serviceAccounts.implicitDelegation',
+  'iam.googleapis.com/serviceAccountKeys.create',
+] as const;
+
+/** A service account as a deny policy names it (https://cloud.google.com/iam/docs/principal-identifiers). */
+export function denyPrincipal(serviceAccountEmail: string): string {
+  return `principal://iam.googleapis.com/projects/-/serviceAccounts/${serviceAccountEmail}`;
+}
 
 /**
  * Read-only roles for `terraform plan` of the environment stacks (no
@@ -374,6 +398,35 @@ export class BootstrapStack extends TerraformStack {
       deployers[target] = identity;
     }
     this.deployIdentities = deployers;
+
+    // Deny, per environment project, what the CI identities acting there must never do (ADR 0127).
+    // Creating a deny policy needs roles/iam.denyAdmin, which no CI identity holds.
+    for (const projectId of envProjects) {
+      const actors = [
+        this.planIdentity,
+        ...targets
+          .filter((t) => (t === 'previews' ? host!.projectId : props.environments[t].projectId) === projectId)
+          .map((t) => deployers[t]!),
+      ];
+      new IamDenyPolicy(this, `ci-deny-${projectId}`, {
+        parent: encodeURIComponent(`cloudresourcemanager.googleapis.com/projects/${projectId}`),
+        name: 'ci-no-secrets-or-tokens',
+        displayName: 'CI identities: no secret payloads, no service-account tokens or keys',
+        rules: [
+          {
+            description: 'deploy and plan identities never read secrets or act as another account',
+            denyRule: {
+              deniedPrincipals: actors.map((a) => denyPrincipal(a.serviceAccountEmail)),
+              deniedPermissions: [...CI_DENIED_PERMISSIONS],
+            },
+          },
+        ],
+        dependsOn: [
+          envApis[projectId]!.services['iam.googleapis.com']!,
+          ...actors.map((a) => a.serviceAccount),
+        ],
+      });
+    }
 
     // Images: every environment's nodes pull release images; only the preview host's pull previews.
     for (const projectId of envProjects) {

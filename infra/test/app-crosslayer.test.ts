@@ -241,8 +241,8 @@ describe.each(ENVS)('%s: cluster add-ons ↔ platform', (e) => {
   });
 });
 
-describe('prod: images ↔ Binary Authorization allowlist', () => {
-  const platform = s.stacks[stackName.platform('prod')]!;
+describe.each(['staging', 'prod'] as const)('%s: images ↔ Binary Authorization allowlist', (e) => {
+  const platform = s.stacks[stackName.platform(e)]!;
   const policy = resources(platform, 'google_binary_authorization_policy')[0]!;
   const patterns: string[] = policy.admission_whitelist_patterns.map((p: any) => p.name_pattern);
   /** Binary Authorization globs: `*` within one path segment, `**` across segments. */
@@ -259,8 +259,8 @@ describe('prod: images ↔ Binary Authorization allowlist', () => {
         .join('.*')}$`,
     ).test(image);
 
-  it('admits every image the prod app and cluster stacks run', () => {
-    const images = [stackName.app('prod'), stackName.cluster('prod')].flatMap((name) =>
+  it('admits every image its app and cluster stacks run', () => {
+    const images = [stackName.app(e), stackName.cluster(e)].flatMap((name) =>
       manifests(s.stacks[name]!)
         .filter((m) => m.spec?.template?.spec)
         .flatMap((m) => [...(m.spec.template.spec.initContainers ?? []), ...m.spec.template.spec.containers])
@@ -269,6 +269,15 @@ describe('prod: images ↔ Binary Authorization allowlist', () => {
     expect(images.length).toBeGreaterThanOrEqual(4);
     for (const image of images)
       expect({ image, admitted: patterns.some((p) => matches(p, image)) }).toEqual({ image, admitted: true });
+  });
+
+  it('refuses a preview image (pull-request code) and one pushed elsewhere in the bootstrap registry', () => {
+    const release = manifest(s.stacks[stackName.app(e)]!, 'Deployment', SERVICE_NAME).spec.template.spec
+      .containers[0].image as string;
+    const preview = release.replace(`/${ARTIFACT_REPOSITORY_ID}/`, `/${PREVIEW_ARTIFACT_REPOSITORY_ID}/`);
+    expect(preview).not.toBe(release);
+    expect(patterns.some((p) => matches(p, preview))).toBe(false);
+    expect(patterns.some((p) => matches(p, release.replace(/\/walk-service@/, '/other@')))).toBe(false);
   });
 });
 

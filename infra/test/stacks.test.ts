@@ -63,11 +63,12 @@ describe.each(ENVIRONMENT_NAMES)('%s-platform', (env) => {
     expect(c.workload_identity_config.workload_pool).toBe(`${config().projectId}.svc.id.goog`);
     expect(c.maintenance_policy.recurring_window.recurrence).toMatch(/^FREQ=WEEKLY;BYDAY=/);
     expect(c.deletion_protection).toBe(env === 'prod');
+    // Staging and prod admit only release images (issue 13 item 4); dev runs previews too.
     expect(c.binary_authorization.evaluation_mode).toBe(
-      env === 'prod' ? 'PROJECT_SINGLETON_POLICY_ENFORCE' : 'DISABLED',
+      env === 'dev' ? 'DISABLED' : 'PROJECT_SINGLETON_POLICY_ENFORCE',
     );
     expect(resources(platform(env), 'google_binary_authorization_policy')).toHaveLength(
-      env === 'prod' ? 1 : 0,
+      env === 'dev' ? 0 : 1,
     );
     expect(c.maintenance_policy.maintenance_exclusion.length > 0).toBe(env === 'prod');
   });
@@ -609,6 +610,43 @@ describe('bootstrap', () => {
     // The dedicated node account bootstrap creates (GKE_NODE_SERVICE_ACCOUNT_ID), not the default compute one.
     for (const b of actAs)
       expect(b.service_account_id).toMatch(/^\$\{google_service_account\.gke-nodes-[\w-]+\.name\}$/);
+  });
+
+  it('denies every CI identity acting on an environment project secret payloads, SA tokens and keys there', () => {
+    const policies = resources(boot(), 'google_iam_deny_policy');
+    const projects = [...new Set(ENVIRONMENT_NAMES.map((e) => s.config.environments[e].projectId))];
+    expect(policies.map((p) => p.parent).sort()).toEqual(
+      projects.map((p) => `cloudresourcemanager.googleapis.com%2Fprojects%2F${p}`).sort(),
+    );
+    for (const policy of policies) {
+      const project = decodeURIComponent(policy.parent).split('/').pop()!;
+      const rule = policy.rules[0].deny_rule;
+      // Every identity with a role on the project is denied there (plan included).
+      const actors = iamResources(boot())
+        .filter(([t, b]) => t === 'google_project_iam_member' && b.project === project)
+        .map(([, b]) => String(b.member).replace(/^serviceAccount:/, ''))
+        .filter((m) => m.endsWith(`@${s.config.bootstrap.projectId}.iam.gserviceaccount.com`));
+      expect(actors.length).toBeGreaterThan(1);
+      expect([...rule.denied_principals].sort()).toEqual(
+        [...new Set(actors)]
+          .map((m) => `principal://iam.googleapis.com/projects/-/serviceAccounts/${m}`)
+          .sort(),
+      );
+      expect(rule.denied_permissions).toEqual(
+        expect.arrayContaining([
+          'secretmanager.googleapis.com/versions.access',
+          'iam.googleapis.com/serviceAccounts.getAccessToken',
+          'iam.googleapis.com/serviceAccounts.signJwt',
+          'iam.googleapis.com/serviceAccounts.signBlob',
+          'iam.googleapis.com/serviceAccounts.getOpenIdToken',
+          'iam.googleapis.com/serviceAccounts.implicitDelegation',
+        ]),
+      );
+      // The v2 form deny policies require (SERVICE_FQDN/resource.verb), never the v1 form.
+      for (const p of rule.denied_permissions)
+        expect(p).toMatch(/^[a-z]+\.googleapis\.com\/[a-zA-Z]+\.[a-zA-Z]+$/);
+      expect(rule.exception_principals ?? []).toEqual([]);
+    }
   });
 
   it('keeps the plan identity read-only, with what a plan with user_project_override needs', () => {
