@@ -14,6 +14,9 @@ import { emulatorIdToken } from '../dev/auth-emulator';
 import { freePort, portIsFree, waitFor } from '../dev/ports';
 
 jest.setTimeout(240_000);
+// Whole process groups under real signals: on a loaded 2-core machine a start can miss its
+// timing once; a retry keeps the assertions strict without making CI flaky.
+jest.retryTimes(1, { logErrorsBeforeRetry: true });
 
 const ROOT = path.resolve(__dirname, '../..');
 
