@@ -158,6 +158,9 @@ describe('npm start', () => {
         expect(await put.answered).toBe(201);
         // npm itself may report the signal it got (128 + 15 for SIGTERM); the environment stopped cleanly
         expect([0, signal === 'SIGTERM' ? 143 : 130]).toContain(await env.exited);
+        // npm may exit on the group's SIGINT before the environment (its own session) has finished
+        // stopping; the environment's own last line says when it has.
+        await waitFor('the environment to stop', async () => /\nstopped\n/.test(env.output()), 120_000);
         expect(env.output()).toMatch(
           /stopping walk-service, then PostgreSQL and the Auth emulator…\n[\s\S]*shutdown complete[\s\S]*\nstopped\n/,
         );
