@@ -121,8 +121,8 @@ async function seedApi(service: string, idToken: string, walks: SeedWalk[]): Pro
 /** The app's own Firestore shape (app/src/firestore-migration/source-model.ts). */
 async function seedFirestore(uid: string, email: string, walks: SeedWalk[]): Promise<void> {
   const app = initializeApp({ projectId: EMULATOR_PROJECT_ID }, `seed-${Date.now()}`);
+  const db = getFirestore(app);
   try {
-    const db = getFirestore(app);
     const batch = db.batch();
     for (const walk of walks) {
       const body = apiBody(walk);
@@ -170,6 +170,8 @@ async function seedFirestore(uid: string, email: string, walks: SeedWalk[]): Pro
     );
     await batch.commit();
   } finally {
+    // deleteApp leaves Firestore's gRPC channels open
+    await db.terminate();
     await deleteApp(app);
   }
 }

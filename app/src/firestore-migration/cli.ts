@@ -5,6 +5,7 @@
  * runbooks/cutover.md). firebase-admin reads the *_EMULATOR_HOST variables
  * itself, so the same command runs against the emulators or a real project.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { deleteApp, initializeApp } from 'firebase-admin/app';
 import { getAuth } from 'firebase-admin/auth';
 import { getFirestore } from 'firebase-admin/firestore';
@@ -20,6 +21,10 @@ import { createThumbnailMover } from './thumbnails';
 import { verifyMigration } from './verify';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, stopped: 3 } as const;
+/** How long a stopped --verify waits for the page in flight before closing the clients anyway. */
+const VERIFY_STOP_GRACE_MS = 5_000;
+/** How long closing waits for Firestore calls in flight. */
+const CLOSE_GRACE_MS = 10_000;
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -95,7 +100,7 @@ export async function main(
   try {
     if (args.command === 'verify') {
       // verify reads only: Ctrl-C ends it at once (exit 3), nothing to finish or resume
-      const verifying = verifyMigration(deps, { scope: args.scope, pageSize: args.pageSize });
+      const verifying = verifyMigration(deps, { scope: args.scope, pageSize: args.pageSize, signal });
       verifying.catch(() => undefined);
       const stopped = new Promise<'stopped'>((resolve) => {
         if (signal?.aborted) resolve('stopped');
@@ -103,6 +108,8 @@ export async function main(
       });
       const report = await Promise.race([verifying, stopped]);
       if (report === 'stopped') {
+        // the reads stop at the next page; closing the client under an in-flight call would leave its error behind
+        await Promise.race([verifying.catch(() => undefined), delay(VERIFY_STOP_GRACE_MS, undefined, { ref: false })]);
         io.stderr('verify stopped before it finished: nothing was compared to the end, nothing changed\n');
         return EXIT.stopped;
       }
@@ -149,6 +156,8 @@ export async function main(
     return EXIT.failed;
   } finally {
     logger.flush();
+    // deleteApp leaves Firestore's gRPC channels open; terminate() ends them once calls in flight settle
+    await Promise.race([deps.firestore.terminate(), delay(CLOSE_GRACE_MS, undefined, { ref: false })]);
     await deleteApp(app);
     await pool.end();
   }

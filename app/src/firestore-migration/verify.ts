@@ -56,6 +56,8 @@ export interface VerifyOptions {
   readonly scope: Scope;
   readonly pageSize?: number;
   readonly maxListed?: number;
+  /** Checked before each page: Ctrl-C stops the reads, so no call is left in flight. */
+  readonly signal?: AbortSignal;
 }
 
 export async function verifyMigration(deps: MigrationDeps, options: VerifyOptions): Promise<VerifyReport> {
@@ -79,6 +81,7 @@ export async function verifyMigration(deps: MigrationDeps, options: VerifyOption
 
   const held = new Set((await repo.quarantineReport(deps.pool, scope.userId)).map((q) => q.source_path));
   for await (const page of walkIndexPages(deps.firestore, scope, pageSize)) {
+    options.signal?.throwIfAborted();
     const entries = page.items.filter((entry) => inCohort(scope, entry.userId));
     entries.forEach((entry) => listedWalks.add(entry.path));
     const documents = await readWalks(
@@ -125,6 +128,7 @@ export async function verifyMigration(deps: MigrationDeps, options: VerifyOption
   }
 
   for await (const page of consentPages(deps.firestore, scope, pageSize)) {
+    options.signal?.throwIfAborted();
     const valid = page.items.flatMap((doc) => {
       const owner = documentOwner(doc);
       if (!inCohort(scope, owner)) return [];
