@@ -18,7 +18,13 @@ import { walkServiceProps } from '../charts/environments';
 import { serviceJob } from '../charts/walk-service/service-job';
 import { databaseUrl } from '../charts/walk-service/workload';
 import { resolveContext } from '../infra/config/context';
-import { ENVIRONMENT_NAMES, EnvironmentName, loadEnvironments } from '../infra/config/environments';
+import {
+  ConfigInput,
+  ENVIRONMENT_NAMES,
+  EnvironmentName,
+  Environments,
+  loadEnvironments,
+} from '../infra/config/environments';
 import {
   FIRESTORE_MIGRATION_IDENTITY,
   SERVICE_NAME,
@@ -48,9 +54,18 @@ export interface OpsJobOptions {
   readonly args: string[];
 }
 
+/**
+ * The configuration a deploy uses: cdktf context and the TEKUTOKO_* variables,
+ * with every deploy key required (a Job for a placeholder project would
+ * connect as a user that does not exist).
+ */
+export function opsConfig(vars: ConfigInput = process.env): Environments {
+  const { context, env } = resolveContext({ env: vars, argv: [] });
+  return loadEnvironments(context, env, { requireContext: true });
+}
+
 /** The Kubernetes objects of one operator Job (and the identity's service account). */
-export function opsJobManifests(o: OpsJobOptions, context: Record<string, unknown> = {}): object[] {
-  const all = loadEnvironments(context);
+export function opsJobManifests(o: OpsJobOptions, all: Environments): object[] {
   const env = all.environments[o.env];
   const [repository, digest] = o.image.split('@') as [string, string | undefined];
   if (!digest) throw new Error(`image must carry a digest, got ${o.image}`);
@@ -148,9 +163,8 @@ function sh(command: string[], input?: string): { status: number; stdout: string
 }
 
 /** Applies the Job, follows its logs, and returns 0 when it completed. */
-function runJob(o: OpsJobOptions): number {
-  const { context } = resolveContext({ env: process.env, argv: [] });
-  const manifests = opsJobManifests(o, context);
+function runJob(o: OpsJobOptions, config: Environments): number {
+  const manifests = opsJobManifests(o, config);
   const ns = ['-n', SERVICE_NAMESPACE];
   if (
     sh(['kubectl', ...ns, 'apply', '-f', '-'], manifests.map((m) => stringify(m)).join('---\n')).status !== 0
@@ -188,38 +202,47 @@ const stamp = () => new Date().toISOString().replace(/\D/g, '').slice(2, 14);
 export function opsJobMain(argv: string[]): number {
   const a = parseArgs(argv);
   if (!a.sql) throw new Error('usage: npm run ops-job -- --env <env> --sql <file.sql>');
-  const { context } = resolveContext({ env: process.env, argv: [] });
-  const env = loadEnvironments(context, process.env).environments[a.env];
-  return runJob({
-    env: a.env,
-    as: 'walk-service',
-    name: `sql-${stamp()}`,
-    image: deployedImage(),
-    args: [ENTRY.sql, sqlScript(a.sql, env.projectId)],
-  });
+  const config = opsConfig();
+  return runJob(
+    {
+      env: a.env,
+      as: 'walk-service',
+      name: `sql-${stamp()}`,
+      image: deployedImage(),
+      args: [ENTRY.sql, sqlScript(a.sql, config.environments[a.env].projectId)],
+    },
+    config,
+  );
 }
 
 /** `npm run cutover`: migrate:firestore with the given args as its own identity, then --verify. */
 export function cutoverMain(argv: string[]): number {
   const a = parseArgs(argv);
+  const config = opsConfig();
   const image = deployedImage();
   const run = stamp();
-  const status = runJob({
-    env: a.env,
-    as: 'firestore-migration',
-    name: `firestore-migration-${run}`,
-    image,
-    args: [ENTRY.firestoreMigration, ...a.rest],
-  });
+  const status = runJob(
+    {
+      env: a.env,
+      as: 'firestore-migration',
+      name: `firestore-migration-${run}`,
+      image,
+      args: [ENTRY.firestoreMigration, ...a.rest],
+    },
+    config,
+  );
   const skipVerify = !a.verify || a.rest.includes('--verify') || a.rest.includes('--dry-run');
   if (status !== 0 || skipVerify) return status;
-  return runJob({
-    env: a.env,
-    as: 'firestore-migration',
-    name: `firestore-verify-${run}`,
-    image,
-    args: [ENTRY.firestoreMigration, ...a.rest, '--verify'],
-  });
+  return runJob(
+    {
+      env: a.env,
+      as: 'firestore-migration',
+      name: `firestore-verify-${run}`,
+      image,
+      args: [ENTRY.firestoreMigration, ...a.rest, '--verify'],
+    },
+    config,
+  );
 }
 
 runCli(module, ([command, ...argv]) => {
