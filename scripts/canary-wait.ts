@@ -11,7 +11,7 @@
  *       serves the previous digest); without one: `kubectl rollout status`.
  */
 import { spawnSync } from 'child_process';
-import { SERVICE_NAME, SERVICE_NAMESPACE } from '../infra/config/names';
+import { SERVICE_NAME, SERVICE_NAMESPACE, servingDeploymentName } from '../infra/config/names';
 
 export interface CanaryStatus {
   readonly phase?: string;
@@ -62,7 +62,7 @@ function canaryStatus(): CanaryStatus | undefined {
 function primaryImage(): string {
   const r = kubectl([
     'get',
-    `deployment/${SERVICE_NAME}-primary`,
+    `deployment/${servingDeploymentName(true)}`,
     '--ignore-not-found',
     '-o',
     `jsonpath={.spec.template.spec.containers[?(@.name=="${SERVICE_NAME}")].image}`,
@@ -109,7 +109,7 @@ async function waitForRollout(argv: readonly string[]): Promise<number> {
     last = line;
     const verdict = canaryVerdict(status, since, primaryImage(), digest);
     if (verdict === 'promoted') {
-      console.log(`promoted: ${SERVICE_NAME}-primary runs ${digest}`);
+      console.log(`promoted: ${servingDeploymentName(true)} runs ${digest}`);
       return 0;
     }
     if (verdict === 'failed') {

@@ -1,7 +1,7 @@
 /**
  * Operator Jobs in an environment's cluster: the service image (the digest
- * deploy/walk-service runs) with the Cloud SQL Auth Proxy sidecar, as one of
- * the namespace's identities. The image is distroless (no shell, no `node` on
+ * users are served: walk-service-primary with a canary, else walk-service)
+ * with the Cloud SQL Auth Proxy sidecar, as one of the namespace's identities. The image is distroless (no shell, no `node` on
  * PATH): its entrypoint is node, so a Job passes the built entry file.
  *
  *   npm run ops-job -- --env <env> --sql <file.sql>          SQL as the tables' owner (walk-service)
@@ -21,6 +21,7 @@ import { resolveContext } from '../infra/config/context';
 import {
   ConfigInput,
   ENVIRONMENT_NAMES,
+  EnvironmentConfig,
   EnvironmentName,
   Environments,
   loadEnvironments,
@@ -32,6 +33,7 @@ import {
   googleServiceAccountEmail,
   iamDatabaseUser,
   serviceIdentity,
+  servingDeploymentName,
 } from '../infra/config/names';
 import { runCli } from './lib/cli';
 
@@ -182,13 +184,14 @@ function runJob(o: OpsJobOptions, config: Environments): number {
   return done.status === 0 ? 0 : 1;
 }
 
-function deployedImage(): string {
+/** The image users are served: Flagger's primary in a canary environment, else the Deployment's. */
+function deployedImage(env: EnvironmentConfig): string {
   const r = sh([
     'kubectl',
     '-n',
     SERVICE_NAMESPACE,
     'get',
-    `deploy/${SERVICE_NAME}`,
+    `deploy/${servingDeploymentName(env.service.canary !== null)}`,
     '-o',
     `jsonpath={.spec.template.spec.containers[?(@.name=="${SERVICE_NAME}")].image}`,
   ]);
@@ -208,7 +211,7 @@ export function opsJobMain(argv: string[]): number {
       env: a.env,
       as: 'walk-service',
       name: `sql-${stamp()}`,
-      image: deployedImage(),
+      image: deployedImage(config.environments[a.env]),
       args: [ENTRY.sql, sqlScript(a.sql, config.environments[a.env].projectId)],
     },
     config,
@@ -219,7 +222,7 @@ export function opsJobMain(argv: string[]): number {
 export function cutoverMain(argv: string[]): number {
   const a = parseArgs(argv);
   const config = opsConfig();
-  const image = deployedImage();
+  const image = deployedImage(config.environments[a.env]);
   const run = stamp();
   const status = runJob(
     {

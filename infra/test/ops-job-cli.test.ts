@@ -102,6 +102,12 @@ describe('npm run cutover -- --env prod (with the deploy variables)', () => {
     expect(jobOf(r, 'firestore-verify-')).toBeDefined();
   });
 
+  it("takes the image Flagger's primary serves (the target holds a rejected release after a failed canary)", () => {
+    const gets = r.calls.filter((c) => / get /.test(c));
+    expect(gets).toEqual([expect.stringContaining('get deploy/walk-service-primary ')]);
+    expect(jobOf(r, 'firestore-migration-').spec.template.spec.containers[0].image).toBe(IMAGE);
+  });
+
   it('names the configured project and instance, never a placeholder', () => {
     expect(r.appliedText).not.toContain('-example');
     const job = jobOf(r, 'firestore-migration-');
@@ -113,6 +119,20 @@ describe('npm run cutover -- --env prod (with the deploy variables)', () => {
     expect(ksa.metadata.annotations['iam.gke.io/gcp-service-account']).toBe(
       'firestore-migration@real-prod-123.iam.gserviceaccount.com',
     );
+  });
+});
+
+describe('npm run ops-job -- --env dev --sql … (no canary)', () => {
+  it('takes the image of deploy/walk-service', () => {
+    const r = run(
+      ['sql', '--env', 'dev', '--sql', 'runbooks/sql/grant-firestore-migration.sql'],
+      DEPLOY_VARS,
+    );
+    expect(r.status).toBe(0);
+    expect(r.calls.filter((c) => / get /.test(c))).toEqual([
+      expect.stringContaining('get deploy/walk-service '),
+    ]);
+    expect(r.appliedText).toContain('real-dev-123');
   });
 });
 

@@ -17,6 +17,7 @@ import {
   SERVICE_NAMESPACE,
   SIGNING_KEYS_SECRET_ID,
   PREVIEW_SIGNING_KEYS_SECRET_ID,
+  servingDeploymentName,
   stackName,
 } from '../../infra/config/names';
 import { ALERT_RECEIVERS_SECRET_ID, MANAGED_ALERTMANAGER_SECRET } from '../alertmanager';
@@ -167,8 +168,8 @@ describe.each(OURS)('%s names only things that exist', (file) => {
 
   test('Deployments and HPAs exist', () => {
     const deployments = new Set<string>([
-      SERVICE_NAME,
-      `${SERVICE_NAME}-primary`,
+      servingDeploymentName(false),
+      servingDeploymentName(true),
       FLAGGER.releaseName,
       FLAGGER.loadTesterName,
       MONITORING.frontendName,
@@ -270,6 +271,22 @@ test('SQL files and ops commands the runbooks (cutover.md included) name exist, 
   for (const sql of readdirSync(join(RUNBOOKS, 'sql')))
     for (const m of readFileSync(join(RUNBOOKS, 'sql', sql), 'utf8').matchAll(/\{\{(\w+)\}\}/g))
       expect(['service_user', 'firestore_migration_user']).toContain(m[1]);
+});
+
+test('no runbook runs migrate:firestore against an environment: the instance has only a private IP (npm run cutover does)', () => {
+  for (const file of ALL) {
+    // A paragraph (or list item) that runs the tool directly must say it is the local run, against the emulator.
+    for (const paragraph of text(file).split(/\n\s*\n|\n(?=\s*(?:\d+\.|-) )/)) {
+      if (!/npm run migrate:firestore\b/.test(paragraph)) continue;
+      expect([file, paragraph, /\b(locally|emulator)\b/.test(paragraph)]).toEqual([file, paragraph, true]);
+    }
+  }
+  // Every wave of the cutover runs the tool in the cluster.
+  const cutover = text('cutover.md');
+  for (const step of ['Step 0', 'Step 1', 'Step 2', 'Step 3']) {
+    const body = cutover.split(`### ${step}`)[1]?.split(/\n### /)[0] ?? '';
+    expect([step, /npm run cutover -- --env <env>( --no-verify)? -- /.test(body)]).toEqual([step, true]);
+  }
 });
 
 test('database.md: gcloud sql subcommands are the ones Cloud SQL has, restore targets the same instance', () => {
