@@ -4,7 +4,9 @@
  * with the Cloud SQL Auth Proxy sidecar, as one of the namespace's identities. The image is distroless (no shell, no `node` on
  * PATH): its entrypoint is node, so a Job passes the built entry file.
  *
- *   npm run ops-job -- --env <env> --sql <file.sql>          SQL as the tables' owner (walk-service)
+ *   npm run ops-job -- --env <env> [--instance <name>] --sql <file.sql>
+ *                                                            SQL as the tables' owner (walk-service), on the
+ *                                                            environment's instance or another (a PITR clone)
  *   npm run cutover -- --env <env> [--no-verify] -- <args>   migrate:firestore <args>, then --verify
  *
  * Each run applies the Job, follows its logs and exits with its result.
@@ -54,6 +56,8 @@ export interface OpsJobOptions {
   readonly image: string;
   /** Entry file and its arguments. */
   readonly args: string[];
+  /** Cloud SQL instance in the environment's project to dial. @default the environment's */
+  readonly instance?: string;
 }
 
 /**
@@ -68,7 +72,10 @@ export function opsConfig(vars: ConfigInput = process.env): Environments {
 
 /** The Kubernetes objects of one operator Job (and the identity's service account). */
 export function opsJobManifests(o: OpsJobOptions, all: Environments): object[] {
-  const env = all.environments[o.env];
+  const configured = all.environments[o.env];
+  const env = o.instance
+    ? { ...configured, database: { ...configured.database, instanceName: o.instance } }
+    : configured;
   const [repository, digest] = o.image.split('@') as [string, string | undefined];
   if (!digest) throw new Error(`image must carry a digest, got ${o.image}`);
   const base = walkServiceProps(env, all.bootstrap, digest);
@@ -132,6 +139,7 @@ export function sqlScript(file: string, projectId: string): string {
 export interface ParsedArgs {
   readonly env: EnvironmentName;
   readonly sql?: string;
+  readonly instance?: string;
   readonly verify: boolean;
   readonly rest: string[];
 }
@@ -142,16 +150,27 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   const rest = dash < 0 ? [] : argv.slice(dash + 1);
   let env: string | undefined;
   let sql: string | undefined;
+  let instance: string | undefined;
   let verify = true;
   for (let i = 0; i < own.length; i++) {
     if (own[i] === '--env') env = own[++i];
     else if (own[i] === '--sql') sql = own[++i];
+    else if (own[i] === '--instance') instance = own[++i];
     else if (own[i] === '--no-verify') verify = false;
     else throw new Error(`unknown argument "${own[i]}"`);
   }
   if (!env || !ENVIRONMENT_NAMES.includes(env as EnvironmentName))
     throw new Error(`--env must be one of ${ENVIRONMENT_NAMES.join(', ')}`);
-  return { env: env as EnvironmentName, verify, rest, ...(sql ? { sql } : {}) };
+  // Cloud SQL instance ids: https://cloud.google.com/sql/docs/postgres/create-instance#create-2nd-gen
+  if (instance !== undefined && !/^[a-z][a-z0-9-]{0,96}[a-z0-9]$/.test(instance))
+    throw new Error(`--instance must be a Cloud SQL instance id (a-z, 0-9, -), got "${instance}"`);
+  return {
+    env: env as EnvironmentName,
+    verify,
+    rest,
+    ...(sql ? { sql } : {}),
+    ...(instance ? { instance } : {}),
+  };
 }
 
 function sh(command: string[], input?: string): { status: number; stdout: string } {
@@ -204,7 +223,7 @@ const stamp = () => new Date().toISOString().replace(/\D/g, '').slice(2, 14);
 /** `npm run ops-job`: one SQL script as the tables' owner. */
 export function opsJobMain(argv: string[]): number {
   const a = parseArgs(argv);
-  if (!a.sql) throw new Error('usage: npm run ops-job -- --env <env> --sql <file.sql>');
+  if (!a.sql) throw new Error('usage: npm run ops-job -- --env <env> [--instance <name>] --sql <file.sql>');
   const config = opsConfig();
   return runJob(
     {
@@ -213,6 +232,7 @@ export function opsJobMain(argv: string[]): number {
       name: `sql-${stamp()}`,
       image: deployedImage(config.environments[a.env]),
       args: [ENTRY.sql, sqlScript(a.sql, config.environments[a.env].projectId)],
+      ...(a.instance ? { instance: a.instance } : {}),
     },
     config,
   );

@@ -150,6 +150,19 @@ describe('npm run ops-job -- --env prod --sql …', () => {
     expect(container.args[1]).toContain('"firestore-migration@real-prod-123.iam"');
   });
 
+  it('dials another instance of the project with --instance (the PITR clone), as the same owner', () => {
+    const clone = 'walks-prod-pitr-20261122';
+    const r = run(
+      ['sql', '--env', 'prod', '--instance', clone, '--sql', 'runbooks/sql/restore-export-grant.sql'],
+      DEPLOY_VARS,
+    );
+    expect(r.status).toBe(0);
+    const pod = jobOf(r, 'sql-').spec.template.spec;
+    expect(pod.initContainers[0].args).toContain(`real-prod-123:asia-northeast1:${clone}`);
+    const url = pod.containers[0].env.find((e: any) => e.name === 'DATABASE_URL').value;
+    expect(decodeURIComponent(new URL(url).username)).toBe('walk-service@real-prod-123.iam');
+  });
+
   it('refuses to run for placeholder projects, naming the missing variables', () => {
     const r = run(['sql', '--env', 'prod', '--sql', 'runbooks/sql/grant-firestore-migration.sql'], {
       ...DEPLOY_VARS,
