@@ -5,7 +5,7 @@
 # app/migrations/ for the migrations Job.
 
 # Compile TypeScript with the full (dev) dependency set.
-FROM node:20-bookworm-slim AS build
+FROM node:24-trixie-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
@@ -14,14 +14,14 @@ COPY app/src ./app/src
 RUN npm run build
 
 # Production dependencies only, from the same lockfile.
-FROM node:20-bookworm-slim AS prod-deps
+FROM node:24-trixie-slim AS prod-deps
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
 # Distroless: no shell, no package manager; `nonroot` is uid/gid 65532, the
 # numeric user the chart's securityContext requires.
-FROM gcr.io/distroless/nodejs20-debian12:nonroot
+FROM gcr.io/distroless/nodejs24-debian13:nonroot
 WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=prod-deps --chown=0:0 /src/node_modules ./node_modules

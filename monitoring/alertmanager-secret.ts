@@ -8,13 +8,13 @@
  */
 import { stringify } from 'yaml';
 import { ENVIRONMENT_NAMES, EnvironmentName } from '../infra/config/environments';
-import { alertmanagerConfig, MANAGED_ALERTMANAGER_SECRET, parseReceiverUrls } from './alertmanager';
+import { alertmanagerConfig, MANAGED_ALERTMANAGER_SECRET, parseReceivers } from './alertmanager';
 import { loadMonitoringConfig } from './config';
 
 /** The Secret manifest (YAML) for `env` with `receiversJson` merged in. */
 export function alertmanagerSecretManifest(env: EnvironmentName, receiversJson: string): string {
   const config = loadMonitoringConfig().environments[env];
-  const routing = alertmanagerConfig(config.observability.alertRouting, parseReceiverUrls(receiversJson));
+  const routing = alertmanagerConfig(config.observability.alertRouting, parseReceivers(receiversJson));
   return stringify(
     {
       apiVersion: 'v1',

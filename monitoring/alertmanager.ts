@@ -10,9 +10,10 @@
 import { EnvironmentConfig } from '../infra/config/environments';
 import { ALERT_RECEIVERS_SECRET_ID } from '../infra/config/names';
 import { GKE_MANAGED_PROMETHEUS_PUBLIC_NAMESPACE } from '../infra/config/platform-facts';
+import { z } from 'zod';
 import { Severity } from './alerts';
 
-/** Secret Manager secret holding `{"page": url, "ticket": url, "security": url}`. */
+/** Secret Manager secret holding the receivers (ReceiversPayload). */
 export { ALERT_RECEIVERS_SECRET_ID };
 
 /** Where GMP's managed Alertmanager reads its configuration. */
@@ -23,36 +24,86 @@ export const MANAGED_ALERTMANAGER_SECRET = {
 } as const;
 
 export type ReceiverName = Severity;
-export type ReceiverUrls = Readonly<Record<ReceiverName, string>>;
+export const RECEIVER_NAMES: readonly ReceiverName[] = ['page', 'ticket', 'security', 'heartbeat'];
 
-/** Synthesized output only: `.invalid` never resolves, so a forgotten merge cannot page anybody. */
-export const PLACEHOLDER_RECEIVER_URLS: ReceiverUrls = {
-  page: 'https://page.receiver.invalid/alertmanager',
-  ticket: 'https://ticket.receiver.invalid/alertmanager',
-  security: 'https://security.receiver.invalid/alertmanager',
+const httpsUrl = z.string().regex(/^https:\/\/\S+$/, 'must be an https:// URL');
+
+/**
+ * One receiver in the Secret Manager payload. Slack rejects Alertmanager's
+ * generic webhook body, so Slack gets Alertmanager's native `slack_configs`
+ * (an incoming-webhook URL and its channel). Google Chat has no native
+ * receiver in Alertmanager and rejects the generic body too: it is reached
+ * through an adapter that takes Alertmanager's webhook and posts Chat messages
+ * (e.g. calert), whose URL goes in `webhook`. `webhook` also serves a
+ * heartbeat service (dead man's switch) and PagerDuty-style event endpoints.
+ */
+export const ReceiverSpec = z.union([
+  z
+    .object({ slack: z.object({ api_url: httpsUrl, channel: z.string().regex(/^[#@]?[\w.-]+$/) }).strict() })
+    .strict(),
+  z.object({ webhook: z.object({ url: httpsUrl }).strict() }).strict(),
+]);
+export type ReceiverSpec = z.infer<typeof ReceiverSpec>;
+
+/** The payload of the Secret Manager secret: one receiver per severity (runbooks/secret-rotation.md). */
+export const ReceiversPayload = z
+  .object({
+    page: ReceiverSpec,
+    ticket: ReceiverSpec,
+    security: ReceiverSpec,
+    heartbeat: z.object({ webhook: z.object({ url: httpsUrl }).strict() }).strict(),
+  })
+  .strict();
+export type Receivers = Readonly<Record<ReceiverName, ReceiverSpec>>;
+
+/** Synthesized output only: `.invalid` never resolves, so a forgotten merge cannot notify anybody. */
+export const PLACEHOLDER_RECEIVERS: Receivers = {
+  page: { slack: { api_url: 'https://page.receiver.invalid/slack', channel: '#oncall' } },
+  ticket: { slack: { api_url: 'https://ticket.receiver.invalid/slack', channel: '#alerts' } },
+  security: { webhook: { url: 'https://security.receiver.invalid/alertmanager' } },
+  heartbeat: { webhook: { url: 'https://heartbeat.receiver.invalid/ping' } },
 };
 
-/** GMP adds cluster/location/project_id to every alert; one notification per alert and namespace. */
+/** Non-SLO alerts: one notification per alert name and namespace (GMP adds cluster/location/project_id). */
 const GROUP_BY = ['alertname', 'cluster', 'namespace', 'slo'];
+/** Pages: one notification per SLO and place, whichever of its alerts fire (burn windows, no targets, edge). */
+const PAGE_GROUP_BY = ['cluster', 'namespace', 'slo'];
 
-function receiver(name: ReceiverName, url: string) {
-  return { name, webhook_configs: [{ url, send_resolved: true, max_alerts: 20 }] };
+const SLACK_TEXT =
+  '{{ range .Alerts }}*{{ .Annotations.summary }}*\n{{ .Annotations.description }}\nRunbook: {{ .Annotations.runbook_url }}\n{{ end }}';
+
+function receiver(name: ReceiverName, spec: ReceiverSpec) {
+  if ('slack' in spec) {
+    return {
+      name,
+      slack_configs: [
+        {
+          api_url: spec.slack.api_url,
+          channel: spec.slack.channel,
+          send_resolved: name !== 'heartbeat',
+          title: `[{{ .Status | toUpper }}] ${name}: {{ .GroupLabels.slo }}{{ .GroupLabels.alertname }} ({{ .CommonLabels.cluster }})`,
+          text: SLACK_TEXT,
+        },
+      ],
+    };
+  }
+  return {
+    name,
+    webhook_configs: [{ url: spec.webhook.url, send_resolved: name !== 'heartbeat', max_alerts: 20 }],
+  };
 }
 
 /**
  * `routing` is the environment's `observability.alertRouting`: in an
  * environment that only tickets (dev), page-severity alerts open tickets.
- * Security alerts always reach the security receiver.
+ * Security alerts always reach the security receiver; the Watchdog only the
+ * heartbeat receiver.
  */
 export function alertmanagerConfig(
   routing: EnvironmentConfig['observability']['alertRouting'],
-  urls: ReceiverUrls = PLACEHOLDER_RECEIVER_URLS,
+  receivers: Receivers = PLACEHOLDER_RECEIVERS,
 ) {
-  for (const [name, url] of Object.entries(urls)) {
-    if (!/^https:\/\/[^\s]+$/.test(url)) {
-      throw new Error(`receiver ${name}: URL must be https://…, got ${JSON.stringify(url)}`);
-    }
-  }
+  ReceiversPayload.parse(receivers);
   return {
     route: {
       receiver: 'ticket',
@@ -61,10 +112,20 @@ export function alertmanagerConfig(
       group_interval: '5m',
       repeat_interval: '12h',
       routes: [
+        // Every minute, so the heartbeat service notices a silence within its grace period.
+        {
+          receiver: 'heartbeat',
+          matchers: ['severity="heartbeat"'],
+          group_by: ['alertname', 'cluster'],
+          group_wait: '0s',
+          group_interval: '1m',
+          repeat_interval: '1m',
+        },
         { receiver: 'security', matchers: ['severity="security"'], group_wait: '0s', repeat_interval: '1h' },
         {
           receiver: routing === 'page' ? 'page' : 'ticket',
           matchers: ['severity="page"'],
+          group_by: PAGE_GROUP_BY,
           group_wait: '10s',
           repeat_interval: routing === 'page' ? '1h' : '12h',
         },
@@ -72,7 +133,7 @@ export function alertmanagerConfig(
       ],
     },
     inhibit_rules: [
-      // A page silences the tickets of the same SLO in the same place (the slow-burn ticket, …).
+      // A page silences the tickets of the same SLO in the same place (the 3-day burn ticket, …).
       {
         source_matchers: ['severity="page"'],
         target_matchers: ['severity="ticket"'],
@@ -85,26 +146,22 @@ export function alertmanagerConfig(
         equal: ['cluster', 'namespace'],
       },
     ],
-    receivers: (['page', 'ticket', 'security'] as const).map((name) => receiver(name, urls[name])),
+    receivers: RECEIVER_NAMES.map((name) => receiver(name, receivers[name])),
   };
 }
 
-/** Parses and checks the Secret Manager payload. */
-export function parseReceiverUrls(json: string): ReceiverUrls {
+/** Parses and checks the Secret Manager payload; errors name fields, never values. */
+export function parseReceivers(json: string): Receivers {
   let value: unknown;
   try {
     value = JSON.parse(json);
   } catch {
     throw new Error(`${ALERT_RECEIVERS_SECRET_ID}: payload is not JSON`);
   }
-  const record = (value ?? {}) as Record<string, unknown>;
-  const missing = (['page', 'ticket', 'security'] as const).filter((k) => typeof record[k] !== 'string');
-  if (missing.length > 0) {
-    throw new Error(`${ALERT_RECEIVERS_SECRET_ID}: missing string field(s) ${missing.join(', ')}`);
+  const result = ReceiversPayload.safeParse(value);
+  if (!result.success) {
+    const where = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new Error(`${ALERT_RECEIVERS_SECRET_ID}: ${where.join('; ')}`);
   }
-  return {
-    page: record.page as string,
-    ticket: record.ticket as string,
-    security: record.security as string,
-  };
+  return result.data;
 }

@@ -4,17 +4,26 @@
  * objects; test/rule-cases.ts holds a firing and a quiet case for each alert.
  */
 import { SERVICE_NAMESPACE } from '../infra/config/names';
+import {
+  CLOUD_MONITORING_PROMQL_NAMING,
+  GKE_KUBE_STATE_POD_PHASE_METRIC,
+} from '../infra/config/platform-facts';
 import { FLAGGER_JOB, SERVICE_SELECTOR } from './config';
 import {
   BURN_RATE_WINDOWS,
+  BurnRateWindow,
   ERROR_RATIO_WINDOWS,
   ErrorRatioWindow,
   SLOS,
-  errorBudget,
+  Slo,
+  burnThreshold,
   errorRatioRecord,
+  eventsRecord,
+  minEventsForWindow,
 } from './slo';
 
-export type Severity = 'page' | 'ticket' | 'security';
+/** `heartbeat`: the always-firing Watchdog, routed to a dead man's switch, never to people. */
+export type Severity = 'page' | 'ticket' | 'security' | 'heartbeat';
 
 /**
  * Where Managed Prometheus evaluates a group: `namespace` (Rules in the
@@ -55,19 +64,24 @@ export function isAlert(rule: RecordingRule | AlertRule): rule is AlertRule {
 }
 
 const LONG_WINDOWS: readonly ErrorRatioWindow[] = ['3d', '30d'];
+/** Windows whose request count guards an alert against low traffic (every burn window's long window). */
+const GUARDED_WINDOWS = [...new Set(BURN_RATE_WINDOWS.map((w) => w.longWindow))];
 
 function recordingGroup(name: string, windows: readonly ErrorRatioWindow[], interval: string): RuleGroup {
   return {
     name,
     scope: 'namespace',
     interval,
-    rules: SLOS.flatMap((slo) =>
-      windows.map((w) => ({
+    rules: SLOS.flatMap((slo) => [
+      ...windows.map((w) => ({
         record: errorRatioRecord(w),
         expr: slo.errorRatio(w),
         labels: { slo: slo.name },
       })),
-    ),
+      ...windows
+        .filter((w) => GUARDED_WINDOWS.includes(w))
+        .map((w) => ({ record: eventsRecord(w), expr: slo.events(w), labels: { slo: slo.name } })),
+    ]),
   };
 }
 
@@ -76,29 +90,53 @@ const SLO_RUNBOOK: Record<string, string> = {
   latency: 'high-latency.md',
 };
 const SLO_TITLE: Record<string, string> = { availability: 'Availability', latency: 'Latency' };
-const BURN_NAME: Record<string, string> = { fast: 'Fast', slow: 'Slow', ticket: 'Slow3d' };
 
+/** One window's condition: both ratios above the threshold, and enough requests that one bad one cannot do it. */
+function burnCondition(slo: Slo, w: BurnRateWindow): string {
+  const sel = `{slo="${slo.name}"}`;
+  const threshold = burnThreshold(slo, w);
+  return (
+    `  ${errorRatioRecord(w.longWindow)}${sel} > ${threshold}\n` +
+    `  and ${errorRatioRecord(w.shortWindow)}${sel} > ${threshold}\n` +
+    `  and ${eventsRecord(w.longWindow)}${sel} >= ${minEventsForWindow(slo, w)}`
+  );
+}
+
+/**
+ * One alert per SLO and severity, as Sloth and Pyrra emit: the page fires on
+ * the fast or the slow window (`or` keeps one series, so one alert), the
+ * ticket on the 3-day one. An incident is one page, not one per window.
+ */
 function burnRateAlerts(): AlertRule[] {
   return SLOS.flatMap((slo) =>
-    BURN_RATE_WINDOWS.map((w) => {
-      const threshold = `${w.burnRate} * ${errorBudget(slo)}`;
-      const sel = `{slo="${slo.name}"}`;
+    (['page', 'ticket'] as const).map((severity) => {
+      const windows = BURN_RATE_WINDOWS.filter((w) => w.severity === severity);
+      const text = windows
+        .map(
+          (w) =>
+            `${w.burnRate}x over ${w.longWindow} and ${w.shortWindow} (${w.budgetSpentShare} of the budget)`,
+        )
+        .join(', or ');
       return {
-        alert: `WalkService${SLO_TITLE[slo.name]}BudgetBurn${BURN_NAME[w.id]}`,
-        expr:
-          `${errorRatioRecord(w.longWindow)}${sel} > (${threshold})\n` +
-          `and\n${errorRatioRecord(w.shortWindow)}${sel} > (${threshold})`,
-        for: w.for,
-        severity: w.severity,
+        alert: `WalkService${SLO_TITLE[slo.name]}BudgetBurn${severity === 'ticket' ? 'Ticket' : ''}`,
+        expr: windows.map((w) => `(\n${burnCondition(slo, w)}\n)`).join('\nor\n'),
+        // The shortest `for` of its windows: the short window already stops a blip from alerting.
+        for: windows.map((w) => w.for).sort((a, b) => parseDuration(a) - parseDuration(b))[0]!,
+        severity,
         slo: slo.name,
-        summary: `walk-service ${slo.name} SLO burning its error budget ${w.burnRate}x too fast (${w.longWindow} and ${w.shortWindow})`,
-        description:
-          `${slo.description}. At this rate ${w.budgetSpentShare} of the 30-day budget is gone within ${w.longWindow}; ` +
-          `the ${w.shortWindow} window shows it is still happening.`,
+        summary: `walk-service ${slo.name} SLO is burning its error budget too fast`,
+        description: `${slo.description}. Burning at ${text}.`,
         runbook: SLO_RUNBOOK[slo.name]!,
       };
     }),
   );
+}
+
+/** Minutes of a Prometheus duration such as `2m`, `1h`. */
+function parseDuration(d: string): number {
+  const m = /^(\d+)([mh])$/.exec(d);
+  if (!m) throw new Error(`unsupported duration ${d}`);
+  return Number(m[1]) * (m[2] === 'h' ? 60 : 1);
 }
 
 const NS = `namespace="${SERVICE_NAMESPACE}"`;
@@ -163,7 +201,11 @@ const platformCauses: AlertRule[] = [
   },
   {
     alert: 'WalkServicePodsNotReady',
-    expr: `max by (namespace, pod) (kube_pod_container_status_ready{${NS}} == 0)`,
+    // A finished pod (the migrations Job's) reports its completed container not ready: not a symptom.
+    expr:
+      `max by (namespace, pod) (kube_pod_container_status_ready{${NS}} == 0)\n` +
+      `unless on (namespace, pod)\n` +
+      `max by (namespace, pod) (${GKE_KUBE_STATE_POD_PHASE_METRIC.value}{${NS},phase=~"Succeeded|Failed"} == 1)`,
     for: '10m',
     severity: 'ticket',
     summary: 'walk-service pod {{ $labels.pod }} has a container that is not ready',
@@ -203,7 +245,28 @@ const platformCauses: AlertRule[] = [
   },
 ];
 
+const UPTIME_CHECK_PASSED =
+  CLOUD_MONITORING_PROMQL_NAMING.value['monitoring.googleapis.com/uptime_check/check_passed']!;
+
+/** Uptime-check regions that must fail together before the edge counts as down (one is the prober's network). */
+export const EDGE_DOWN_MIN_FAILING_REGIONS = 2;
+
 const globalCauses: AlertRule[] = [
+  {
+    alert: 'WalkServiceEdgeDown',
+    // Pods see no traffic when the load balancer, certificate or Cloud Armor fails: the burn alerts go
+    // quiet (0/0) and NoTargetsUp too. Only a probe from outside sees it.
+    expr:
+      `count by (host) (${UPTIME_CHECK_PASSED}{monitored_resource="uptime_url"} == 0)\n` +
+      `>= ${EDGE_DOWN_MIN_FAILING_REGIONS}`,
+    for: '2m',
+    severity: 'page',
+    slo: 'availability',
+    summary: 'https://{{ $labels.host }} fails its uptime check from several regions',
+    description:
+      'Cloud Monitoring uptime checks fail from more than one region: users cannot reach the service through the load balancer, whatever the pods say.',
+    runbook: 'edge-down.md',
+  },
   {
     alert: 'WalkServiceCertificateExpiringSoon',
     expr: `min by (host) (monitoring_googleapis_com:uptime_check_time_until_ssl_cert_expires{monitored_resource="uptime_url"}) < 14`,
@@ -216,18 +279,39 @@ const globalCauses: AlertRule[] = [
   },
 ];
 
+/**
+ * Always fires: the heartbeat receiver (a dead man's switch) expects it every
+ * few minutes and alerts its owner when it stops, i.e. when rule evaluation,
+ * the managed Alertmanager or the route to the receiver is broken.
+ */
+export const WATCHDOG: AlertRule = {
+  alert: 'Watchdog',
+  expr: 'vector(1)',
+  severity: 'heartbeat',
+  summary: 'The alerting pipeline is alive',
+  description:
+    'Always firing. If the heartbeat receiver stops getting it, alerts are not being evaluated or delivered.',
+  runbook: 'heartbeat-missing.md',
+};
+
+/** Evaluation interval of the 3-day and 30-day ratios (the lookback is 5 minutes). */
+export const LONG_WINDOW_RECORD_INTERVAL = '1m';
+
 export const RULE_GROUPS: readonly RuleGroup[] = [
   recordingGroup(
     'walk-service-slo-ratios',
     ERROR_RATIO_WINDOWS.filter((w) => !LONG_WINDOWS.includes(w)),
     '30s',
   ),
-  // Long windows are costly to query and change slowly.
-  recordingGroup('walk-service-slo-ratios-long', LONG_WINDOWS, '5m'),
+  // Long windows are costly, so not every 30 s; but a record is visible for 5 minutes only (the lookback),
+  // so its interval stays well inside that: one late or missed evaluation must not make it vanish.
+  recordingGroup('walk-service-slo-ratios-long', LONG_WINDOWS, LONG_WINDOW_RECORD_INTERVAL),
   { name: 'walk-service-slo-alerts', scope: 'namespace', interval: '30s', rules: burnRateAlerts() },
   { name: 'walk-service-causes', scope: 'namespace', interval: '30s', rules: serviceCauses },
   { name: 'walk-service-platform', scope: 'cluster', interval: '30s', rules: platformCauses },
-  { name: 'walk-service-edge', scope: 'global', interval: '5m', rules: globalCauses },
+  // Uptime checks run every minute; a 5-minute evaluation would delay the page by up to 5 minutes.
+  { name: 'walk-service-edge', scope: 'global', interval: '1m', rules: globalCauses },
+  { name: 'walk-service-heartbeat', scope: 'namespace', interval: '30s', rules: [WATCHDOG] },
 ];
 
 export function allAlerts(groups: readonly RuleGroup[] = RULE_GROUPS): AlertRule[] {

@@ -45,6 +45,13 @@ export const PLATFORM_METRICS: readonly PlatformMetric[] = [
     help: '1 when the container passes its readiness probe',
   },
   {
+    name: 'kube_pod_status_phase',
+    source: 'gke-kube-state-metrics',
+    type: 'gauge',
+    labels: ['namespace', 'pod', 'phase'],
+    help: '1 for the phase the pod is in (Pending, Running, Succeeded, Failed, Unknown)',
+  },
+  {
     name: 'kube_pod_container_status_waiting_reason',
     source: 'gke-kube-state-metrics',
     type: 'gauge',
@@ -141,6 +148,13 @@ export const PLATFORM_METRICS: readonly PlatformMetric[] = [
     type: 'gauge',
     labels: ['database_id'],
     help: '1 while the instance is up',
+  },
+  {
+    name: 'monitoring_googleapis_com:uptime_check_check_passed',
+    source: 'cloud-monitoring-uptime',
+    type: 'gauge',
+    labels: ['host', 'check_id', 'checker_location'],
+    help: 'whether the last uptime check from a checker location passed (bool: 0 or 1)',
   },
   {
     name: 'monitoring_googleapis_com:uptime_check_time_until_ssl_cert_expires',

@@ -20,6 +20,8 @@ export interface Slo {
   readonly description: string;
   /** Error ratio over a PromQL range, e.g. `5m`: bad events / all events. */
   errorRatio(range: string): string;
+  /** Events (user requests) the ratio is computed over, in a PromQL range. */
+  events(range: string): string;
 }
 
 /** Series of user-facing requests: the service's, probes excluded (infra/config/sli.ts). */
@@ -34,6 +36,7 @@ export const SLOS: readonly Slo[] = [
     periodDays: 30,
     description: '99.9 % of requests over 30 days answer without a 5xx',
     errorRatio: (range) => SLI.errorRatio(SERVICE_SELECTOR, range),
+    events: (range) => SLI.requestCount(SERVICE_SELECTOR, range),
   },
   {
     name: 'latency',
@@ -41,6 +44,7 @@ export const SLOS: readonly Slo[] = [
     periodDays: 30,
     description: `99 % of requests over 30 days answer within ${LATENCY_THRESHOLD_SECONDS * 1000} ms`,
     errorRatio: (range) => SLI.slowRatio(SERVICE_SELECTOR, range),
+    events: (range) => SLI.requestCount(SERVICE_SELECTOR, range),
   },
 ];
 
@@ -51,6 +55,11 @@ export type ErrorRatioWindow = (typeof ERROR_RATIO_WINDOWS)[number];
 /** Recording rule name of an SLO's error ratio over a window (Prometheus level:metric:operation naming). */
 export function errorRatioRecord(window: ErrorRatioWindow): string {
   return `slo:sli_error:ratio_rate${window}`;
+}
+
+/** Recording rule name of the user requests an SLO counted over a window. */
+export function eventsRecord(window: ErrorRatioWindow): string {
+  return `slo:sli_requests:increase${window}`;
 }
 
 /**
@@ -102,4 +111,21 @@ export const BURN_RATE_WINDOWS: readonly BurnRateWindow[] = [
 /** Error budget as a ratio: 1 - objective (0.001 for 99.9 %). */
 export function errorBudget(slo: Slo): number {
   return Number((1 - slo.objective).toPrecision(6));
+}
+
+/** The error-ratio threshold of a burn-rate window: burn rate x budget. */
+export function burnThreshold(slo: Slo, w: BurnRateWindow): number {
+  return Number((w.burnRate * errorBudget(slo)).toPrecision(6));
+}
+
+/**
+ * Low-traffic guard (SRE Workbook, "Alerting on SLOs", low-traffic services):
+ * the fewest requests the long window must hold before the window may alert,
+ * chosen so that one bad request alone can never cross the threshold
+ * (1 / n <= threshold). At one request a minute the 1 h window holds 60 of the
+ * availability SLO's 70, so a single 5xx cannot page; a real outage still
+ * pages through the 6 h window (360 requests, 167 needed).
+ */
+export function minEventsForWindow(slo: Slo, w: BurnRateWindow): number {
+  return Math.ceil(Number((1 / burnThreshold(slo, w)).toPrecision(6)));
 }

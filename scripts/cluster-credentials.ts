@@ -13,7 +13,8 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { stackName } from '../infra/config/names';
 import { synthInfra } from '../infra/main';
-import { runCli } from './lib/cli';
+import { ENVIRONMENT_NAMES, type EnvironmentName } from '../infra/config/environments';
+import { type CommandArgs, defineCommand, runCli, UsageError } from './lib/cli';
 
 interface ClusterJson {
   name?: string;
@@ -46,22 +47,30 @@ export function credentialsCommand(c: Required<ClusterJson>): string[] {
   ];
 }
 
-function main(argv: string[]): number {
-  const [env, flag] = argv;
-  if (!env || (flag !== undefined && flag !== '--print')) {
-    throw new Error('usage: npx tsx scripts/cluster-credentials.ts <dev|staging|prod> [--print]');
-  }
+export const CLUSTER_CREDENTIALS = defineCommand({
+  usage: `usage: npx tsx scripts/cluster-credentials.ts <${ENVIRONMENT_NAMES.join('|')}> [--print]
+
+Runs gcloud container clusters get-credentials for the environment's cluster (DNS endpoint).
+  --print   only print the command`,
+  options: { print: { type: 'boolean', default: false } },
+  allowPositionals: true,
+});
+
+function main({ values, positionals }: CommandArgs<typeof CLUSTER_CREDENTIALS>): number {
+  const [env, ...rest] = positionals;
+  if (!ENVIRONMENT_NAMES.includes(env as EnvironmentName) || rest.length > 0)
+    throw new UsageError(`expected one environment name, got "${positionals.join(' ')}"`);
   const outdir = mkdtempSync(join(tmpdir(), 'cluster-credentials-'));
   try {
     synthInfra(outdir, { argv: [] });
-    const file = join(outdir, 'stacks', stackName.platform(env), 'cdk.tf.json');
+    const file = join(outdir, 'stacks', stackName.platform(env!), 'cdk.tf.json');
     const command = credentialsCommand(clusterOf(JSON.parse(readFileSync(file, 'utf8'))));
     console.log(`$ ${command.join(' ')}`);
-    if (flag === '--print') return 0;
+    if (values.print) return 0;
     return spawnSync(command[0]!, command.slice(1), { stdio: 'inherit' }).status === 0 ? 0 : 1;
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
 }
 
-runCli(module, main);
+runCli(module, CLUSTER_CREDENTIALS, main);

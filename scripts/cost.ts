@@ -11,31 +11,35 @@
 import { resolveContext } from '../infra/config/context';
 import { CostEstimate } from '../infra/cost/estimate';
 import { PRICE_TABLE } from '../infra/cost/prices-asia-northeast1';
-import { runCli } from './lib/cli';
+import { type CommandArgs, defineCommand, runCli, UsageError } from './lib/cli';
 import { spawnSync } from 'child_process';
 import { atRef } from './changed-stacks';
 import { costDeltaMarkdown, costReport, CostReport } from './lib/cost-report';
 
 const usd = (n: number) => `$${n.toFixed(2)}`;
 
-export function main(argv: string[]): number {
-  const unknown = argv.filter(
-    (a, i) =>
-      a.startsWith('-') &&
-      !['--detail', '--json', '--compare', '-c', '--context'].includes(a) &&
-      !a.startsWith('--context=') &&
-      argv[i - 1] !== '-c',
-  );
-  if (unknown.length > 0)
-    throw new Error(
-      `unknown option ${unknown[0]}; use --detail, --json, --compare <git ref> or -c key=value`,
-    );
-  const compareAt = argv.indexOf('--compare');
-  const compareRef = compareAt >= 0 ? argv[compareAt + 1] : undefined;
-  if (compareAt >= 0 && (!compareRef || compareRef.startsWith('-')))
-    throw new Error('--compare needs a git ref, e.g. --compare origin/main');
+export const COST = defineCommand({
+  usage: `usage: npm run cost -- [--detail] [--json] [--compare <git ref>] [-c key=value ...]
+
+Monthly list-price estimate per environment: running, paused and hibernated.
+  --detail            every line item
+  --json              the figures as JSON (what CI reads)
+  --compare <ref>     how the totals move between <ref> and the working tree, as Markdown
+  -c, --context k=v   a cdktf context value, as infra/main.ts reads it`,
+  options: {
+    detail: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+    compare: { type: 'string' },
+    context: { type: 'string', short: 'c', multiple: true },
+  },
+});
+
+export function main({ values }: CommandArgs<typeof COST>): number {
+  const compareRef = values.compare;
+  if (compareRef !== undefined && (!compareRef || compareRef.startsWith('-')))
+    throw new UsageError('--compare needs a git ref, e.g. --compare origin/main');
   const { context, env } = resolveContext({
-    argv: argv.filter((_, i) => i !== compareAt && i !== compareAt + 1),
+    argv: (values.context ?? []).flatMap((pair) => ['-c', pair]),
   });
   const report = costReport(context, env);
 
@@ -53,7 +57,7 @@ export function main(argv: string[]): number {
     return 0;
   }
 
-  if (argv.includes('--json')) {
+  if (values.json) {
     console.log(JSON.stringify(report, null, 2));
     return 0;
   }
@@ -79,7 +83,7 @@ export function main(argv: string[]): number {
   console.log(line(header));
   for (const row of table) console.log(line(row));
 
-  if (argv.includes('--detail')) {
+  if (values.detail) {
     for (const r of report.environments) {
       for (const est of [r.runningMin, r.paused, r.hibernated].filter((e): e is CostEstimate => !!e)) {
         console.log(`\n${est.environment} ${est.state}: ${usd(est.total)}`);
@@ -90,4 +94,4 @@ export function main(argv: string[]): number {
   return 0;
 }
 
-runCli(module, main);
+runCli(module, COST, main);

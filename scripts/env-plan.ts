@@ -3,7 +3,7 @@
  * exact commands it runs, in order. Pure, so the dry run, the real run,
  * docs/deploy.md and the tests all describe the same thing.
  */
-import { EnvironmentConfig } from '../infra/config/environments';
+import { defaultEnvironment, EnvironmentConfig, envVarForKey } from '../infra/config/environments';
 import { FLAGGER } from '../charts/lib/cluster-addons';
 import { MONITORING_NAMESPACE, SERVICE_NAME, SERVICE_NAMESPACE, stackName } from '../infra/config/names';
 
@@ -24,6 +24,34 @@ export interface EnvPlan {
   readonly after: readonly Step[];
   /** Environment variables the steps need from the operator. */
   readonly requires: readonly string[];
+  /** What is lost or removed, for the confirmation question; absent when nothing is. */
+  readonly destructive?: string;
+}
+
+export interface UnconfiguredKey {
+  readonly key: string;
+  readonly envVar: string;
+  readonly value: string;
+}
+
+/**
+ * Keys still at the clean clone's `*-example` placeholders: every action
+ * addresses the environment's project and deploys stacks that use its domain,
+ * so a run with them would only fail later, inside gcloud or Terraform.
+ */
+export function unconfiguredKeys(env: EnvironmentConfig): UnconfiguredKey[] {
+  const placeholder = defaultEnvironment(env.name);
+  const fields = [
+    ['projectId', env.projectId, placeholder.projectId],
+    ['domain', env.domain, placeholder.domain],
+  ] as const;
+  return fields
+    .filter(([, value, defaultValue]) => value === defaultValue)
+    .map(([field, value]) => ({
+      key: `${env.name}.${field}`,
+      envVar: envVarForKey(`${env.name}.${field}`),
+      value,
+    }));
 }
 
 /** Namespaces whose workloads a pause scales to zero (the add-ons' first). */
@@ -129,6 +157,7 @@ export function planEnvAction(action: EnvAction, env: EnvironmentConfig): EnvPla
       }
       return {
         context: { [`${env.name}.hibernated`]: true, [`${env.name}.paused`]: undefined },
+        destructive: `destroys ${stackName.app(env.name)} and ${stackName.cluster(env.name)} and removes the GKE cluster (the database, backups, buckets and state stay; "wake" rebuilds)`,
         before: [apply(env, stackName.app(env.name), true), apply(env, stackName.cluster(env.name), true)],
         after: [
           {

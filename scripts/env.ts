@@ -1,5 +1,5 @@
 /**
- * `npm run env -- <pause|resume|hibernate|wake|status> <env> [--dry-run]`
+ * `npm run env -- <pause|resume|hibernate|wake|status> <env> [--dry-run] [--yes]`
  *
  * pause      workloads to zero, then Cloud SQL stopped (activation policy NEVER)
  * resume     Cloud SQL started, add-ons and walk-service scaled back up
@@ -17,9 +17,25 @@ import { spawnSync } from 'child_process';
 import { readFileSync, writeFileSync } from 'fs';
 import { CDKTF_JSON_PATH, readCdktfJsonContext, resolveContext } from '../infra/config/context';
 import { ENVIRONMENT_NAMES, EnvironmentName, loadEnvironments } from '../infra/config/environments';
-import { ENV_ACTIONS, EnvAction, planEnvAction, shellLine, Step } from './env-plan';
+import { ENV_ACTIONS, EnvAction, planEnvAction, shellLine, Step, unconfiguredKeys } from './env-plan';
+import { type CommandArgs, confirm, defineCommand, runCli, UsageError } from './lib/cli';
 
-const USAGE = `usage: npm run env -- <${ENV_ACTIONS.join('|')}> <${ENVIRONMENT_NAMES.join('|')}> [--dry-run]`;
+export const ENV_COMMAND = defineCommand({
+  usage: `usage: npm run env -- <${ENV_ACTIONS.join('|')}> <${ENVIRONMENT_NAMES.join('|')}> [--dry-run] [--yes]
+
+  pause      workloads to zero, then Cloud SQL stopped
+  resume     Cloud SQL started, add-ons and walk-service scaled back up
+  hibernate  app and cluster stacks destroyed, GKE cluster removed, Cloud SQL stopped (asks first)
+  wake       platform, cluster and app stacks deployed again
+  status     Cloud SQL state and the context flags
+  --dry-run  print the context change and the exact commands; run nothing
+  --yes      hibernate without asking (CI, scripts)
+
+The environment's project id and domain must be configured (cdktf.json "context" or
+TEKUTOKO_* variables, docs/deploy.md); the *-example placeholders are refused.`,
+  options: { 'dry-run': { type: 'boolean', default: false }, yes: { type: 'boolean', default: false } },
+  allowPositionals: true,
+});
 
 function writeContext(changes: Readonly<Record<string, boolean | undefined>>): void {
   const json = JSON.parse(readFileSync(CDKTF_JSON_PATH, 'utf8')) as { context?: Record<string, unknown> };
@@ -39,19 +55,26 @@ function run(step: Step): void {
   if (result.status !== 0) throw new Error(`step failed (exit ${result.status}): ${shellLine(step.command)}`);
 }
 
-function main(argv: string[]): void {
-  const dryRun = argv.includes('--dry-run');
-  const [action, name, ...rest] = argv.filter((a) => a !== '--dry-run');
-  if (
-    !ENV_ACTIONS.includes(action as EnvAction) ||
-    !ENVIRONMENT_NAMES.includes(name as EnvironmentName) ||
-    rest.length > 0
-  ) {
-    throw new Error(USAGE);
-  }
+async function main({ values, positionals }: CommandArgs<typeof ENV_COMMAND>): Promise<void> {
+  const dryRun = values['dry-run'];
+  const [action, name, ...rest] = positionals;
+  if (!ENV_ACTIONS.includes(action as EnvAction))
+    throw new UsageError(action ? `unknown action "${action}"` : 'which action?');
+  if (!ENVIRONMENT_NAMES.includes(name as EnvironmentName))
+    throw new UsageError(name ? `unknown environment "${name}"` : 'which environment?');
+  if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
   const { context, env: vars } = resolveContext({ argv: [] });
   const env = loadEnvironments(context, vars).environments[name as EnvironmentName];
   const plan = planEnvAction(action as EnvAction, env);
+  const placeholders = unconfiguredKeys(env);
+  if (placeholders.length > 0) {
+    const list = placeholders.map((k) => `${k.key} (${k.envVar}, now "${k.value}")`).join(', ');
+    if (!dryRun)
+      throw new Error(
+        `${name} is not configured: set ${list} in cdktf.json "context" or the environment (docs/deploy.md). Nothing was run.`,
+      );
+    console.log(`note: ${name} still has placeholders: ${list}; a real run refuses until they are set`);
+  }
 
   const missing = plan.requires.filter((v) => !vars[v]);
   const changes = Object.entries(plan.context);
@@ -70,6 +93,11 @@ function main(argv: string[]): void {
   }
   if (missing.length > 0)
     throw new Error(`set ${missing.join(', ')} first (e.g. the digest the app stack runs now)`);
+  if (plan.destructive) {
+    await confirm(`${action} ${name}: ${plan.destructive}.`, { yes: values.yes });
+  }
+  const steps = plan.before.length + plan.after.length;
+  console.log(`${steps} step(s); each prints its command before it runs`);
   for (const step of plan.before) run(step);
   if (changes.length > 0) {
     writeContext(plan.context);
@@ -85,9 +113,4 @@ function pick(context: Record<string, unknown>, env: string): Record<string, unk
   return Object.fromEntries(Object.entries(context).filter(([k]) => k.startsWith(`${env}.`)));
 }
 
-try {
-  main(process.argv.slice(2));
-} catch (e) {
-  console.error(e instanceof Error ? e.message : e);
-  process.exit(1);
-}
+runCli(module, ENV_COMMAND, main);

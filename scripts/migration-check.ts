@@ -13,6 +13,7 @@
 import { readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { loadModule, parseSync } from 'libpg-query';
+import { defineCommand, runCli } from './lib/cli';
 
 export interface Migration {
   /** File name without `.sql`, e.g. `0003_consents`. */
@@ -82,10 +83,17 @@ export function readMigrations(dir = join(__dirname, '..', 'app', 'migrations'))
     .map((f) => ({ name: f.replace(/\.sql$/, ''), sql: readFileSync(join(dir, f), 'utf8') }));
 }
 
-if (require.main === module) {
-  void migrationProblems(readMigrations()).then((problems) => {
-    for (const p of problems) console.error(p);
-    if (problems.length > 0) process.exit(1);
-    console.log('migrations: expand/contract respected');
-  });
-}
+export const MIGRATION_CHECK = defineCommand({
+  usage: `usage: npx tsx scripts/migration-check.ts
+
+Checks app/migrations for expand/contract: exit 1 naming each migration that breaks it.`,
+  options: {},
+});
+
+runCli(module, MIGRATION_CHECK, async () => {
+  const problems = await migrationProblems(readMigrations());
+  for (const p of problems) console.error(p);
+  if (problems.length > 0) return 1;
+  console.log('migrations: expand/contract respected');
+  return 0;
+});

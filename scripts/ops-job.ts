@@ -14,7 +14,7 @@
 import { spawnSync } from 'child_process';
 import { readFileSync } from 'fs';
 import { App, Chart } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-31';
+import * as kplus from 'cdk8s-plus-34';
 import { stringify } from 'yaml';
 import { walkServiceProps } from '../charts/environments';
 import { serviceJob } from '../charts/walk-service/service-job';
@@ -37,7 +37,7 @@ import {
   serviceIdentity,
   servingDeploymentName,
 } from '../infra/config/names';
-import { runCli } from './lib/cli';
+import { confirm, defineCommand, parseCommandLine, runCommand, UsageError } from './lib/cli';
 
 /** Built entry files in the image (tsconfig.build.json: app/src → dist/app). */
 export const ENTRY = {
@@ -141,34 +141,49 @@ export interface ParsedArgs {
   readonly sql?: string;
   readonly instance?: string;
   readonly verify: boolean;
+  readonly yes: boolean;
   readonly rest: string[];
 }
 
+export const OPS_JOB = defineCommand({
+  usage: `usage: npm run cutover -- --env <${ENVIRONMENT_NAMES.join('|')}> [--no-verify] [--yes] -- <migrate:firestore arguments>
+       npm run ops-job -- --env <${ENVIRONMENT_NAMES.join('|')}> [--instance <name>] --sql <file.sql>
+
+  cutover   runs migrate:firestore in the cluster as its own Job, then the same scope with --verify;
+            a run that writes asks first (--yes: do not ask)
+  sql       runs one runbook SQL file as the tables' owner, on the environment's instance or
+            --instance (another instance of its project: a point-in-time clone)`,
+  options: {
+    env: { type: 'string' },
+    sql: { type: 'string' },
+    instance: { type: 'string' },
+    'no-verify': { type: 'boolean', default: false },
+    yes: { type: 'boolean', default: false },
+  },
+  allowPositionals: true,
+});
+
+/** Own flags before `--`, migrate:firestore's arguments after it. */
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const dash = argv.indexOf('--');
   const own = dash < 0 ? [...argv] : argv.slice(0, dash);
   const rest = dash < 0 ? [] : argv.slice(dash + 1);
-  let env: string | undefined;
-  let sql: string | undefined;
-  let instance: string | undefined;
-  let verify = true;
-  for (let i = 0; i < own.length; i++) {
-    if (own[i] === '--env') env = own[++i];
-    else if (own[i] === '--sql') sql = own[++i];
-    else if (own[i] === '--instance') instance = own[++i];
-    else if (own[i] === '--no-verify') verify = false;
-    else throw new Error(`unknown argument "${own[i]}"`);
-  }
+  const { values, positionals } = parseCommandLine(OPS_JOB, own);
+  if (positionals.length > 0)
+    throw new UsageError(`unexpected argument "${positionals[0]}" (put it after --)`);
+  const env = values.env;
   if (!env || !ENVIRONMENT_NAMES.includes(env as EnvironmentName))
-    throw new Error(`--env must be one of ${ENVIRONMENT_NAMES.join(', ')}`);
+    throw new UsageError(`--env must be one of ${ENVIRONMENT_NAMES.join(', ')}`);
+  const instance = values.instance;
   // Cloud SQL instance ids: https://cloud.google.com/sql/docs/postgres/create-instance#create-2nd-gen
   if (instance !== undefined && !/^[a-z][a-z0-9-]{0,96}[a-z0-9]$/.test(instance))
-    throw new Error(`--instance must be a Cloud SQL instance id (a-z, 0-9, -), got "${instance}"`);
+    throw new UsageError(`--instance must be a Cloud SQL instance id (a-z, 0-9, -), got "${instance}"`);
   return {
     env: env as EnvironmentName,
-    verify,
+    verify: !values['no-verify'],
+    yes: values.yes,
     rest,
-    ...(sql ? { sql } : {}),
+    ...(values.sql ? { sql: values.sql } : {}),
     ...(instance ? { instance } : {}),
   };
 }
@@ -223,7 +238,7 @@ const stamp = () => new Date().toISOString().replace(/\D/g, '').slice(2, 14);
 /** `npm run ops-job`: one SQL script as the tables' owner. */
 export function opsJobMain(argv: string[]): number {
   const a = parseArgs(argv);
-  if (!a.sql) throw new Error('usage: npm run ops-job -- --env <env> [--instance <name>] --sql <file.sql>');
+  if (!a.sql) throw new UsageError('--sql <file.sql> is required');
   const config = opsConfig();
   return runJob(
     {
@@ -239,8 +254,14 @@ export function opsJobMain(argv: string[]): number {
 }
 
 /** `npm run cutover`: migrate:firestore with the given args as its own identity, then --verify. */
-export function cutoverMain(argv: string[]): number {
+export async function cutoverMain(argv: string[]): Promise<number> {
   const a = parseArgs(argv);
+  const writes = !a.rest.includes('--dry-run') && !a.rest.includes('--verify');
+  if (writes) {
+    await confirm(`copy Firestore into the PostgreSQL of ${a.env} (${a.rest.join(' ') || 'every user'})?`, {
+      yes: a.yes,
+    });
+  }
   const config = opsConfig();
   const image = deployedImage(config.environments[a.env]);
   const run = stamp();
@@ -250,7 +271,8 @@ export function cutoverMain(argv: string[]): number {
       as: 'firestore-migration',
       name: `firestore-migration-${run}`,
       image,
-      args: [ENTRY.firestoreMigration, ...a.rest],
+      // the Job has no terminal to ask on: the operator answered above
+      args: [ENTRY.firestoreMigration, ...a.rest, ...(writes ? ['--yes'] : [])],
     },
     config,
   );
@@ -268,8 +290,15 @@ export function cutoverMain(argv: string[]): number {
   );
 }
 
-runCli(module, ([command, ...argv]) => {
-  if (command === 'cutover') return cutoverMain(argv);
-  if (command === 'sql') return opsJobMain(argv);
-  throw new Error('usage: tsx scripts/ops-job.ts sql|cutover …');
-});
+if (require.main === module) {
+  // the command word first, then own flags, then `--` and migrate:firestore's arguments
+  const [command, ...argv] = process.argv.slice(2);
+  const dash = argv.indexOf('--');
+  void runCommand(OPS_JOB, dash < 0 ? argv : argv.slice(0, dash), () => {
+    if (command === 'cutover') return cutoverMain(argv);
+    if (command === 'sql') return opsJobMain(argv);
+    throw new UsageError(`unknown command "${command ?? ''}": sql or cutover`);
+  }).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -16,7 +16,7 @@ import { LABEL } from '../charts/lib/labels';
 import { resolveContext } from '../infra/config/context';
 import { loadEnvironments } from '../infra/config/environments';
 import { stackName, statePrefix } from '../infra/config/names';
-import { runCli } from './lib/cli';
+import { type CommandArgs, defineCommand, runCli } from './lib/cli';
 
 export interface FoundPreview {
   readonly pr: number;
@@ -91,8 +91,16 @@ function run(command: string, args: string[]): boolean {
   return spawnSync(command, args, { stdio: 'inherit' }).status === 0;
 }
 
-function main(argv: string[]): number {
-  const dryRun = argv.includes('--dry-run');
+export const PREVIEW_SWEEP = defineCommand({
+  usage: `usage: npx tsx scripts/preview-sweep.ts [--dry-run]
+
+Destroys every preview whose pull request is closed or whose expiry has passed.
+  --dry-run   list what would be removed, remove nothing`,
+  options: { 'dry-run': { type: 'boolean', default: false } },
+});
+
+function main({ values }: CommandArgs<typeof PREVIEW_SWEEP>): number {
+  const dryRun = values['dry-run'];
   const { context, env } = resolveContext({ argv: [] });
   const config = loadEnvironments(context, env);
   const namespaces = JSON.parse(
@@ -123,7 +131,7 @@ function main(argv: string[]): number {
       continue;
     }
     // preview.ts --destroy also deletes the PR's abandoned IAM database user.
-    const destroyed = run('npx', ['tsx', 'scripts/preview.ts', '--pr', String(d.pr), '--destroy']);
+    const destroyed = run('npx', ['tsx', 'scripts/preview.ts', '--pr', String(d.pr), '--destroy', '--yes']);
     if (!destroyed) failures++;
     report.push(`- ${destroyed ? 'removed' : 'FAILED to remove'} PR #${d.pr} (${d.reason})`);
   }
@@ -133,4 +141,4 @@ function main(argv: string[]): number {
   return failures === 0 ? 0 : 1;
 }
 
-runCli(module, main);
+runCli(module, PREVIEW_SWEEP, main);

@@ -28,46 +28,61 @@ import {
   previewHostname,
 } from '../infra/config/environments';
 import { iamDatabaseUser, serviceIdentity, stackName } from '../infra/config/names';
+import { type CommandArgs, confirm, defineCommand, parseCommandLine, runCli, UsageError } from './lib/cli';
 import { LABEL } from '../charts/lib/labels';
 import { previewsFromNamespaces } from './preview-sweep';
 
 /** Terraform on the synthesized stack (scripts/stack-apply.ts): nothing fetched at run time. */
 export const STACK_APPLY = ['npx', 'tsx', 'scripts/stack-apply.ts'] as const;
 
-const USAGE =
-  'usage: npm run preview -- --pr <n> [--dry-run | --destroy] [--digest sha256:…]\n(--image-digest is the same as --digest)';
+export const PREVIEW = defineCommand({
+  usage: `usage: npm run preview -- --pr <n> [--dry-run | --destroy [--yes]] [--digest sha256:…]
+
+  --pr <n>            the pull request number
+  --dry-run           synthesize and list what would be created; change nothing
+  --digest sha256:…   the image to deploy (also TEKUTOKO_IMAGE_DIGEST; --image-digest is the same)
+  --destroy           destroy the preview and its IAM database user (asks first)
+  --yes               destroy without asking (CI, scripts)`,
+  options: {
+    pr: { type: 'string' },
+    'dry-run': { type: 'boolean', default: false },
+    destroy: { type: 'boolean', default: false },
+    digest: { type: 'string' },
+    'image-digest': { type: 'string' },
+    yes: { type: 'boolean', default: false },
+  },
+});
 
 export interface PreviewArgs {
   readonly mode: 'dry-run' | 'deploy' | 'destroy';
   readonly pr?: number;
   readonly digest?: string;
+  /** Destroy without asking. */
+  readonly yes?: boolean;
 }
 
-export function parseArgs(argv: readonly string[]): PreviewArgs {
-  const flags = new Set<string>();
-  const values: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--pr' || arg === '--digest' || arg === '--image-digest') {
-      const value = argv[++i];
-      if (value === undefined) throw new Error(`${arg} needs a value\n${USAGE}`);
-      values[arg === '--image-digest' ? '--digest' : arg] = value;
-    } else if (arg === '--dry-run' || arg === '--destroy') flags.add(arg);
-    else throw new Error(`unknown argument "${arg}"\n${USAGE}`);
-  }
-  const raw = values['--pr'];
-  if (raw === undefined) throw new Error(`--pr is required\n${USAGE}`);
-  const pr = serviceIdentityPr(raw);
-  if (flags.has('--dry-run') && flags.has('--destroy'))
-    throw new Error(`--dry-run or --destroy, not both\n${USAGE}`);
-  const mode = flags.has('--dry-run') ? 'dry-run' : flags.has('--destroy') ? 'destroy' : 'deploy';
-  return { mode, pr, ...(values['--digest'] ? { digest: values['--digest'] } : {}) };
+/** The command line as PreviewArgs; UsageError names what is wrong. */
+export function parsePreviewArgs(argv: readonly string[]): PreviewArgs {
+  return previewArgs(parseCommandLine(PREVIEW, argv).values);
+}
+
+function previewArgs(values: CommandArgs<typeof PREVIEW>['values']): PreviewArgs {
+  if (values.pr === undefined) throw new UsageError('--pr is required');
+  const pr = serviceIdentityPr(values.pr);
+  if (values['dry-run'] && values.destroy) throw new UsageError('--dry-run or --destroy, not both');
+  const mode = values['dry-run'] ? 'dry-run' : values.destroy ? 'destroy' : 'deploy';
+  const digest = values.digest ?? values['image-digest'];
+  return { mode, pr, ...(digest ? { digest } : {}), ...(values.yes ? { yes: true } : {}) };
 }
 
 /** A PR number, validated by the naming contract's own rule. */
 function serviceIdentityPr(raw: string): number {
   const pr = /^\d+$/.test(raw) ? Number(raw) : NaN;
-  serviceIdentity(pr); // throws naming the value when it is not a valid PR number
+  try {
+    serviceIdentity(pr); // throws naming the value when it is not a valid PR number
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
   return pr;
 }
 
@@ -238,8 +253,11 @@ function destroy(pr: number, env: NodeJS.ProcessEnv): void {
     console.warn(`could not delete IAM database user ${user} (already gone, or still owns objects)`);
 }
 
-export function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): number {
-  const args = parseArgs(argv);
+export async function main(
+  values: CommandArgs<typeof PREVIEW>['values'],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  const args = previewArgs(values);
   switch (args.mode) {
     case 'dry-run':
       console.log(formatPlan(planPreview(args.pr!, args.digest, env)));
@@ -248,16 +266,13 @@ export function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.e
       deploy(args.pr!, args.digest, env);
       return 0;
     case 'destroy':
+      await confirm(
+        `destroy ${stackName.preview(args.pr!)} (namespace ${serviceIdentity(args.pr!).namespace}, its database and IAM user)?`,
+        { yes: args.yes === true },
+      );
       destroy(args.pr!, env);
       return 0;
   }
 }
 
-if (require.main === module) {
-  try {
-    process.exitCode = main(process.argv.slice(2));
-  } catch (e) {
-    console.error(e instanceof Error ? e.message : String(e));
-    process.exitCode = 1;
-  }
-}
+runCli(module, PREVIEW, ({ values }) => main(values));

@@ -17,7 +17,7 @@ import { resolveContext } from '../infra/config/context';
 import { loadEnvironments } from '../infra/config/environments';
 import { statePrefix } from '../infra/config/names';
 import { synthInfra } from '../infra/main';
-import { runCli } from './lib/cli';
+import { type CommandArgs, defineCommand, runCli, UsageError } from './lib/cli';
 
 /** Most of a PR comment's 65 536 characters, shared by every stack. */
 const MAX_PLAN_CHARS = 12_000;
@@ -73,11 +73,19 @@ function deployedDigest(bucket: string, stack: string): string | undefined {
   throw new Error(`cannot read the state of ${stack}: ${r.output.trim()}`);
 }
 
-function main(argv: string[]): number {
-  const [stack, flag, markdownFile] = argv;
-  if (!stack || (flag !== undefined && (flag !== '--markdown' || !markdownFile))) {
-    throw new Error('usage: npx tsx scripts/stack-plan.ts <stack> [--markdown <file>]');
-  }
+export const STACK_PLAN = defineCommand({
+  usage: `usage: npx tsx scripts/stack-plan.ts <stack> [--markdown <file>]
+
+Read-only terraform plan of one synthesized stack. Exit 0: no changes; 2: changes; 1: error.
+  --markdown <file>   append a section for the PR comment or drift issue`,
+  options: { markdown: { type: 'string' } },
+  allowPositionals: true,
+});
+
+function main({ values, positionals }: CommandArgs<typeof STACK_PLAN>): number {
+  const [stack, ...rest] = positionals;
+  if (!stack || rest.length > 0) throw new UsageError('expected one stack name');
+  const markdownFile = values.markdown;
   const { context, env } = resolveContext({ argv: [] });
   const extra: Record<string, string> = {};
   if (stack.endsWith('-app')) {
@@ -109,4 +117,4 @@ function main(argv: string[]): number {
   }
 }
 
-runCli(module, main);
+runCli(module, STACK_PLAN, main);

@@ -8,6 +8,7 @@
 import { synthCharts } from '../charts/main';
 import { synthInfra } from '../infra/main';
 import { synthMonitoring } from '../monitoring/main';
+import { defineCommand, runCli } from './lib/cli';
 
 function timed<T>(label: string, run: () => T): T {
   const start = process.hrtime.bigint();
@@ -17,11 +18,22 @@ function timed<T>(label: string, run: () => T): T {
   return result;
 }
 
-try {
-  timed('infra', () => synthInfra(process.env.CDKTF_OUTDIR || 'cdktf.out'));
-  timed('charts', () => synthCharts('dist/charts'));
-  timed('monitoring', () => synthMonitoring('dist/monitoring'));
-} catch (e) {
-  process.stderr.write(`synth failed: ${e instanceof Error ? e.message : String(e)}\n`);
-  process.exit(1);
-}
+export const SYNTH = defineCommand({
+  usage: `usage: npm run synth [-- -c key=value ...]
+
+Writes Terraform JSON to cdktf.out/stacks/<stack>/ (CDKTF_OUTDIR), Kubernetes YAML to
+dist/charts/<env>/ and monitoring artefacts to dist/monitoring/.
+  -c, --context k=v  a cdktf context value (also TEKUTOKO_* variables; see infra/main.ts)`,
+  options: { context: { type: 'string', short: 'c', multiple: true } },
+});
+
+runCli(module, SYNTH, ({ values }) => {
+  const argv = (values.context ?? []).flatMap((pair) => ['-c', pair]);
+  try {
+    timed('infra', () => synthInfra(process.env.CDKTF_OUTDIR || 'cdktf.out', { argv }));
+    timed('charts', () => synthCharts('dist/charts'));
+    timed('monitoring', () => synthMonitoring('dist/monitoring'));
+  } catch (e) {
+    throw new Error(`synth failed: ${e instanceof Error ? e.message : String(e)}`);
+  }
+});

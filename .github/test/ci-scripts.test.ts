@@ -2,7 +2,15 @@
  * The scripts the workflows run, on their pure parts and on real synth
  * output (no cluster, registry or GitHub here).
  */
-import { LOCK_TIMEOUT, parseApplyArgs, terraformCommands } from '../../scripts/stack-apply';
+import {
+  importTargets,
+  LOCK_TIMEOUT,
+  parseApplyArgs,
+  stateAddresses,
+  terraformCommands,
+} from '../../scripts/stack-apply';
+import { readdirSync } from 'fs';
+import { synthesizeAll } from '../../infra/test/synthesized';
 import { mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -169,6 +177,85 @@ describe('stack-apply', () => {
     expect(reviewed).toEqual(['init', 'plan', 'show', 'apply']);
     expect(terraformCommands(parseApplyArgs(['preview-pr-1', '--destroy']))[1]).toContain('-destroy');
     expect(() => parseApplyArgs(['a', 'b'])).toThrow('usage: npx tsx scripts/stack-apply.ts');
-    expect(() => parseApplyArgs(['a', '--yes'])).toThrow('usage:');
+    expect(() => parseApplyArgs(['a', '--yes'])).toThrow("Unknown option '--yes'");
+  });
+});
+
+describe('stack-apply: hand-overs between Terraform and Flagger (runbooks/canary-toggle.md)', () => {
+  const devApp = synthesizeAll().stacks['dev-app']!;
+  const manifests = devApp.resource!.kubernetes_manifest!;
+  /** What `terraform show -json` reports for a state holding the dev-app configuration. */
+  const showJson = {
+    values: {
+      root_module: {
+        resources: Object.entries(manifests).map(([key, r]) => ({
+          address: `kubernetes_manifest.${key}`,
+          type: 'kubernetes_manifest',
+          values: { manifest: r.manifest },
+        })),
+      },
+    },
+  };
+
+  it('forgets before it imports, and both before the plan, waiting for the state lock', () => {
+    const args = parseApplyArgs([
+      'dev-app',
+      '--import',
+      'Service/walk-service',
+      '--state-rm',
+      'HTTPRoute/walk-service',
+    ]);
+    expect(args.imports).toEqual(['Service/walk-service']);
+    expect(args.stateRemovals).toEqual(['HTTPRoute/walk-service']);
+    const imports = importTargets(devApp, args.imports);
+    const removals = stateAddresses(showJson, args.stateRemovals);
+    const commands = terraformCommands(args, { imports, stateRemovals: removals }).map((c) => c.join(' '));
+    const service = Object.keys(manifests).find((k) =>
+      /^walk-service_service-walk-service-walk-service_/.test(k),
+    )!;
+    const route = Object.keys(manifests).find((k) =>
+      /^walk-service_httproute-walk-service-walk-service_/.test(k),
+    )!;
+    expect(commands.slice(0, 4)).toEqual([
+      'init -input=false',
+      `state rm -lock-timeout=${LOCK_TIMEOUT} kubernetes_manifest.${route}`,
+      `import -input=false -lock-timeout=${LOCK_TIMEOUT} kubernetes_manifest.${service} ` +
+        'apiVersion=v1,kind=Service,namespace=walk-service,name=walk-service',
+      `plan -input=false -lock-timeout=${LOCK_TIMEOUT} -out=stack.tfplan`,
+    ]);
+    expect(() => importTargets(devApp, ['Canary/walk-service'])).toThrow('no such object');
+    expect(() => stateAddresses(showJson, ['Canary/walk-service'])).toThrow('not in the stack');
+    expect(() => parseApplyArgs(['dev-app', '--import'])).toThrow(/--import/);
+    expect(() => parseApplyArgs(['dev-app', '--import', 'not a ref'])).toThrow('--import takes Kind/name');
+  });
+
+  it('every stack-apply command of the runbooks parses, and its objects exist in the canary-less app stack', () => {
+    const dir = join(__dirname, '../../runbooks');
+    const found: string[] = [];
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.md'))) {
+      const md = readFileSync(join(dir, file), 'utf8');
+      for (const m of md.matchAll(/npx tsx scripts\/stack-apply\.ts ([^\n`]+)/g)) {
+        const args = parseApplyArgs(
+          m[1]!
+            .trim()
+            .split(/\s+/)
+            .map((a) => a.replace('<env>', 'dev')),
+        );
+        // Both hand-overs concern the objects of the configuration without a canary (dev's).
+        importTargets(devApp, [...args.imports, ...args.stateRemovals]);
+        stateAddresses(showJson, args.stateRemovals);
+        found.push(
+          `${file}: ${[...args.imports.map((r) => `+${r}`), ...args.stateRemovals.map((r) => `-${r}`)].join(' ')}`,
+        );
+      }
+    }
+    const objects = ['Service', 'HTTPRoute', 'HealthCheckPolicy', 'GCPBackendPolicy'].map(
+      (k) => `${k}/walk-service`,
+    );
+    expect(found).toEqual([
+      `canary-toggle.md: ${objects.map((o) => `+${o}`).join(' ')}`,
+      `canary-toggle.md: ${objects.map((o) => `-${o}`).join(' ')}`,
+    ]);
+    expect(readFileSync(join(dir, 'canary-toggle.md'), 'utf8')).not.toMatch(/cdktf deploy/);
   });
 });

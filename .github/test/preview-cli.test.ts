@@ -10,7 +10,12 @@ import { UNRELEASED_IMAGE_DIGEST } from '../../charts/environments';
 import { LABEL } from '../../charts/lib/labels';
 import { maxConcurrentPreviews } from '../../infra/config/connection-budget';
 import { loadEnvironments } from '../../infra/config/environments';
-import { formatPlan, parseArgs, planPreview, previewCapRefusal } from '../../scripts/preview';
+import {
+  formatPlan,
+  parsePreviewArgs as parseArgs,
+  planPreview,
+  previewCapRefusal,
+} from '../../scripts/preview';
 
 const REPO_ROOT = join(__dirname, '..', '..');
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
@@ -76,10 +81,11 @@ describe('planPreview', () => {
   });
 });
 
-describe('parseArgs', () => {
+describe('parsePreviewArgs', () => {
   it('reads --pr, --digest / --image-digest and the mode', () => {
     expect(parseArgs(['--pr', '5', '--dry-run'])).toEqual({ mode: 'dry-run', pr: 5 });
     expect(parseArgs(['--pr', '5', '--destroy'])).toEqual({ mode: 'destroy', pr: 5 });
+    expect(parseArgs(['--pr', '5', '--destroy', '--yes'])).toEqual({ mode: 'destroy', pr: 5, yes: true });
     expect(parseArgs(['--pr', '5', '--image-digest', DIGEST])).toEqual({
       mode: 'deploy',
       pr: 5,
@@ -93,8 +99,8 @@ describe('parseArgs', () => {
     expect(() => parseArgs(['--pr', 'abc'])).toThrow(/pull request number/);
     expect(() => parseArgs(['--pr', '0'])).toThrow(/pull request number/);
     expect(() => parseArgs(['--pr', '5', '--dry-run', '--destroy'])).toThrow(/not both/);
-    expect(() => parseArgs(['--pr', '5', '--force'])).toThrow(/unknown argument "--force"/);
-    expect(() => parseArgs(['--pr'])).toThrow(/--pr needs a value/);
+    expect(() => parseArgs(['--pr', '5', '--force'])).toThrow(/Unknown option '--force'/);
+    expect(() => parseArgs(['--pr'])).toThrow(/Option '--pr <value>' argument missing/);
   });
 });
 

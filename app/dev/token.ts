@@ -5,24 +5,25 @@
  * a Firebase ID token on stdout; with --session, trades it at the local
  * service for a session and prints the access token instead.
  */
-import { parseArgs } from 'node:util';
+import { type CommandArgs, defineCommand, runCli, UsageError } from '../src/cli';
 import { emulatorIdToken } from './auth-emulator';
 
-const USAGE = 'usage: npm run token -- --email you@example.com [--name "Display Name"] [--session]';
+const TOKEN = defineCommand({
+  usage: `usage: npm run token -- --email you@example.com [--name "Display Name"] [--session]
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      email: { type: 'string' },
-      name: { type: 'string' },
-      session: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-  });
-  if (values.help || !values.email) {
-    process.stderr.write(`${USAGE}\n`);
-    process.exit(values.help ? 0 : 2);
-  }
+Signs the user up in the local Auth emulator (or in) and prints a Firebase ID token.
+  --email <address>   the user (created on first use)
+  --name <name>       display name for a new user
+  --session           trade the ID token at the local service for a session access token`,
+  options: {
+    email: { type: 'string' },
+    name: { type: 'string' },
+    session: { type: 'boolean', default: false },
+  },
+});
+
+async function main({ values }: CommandArgs<typeof TOKEN>): Promise<void> {
+  if (!values.email) throw new UsageError('--email is required');
   const emulatorHost = process.env.FIREBASE_AUTH_EMULATOR_HOST ?? '127.0.0.1:9099';
   const { idToken } = await emulatorIdToken(emulatorHost, values.email, 'local-password', values.name).catch(
     (error: Error) => {
@@ -47,7 +48,11 @@ async function main(): Promise<void> {
   process.stdout.write(`${body.access_token}\n`);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`token: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
+runCli(module, TOKEN, async (args) => {
+  try {
+    await main(args);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new Error(`token: ${error instanceof Error ? error.message : String(error)}`);
+  }
 });

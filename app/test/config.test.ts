@@ -121,3 +121,21 @@ it('makes the server exit non-zero with one line per bad variable', () => {
   );
   expect(result.stderr).not.toMatch(/\bat .*\.ts:\d+/); // no stack trace
 });
+
+it('npm start reports each bad variable on its own line before starting anything (no stack)', () => {
+  const result = spawnSync(
+    process.execPath,
+    ['--require', 'tsx/cjs', path.join(__dirname, '../dev/local-env.ts')],
+    {
+      env: { PATH: process.env.PATH, PORT: 'abc', METRICS_PORT: '70000', LOCAL_PG_PORT: 'x' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    },
+  );
+  expect(result.status).toBe(1);
+  expect(result.stderr.trim().split('\n')).toEqual([
+    'config error: PORT: must be a whole number between 0 and 65535 (got "abc")',
+    'config error: METRICS_PORT: must be at most 65535 (got "70000")',
+    'config error: LOCAL_PG_PORT: must be a port number (got "x")',
+  ]);
+});

@@ -129,6 +129,30 @@ describe('metrics', () => {
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
   });
 
+  it('start every route with its 5xx series at 0, so the first 5xx is a step rate() sees', async () => {
+    const fresh = await startService(
+      loadConfig(testEnv(db.url, { PORT: '0', METRICS_PORT: '0' })),
+      createLogger({ level: 'error', destination: { write: () => undefined } }),
+    );
+    try {
+      const text = await (await fetch(`http://127.0.0.1:${fresh.metricsPort}/metrics`)).text();
+      for (const [method, route] of [
+        ['GET', '/v1/walks'],
+        ['GET', '/v1/walks/:id'],
+        ['PUT', '/v1/walks/:id'],
+      ]) {
+        for (const status of ['500', '503']) {
+          const labels = `method="${method}",route="${route}",status_code="${status}"`;
+          expect(text).toContain(`http_requests_total{${labels}} 0`);
+          expect(text).toContain(`http_request_duration_seconds_count{${labels}} 0`);
+        }
+      }
+      expect(text).not.toMatch(/route="unmatched",status_code="5/);
+    } finally {
+      await fresh.stop('test over');
+    }
+  });
+
   it('carry the contract names with route templates, never raw paths', async () => {
     const client = apiClient(base, user.authorization);
     const created = await client.post('/v1/walks', { title: 'metric walk' });

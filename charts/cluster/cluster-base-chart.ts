@@ -1,5 +1,5 @@
 import { ApiObject, Chart } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-31';
+import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import type { IGateway } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/Gateway';
 import type { IHTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute';
@@ -44,6 +44,7 @@ export class ClusterBaseChart extends Chart {
     ns(GATEWAY.namespace, { 'pod-security.kubernetes.io/enforce': 'restricted' });
     ns(MONITORING.namespace, { 'pod-security.kubernetes.io/enforce': 'baseline' });
     ns(FLAGGER.namespace, { 'pod-security.kubernetes.io/enforce': 'baseline' });
+    loadTesterIngress(this);
 
     const spec: IGateway['spec'] = {
       gatewayClassName: GATEWAY_CLASS,
@@ -93,4 +94,32 @@ export class ClusterBaseChart extends Chart {
       spec: redirect,
     });
   }
+}
+
+/**
+ * The load tester runs any `cmd` it is posted (`sh -c`) and holds the rollback gate: only the
+ * Flagger controller, which calls every webhook (pre-rollout, rollout, rollback), may reach it.
+ * Ingress only: its load goes out to the canaries. Operators use `kubectl exec … localhost`.
+ * Its probes are exec probes (the loadtester chart's deployment.yaml), not network calls.
+ */
+function loadTesterIngress(scope: Construct): void {
+  const namespace = kplus.Namespaces.select(scope, 'flagger-system-ns', { names: [FLAGGER.namespace] });
+  new kplus.NetworkPolicy(scope, 'loadtester-ingress', {
+    metadata: { name: FLAGGER.loadTesterName, namespace: FLAGGER.namespace },
+    selector: kplus.Pods.select(scope, 'loadtester-pods', {
+      labels: { [LABEL.name]: FLAGGER.loadTesterPodName },
+    }),
+    ingress: {
+      default: kplus.NetworkPolicyTrafficDefault.DENY,
+      rules: [
+        {
+          peer: kplus.Pods.select(scope, 'flagger-controller', {
+            labels: { [LABEL.name]: FLAGGER.controllerPodName },
+            namespaces: namespace,
+          }),
+          ports: [kplus.NetworkPolicyPort.tcp(FLAGGER.loadTesterContainerPort)],
+        },
+      ],
+    },
+  });
 }

@@ -1,5 +1,5 @@
 import { Chart, Duration, Size } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-31';
+import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { googleServiceAccountEmail } from '../../infra/config/names';
 import { MONITORING } from '../lib/cluster-addons';

@@ -14,6 +14,10 @@ export const FLAGGER = {
   loadTesterPodName: 'loadtester',
   /** Port of the load tester's Service (the chart's default). */
   loadTesterPort: 80,
+  /** Port the load tester's container listens on (its chart's deployment.yaml: `-port=8080`). */
+  loadTesterContainerPort: 8080,
+  /** `app.kubernetes.io/name` of the Flagger controller pods (its chart's name), the caller of every webhook. */
+  controllerPodName: 'flagger',
 } as const;
 
 export const MONITORING = {

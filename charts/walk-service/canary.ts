@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { checkWindowSeconds } from '../../infra/config/canary-analysis';
+import { checkWindowSeconds, loadTestDurationSeconds } from '../../infra/config/canary-analysis';
 import { GATEWAY, SERVICE_NAME, SERVICE_PORTS } from '../../infra/config/names';
 import { CANARY_VERDICT, SLI } from '../../infra/config/sli';
 import { CanaryMetric, CanaryWebhook, FlaggerCanary, FlaggerMetricTemplate } from '../crds/flagger';
@@ -55,9 +55,11 @@ function loadTestWebhooks(canaryUrl: string, p: CanaryProps): CanaryWebhook[] {
   const rps = p.analysis.loadTestRequestsPerSecond;
   if (rps <= 0) return [];
   // Two routes users call: the contract and an authenticated list (401 without a token: routing,
-  // auth and the error envelope). Each worker sends rps/2 requests per second for one interval.
+  // auth and the error envelope). Each worker sends rps/2 requests per second and stops before the
+  // next tick sends the same command (the load tester skips a command still running).
   const targets = [`${canaryUrl}/openapi.json`, `${canaryUrl}/v1/walks`];
-  const cmd = (url: string) => `hey -z ${p.analysis.intervalSeconds}s -c 1 -q ${rps / targets.length} ${url}`;
+  const seconds = loadTestDurationSeconds(p.analysis);
+  const cmd = (url: string) => `hey -z ${seconds}s -c 1 -q ${rps / targets.length} ${url}`;
   return (['pre-rollout', 'rollout'] as const).flatMap((type) =>
     targets.map((url, i) => ({
       // pre-rollout starts the load before the first step so the first check has traffic to judge.
@@ -171,6 +173,6 @@ export function rollbackGateCommand(action: 'open' | 'close', namespace: string)
   const body = JSON.stringify({ name: SERVICE_NAME, namespace });
   return (
     `kubectl -n ${FLAGGER.namespace} exec deploy/${FLAGGER.loadTesterName} -- ` +
-    `curl -s -d '${body}' http://localhost:8080/${ROLLBACK_GATE_PATHS[action]}`
+    `curl -s -d '${body}' http://localhost:${FLAGGER.loadTesterContainerPort}/${ROLLBACK_GATE_PATHS[action]}`
   );
 }

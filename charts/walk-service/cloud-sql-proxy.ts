@@ -1,4 +1,4 @@
-import * as kplus from 'cdk8s-plus-31';
+import * as kplus from 'cdk8s-plus-34';
 import { Size, Duration } from 'cdk8s';
 
 /** Pinned Cloud SQL Auth Proxy release (v2, distroless, runs as nonroot 65532). */

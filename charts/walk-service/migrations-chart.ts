@@ -1,5 +1,5 @@
 import { Chart } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-31';
+import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { SERVICE_NAME } from '../../infra/config/names';
 import { COMPONENT } from '../lib/labels';

@@ -1,4 +1,4 @@
-import * as kplus from 'cdk8s-plus-31';
+import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { SERVICE_NAME, SERVICE_PORTS } from '../../infra/config/names';
 import { FLAGGER, GKE_METADATA_SERVER, GOOGLE_LB_SOURCE_RANGES, MONITORING } from '../lib/cluster-addons';

@@ -1,6 +1,6 @@
 import { SCRAPE_INTERVAL_SECONDS } from '../../infra/config/canary-analysis';
 import { ApiObject } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-31';
+import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import type { IHTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute';
 import type { IGCPBackendPolicy } from '@kubernetes-models/gke/networking.gke.io/v1/GCPBackendPolicy';

@@ -1,5 +1,5 @@
 import { ApiObject, JsonPatch, Size, Duration } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-31';
+import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import {
   SERVICE_NAME,

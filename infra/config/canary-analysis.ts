@@ -18,6 +18,16 @@ export const SCRAPE_INTERVAL_SECONDS = 15;
  */
 export const MIN_CHECK_WINDOW_SECONDS = 16 * SCRAPE_INTERVAL_SECONDS;
 
+/**
+ * The load test stops this long before the next tick. Flagger's load tester keys a `cmd` task by
+ * canary and command and skips a command whose previous run is still going (Flagger 1.44
+ * pkg/loadtester/task_shell.go Hash, runner.go runAll "command skipped"), and every tick sends the
+ * same command: a run as long as the interval would make the next tick's run be skipped and leave
+ * the following window without load. The margin covers hey finishing its in-flight requests (its
+ * default request timeout is 20 s) and the delay of Flagger's tick.
+ */
+export const LOAD_TEST_STOP_MARGIN_SECONDS = 30;
+
 export interface CanaryPlan {
   readonly stepWeights: readonly number[];
   readonly intervalSeconds: number;
@@ -48,6 +58,11 @@ export function checkWindowSeconds(
   return plan.intervalSeconds - plan.routeUpdateWaitSeconds;
 }
 
+/** Seconds each load-test run lasts (`hey -z`): it starts at a tick and ends before the next. */
+export function loadTestDurationSeconds(plan: Pick<CanaryPlan, 'intervalSeconds'>): number {
+  return plan.intervalSeconds - LOAD_TEST_STOP_MARGIN_SECONDS;
+}
+
 /**
  * Flagger 1.44 (pkg/controller/scheduler.go, advanceCanary/runCanary): tick 0
  * runs the pre-rollout hooks and sets the first weight; every later tick runs
@@ -66,7 +81,11 @@ export function canaryTimeline(plan: CanaryPlan): {
     expectedUserRequests: Math.floor(
       (plan.plannedUserRequestsPerSecond * weightPercent * windowSeconds) / 100,
     ),
-    expectedLoadTestRequests: Math.floor(plan.loadTestRequestsPerSecond * windowSeconds),
+    // The load runs from the tick to the margin before the next; the window starts after the route wait.
+    expectedLoadTestRequests: Math.floor(
+      plan.loadTestRequestsPerSecond *
+        Math.max(0, loadTestDurationSeconds(plan) - plan.routeUpdateWaitSeconds),
+    ),
   }));
   return { checks, promotionStartsAtSeconds: plan.stepWeights.length * plan.intervalSeconds };
 }

@@ -574,8 +574,8 @@ type DeepPartial<T> = {
 };
 
 /**
- * Staging has no users to judge: the load tester sends 2 requests/s to the canary Service, 480 per
- * 4-minute check window. Timelines per environment: docs/adr/0120.
+ * Staging has no users to judge: the load tester sends 2 requests/s to the canary Service for 270 s
+ * from each tick, 420 of them in each 4-minute check window. Timelines per environment: docs/adr/0120.
  */
 const CANARY_STAGING: CanaryConfig = {
   stepWeights: [10, 50],

@@ -109,3 +109,25 @@ export const AUTOPILOT_SPOT_NODE_SELECTOR: PlatformFact<Readonly<Record<string, 
   value: { 'cloud.google.com/gke-spot': 'true' },
   source: 'https://cloud.google.com/kubernetes-engine/docs/how-to/autopilot-spot-pods',
 };
+
+/**
+ * Cloud Monitoring metrics read through PromQL are named `<domain with _>:<path with _>`
+ * (monitoring.googleapis.com/uptime_check/check_passed becomes
+ * monitoring_googleapis_com:uptime_check_check_passed).
+ */
+export const CLOUD_MONITORING_PROMQL_NAMING: PlatformFact<Readonly<Record<string, string>>> = {
+  value: {
+    'monitoring.googleapis.com/uptime_check/check_passed':
+      'monitoring_googleapis_com:uptime_check_check_passed',
+  },
+  source: 'https://cloud.google.com/monitoring/promql/promql-mapping',
+};
+
+/**
+ * GKE's kube state metrics package exports `kube_pod_status_phase` (one
+ * series per phase, 1 for the current one) beside the container readiness.
+ */
+export const GKE_KUBE_STATE_POD_PHASE_METRIC: PlatformFact<string> = {
+  value: 'kube_pod_status_phase',
+  source: 'https://cloud.google.com/kubernetes-engine/docs/how-to/kube-state-metrics',
+};

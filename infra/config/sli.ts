@@ -11,6 +11,17 @@
  */
 export const PROBE_ROUTES = ['/healthz', '/readyz'] as const;
 
+/**
+ * The `route` label of a request no route matched (app/src/http/middleware.ts
+ * routeTemplate): scanners and typos are not users of the service's routes, and
+ * a 404 flood in the denominator would dilute a real error rate below every
+ * threshold.
+ */
+export const UNMATCHED_ROUTE = 'unmatched';
+
+/** `route` values that never count as user requests. */
+export const NOT_USER_ROUTES = [...PROBE_ROUTES, UNMATCHED_ROUTE] as const;
+
 /** `le` bucket of http_request_duration_seconds (app/src/observability/metrics.ts) a good request stays under. */
 export const LATENCY_THRESHOLD_SECONDS = 0.5;
 
@@ -33,9 +44,9 @@ export const CANARY_VERDICT = {
   minUserRequests: 100,
 } as const;
 
-/** A label selector (without braces) narrowed to user requests: probes excluded. */
+/** A label selector (without braces) narrowed to user requests: the service's own routes, probes excluded. */
 export function userRequests(selector: string): string {
-  return `${selector},route!~"${PROBE_ROUTES.join('|')}"`;
+  return `${selector},route!~"${NOT_USER_ROUTES.join('|')}"`;
 }
 
 /**

@@ -44,8 +44,8 @@ describe('canary analysis arithmetic (docs/adr/0120)', () => {
       {
         name: 'staging',
         checks: [
-          [300, 10, 240, 0, 480],
-          [600, 50, 240, 0, 480],
+          [300, 10, 240, 0, 420],
+          [600, 50, 240, 0, 420],
         ],
         promotionStartsAtSeconds: 600,
         durationMinutes: 30,
@@ -63,6 +63,20 @@ describe('canary analysis arithmetic (docs/adr/0120)', () => {
     ]);
   });
 
+  it('the ADR table holds the same figures', () => {
+    const adr = readFileSync(
+      join(__dirname, '../../docs/adr/0120-canary-verdict-on-user-requests.md'),
+      'utf8',
+    );
+    for (const name of ['staging', 'prod'] as const) {
+      for (const c of canaryTimeline(environments[name].service.canary!).checks) {
+        expect(adr).toContain(
+          `| ${c.atSeconds} s | ${c.weightPercent} % | ${c.expectedUserRequests} | ${c.expectedLoadTestRequests} |`,
+        );
+      }
+    }
+  });
+
   it('has a minimum count at which one error passes and two fail the 1 % limit', () => {
     const n = CANARY_VERDICT.minUserRequests;
     expect(1 / n).toBeLessThanOrEqual(CANARY_VERDICT.maxErrorRatio);
@@ -74,7 +88,12 @@ describe('canary analysis arithmetic (docs/adr/0120)', () => {
 
   it('refuses a plan whose window is too short or whose steps see too few requests', () => {
     const staging = defaultEnvironment('staging');
-    const plan = { ...staging.service.canary!, intervalSeconds: 60, routeUpdateWaitSeconds: 0 };
+    const plan = {
+      ...staging.service.canary!,
+      intervalSeconds: 60,
+      routeUpdateWaitSeconds: 0,
+      loadTestRequestsPerSecond: 5,
+    };
     expect(canaryPlanProblems(plan)).toEqual([
       `check window intervalSeconds - routeUpdateWaitSeconds is 60 s; make it >= ${MIN_CHECK_WINDOW_SECONDS} s`,
     ]);

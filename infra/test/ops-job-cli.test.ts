@@ -93,7 +93,7 @@ const jobOf = (r: Run, prefix: string) =>
   r.applied.find((o) => o.kind === 'Job' && o.metadata.name.startsWith(prefix));
 
 describe('npm run cutover -- --env prod (with the deploy variables)', () => {
-  const r = run(['cutover', '--env', 'prod', '--', '--cohort', '10'], DEPLOY_VARS);
+  const r = run(['cutover', '--env', 'prod', '--yes', '--', '--cohort', '10'], DEPLOY_VARS);
 
   it('exits 0 after the migration and verify Jobs', () => {
     expect(r.stderr).not.toMatch(/Error|invalid/);

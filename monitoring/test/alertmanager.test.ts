@@ -10,7 +10,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { parse, stringify } from 'yaml';
 import { ENVIRONMENT_NAMES } from '../../infra/config/environments';
-import { alertmanagerConfig, parseReceiverUrls, ReceiverUrls } from '../alertmanager';
+import { alertmanagerConfig, parseReceivers, Receivers } from '../alertmanager';
 import { alertmanagerSecretManifest } from '../alertmanager-secret';
 import { allAlerts } from '../alerts';
 import { loadMonitoringConfig } from '../config';
@@ -45,7 +45,8 @@ describe.each(ENVIRONMENT_NAMES)('%s routing', (envName) => {
 
   const pageReceiver = routing === 'page' ? 'page' : 'ticket';
   test.each([
-    [`severity=page alertname=WalkServiceAvailabilityBudgetBurnFast`, pageReceiver],
+    [`severity=page alertname=WalkServiceAvailabilityBudgetBurn`, pageReceiver],
+    ['severity=heartbeat alertname=Watchdog', 'heartbeat'],
     ['severity=ticket alertname=WalkServiceHpaAtMax', 'ticket'],
     ['severity=security alertname=WalkServiceRefreshTokenReuse', 'security'],
     ['alertname=SomethingWithoutSeverity', 'ticket'],
@@ -71,33 +72,60 @@ test('every severity an alert uses has its own route', () => {
   }
 });
 
-test('receiver URLs must be https and come complete', () => {
+test('receivers must be https, complete, and name no value in their errors', () => {
+  const slack = (url: string) => ({ slack: { api_url: url, channel: '#oncall' } });
+  const heartbeat = { webhook: { url: 'https://hb.example/ping' } };
   expect(() =>
-    alertmanagerConfig('page', { page: 'http://x', ticket: 'https://t', security: 'https://s' }),
-  ).toThrow(/receiver page: URL must be https/);
-  expect(() => parseReceiverUrls('{"page":"https://p"}')).toThrow(
-    /missing string field\(s\) ticket, security/,
+    alertmanagerConfig('page', {
+      page: slack('http://hooks.example/secret-path'),
+      ticket: slack('https://t.example'),
+      security: slack('https://s.example'),
+      heartbeat,
+    }),
+  ).toThrow(/must be an https/);
+  expect(() => parseReceivers('{"page":{"slack":{"api_url":"https://p.example/x","channel":"#a"}}}')).toThrow(
+    /ticket: .*security: .*heartbeat: /,
   );
-  expect(() => parseReceiverUrls('not json')).toThrow(/not JSON/);
+  expect(() =>
+    parseReceivers('{"page":"https://secret.example/x","ticket":1,"security":1,"heartbeat":1}'),
+  ).not.toThrow(/secret\.example/);
+  expect(() => parseReceivers('not json')).toThrow(/not JSON/);
 });
 
-test('the Secret for gmp-public carries the merged URLs and passes amtool', () => {
-  const urls: ReceiverUrls = {
-    page: 'https://events.pagerduty.example/v2/x',
-    ticket: 'https://tickets.example/hook',
-    security: 'https://security.example/hook',
-  };
-  const secret = parse(alertmanagerSecretManifest('prod', JSON.stringify(urls))) as {
+test('the Secret for gmp-public carries native Slack receivers and a webhook heartbeat, and passes amtool', () => {
+  const receivers = {
+    page: { slack: { api_url: 'https://hooks.slack.example/services/T0/B0/page', channel: '#oncall' } },
+    ticket: { slack: { api_url: 'https://hooks.slack.example/services/T0/B0/ticket', channel: '#alerts' } },
+    // Google Chat: an adapter (calert) behind Alertmanager's webhook.
+    security: { webhook: { url: 'https://chat-adapter.example/dispatch?room_name=security' } },
+    heartbeat: { webhook: { url: 'https://heartbeat.example/ping/abc' } },
+  } satisfies Receivers;
+  const secret = parse(alertmanagerSecretManifest('prod', JSON.stringify(receivers))) as {
     metadata: { name: string; namespace: string };
     stringData: Record<string, string>;
   };
   expect(secret.metadata).toEqual({ name: 'alertmanager', namespace: 'gmp-public' });
   const file = join(dir, 'secret-alertmanager.yaml');
   writeFileSync(file, secret.stringData['alertmanager.yaml']!);
-  expect(amtool('check-config', file).status).toBe(0);
-  const receivers = (parse(secret.stringData['alertmanager.yaml']!) as ReturnType<typeof alertmanagerConfig>)
-    .receivers;
-  expect(receivers.map((r) => r.webhook_configs[0]!.url)).toEqual([urls.page, urls.ticket, urls.security]);
+  const check = amtool('check-config', file);
+  expect(check.stdout + check.stderr).toContain('SUCCESS');
+  expect(check.status).toBe(0);
+  const config = parse(secret.stringData['alertmanager.yaml']!) as {
+    receivers: {
+      name: string;
+      slack_configs?: { api_url: string; channel: string }[];
+      webhook_configs?: { url: string }[];
+    }[];
+  };
+  expect(
+    config.receivers.map((r) => [r.name, r.slack_configs?.[0]?.api_url ?? r.webhook_configs?.[0]?.url]),
+  ).toEqual([
+    ['page', receivers.page.slack.api_url],
+    ['ticket', receivers.ticket.slack.api_url],
+    ['security', receivers.security.webhook.url],
+    ['heartbeat', receivers.heartbeat.webhook.url],
+  ]);
+  expect(config.receivers[0]!.slack_configs![0]!.channel).toBe('#oncall');
 });
 
 describe('inhibition, evaluated by a real Alertmanager', () => {
@@ -158,14 +186,14 @@ describe('inhibition, evaluated by a real Alertmanager', () => {
 
   test('a page silences the ticket of the same SLO, not of another', async () => {
     const states = await statesAfterPosting([
-      { alertname: 'WalkServiceAvailabilityBudgetBurnFast', severity: 'page', slo: 'availability' },
-      { alertname: 'WalkServiceAvailabilityBudgetBurnSlow3d', severity: 'ticket', slo: 'availability' },
-      { alertname: 'WalkServiceLatencyBudgetBurnSlow3d', severity: 'ticket', slo: 'latency' },
+      { alertname: 'WalkServiceAvailabilityBudgetBurn', severity: 'page', slo: 'availability' },
+      { alertname: 'WalkServiceAvailabilityBudgetBurnTicket', severity: 'ticket', slo: 'availability' },
+      { alertname: 'WalkServiceLatencyBudgetBurnTicket', severity: 'ticket', slo: 'latency' },
     ]);
     expect(states).toMatchObject({
-      WalkServiceAvailabilityBudgetBurnFast: 'active',
-      WalkServiceAvailabilityBudgetBurnSlow3d: 'suppressed',
-      WalkServiceLatencyBudgetBurnSlow3d: 'active',
+      WalkServiceAvailabilityBudgetBurn: 'active',
+      WalkServiceAvailabilityBudgetBurnTicket: 'suppressed',
+      WalkServiceLatencyBudgetBurnTicket: 'active',
     });
   });
 
@@ -180,5 +208,29 @@ describe('inhibition, evaluated by a real Alertmanager', () => {
       WalkServiceTargetDown: 'suppressed',
       WalkServiceRefreshTokenReuse: 'active',
     });
+  });
+
+  test('one incident is one page per SLO: burn, no-targets and edge alerts of an SLO share a notification', async () => {
+    await statesAfterPosting([
+      { alertname: 'WalkServiceAvailabilityBudgetBurn', severity: 'page', slo: 'availability' },
+      { alertname: 'WalkServiceNoTargetsUp', severity: 'page', slo: 'availability' },
+      { alertname: 'WalkServiceLatencyBudgetBurn', severity: 'page', slo: 'latency' },
+      { alertname: 'Watchdog', severity: 'heartbeat' },
+    ]);
+    const groups = (await (await fetch(`${base}/api/v2/alerts/groups`)).json()) as {
+      receiver: { name: string };
+      labels: Record<string, string>;
+      alerts: { labels: Record<string, string> }[];
+    }[];
+    const pages = groups
+      .filter((g) => g.receiver.name === 'page')
+      .map((g) => [g.labels.slo, g.alerts.map((a) => a.labels.alertname).sort()]);
+    expect(pages.sort()).toEqual([
+      ['availability', ['WalkServiceAvailabilityBudgetBurn', 'WalkServiceNoTargetsUp']],
+      ['latency', ['WalkServiceLatencyBudgetBurn']],
+    ]);
+    expect(groups.filter((g) => g.receiver.name === 'heartbeat').map((g) => g.labels.alertname)).toEqual([
+      'Watchdog',
+    ]);
   });
 });

@@ -75,7 +75,7 @@ describe('monitoring artefacts', () => {
     const alerts = rendered.filter((r) => r.alert);
     expect(alerts.length).toBe(allAlerts().length);
     for (const a of alerts) {
-      expect(['page', 'ticket', 'security']).toContain(a.labels?.severity);
+      expect(['page', 'ticket', 'security', 'heartbeat']).toContain(a.labels?.severity);
       expect(a.annotations?.summary).toMatch(/\S/);
       expect(a.annotations?.runbook_url).toMatch(
         new RegExp(`^${base.replace(/[.]/g, '\\.')}[a-z0-9-]+\\.md$`),
@@ -94,11 +94,19 @@ describe('monitoring artefacts', () => {
       ['latency', 0.99, 30],
     ]);
     const burn = allAlerts().filter((a) => /BudgetBurn/.test(a.alert));
-    expect(
-      burn.map((a) => a.expr).find((e) => /ratio_rate1h\{slo="availability"\} > \(14\.4 \* 0\.001\)/.test(e)),
-    ).toBeDefined();
+    const page = burn.find((a) => a.alert === 'WalkServiceAvailabilityBudgetBurn')!;
+    // Fast and slow windows in one alert (one page per SLO), each guarded against low traffic.
+    expect(page.expr).toContain('slo:sli_error:ratio_rate1h{slo="availability"} > 0.0144');
+    expect(page.expr).toContain('slo:sli_requests:increase1h{slo="availability"} >= 70');
+    expect(page.expr).toContain('slo:sli_error:ratio_rate6h{slo="availability"} > 0.006');
+    expect(page.expr).toContain('slo:sli_requests:increase6h{slo="availability"} >= 167');
     expect(burn.every((a) => a.slo)).toBe(true);
-    expect(burn).toHaveLength(6);
+    expect(burn.map((a) => [a.alert, a.severity])).toEqual([
+      ['WalkServiceAvailabilityBudgetBurn', 'page'],
+      ['WalkServiceAvailabilityBudgetBurnTicket', 'ticket'],
+      ['WalkServiceLatencyBudgetBurn', 'page'],
+      ['WalkServiceLatencyBudgetBurnTicket', 'ticket'],
+    ]);
   });
 
   it('dashboards query only the provisioned datasources; log queries use only namespace, app, severity', () => {

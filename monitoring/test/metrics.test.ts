@@ -3,6 +3,9 @@
  * service exposes it, the platform catalogue documents it, or a recording
  * rule here produces it.
  */
+import type { Request } from 'express';
+import { routeTemplate } from '../../app/src/http/middleware';
+import { UNMATCHED_ROUTE } from '../../infra/config/sli';
 import { RULE_GROUPS } from '../alerts';
 import { dashboards } from '../dashboards';
 import { METRIC_SOURCES, PLATFORM_METRICS } from '../metric-catalogue';
@@ -25,6 +28,12 @@ function dashboardQueries(): { where: string; type: string; expr: string }[] {
     }),
   );
 }
+
+describe('route labels', () => {
+  it('the SLIs exclude the route label the service gives a request no route matched', () => {
+    expect(routeTemplate({ baseUrl: '' } as Request)).toBe(UNMATCHED_ROUTE);
+  });
+});
 
 describe('metric names', () => {
   const known = knownMetricNames();

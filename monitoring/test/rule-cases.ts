@@ -65,21 +65,21 @@ function burnCases(slo: 'Availability' | 'Latency'): RuleCase[] {
   return [
     // Bad shares per 1000 requests: 20 % is 200x the availability budget and 20x the latency budget.
     {
-      alert: `WalkService${slo}BudgetBurnFast`,
+      alert: `WalkService${slo}BudgetBurn`,
       fires: true,
       name: '20 % bad for 70 minutes',
       evalTime: '70m',
       series: t(80, 200),
     },
     {
-      alert: `WalkService${slo}BudgetBurnFast`,
+      alert: `WalkService${slo}BudgetBurn`,
       fires: false,
       name: 'all good',
       evalTime: '70m',
       series: t(80, 0),
     },
     {
-      alert: `WalkService${slo}BudgetBurnFast`,
+      alert: `WalkService${slo}BudgetBurn`,
       fires: false,
       name: 'users fine while /readyz answers 503 slowly (probes are not users)',
       evalTime: '70m',
@@ -88,7 +88,7 @@ function burnCases(slo: 'Availability' | 'Latency'): RuleCase[] {
     ...(slo === 'Availability'
       ? [
           {
-            alert: 'WalkServiceAvailabilityBudgetBurnFast',
+            alert: 'WalkServiceAvailabilityBudgetBurn',
             fires: false,
             name: 'no 5xx series at all (no errors since the pods started)',
             evalTime: '70m',
@@ -97,21 +97,21 @@ function burnCases(slo: 'Availability' | 'Latency'): RuleCase[] {
         ]
       : []),
     {
-      alert: `WalkService${slo}BudgetBurnSlow`,
+      alert: `WalkService${slo}BudgetBurn`,
       fires: true,
       name: '8 % bad for 7 hours',
       evalTime: '7h',
       series: t(430, 80),
     },
     {
-      alert: `WalkService${slo}BudgetBurnSlow`,
+      alert: `WalkService${slo}BudgetBurn`,
       fires: false,
       name: 'within budget (0.05 % bad)',
       evalTime: '7h',
       series: t(430, 0.5),
     },
     {
-      alert: `WalkService${slo}BudgetBurnSlow3d`,
+      alert: `WalkService${slo}BudgetBurnTicket`,
       fires: true,
       name: 'a steady 2x burn for 8 hours',
       interval: '5m',
@@ -119,7 +119,7 @@ function burnCases(slo: 'Availability' | 'Latency'): RuleCase[] {
       series: t(100, slo === 'Availability' ? 2 : 20),
     },
     {
-      alert: `WalkService${slo}BudgetBurnSlow3d`,
+      alert: `WalkService${slo}BudgetBurnTicket`,
       fires: false,
       name: 'a steady 0.5x burn',
       interval: '5m',
@@ -358,4 +358,46 @@ export const RULE_CASES: readonly RuleCase[] = [
       },
     ],
   },
+  {
+    alert: 'WalkServicePodsNotReady',
+    fires: false,
+    name: 'a finished migrations Job pod (completed container reported not ready)',
+    evalTime: '20m',
+    series: [
+      {
+        series: `kube_pod_container_status_ready{${NS},pod="walk-service-migrate-x7k2p",container="migrate"}`,
+        values: '0x25',
+      },
+      {
+        series: `kube_pod_status_phase{${NS},pod="walk-service-migrate-x7k2p",phase="Succeeded"}`,
+        values: '1x25',
+      },
+      {
+        series: `kube_pod_status_phase{${NS},pod="walk-service-migrate-x7k2p",phase="Running"}`,
+        values: '0x25',
+      },
+    ],
+  },
+  {
+    alert: 'WalkServiceEdgeDown',
+    fires: true,
+    name: 'uptime check failing from 3 regions for 5 minutes',
+    evalTime: '8m',
+    series: ['asia-pacific', 'usa-oregon', 'europe'].map((region) => ({
+      series: `monitoring_googleapis_com:uptime_check_check_passed{monitored_resource="uptime_url",host="api.prod.tekutoko.example",checker_location="${region}"}`,
+      values: '1 1 1 0x10',
+    })),
+    labels: { host: 'api.prod.tekutoko.example' },
+  },
+  {
+    alert: 'WalkServiceEdgeDown',
+    fires: false,
+    name: "one region failing (the prober's network)",
+    evalTime: '8m',
+    series: ['asia-pacific', 'usa-oregon', 'europe'].map((region, i) => ({
+      series: `monitoring_googleapis_com:uptime_check_check_passed{monitored_resource="uptime_url",host="api.prod.tekutoko.example",checker_location="${region}"}`,
+      values: i === 0 ? '1 1 1 0x10' : '1x13',
+    })),
+  },
+  { alert: 'Watchdog', fires: true, name: 'always', evalTime: '1m', series: [] },
 ];

@@ -15,7 +15,15 @@ function unauthorized(message: string): AppError {
   return new AppError('UNAUTHORIZED', message);
 }
 
-export function requireAuth(verifiers: readonly TokenVerifier[]): RequestHandler {
+export interface RequireAuthOptions {
+  /** Issuers whose tokens are genuine but not accepted here, with what to tell the caller instead. */
+  readonly refused?: readonly { readonly issuer: string; readonly message: string }[];
+}
+
+export function requireAuth(
+  verifiers: readonly TokenVerifier[],
+  options: RequireAuthOptions = {},
+): RequestHandler {
   const byIssuer = new Map(verifiers.map((verifier) => [verifier.issuer, verifier]));
   return async (req, _res, next) => {
     const header = req.headers.authorization;
@@ -29,7 +37,10 @@ export function requireAuth(verifiers: readonly TokenVerifier[]): RequestHandler
       throw unauthorized('the token is not a well-formed JWT');
     }
     const verifier = typeof issuer === 'string' ? byIssuer.get(issuer) : undefined;
-    if (!verifier) throw unauthorized('the token was not issued for this service');
+    if (!verifier) {
+      const refused = options.refused?.find((r) => r.issuer === issuer);
+      throw unauthorized(refused?.message ?? 'the token was not issued for this service');
+    }
     req.user = await verifier.verify(token);
     addLogFields({ user_id: req.user.id });
     next();

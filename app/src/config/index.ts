@@ -51,6 +51,7 @@ const envSchema = z.object({
       .regex(/^[\w.-]+:\d+$/, 'must be host:port')
       .optional(),
   ),
+  FIRESTORE_EMULATOR_HOST: optionalString,
   SESSION_SIGNING_KEYS: optionalString,
   SESSION_SIGNING_KEYS_FILE: optionalString,
   SESSION_ISSUER: z.string().trim().min(1).default('https://walk-service.tekutoko.example'),
@@ -100,6 +101,8 @@ export interface Config {
   readonly firebaseProjectId: string;
   /** Set only outside deployed environments; firebase-admin reads the same variable itself. */
   readonly firebaseAuthEmulatorHost: string | undefined;
+  /** Firestore emulator (the migration tool only); firebase-admin reads the same variable itself. */
+  readonly firestoreEmulatorHost: string | undefined;
   /** Inline JSON key ring (local/test); parsed by the sessions component. */
   readonly sessionSigningKeys: string | undefined;
   /** Path of the mounted key ring file (deployed). */
@@ -150,6 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbConnectionTimeoutMs: e.DB_CONNECTION_TIMEOUT_MS,
     firebaseProjectId: e.FIREBASE_PROJECT_ID,
     firebaseAuthEmulatorHost: e.FIREBASE_AUTH_EMULATOR_HOST,
+    firestoreEmulatorHost: e.FIRESTORE_EMULATOR_HOST,
     sessionSigningKeys: e.SESSION_SIGNING_KEYS,
     sessionSigningKeysFile: e.SESSION_SIGNING_KEYS_FILE,
     sessionIssuer: e.SESSION_ISSUER,

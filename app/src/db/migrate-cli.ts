@@ -3,9 +3,18 @@
  * migrations to DATABASE_URL and exits; the deploy runs it as a Job before
  * the new release starts.
  */
+import { defineCommand, runCli } from '../cli';
 import { loadConfigOrExit, loadMigrationConfig } from '../config';
 import { createLogger } from '../observability/logger';
 import { migrateUp } from './migrate';
+
+const MIGRATE = defineCommand({
+  usage: `usage: npm run migrate
+
+Applies the pending SQL migrations (app/migrations) to DATABASE_URL and exits.
+Environment: DATABASE_URL (required), LOG_LEVEL.`,
+  options: {},
+});
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit(loadMigrationConfig);
@@ -18,7 +27,10 @@ async function main(): Promise<void> {
   logger.flush();
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`migration failed: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
+runCli(module, MIGRATE, async () => {
+  try {
+    await main();
+  } catch (error) {
+    throw new Error(`migration failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
 });

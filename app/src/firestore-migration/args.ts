@@ -18,6 +18,7 @@ export const USAGE = `usage: npm run migrate:firestore -- [--dry-run] [--user <u
   --thumbnails-to <bucket>    copy walk thumbnails from Firebase Storage into this bucket and
                    rewrite the walks' URLs (the old objects and URLs stay readable)
   --thumbnail-url-base <url>  where that bucket is served (default https://storage.googleapis.com/<bucket>)
+  --yes            a run that writes, against a real project, without asking first
 
 Environment: DATABASE_URL, FIREBASE_PROJECT_ID; for the emulators FIRESTORE_EMULATOR_HOST,
 FIREBASE_AUTH_EMULATOR_HOST and FIREBASE_STORAGE_EMULATOR_HOST.
@@ -29,6 +30,8 @@ export interface CliArgs {
   readonly scope: Scope;
   readonly pageSize: number;
   readonly thumbnails?: { readonly bucket: string; readonly urlBase?: string };
+  /** Write without asking (a run against a real project asks first). */
+  readonly yes: boolean;
 }
 
 export class UsageError extends Error {}
@@ -79,6 +82,7 @@ export function parseCliArgs(argv: string[], now: Date = new Date()): CliArgs {
         'page-size': { type: 'string' },
         'thumbnails-to': { type: 'string' },
         'thumbnail-url-base': { type: 'string' },
+        yes: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -111,6 +115,7 @@ export function parseCliArgs(argv: string[], now: Date = new Date()): CliArgs {
     command,
     scope,
     pageSize,
+    yes: values.yes,
     ...(bucket !== undefined
       ? { thumbnails: { bucket, ...(urlBase !== undefined ? { urlBase } : {}) } }
       : {}),

@@ -551,6 +551,7 @@ export async function runMigration(deps: MigrationDeps, options: RunOptions): Pr
               phase: 'walks',
               documents: page.items.length,
               cursor: page.cursor.path,
+              counts,
             });
             if (signal?.aborted) return void (completed = false);
           }
@@ -567,6 +568,7 @@ export async function runMigration(deps: MigrationDeps, options: RunOptions): Pr
               phase: 'consents',
               documents: page.items.length,
               cursor: page.cursor.path,
+              counts,
             });
             if (signal?.aborted) return void (completed = false);
           }

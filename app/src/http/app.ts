@@ -14,12 +14,19 @@ import { walksComponent } from '../walks/routes';
 import { createWalksService } from '../walks/service';
 import type { Clock, Lifecycle } from '../lifecycle';
 import type { Logger } from '../observability/logger';
-import type { Metrics } from '../observability/metrics';
+import { initialiseRequestSeries, type Metrics } from '../observability/metrics';
 import type { Sessions } from '../sessions';
 import type { HttpComponent } from './component';
-import { errorHandler } from './errors';
-import { accessLogAndMetrics, notFound, requestContext, requireJsonBody } from './middleware';
-import { createOpenApiRegistry, generateOpenApiDocument } from './openapi';
+import { ERROR_STATUS, errorHandler } from './errors';
+import {
+  accessLogAndMetrics,
+  methodNotAllowed,
+  notFound,
+  requestContext,
+  requireJsonBody,
+  routesOf,
+} from './middleware';
+import { createOpenApiRegistry, generateOpenApiDocument, knownRoutes } from './openapi';
 import './request-context';
 
 export interface AppDeps {
@@ -39,6 +46,9 @@ export interface AppDeps {
   /** Sessions: /v1/sessions routes; its verifier is verifiers.accessToken. */
   readonly sessions?: Sessions;
 }
+
+/** The 5xx statuses the service answers (errors.ts): their series exist from startup. */
+const SERVER_ERROR_STATUSES = [...new Set(Object.values(ERROR_STATUS))].filter((s) => s >= 500);
 
 export const JSON_BODY_LIMIT = '2mb';
 /**
@@ -94,6 +104,12 @@ export function createApp(deps: AppDeps): Express {
   app.put(WALK_WRITE_PATHS, express.json({ limit: WALK_BODY_LIMIT, type: 'application/json', strict: true }));
   app.use(express.json({ limit: JSON_BODY_LIMIT, type: 'application/json', strict: true }));
   for (const component of components) app.use(component.router);
+  initialiseRequestSeries(
+    deps.metrics,
+    components.flatMap((c) => routesOf(c.router)),
+    SERVER_ERROR_STATUSES,
+  );
+  app.use(methodNotAllowed(() => knownRoutes(registry)));
   app.use(notFound);
   app.use(errorHandler);
   return app;

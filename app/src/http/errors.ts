@@ -12,6 +12,7 @@ export const ERROR_STATUS = {
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
   PRECONDITION_FAILED: 412,
   PAYLOAD_TOO_LARGE: 413,
@@ -77,6 +78,8 @@ export interface ErrorEnvelope {
 
 export function sendError(res: Response, error: AppError, requestId: string): void {
   if (error.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(error.retryAfterSeconds));
+  // RFC 9110 §15.5.2: a 401 names the scheme to use (RFC 6750: Bearer)
+  if (error.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="walk-service"');
   const body: ErrorEnvelope = {
     error: {
       code: error.code,

@@ -49,6 +49,19 @@ export function routeTemplate(req: Request): string {
   return typeof path === 'string' ? `${req.baseUrl}${path}` : 'unmatched';
 }
 
+/** The method and full route template of every route a router serves (what routeTemplate labels). */
+export function routesOf(router: { stack: readonly unknown[] }): { method: string; route: string }[] {
+  return router.stack.flatMap((layer) => {
+    const route = (layer as { route?: { path?: unknown; methods?: Record<string, boolean> } }).route;
+    if (!route) return [];
+    const paths = (Array.isArray(route.path) ? route.path : [route.path]).filter(
+      (p): p is string => typeof p === 'string',
+    );
+    const methods = Object.keys(route.methods ?? {}).filter((m) => m !== '_all');
+    return paths.flatMap((path) => methods.map((m) => ({ method: m.toUpperCase(), route: path })));
+  });
+}
+
 /** One access-log line and the RED metrics per request, when the response is done. */
 export function accessLogAndMetrics(metrics: Metrics): RequestHandler {
   return (req, res, next) => {
@@ -91,6 +104,47 @@ export const requireJsonBody: RequestHandler = (req, _res, next) => {
   }
   next();
 };
+
+export interface KnownRoute {
+  readonly method: string;
+  /** OpenAPI template, e.g. `/v1/walks/{id}`. */
+  readonly path: string;
+}
+
+/**
+ * 405 with `Allow` for a path the service serves under other methods (RFC
+ * 9110 §15.5.6); anything else falls through to 404. `routes` is read once,
+ * at the first request, after every component has registered.
+ */
+export function methodNotAllowed(routes: () => readonly KnownRoute[]): RequestHandler {
+  let matchers: { pattern: RegExp; methods: string[] }[] | undefined;
+  const build = () => {
+    const byPath = new Map<string, Set<string>>();
+    for (const route of routes()) {
+      const methods = byPath.get(route.path) ?? new Set<string>();
+      methods.add(route.method.toUpperCase());
+      if (route.method.toUpperCase() === 'GET') methods.add('HEAD'); // Express answers HEAD with GET
+      byPath.set(route.path, methods);
+    }
+    return [...byPath.entries()].map(([path, methods]) => ({
+      pattern: new RegExp(`^${path.replace(/[.]/g, '\\.').replace(/\{[^}]+\}/g, '[^/]+')}/?$`),
+      methods: [...methods].sort(),
+    }));
+  };
+  return (req, res, next) => {
+    matchers ??= build();
+    const known = matchers.find((m) => m.pattern.test(req.path));
+    if (!known || known.methods.includes(req.method)) {
+      next();
+      return;
+    }
+    res.setHeader('Allow', known.methods.join(', '));
+    throw new AppError(
+      'METHOD_NOT_ALLOWED',
+      `${req.method} is not allowed on ${req.path}; use ${known.methods.join(', ')}`,
+    );
+  };
+}
 
 export const notFound: RequestHandler = (req) => {
   throw new AppError('NOT_FOUND', `no route for ${req.method} ${req.path}`);

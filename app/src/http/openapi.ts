@@ -51,6 +51,13 @@ export function withServer(document: object, origin: string | undefined): object
   };
 }
 
+/** Every documented operation's method and path template. */
+export function knownRoutes(registry: OpenAPIRegistry): { method: string; path: string }[] {
+  return registry.definitions.flatMap((d) =>
+    d.type === 'route' ? [{ method: d.route.method, path: d.route.path }] : [],
+  );
+}
+
 export function generateOpenApiDocument(registry: OpenAPIRegistry): object {
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',

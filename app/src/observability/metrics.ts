@@ -65,6 +65,32 @@ export function createMetrics(): Metrics {
   };
 }
 
+/** A route the service serves, as its metrics label it. */
+export interface RouteLabel {
+  readonly method: string;
+  readonly route: string;
+}
+
+/**
+ * Creates at 0 the request series of every route with each given status, so
+ * the first such answer is a step from 0: a series that appears with its
+ * first error already counted is invisible to rate() until its second
+ * (the SLIs and the canary analysis would miss a burst of 5xx entirely).
+ */
+export function initialiseRequestSeries(
+  metrics: Metrics,
+  routes: readonly RouteLabel[],
+  statusCodes: readonly number[],
+): void {
+  for (const { method, route } of routes) {
+    for (const status of statusCodes) {
+      const labels = { method, route, status_code: String(status) };
+      metrics.httpRequests.inc(labels, 0);
+      metrics.httpDuration.zero(labels);
+    }
+  }
+}
+
 /** Pool gauges, read from the pool at scrape time. */
 export function registerPoolMetrics(registry: Registry, pool: Pool, maxConnections: number): void {
   new Gauge({

@@ -11,10 +11,20 @@
  * Run with `npx tsx app/src/sessions/key-ring-cli.ts` or `node dist/app/sessions/key-ring-cli.js`.
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { defineCommand, parseCommandLine, runCli, UsageError } from '../cli';
 import { generateSigningJwk, KeyRing, keyRingJson, type SigningJwk } from './key-ring';
 
-const USAGE = 'usage: key-ring-cli new|add [--kid K] | promote <kid> | retire <kid> | show   (ring on stdin)';
+const KEY_RING = defineCommand({
+  usage: `usage: key-ring-cli new|add [--kid K] | promote <kid> | retire <kid> | show   (ring on stdin)
+
+  new [--kid K]    print a ring with one new key
+  add [--kid K]    the ring on stdin plus a new key at the end (verifies only)   step 1
+  promote <kid>    move <kid> to the front (it signs from now on)               step 2
+  retire <kid>     remove <kid> (its tokens stop verifying)                     step 3
+  show             kids in order, the first signs (no key material)`,
+  options: { kid: { type: 'string' } },
+  allowPositionals: true,
+});
 
 /** A kid that sorts by creation and says when the key was made. */
 const defaultKid = () => `k-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}`;
@@ -36,11 +46,7 @@ function indexOf(keys: readonly SigningJwk[], kid: string | undefined): number {
 /** The command's output for `argv`, the current ring read lazily from `stdin`. */
 export function run(argv: readonly string[], stdin: () => string = () => readFileSync(0, 'utf8')): string {
   const readRing = () => parseRing(stdin());
-  const { positionals, values } = parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    options: { kid: { type: 'string' } },
-  });
+  const { positionals, values } = parseCommandLine(KEY_RING, argv);
   const [command, kid] = positionals;
   let keys: SigningJwk[];
   switch (command) {
@@ -74,18 +80,13 @@ export function run(argv: readonly string[], stdin: () => string = () => readFil
         .map((key, i) => `${key.kid}\t${i === 0 ? 'signs and verifies' : 'verifies'}`)
         .join('\n')}\n`;
     default:
-      throw new Error(USAGE);
+      throw new UsageError(command ? `unknown command "${command}"` : 'which command?');
   }
   const json = keyRingJson(keys);
   KeyRing.parse(json, 'result');
   return `${json}\n`;
 }
 
-if (require.main === module) {
-  try {
-    process.stdout.write(run(process.argv.slice(2)));
-  } catch (error) {
-    process.stderr.write(`key-ring-cli: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(2);
-  }
-}
+runCli(module, KEY_RING, () => {
+  process.stdout.write(run(process.argv.slice(2)));
+});

@@ -83,7 +83,15 @@ function perAddressLimit(limit: number, counter: Counter<'result'>): RequestHand
 export function sessionsComponent(deps: SessionsComponentDeps): HttpComponent {
   const { service, metrics } = deps;
   const router = Router();
-  const sessionAuth = requireAuth([deps.accessTokens]);
+  const sessionAuth = requireAuth([deps.accessTokens], {
+    refused: [
+      {
+        issuer: deps.firebase.issuer,
+        message:
+          'this needs a session access token, not a Firebase ID token: POST /v1/sessions/login trades one for the other',
+      },
+    ],
+  });
 
   router.post(
     '/v1/sessions/login',

@@ -41,28 +41,27 @@ const SUMMARY_COLUMNS = `w.id::text AS id, w.user_id, w.title, w.description, w.
   w.total_paused_duration, w.total_distance, w.total_steps, w.polyline_data, w.thumbnail_image_url,
   w.version, ${ts('w.created_at')} AS created_at, ${ts('w.updated_at')} AS updated_at`;
 
+// row_to_json and array_to_json write compact JSON, as res.json() does; json_build_object
+// and json_agg would add spaces and newlines, so one resource would read two ways.
 const LOCATIONS_JSON = `coalesce((
-  SELECT json_agg(json_build_object(
-    'sequence_number', l.sequence_number, 'latitude', l.latitude, 'longitude', l.longitude,
-    'altitude', l.altitude, 'timestamp', ${ts('l."timestamp"')},
-    'horizontal_accuracy', l.horizontal_accuracy, 'vertical_accuracy', l.vertical_accuracy,
-    'speed', l.speed, 'course', l.course) ORDER BY l.sequence_number)
-  FROM walk_locations l WHERE l.walk_id = w.id), '[]'::json)`;
+  SELECT array_to_json(array_agg(row_to_json(l) ORDER BY l.sequence_number)) FROM (
+    SELECT sequence_number, latitude, longitude, altitude, ${ts('"timestamp"')} AS "timestamp",
+      horizontal_accuracy, vertical_accuracy, speed, course
+    FROM walk_locations WHERE walk_id = w.id) l), '[]'::json)`;
 
 /**
  * The query behind GET /v1/walks/{id} (also the bench's raw-pg ceiling): the
  * whole resource as JSON text, built by PostgreSQL in API field order, so the
  * service sends it without parsing and re-serialising it.
  */
-export const FIND_WALK_SQL = `SELECT w.version, json_build_object(
-    'id', w.id, 'user_id', w.user_id, 'title', w.title, 'description', w.description, 'status', w.status,
-    'start_time', ${ts('w.start_time')}, 'end_time', ${ts('w.end_time')}, 'paused_at', ${ts('w.paused_at')},
-    'total_paused_duration', w.total_paused_duration, 'total_distance', w.total_distance,
-    'total_steps', w.total_steps, 'polyline_data', w.polyline_data, 'thumbnail_image_url', w.thumbnail_image_url,
-    'locations', ${LOCATIONS_JSON},
-    'version', w.version, 'created_at', ${ts('w.created_at')}, 'updated_at', ${ts('w.updated_at')}
-  )::text AS json
-  FROM walks w WHERE w.id = $1 AND w.user_id = $2`;
+export const FIND_WALK_SQL = `SELECT w.version, row_to_json(r)::text AS json
+  FROM walks w CROSS JOIN LATERAL (SELECT
+    w.id, w.user_id, w.title, w.description, w.status,
+    ${ts('w.start_time')} AS start_time, ${ts('w.end_time')} AS end_time, ${ts('w.paused_at')} AS paused_at,
+    w.total_paused_duration, w.total_distance, w.total_steps, w.polyline_data, w.thumbnail_image_url,
+    ${LOCATIONS_JSON} AS locations,
+    w.version, ${ts('w.created_at')} AS created_at, ${ts('w.updated_at')} AS updated_at) r
+  WHERE w.id = $1 AND w.user_id = $2`;
 
 /** A walk as JSON text (the API representation) with its version. */
 export interface WalkJson {

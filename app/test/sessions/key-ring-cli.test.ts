@@ -29,7 +29,7 @@ describe('key-ring-cli: the three-step rotation', () => {
     expect(() => run(['retire', 'only'], () => ring)).toThrow(/signs; promote another key first/);
     expect(() => run(['promote', 'nope'], () => ring)).toThrow(/no key with kid "nope"/);
     expect(() => run(['add', '--kid', 'only'], () => ring)).toThrow(/already in the ring/);
-    expect(() => run(['bogus'])).toThrow(/usage/);
+    expect(() => run(['bogus'])).toThrow(/unknown command "bogus"/);
   });
 
   it('works on a pipe', () => {
