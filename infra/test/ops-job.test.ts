@@ -111,8 +111,17 @@ describe('SQL Job', () => {
     expect(parseArgs(['--env', 'prod', '--', '--cohort', '10'])).toEqual({
       env: 'prod',
       verify: true,
+      yes: false,
       rest: ['--cohort', '10'],
     });
+    expect(parseArgs(['--env', 'dev', '--yes', '--no-verify']).yes).toBe(true);
+    expect(parseArgs(['--env', 'prod', '--instance', 'walks-prod-pitr-20261122']).instance).toBe(
+      'walks-prod-pitr-20261122',
+    );
+    expect(() => parseArgs(['--env', 'prod', '--instance', 'Walks_Prod'])).toThrow(
+      '--instance must be a Cloud SQL instance id',
+    );
     expect(() => parseArgs(['--env', 'qa'])).toThrow('--env must be one of dev, staging, prod');
+    expect(() => parseArgs(['--env', 'dev', '--cohort', '10'])).toThrow("Unknown option '--cohort'");
   });
 });
