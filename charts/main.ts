@@ -11,10 +11,12 @@ import { join } from 'path';
 import { ContextSources, resolveContext } from '../infra/config/context';
 import { ENVIRONMENT_NAMES, loadEnvironments, previewHost } from '../infra/config/environments';
 import { ClusterBaseChart } from './cluster/cluster-base-chart';
+import { DatabaseAdminChart } from './cluster/database-admin-chart';
 import { GmpFrontendChart } from './cluster/gmp-frontend-chart';
 import { imageDigestFrom, previewExpiry, previewWalkServiceProps, walkServiceProps } from './environments';
 import { GATEWAY_EDGE, MONITORING } from './lib/cluster-addons';
 import { WalkServiceChart } from './walk-service/chart';
+import { DatabaseGrantChart } from './walk-service/database-grant-chart';
 import { MigrationsChart } from './walk-service/migrations-chart';
 import { ServiceNamespaceChart } from './walk-service/namespace-chart';
 import { WalkServiceProps } from './walk-service/props';
@@ -34,6 +36,7 @@ function synthDir(outdir: string, build: (app: App) => void): void {
 
 function serviceCharts(app: App, props: WalkServiceProps): void {
   new WalkServiceChart(app, 'walk-service', props);
+  new DatabaseGrantChart(app, 'database-grant', props);
   new MigrationsChart(app, 'migrations', props);
 }
 
@@ -63,6 +66,7 @@ export function synthCharts(outdir = 'dist/charts', options: SynthChartsOptions 
         certificateMapName: GATEWAY_EDGE.certificateMapName,
         httpRedirectListener: config.edge.httpRedirectListener,
       });
+      new DatabaseAdminChart(app, 'db-admin', { projectId: config.projectId });
       new GmpFrontendChart(app, 'gmp-frontend', {
         projectId: config.projectId,
         googleServiceAccountId: MONITORING.frontendGoogleServiceAccountId,

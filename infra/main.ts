@@ -12,7 +12,7 @@
  */
 // First: must run before cdktf and the providers load.
 import './no-source-maps';
-import { App } from 'cdktf';
+import { App, TerraformStack } from 'cdktf';
 import { ContextSources, resolveContext } from './config/context';
 import { Environments, ENVIRONMENT_NAMES, loadEnvironments, previewHost } from './config/environments';
 import { stackName } from './config/names';
@@ -32,6 +32,12 @@ export interface SynthInfraOptions extends ContextSources {
    */
   readonly requireContext?: boolean;
 }
+
+/**
+ * Terraform versions every stack accepts: 1.11 is what CI and the tests run
+ * (write-only arguments, the CLI the init test checks with).
+ */
+export const TERRAFORM_REQUIRED_VERSION = '>= 1.11.0, < 2.0.0';
 
 /**
  * Adds every stack of `config` to `app`. `imageDigest` is the walk-service
@@ -66,6 +72,9 @@ export function buildInfra(app: App, config: Environments, imageDigest = UNRELEA
       imageDigest,
     });
   }
+  for (const stack of app.node.children)
+    if (stack instanceof TerraformStack)
+      stack.addOverride('terraform.required_version', TERRAFORM_REQUIRED_VERSION);
 }
 
 /** Synthesizes every stack into `<outdir>/stacks/<stack>/cdk.tf.json`; returns the configuration used. */

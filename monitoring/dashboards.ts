@@ -329,7 +329,14 @@ export function canary(): Dashboard {
     {
       title: 'Logs',
       height: 10,
-      panels: [[logs('canary pod logs', `{namespace="${SERVICE_NAMESPACE}", app="${SERVICE_NAME}"}`), 24]],
+      // The canary's pods carry app=<service>, the primary's app=<service>-primary (Flagger).
+      panels: [
+        [logs('canary pod logs', `{namespace="${SERVICE_NAMESPACE}", workload="${SERVICE_NAME}"}`), 12],
+        [
+          logs('primary pod logs', `{namespace="${SERVICE_NAMESPACE}", workload="${SERVICE_NAME}-primary"}`),
+          12,
+        ],
+      ],
     },
   ]).build();
 }

@@ -12,8 +12,13 @@ import { DATASOURCES, dashboards } from './dashboards';
 /** Dashboard provider (and Grafana folder) the dashboards are provisioned into. */
 export const DASHBOARD_PROVIDER = 'tekutoko';
 
-/** Stream labels Alloy keeps: low cardinality only (never user or request ids). */
-export const LOG_LABELS = ['namespace', 'app', 'severity'] as const;
+/**
+ * Stream labels Alloy keeps: low cardinality only (never pod, user or request
+ * ids). `workload` is the pod's `app` label, which Flagger sets per
+ * Deployment: `walk-service` for the canary (and where no canary runs),
+ * `walk-service-primary` for the primary; two values per service.
+ */
+export const LOG_LABELS = ['namespace', 'app', 'workload', 'severity'] as const;
 
 function grafanaValues(): Record<string, unknown> {
   const boards = dashboards();
@@ -85,7 +90,8 @@ function lokiValues(env: EnvironmentConfig): Record<string, unknown> {
 
 /**
  * Pod logs through the Kubernetes API (no hostPath on Autopilot) → Loki.
- * Stream labels: namespace, app (app.kubernetes.io/name, else app) and the
+ * Stream labels: namespace, app (app.kubernetes.io/name, else app), workload
+ * (the pod's `app` label: primary or canary Deployment) and the
  * JSON `severity` pino writes; everything else stays in the line.
  */
 export function alloyConfig(): string {
@@ -105,6 +111,10 @@ export function alloyConfig(): string {
     '    separator     = ";"',
     '    regex         = "^;*([^;]+).*$"',
     '    target_label  = "app"',
+    '  }',
+    '  rule {',
+    '    source_labels = ["__meta_kubernetes_pod_label_app"]',
+    '    target_label  = "workload"',
     '  }',
     '}',
     '',

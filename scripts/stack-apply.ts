@@ -1,13 +1,13 @@
 /**
- * `npx tsx scripts/stack-apply.ts <stack> [--destroy] [--auto-approve] [--import Kind/name]... [--state-rm Kind/name]...`
+ * `npx tsx scripts/stack-apply.ts <stack> [--destroy] [--auto-approve] [--import Kind/name]... [--state-rm Kind/name]... [--lock-timeout 0s]`
  *
  * Applies (or destroys) one stack with the Terraform on PATH on the output of
  * the cdktf app synthesized with every deploy key required (requireContext),
  * so a privileged job runs only what the lockfile pins: no cdktf CLI
  * fetched at run time. Terraform plans, prints the plan, then applies exactly
  * that plan; without --auto-approve it asks first (a person reviews it).
- * `-lock-timeout` makes a second apply of the same stack wait for the state
- * lock instead of failing or being dropped.
+ * `-lock-timeout` (30m; `--lock-timeout 0s` to fail at once) makes a second
+ * apply of the same stack wait for the state lock instead of being dropped.
  * `--import Kind/name` brings an existing Kubernetes object of the stack's
  * configuration into state before the plan (Terraform would fail to create
  * it); `--state-rm Kind/name` forgets one the configuration no longer has,
@@ -31,23 +31,27 @@ export interface ApplyArgs {
   readonly imports: readonly string[];
   /** `Kind/name` of Kubernetes objects to remove from state (kept in the cluster) before the plan. */
   readonly stateRemovals: readonly string[];
+  /** How long to wait for the state lock; `0s` fails at once when another apply holds it. */
+  readonly lockTimeout: string;
 }
 
 const OBJECT_REF = /^[A-Za-z]+\/[a-z0-9][a-z0-9.-]*$/;
 
 export const STACK_APPLY = defineCommand({
-  usage: `usage: npx tsx scripts/stack-apply.ts <stack> [--destroy] [--auto-approve] [--import Kind/name]... [--state-rm Kind/name]...
+  usage: `usage: npx tsx scripts/stack-apply.ts <stack> [--destroy] [--auto-approve] [--import Kind/name]... [--state-rm Kind/name]... [--lock-timeout <n>s|<n>m]
 
 Plans the synthesized stack with Terraform, shows the plan and applies exactly it.
   --destroy             plan and apply the stack's destruction
   --auto-approve        apply without asking (CI, where the environment allows it)
   --import Kind/name    import an existing Kubernetes object of the stack before the plan
-  --state-rm Kind/name  forget an object the stack no longer has, leaving it in the cluster`,
+  --state-rm Kind/name  forget an object the stack no longer has, leaving it in the cluster
+  --lock-timeout <d>    wait this long for the state lock (default ${LOCK_TIMEOUT}; 0s fails at once)`,
   options: {
     destroy: { type: 'boolean', default: false },
     'auto-approve': { type: 'boolean', default: false },
     import: { type: 'string', multiple: true, default: [] },
     'state-rm': { type: 'string', multiple: true, default: [] },
+    'lock-timeout': { type: 'string', default: LOCK_TIMEOUT },
   },
   allowPositionals: true,
 });
@@ -64,12 +68,18 @@ export function parseApplyArgs(argv: readonly string[]): ApplyArgs {
     if (bad !== undefined)
       throw new UsageError(`${flag} takes Kind/name, got ${bad}\n${usageLine(STACK_APPLY.usage)}`);
   }
+  const lockTimeout = values['lock-timeout'];
+  if (!/^\d+[sm]$/.test(lockTimeout))
+    throw new UsageError(
+      `--lock-timeout takes <n>s or <n>m, got ${lockTimeout}\n${usageLine(STACK_APPLY.usage)}`,
+    );
   return {
     stack: positionals[0]!,
     destroy: values.destroy,
     autoApprove: values['auto-approve'],
     imports: values.import,
     stateRemovals: values['state-rm'],
+    lockTimeout,
   };
 }
 
@@ -132,7 +142,7 @@ export function terraformCommands(
   a: ApplyArgs,
   resolved: Resolved = { imports: [], stateRemovals: [] },
 ): string[][] {
-  const lock = `-lock-timeout=${LOCK_TIMEOUT}`;
+  const lock = `-lock-timeout=${a.lockTimeout}`;
   const plan = ['plan', '-input=false', lock, '-out=stack.tfplan'];
   return [
     ['init', '-input=false'],

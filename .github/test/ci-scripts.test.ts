@@ -178,6 +178,11 @@ describe('stack-apply', () => {
     expect(terraformCommands(parseApplyArgs(['preview-pr-1', '--destroy']))[1]).toContain('-destroy');
     expect(() => parseApplyArgs(['a', 'b'])).toThrow('usage: npx tsx scripts/stack-apply.ts');
     expect(() => parseApplyArgs(['a', '--yes'])).toThrow("Unknown option '--yes'");
+    // deploy-env.yml fails at once on a held lock rather than apply after a newer deploy.
+    expect(terraformCommands(parseApplyArgs(['dev-app', '--lock-timeout', '0s']))[1]).toContain(
+      '-lock-timeout=0s',
+    );
+    expect(() => parseApplyArgs(['dev-app', '--lock-timeout', 'soon'])).toThrow('--lock-timeout takes');
   });
 });
 

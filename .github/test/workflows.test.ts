@@ -3,6 +3,7 @@
  * they name exist, and the security rules (pins, permissions, identities,
  * forks, prod behind a protected environment) hold for every job.
  */
+import { parseApplyArgs } from '../../scripts/stack-apply';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -435,6 +436,14 @@ describe('supply chain and credentials (ADR 0110, 0111)', () => {
     stepsOf(inst.job, actions).filter((st) => st.uses?.startsWith('google-github-actions/auth@'));
   const identityOf = (inst: JobInstance) => authSteps(inst).map((st) => String(st.with?.service_account));
   const holdsCredential = (inst: JobInstance) => authSteps(inst).length > 0;
+  /** Can mint a Google credential: `id-token: write` (job, else workflow, or write-all), whatever its steps do. */
+  const mintsIdToken = (inst: JobInstance) => {
+    const perms = (inst.job.permissions ?? inst.workflow.permissions) as
+      Record<string, string> | string | undefined;
+    return (
+      perms === 'write-all' || (typeof perms === 'object' && perms !== null && perms['id-token'] === 'write')
+    );
+  };
 
   it('never run on pull_request_target (the federation rejects it too)', () => {
     expect(workflows.filter((w) => 'pull_request_target' in w.on).map((w) => w.path)).toEqual([]);
@@ -493,7 +502,15 @@ describe('supply chain and credentials (ADR 0110, 0111)', () => {
   it('run only lockfile-pinned tools where a credential is: no npx of a package, no global install', () => {
     const bins = new Set(readdirSync(join(REPO_ROOT, 'node_modules', '.bin')));
     const bad: string[] = [];
-    for (const inst of all.filter(holdsCredential)) {
+    const privileged = all.filter((i) => mintsIdToken(i) || holdsCredential(i));
+    // Keyed on the permission: a job that can mint a token counts even without an auth step.
+    expect(
+      all
+        .filter(holdsCredential)
+        .filter((i) => !mintsIdToken(i))
+        .map((i) => i.label),
+    ).toEqual([]);
+    for (const inst of privileged) {
       for (const { run } of runs(inst)) {
         if (/\bnpm\s+(i|install|add)\s+(-g|--global)\b|\bnpm\s+exec\b|\bnpx\s+(-y|--yes)\b/.test(run))
           bad.push(`${inst.label}: ${run.trim().split('\n')[0]}`);
@@ -503,6 +520,21 @@ describe('supply chain and credentials (ADR 0110, 0111)', () => {
       }
     }
     expect(bad).toEqual([]);
+  });
+
+  it('install one pinned Cloud SDK version wherever setup-gcloud runs (the latest would be unreviewed code)', () => {
+    const versions = new Set<string>();
+    const bad: string[] = [];
+    for (const inst of all)
+      for (const st of stepsOf(inst.job, actions).filter((x) =>
+        x.uses?.startsWith('google-github-actions/setup-gcloud@'),
+      )) {
+        const v = String(st.with?.version ?? '');
+        if (!/^\d+\.\d+\.\d+$/.test(v)) bad.push(`${inst.label}: setup-gcloud version "${v}"`);
+        versions.add(v);
+      }
+    expect(bad).toEqual([]);
+    expect(versions.size).toBe(1);
   });
 
   it('fail every run step on any failed command (bash -euo pipefail), with no command hidden in echo', () => {
@@ -576,18 +608,55 @@ describe('deploys', () => {
     },
   );
 
-  it('serialize deploys per environment and per preview', () => {
-    for (const { inst, stacks } of deploying) {
+  it('never drop a pending deploy, rollback or pause: environments serialize on the state lock, previews per PR', () => {
+    const groupOf = (inst: JobInstance) => {
       const c = inst.job.concurrency ?? inst.workflow.text.match(/^concurrency:\n\s+group:\s*(.+)$/m)?.[1];
-      const group = typeof c === 'string' ? c : c?.group;
-      expect({ job: inst.label, group: group !== undefined }).toEqual({ job: inst.label, group: true });
-      const expanded = expand(String(group), { inputs: inst.inputs, matrix: inst.matrix }).join(' ');
-      for (const u of stacks.filter((s) => !s.stack.startsWith('preview-'))) {
-        expect(expanded).toContain(u.stack.replace(/-(app|platform|cluster)$/, ''));
+      return typeof c === 'string' ? c : c?.group;
+    };
+    for (const { inst, stacks } of deploying) {
+      const group = groupOf(inst);
+      if (stacks.some((s) => s.stack.startsWith('preview-'))) {
+        expect({ job: inst.label, group: group !== undefined }).toEqual({ job: inst.label, group: true });
+        expect(expand(String(group), { inputs: inst.inputs, matrix: inst.matrix }).join(' ')).toMatch(
+          /pull_request\.number|workflow_run\.pull_requests\[0\]\.number/,
+        );
+      } else {
+        // GitHub cancels a group's pending run when another one queues: no group for environments.
+        expect({ job: inst.label, group }).toEqual({ job: inst.label, group: undefined });
       }
-      if (stacks.some((s) => s.stack.startsWith('preview-')))
-        expect(expanded).toMatch(/pull_request\.number|workflow_run\.pull_requests\[0\]\.number/);
     }
+    // A deploy that meets another apply of its stack fails at once (never applies after a newer one).
+    const deployEnv = all.filter((i) => i.workflow.path.endsWith('/deploy-env.yml'));
+    expect(deployEnv.length).toBeGreaterThan(0);
+    for (const inst of deployEnv) {
+      const applies = runs(inst).flatMap(({ run }) => [
+        ...run.matchAll(/npx tsx scripts\/stack-apply\.ts "\$STACK"([^\n]*)/g),
+      ]);
+      expect(applies).toHaveLength(1);
+      const args = parseApplyArgs(['x-app', ...applies[0]![1]!.trim().split(/\s+/)]);
+      expect(args.lockTimeout).toBe('0s');
+    }
+  });
+
+  it('refuse a dev pause while a dev deploy runs, and a dev deploy while a pause runs', () => {
+    const stepIndex = (inst: JobInstance, re: RegExp) => runs(inst).findIndex(({ run }) => re.test(run));
+    const schedule = all.find((i) => i.workflow.path.endsWith('/env-schedule.yml'))!;
+    const guard = stepIndex(schedule, /--workflow deploy\.yml[\s\S]*test\("deploy dev\$"\)[\s\S]*exit 1/);
+    expect(guard).toBeGreaterThanOrEqual(0);
+    expect(guard).toBeLessThan(stepIndex(schedule, /npm run env -- /));
+    // The job name the guard looks for is the one deploy-env gives a dev deploy.
+    const deployEnv = all.find((i) => i.workflow.path.endsWith('/deploy-env.yml'))!;
+    expect(expand(String(deployEnv.job.name), { inputs: { environment: ['dev'] }, matrix: {} })).toEqual([
+      'deploy dev',
+    ]);
+    const back = stepIndex(deployEnv, /--workflow env-schedule\.yml[\s\S]*exit 1/);
+    expect(back).toBeGreaterThanOrEqual(0);
+    expect(back).toBeLessThan(stepIndex(deployEnv, /scripts\/stack-apply\.ts/));
+    for (const inst of [schedule, deployEnv])
+      expect({ job: inst.label, actions: (inst.job.permissions as Record<string, string>).actions }).toEqual({
+        job: inst.label,
+        actions: 'read',
+      });
   });
 
   it('promote dev → staging → prod, each after the previous one', () => {

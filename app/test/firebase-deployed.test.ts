@@ -69,7 +69,10 @@ function idToken(key: KeyObject, kid: string, uid = 'user-1'): Promise<string> {
     .sign(key);
 }
 
-/** firebase-admin reads FIREBASE_AUTH_EMULATOR_HOST at every verification: unset it while `work` runs. */
+/**
+ * firebase-admin 14 reads FIREBASE_AUTH_EMULATOR_HOST when an Auth instance is created (13 read it
+ * at every verification): unset it while a verifier is built and while it verifies.
+ */
 async function emulatorOff<T>(work: () => Promise<T>): Promise<T> {
   const host = process.env.FIREBASE_AUTH_EMULATOR_HOST;
   delete process.env.FIREBASE_AUTH_EMULATOR_HOST;
@@ -81,13 +84,11 @@ async function emulatorOff<T>(work: () => Promise<T>): Promise<T> {
 }
 
 async function withApp(agent: Agent, work: (app: TestApp) => Promise<void>): Promise<void> {
+  const firebase = await emulatorOff(async () => createFirebaseVerifier(PROJECT, { httpAgent: agent }));
   const app = await startTestApp({
     db,
     env: { FIREBASE_PROJECT_ID: PROJECT },
-    deps: (deps) => ({
-      ...deps,
-      verifiers: { ...deps.verifiers, firebase: createFirebaseVerifier(PROJECT, { httpAgent: agent }) },
-    }),
+    deps: (deps) => ({ ...deps, verifiers: { ...deps.verifiers, firebase } }),
   });
   try {
     await emulatorOff(() => work(app));
@@ -103,7 +104,9 @@ describe('Firebase ID tokens with the emulator off', () => {
   it('checks signatures against the keys the key server publishes (control: a Google-signed token passes)', async () => {
     keyAnswer = 'keys';
     const agent = new LocalAgent(keyServerPort);
-    const auth = getAuth(initializeApp({ projectId: PROJECT, httpAgent: agent }, 'deployed-path-control'));
+    const auth = await emulatorOff(async () =>
+      getAuth(initializeApp({ projectId: PROJECT, httpAgent: agent }, 'deployed-path-control')),
+    );
     const token = await idToken(google.privateKey, 'google-1');
     const decoded = await emulatorOff(() => auth.verifyIdToken(token, false));
     expect(decoded.uid).toBe('user-1');

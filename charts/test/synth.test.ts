@@ -5,6 +5,7 @@ import { join } from 'path';
 import { parseAllDocuments } from 'yaml';
 import { loadEnvironments } from '../../infra/config/environments';
 import {
+  DATABASE_ADMIN_IDENTITY,
   PREVIEW_SIGNING_KEYS_SECRET_ID,
   SERVICE_NAME,
   SIGNING_KEYS_SECRET_ID,
@@ -38,6 +39,8 @@ describe('synthCharts', () => {
     expect(dirs.map((d) => d.slice(out.length + 1))).toEqual(['dev', 'staging', 'prod', 'preview']);
     expect(readdirSync(join(out, 'prod')).sort()).toEqual([
       'cluster-base.yaml',
+      'database-grant.yaml',
+      'db-admin.yaml',
       'gmp-frontend.yaml',
       'migrations.yaml',
       'walk-service.yaml',
@@ -97,8 +100,15 @@ describe('synthCharts', () => {
     );
     const ns = find('preview', 'Namespace')[0];
     expect(ns.metadata.name).toBe(`pr-${SAMPLE_PREVIEW_PR}`);
+    // All in the PR's namespace but its database's grant Job, which runs as the database admin.
+    const grant = find('preview', 'Job').filter(
+      (o) => o.metadata.namespace === DATABASE_ADMIN_IDENTITY.namespace,
+    );
+    expect(grant.map((o) => o.metadata.name)).toEqual([`grant-walks-pr-${SAMPLE_PREVIEW_PR}`]);
     expect(
-      objects.filter((o) => o.kind !== 'Namespace').every((o) => o.metadata.namespace === ns.metadata.name),
+      objects
+        .filter((o) => o.kind !== 'Namespace' && o.metadata.namespace !== DATABASE_ADMIN_IDENTITY.namespace)
+        .every((o) => o.metadata.namespace === ns.metadata.name),
     ).toBe(true);
   });
 });

@@ -3,9 +3,18 @@ import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { SERVICE_NAME } from '../../infra/config/names';
 import { COMPONENT } from '../lib/labels';
+import { FINISHED_JOB_TTL_SECONDS } from './database-grant-chart';
 import { WalkServiceProps, validateWalkServiceProps } from './props';
 import { serviceJob } from './service-job';
 import { databaseUrl } from './workload';
+
+/**
+ * The most a migrations run may take (Kubernetes fails the Job after it);
+ * Terraform waits MIGRATIONS_TERRAFORM_MARGIN_SECONDS longer, so it always
+ * sees the Job's end instead of abandoning a run that is still going.
+ */
+export const MIGRATIONS_DEADLINE_SECONDS = 600;
+export const MIGRATIONS_TERRAFORM_MARGIN_SECONDS = 300;
 
 /** Job name changes with the image, so each release runs its migrations once. */
 export function migrationsJobName(imageDigest: string): string {
@@ -39,7 +48,8 @@ export class MigrationsChart extends Chart {
         DATABASE_URL: databaseUrl(props),
         LOG_LEVEL: props.logLevel ?? 'info',
       },
-      activeDeadlineMinutes: 10,
+      activeDeadlineMinutes: MIGRATIONS_DEADLINE_SECONDS / 60,
+      ttlAfterFinishedSeconds: FINISHED_JOB_TTL_SECONDS,
     });
   }
 }

@@ -18,6 +18,8 @@ export interface ServiceJobSpec {
   readonly args: string[];
   readonly env: Record<string, string>;
   readonly activeDeadlineMinutes: number;
+  /** @default none — seconds a finished Job stays (for `kubectl logs`) before Kubernetes deletes it. */
+  readonly ttlAfterFinishedSeconds?: number;
   /** @default 2 */
   readonly backoffLimit?: number;
   /** @default 256 */
@@ -35,6 +37,8 @@ export function serviceJob(scope: Construct, props: WalkServiceProps, spec: Serv
     metadata: { name: spec.name },
     backoffLimit: spec.backoffLimit ?? 2,
     activeDeadline: Duration.minutes(spec.activeDeadlineMinutes),
+    ttlAfterFinished:
+      spec.ttlAfterFinishedSeconds === undefined ? undefined : Duration.seconds(spec.ttlAfterFinishedSeconds),
     serviceAccount: kplus.ServiceAccount.fromServiceAccountName(
       scope,
       'service-account',

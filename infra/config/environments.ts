@@ -426,6 +426,14 @@ export const environmentSchema = z
 
     // Environment-class rules: staging and prod carry real traffic or rehearse it.
     if (env.name === 'staging' || env.name === 'prod') {
+      // Only the release repository (the main-branch build's) is admitted: no preview or hand-pushed image.
+      if (!env.gke.binaryAuthorization) {
+        issue(
+          ['gke', 'binaryAuthorization'],
+          false,
+          `${env.name} admits only release images; set gke.binaryAuthorization: true`,
+        );
+      }
       if (!env.database.pointInTimeRecovery) {
         issue(
           ['database', 'pointInTimeRecovery'],
@@ -496,13 +504,6 @@ export const environmentSchema = z
           ['gke', 'deletionProtection'],
           false,
           'prod clusters are deletion-protected; set gke.deletionProtection: true',
-        );
-      }
-      if (!env.gke.binaryAuthorization) {
-        issue(
-          ['gke', 'binaryAuthorization'],
-          false,
-          'prod enforces Binary Authorization; set gke.binaryAuthorization: true',
         );
       }
       if (!env.edge.adaptiveProtection) {
@@ -710,6 +711,7 @@ const DIFFERENCES: Record<EnvironmentName, DeepPartial<EnvironmentConfig>> = {
       instanceDeletionProtection: true,
       maxConnections: 100,
     },
+    gke: { binaryAuthorization: true },
     service: { minReplicas: 2, maxReplicas: 4, logLevel: 'info', canary: CANARY_STAGING },
     edge: { owaspRulesMode: 'enforce' },
     observability: { lokiRetentionDays: 14, uptimeCheckPeriodSeconds: 60 },

@@ -122,15 +122,19 @@ export function statePrefix(stack: string): string {
 }
 
 /**
- * Identity that prepares each preview database on the preview-hosting
- * instance (grants the PR's IAM user its schema; drops abandoned users on
- * sweep). A member of cloudsqlsuperuser there, granted once (docs/deploy.md).
+ * The database admin of an environment's Cloud SQL instance: an IAM database
+ * user in `cloudsqlsuperuser` (granted once per instance, docs/deploy.md) that
+ * the grant Job runs as before each database's first migrations (its own
+ * namespace, never a service or preview namespace).
  */
-export const PREVIEW_DB_ADMIN_IDENTITY = {
-  namespace: 'preview-admin',
-  kubernetesServiceAccount: 'preview-db-admin',
-  googleServiceAccountId: 'preview-db-admin',
+export const DATABASE_ADMIN_IDENTITY = {
+  namespace: 'db-admin',
+  kubernetesServiceAccount: 'db-admin',
+  googleServiceAccountId: 'db-admin',
 } as const;
+
+/** @deprecated the preview database admin is now the environment's DATABASE_ADMIN_IDENTITY. */
+export const PREVIEW_DB_ADMIN_IDENTITY = DATABASE_ADMIN_IDENTITY;
 
 /**
  * The Firestore → PostgreSQL migration (runbooks/cutover.md) runs as its own
@@ -183,6 +187,13 @@ export const CI_IDENTITIES = {
   githubEnvironment: (target: DeployTarget) => (target === 'previews' ? 'preview' : target),
 } as const;
 
+/**
+ * Service account Autopilot nodes run as in each environment project (created
+ * by bootstrap, which also lets it pull from the Artifact Registry), instead
+ * of the Compute Engine default service account.
+ */
+export const GKE_NODE_SERVICE_ACCOUNT_ID = 'gke-nodes';
+
 /** Cloud SQL instance of an environment: stable name, never suffixed. */
 export function sqlInstanceName(env: string): string {
   return `walks-${env}`;
@@ -204,4 +215,8 @@ export const PLATFORM_OUTPUTS = {
   cloudArmorPolicyName: 'cloud_armor_policy_name',
   lokiBucket: 'loki_bucket',
   lokiServiceAccountEmail: 'loki_gsa_email',
+  /** For the DNS zone: A records of the domain and `*.<domain>`. */
+  gatewayIpAddress: 'gateway_ip_address',
+  /** For the DNS zone: the CNAME Certificate Manager checks. */
+  dnsAuthorizationRecord: 'dns_authorization_record',
 } as const;

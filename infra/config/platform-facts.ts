@@ -63,6 +63,18 @@ export const DEFAULT_SERVICE_ACCOUNT_APIS: PlatformFact<Readonly<Record<string, 
   source: 'https://cloud.google.com/compute/docs/access/service-accounts#default_service_account',
 };
 
+/** Security posture vulnerability modes GKE no longer supports ("basic vulnerability scanning"). */
+export const GKE_DEPRECATED_VULNERABILITY_MODES: PlatformFact<readonly string[]> = {
+  value: ['VULNERABILITY_BASIC'],
+  source: 'https://cloud.google.com/kubernetes-engine/docs/deprecations/posture-management-deprecation',
+};
+
+/** The role a custom GKE node service account needs (logs, metrics, image pulls of system images). */
+export const GKE_NODE_SERVICE_ACCOUNT_ROLE: PlatformFact<string> = {
+  value: 'roles/container.defaultNodeServiceAccount',
+  source: 'https://cloud.google.com/kubernetes-engine/docs/how-to/service-accounts#default-gke-service-agent',
+};
+
 /**
  * Managed Prometheus has no staleness: a series that stopped (a deleted canary
  * pod) is not marked stale, so a short window can mix a dead pod's last

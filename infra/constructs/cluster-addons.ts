@@ -74,6 +74,9 @@ export function defaultAddonValues(loki: LokiStorageTarget): Record<keyof typeof
       fullnameOverride: FLAGGER.loadTesterName,
       cmd: { timeout: '1h' },
       securityContext: { enabled: true },
+      // The chart renders `.Values.resources` on its only container (templates/deployment.yaml);
+      // without requests Autopilot bills its 0.5 vCPU / 2 GiB default (the chart's values define requests only).
+      resources: { requests: { cpu: '50m', memory: '64Mi' } },
     },
     grafana: {
       datasources: {

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { ContainerCluster } from '@cdktf/provider-google/lib/container-cluster';
+import { GKE_DEPRECATED_VULNERABILITY_MODES } from '../config/platform-facts';
 
 export interface MaintenanceExclusion {
   readonly name: string;
@@ -33,6 +34,16 @@ export interface GkeAutopilotClusterProps {
   readonly maintenanceDays?: readonly string[];
   /** @default none */
   readonly maintenanceExclusions?: readonly MaintenanceExclusion[];
+  /**
+   * @default the Compute Engine default service account — the email of the
+   * service account nodes run as (it needs roles/container.defaultNodeServiceAccount).
+   */
+  readonly nodeServiceAccountEmail?: string;
+  /**
+   * @default 'VULNERABILITY_DISABLED' — workload vulnerability scanning
+   * (images are scanned in Artifact Registry); VULNERABILITY_BASIC is gone.
+   */
+  readonly vulnerabilityMode?: 'VULNERABILITY_DISABLED' | 'VULNERABILITY_ENTERPRISE';
 }
 
 const WEEKDAYS = new Set(['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU']);
@@ -80,6 +91,10 @@ export class GkeAutopilotCluster extends Construct {
         `GkeAutopilotCluster ${id}: maintenance window gives ${hoursPer32Days} h per 32 days (${days.length} days x ${hours} h); GKE needs >= 48 h — add days or hours`,
       );
     }
+    const vulnerabilityMode = props.vulnerabilityMode ?? 'VULNERABILITY_DISABLED';
+    if (GKE_DEPRECATED_VULNERABILITY_MODES.value.includes(vulnerabilityMode)) {
+      throw new Error(`GkeAutopilotCluster ${id}: vulnerabilityMode ${vulnerabilityMode} is deprecated`);
+    }
     // A fixed past anchor date: only the time of day and the RRULE matter.
     const anchor = (h: number) => `2026-01-01T${String(h % 24).padStart(2, '0')}:00:00Z`;
     const endHour = start + hours;
@@ -99,7 +114,11 @@ export class GkeAutopilotCluster extends Construct {
         clusterSecondaryRangeName: props.podsRangeName,
         servicesSecondaryRangeName: props.servicesRangeName,
       },
-      privateClusterConfig: { enablePrivateNodes: true },
+      // Explicit: with IP endpoints off there is no public endpoint; left unset, provider 6.x plans a diff.
+      privateClusterConfig: { enablePrivateNodes: true, enablePrivateEndpoint: true },
+      clusterAutoscaling: props.nodeServiceAccountEmail
+        ? { autoProvisioningDefaults: { serviceAccount: props.nodeServiceAccountEmail } }
+        : undefined,
       controlPlaneEndpointsConfig: {
         dnsEndpointConfig: { allowExternalTraffic: true },
         ipEndpointsConfig: { enabled: false },
@@ -127,7 +146,7 @@ export class GkeAutopilotCluster extends Construct {
       loggingConfig: { enableComponents: ['SYSTEM_COMPONENTS', 'WORKLOADS'] },
       gatewayApiConfig: { channel: 'CHANNEL_STANDARD' },
       secretManagerConfig: { enabled: true },
-      securityPostureConfig: { mode: 'BASIC', vulnerabilityMode: 'VULNERABILITY_BASIC' },
+      securityPostureConfig: { mode: 'BASIC', vulnerabilityMode },
       binaryAuthorization: {
         evaluationMode: props.binaryAuthorization ? 'PROJECT_SINGLETON_POLICY_ENFORCE' : 'DISABLED',
       },

@@ -4,7 +4,12 @@ import { Construct } from 'constructs';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { UNRELEASED_IMAGE_DIGEST } from '../../charts/environments';
 import { WalkServiceChart } from '../../charts/walk-service/chart';
-import { MigrationsChart } from '../../charts/walk-service/migrations-chart';
+import { DatabaseGrantChart } from '../../charts/walk-service/database-grant-chart';
+import {
+  MIGRATIONS_DEADLINE_SECONDS,
+  MIGRATIONS_TERRAFORM_MARGIN_SECONDS,
+  MigrationsChart,
+} from '../../charts/walk-service/migrations-chart';
 import { WalkServiceProps } from '../../charts/walk-service/props';
 import { KubernetesManifests } from './kubernetes-manifests';
 
@@ -12,8 +17,6 @@ export interface WalkServiceReleaseProps {
   readonly provider: KubernetesProvider;
   /** The chart's props: image digest, identity, replicas, canary, ... */
   readonly service: WalkServiceProps;
-  /** @default '15m' — how long the migrations Job may run before the deploy fails. */
-  readonly migrationsTimeout?: string;
   /** @default none — what must exist first (namespace, database, IAM grants). */
   readonly dependsOn?: ITerraformDependable[];
 }
@@ -27,6 +30,8 @@ export interface WalkServiceReleaseProps {
  */
 export class WalkServiceRelease extends Construct {
   readonly chart: WalkServiceChart;
+  /** The database admin's grant Job (the service user may create its tables); before migrations. */
+  readonly databaseGrant: KubernetesManifests;
   readonly migrations: KubernetesManifests;
   readonly objects: KubernetesManifests;
   /** Terraform local holding the image digest; the Job's precondition refuses the placeholder. */
@@ -45,12 +50,25 @@ export class WalkServiceRelease extends Construct {
       // Its namespace and the Google service account it names exist first.
       dependsOn: props.dependsOn,
     });
+    const complete = { Job: [{ type: 'Complete', status: 'True' }] };
+    // PostgreSQL 15+ gives a new IAM user no CREATE on public: the admin grants it first.
+    this.databaseGrant = new KubernetesManifests(this, 'database-grant', {
+      provider: props.provider,
+      source: new DatabaseGrantChart(app, 'database-grant', props.service),
+      waitConditions: complete,
+      timeout: '10m',
+      dependsOn: props.dependsOn,
+    });
     this.migrations = new KubernetesManifests(this, 'migrations', {
       provider: props.provider,
       source: new MigrationsChart(app, 'migrations', props.service),
-      waitConditions: { Job: [{ type: 'Complete', status: 'True' }] },
-      timeout: props.migrationsTimeout ?? '15m',
-      dependsOn: [...(props.dependsOn ?? []), ...Object.values(serviceAccount.manifests)],
+      waitConditions: complete,
+      timeout: `${MIGRATIONS_DEADLINE_SECONDS + MIGRATIONS_TERRAFORM_MARGIN_SECONDS}s`,
+      dependsOn: [
+        ...(props.dependsOn ?? []),
+        ...Object.values(serviceAccount.manifests),
+        ...Object.values(this.databaseGrant.manifests),
+      ],
     });
     // Synth works without a digest (for review); a plan refuses to deploy the placeholder. The
     // condition reads a local, not a constant: Terraform rejects a condition that refers to nothing.

@@ -109,37 +109,27 @@ const one = (
   ...w,
 });
 
+function fluxChart(
+  r: Release,
+  chart: 'flagger' | 'loadtester',
+  chartDefault: { cpu: string; memory: string },
+): Workload[] {
+  const n = Number(r.values.replicaCount ?? 1);
+  return [
+    one(r, {
+      name: r.name,
+      replicasMin: n,
+      replicasMax: n,
+      spot: spotSelected(r.values, NODE_SELECTOR_PATH[chart]),
+      containers: [requestsAt(r.values, 'resources', chart, chartDefault)],
+    }),
+  ];
+}
+
 const MODELS: Record<string, { version: string; model: ChartModel }> = {
-  flagger: {
-    version: '1.44.0',
-    model: (r) => {
-      const n = Number(r.values.replicaCount ?? 1);
-      return [
-        one(r, {
-          name: r.name,
-          replicasMin: n,
-          replicasMax: n,
-          spot: spotSelected(r.values, NODE_SELECTOR_PATH.flagger),
-          containers: [requestsAt(r.values, 'resources', 'flagger', { cpu: '10m', memory: '32Mi' })],
-        }),
-      ];
-    },
-  },
-  loadtester: {
-    version: '0.38.0',
-    model: (r) => {
-      const n = Number(r.values.replicaCount ?? 1);
-      return [
-        one(r, {
-          name: r.name,
-          replicasMin: n,
-          replicasMax: n,
-          spot: spotSelected(r.values, NODE_SELECTOR_PATH.loadtester),
-          containers: [requestsAt(r.values, 'resources', 'loadtester', { cpu: '10m', memory: '64Mi' })],
-        }),
-      ];
-    },
-  },
+  // Flagger's two charts: one Deployment, `replicaCount`, top-level `resources` with a chart default.
+  flagger: { version: '1.44.0', model: (r) => fluxChart(r, 'flagger', { cpu: '10m', memory: '32Mi' }) },
+  loadtester: { version: '0.38.0', model: (r) => fluxChart(r, 'loadtester', { cpu: '10m', memory: '64Mi' }) },
   grafana: {
     version: '12.11.1',
     model: (r) => {

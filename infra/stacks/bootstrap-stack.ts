@@ -3,6 +3,9 @@ import { Construct } from 'constructs';
 import { BillingAccountIamMember } from '@cdktf/provider-google/lib/billing-account-iam-member';
 import { DataGoogleProject } from '@cdktf/provider-google/lib/data-google-project';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
+import { IamDenyPolicy } from '@cdktf/provider-google/lib/iam-deny-policy';
+import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
+import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { ProjectIamCustomRole } from '@cdktf/provider-google/lib/project-iam-custom-role';
 import { ServiceAccountIamMember } from '@cdktf/provider-google/lib/service-account-iam-member';
 import {
@@ -15,10 +18,12 @@ import {
   ARTIFACT_REPOSITORY_ID,
   CI_IDENTITIES,
   DeployTarget,
+  GKE_NODE_SERVICE_ACCOUNT_ID,
   PREVIEW_ARTIFACT_REPOSITORY_ID,
   stackName,
   statePrefix,
 } from '../config/names';
+import { GKE_NODE_SERVICE_ACCOUNT_ROLE } from '../config/platform-facts';
 import { ArtifactRegistry } from '../constructs/artifact-registry';
 import { DeployerServiceAccount, RoleGrant } from '../constructs/deployer-service-account';
 import { GitHubWorkloadIdentityFederation } from '../constructs/github-workload-identity-federation';
@@ -84,6 +89,29 @@ export const SECRETS_MANAGER_ROLE = {
     'secretmanager.secrets.update',
   ],
 } as const;
+
+/**
+ * What no CI identity may do in an environment project, whatever its roles let
+ * it grant itself: read a secret's payload, mint or sign as any service
+ * account there (walk-service's reads the signing keys), or create a key.
+ * Deny policies take the `SERVICE_FQDN/resource.verb` form and only the
+ * permissions Google lists (https://cloud.google.com/iam/docs/deny-permissions-support);
+ * a deny rule outranks every allow (https://cloud.google.com/iam/docs/deny-overview).
+ */
+export const CI_DENIED_PERMISSIONS = [
+  'secretmanager.googleapis.com/versions.access',
+  'iam.googleapis.com/serviceAccounts.getAccessToken',
+  'iam.googleapis.com/serviceAccounts.getOpenIdToken',
+  'iam.googleapis.com/serviceAccounts.signBlob',
+  'iam.googleapis.com/serviceAccounts.signJwt',
+  'iam.googleapis.com/serviceAccounts.implicitDelegation',
+  'iam.googleapis.com/serviceAccountKeys.create',
+] as const;
+
+/** A service account as a deny policy names it (https://cloud.google.com/iam/docs/principal-identifiers). */
+export function denyPrincipal(serviceAccountEmail: string): string {
+  return `principal://iam.googleapis.com/projects/-/serviceAccounts/${serviceAccountEmail}`;
+}
 
 /**
  * Read-only roles for `terraform plan` of the environment stacks (no
@@ -371,28 +399,61 @@ export class BootstrapStack extends TerraformStack {
     }
     this.deployIdentities = deployers;
 
+    // Deny, per environment project, what the CI identities acting there must never do (ADR 0127).
+    // Creating a deny policy needs roles/iam.denyAdmin, which no CI identity holds.
+    for (const projectId of envProjects) {
+      const actors = [
+        this.planIdentity,
+        ...targets
+          .filter((t) => (t === 'previews' ? host!.projectId : props.environments[t].projectId) === projectId)
+          .map((t) => deployers[t]!),
+      ];
+      new IamDenyPolicy(this, `ci-deny-${projectId}`, {
+        parent: encodeURIComponent(`cloudresourcemanager.googleapis.com/projects/${projectId}`),
+        name: 'ci-no-secrets-or-tokens',
+        displayName: 'CI identities: no secret payloads, no service-account tokens or keys',
+        rules: [
+          {
+            description: 'deploy and plan identities never read secrets or act as another account',
+            denyRule: {
+              deniedPrincipals: actors.map((a) => denyPrincipal(a.serviceAccountEmail)),
+              deniedPermissions: [...CI_DENIED_PERMISSIONS],
+            },
+          },
+        ],
+        dependsOn: [
+          envApis[projectId]!.services['iam.googleapis.com']!,
+          ...actors.map((a) => a.serviceAccount),
+        ],
+      });
+    }
+
     // Images: every environment's nodes pull release images; only the preview host's pull previews.
     for (const projectId of envProjects) {
-      const envProject = new DataGoogleProject(this, `project-${projectId}`, { projectId });
-      // Autopilot nodes pull as the project's default compute service account.
-      const nodes = `${envProject.number}-compute@developer.gserviceaccount.com`;
-      // The default compute account exists once the Compute API is on.
-      const nodeAccount = principal(`serviceAccount:${nodes}`, [
-        envApis[projectId]!.services['compute.googleapis.com']!,
-      ]);
+      // Autopilot nodes run as a dedicated account (not the default compute one, which is Editor).
+      const nodes = new ServiceAccount(this, `gke-nodes-${projectId}`, {
+        project: projectId,
+        accountId: GKE_NODE_SERVICE_ACCOUNT_ID,
+        displayName: 'GKE Autopilot nodes',
+        dependsOn: [envApis[projectId]!.services['iam.googleapis.com']!],
+      });
+      const nodeAccount = principal(`serviceAccount:${nodes.email}`, [nodes]);
+      new ProjectIamMember(this, `gke-nodes-role-${projectId}`, {
+        project: projectId,
+        role: GKE_NODE_SERVICE_ACCOUNT_ROLE.value,
+        member: nodeAccount.principalMember,
+        dependsOn: nodeAccount.principalDependsOn,
+      });
       this.registry.grantRead(nodeAccount, `nodes-${projectId}`);
       if (host?.projectId === projectId)
         this.previewRegistry.grantRead(nodeAccount, `preview-nodes-${projectId}`);
       // Creating the Autopilot cluster acts as its node account: actAs on that account only.
       for (const target of ENVIRONMENT_NAMES.filter((n) => props.environments[n].projectId === projectId)) {
         new ServiceAccountIamMember(this, `deploy-${target}-act-as-nodes`, {
-          serviceAccountId: `projects/${projectId}/serviceAccounts/${nodes}`,
+          serviceAccountId: nodes.name,
           role: 'roles/iam.serviceAccountUser',
           member: deployers[target]!.principalMember,
-          dependsOn: [
-            ...(nodeAccount.principalDependsOn ?? []),
-            ...(deployers[target]!.principalDependsOn ?? []),
-          ],
+          dependsOn: [...(deployers[target]!.principalDependsOn ?? [])],
         });
       }
     }

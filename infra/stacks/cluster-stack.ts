@@ -1,13 +1,9 @@
 import { App as Cdk8sApp } from 'cdk8s';
-import { GcsBackend, TerraformOutput, TerraformStack } from 'cdktf';
+import { GcsBackend, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { CertificateManagerCertificate } from '@cdktf/provider-google/lib/certificate-manager-certificate';
-import { CertificateManagerCertificateMap } from '@cdktf/provider-google/lib/certificate-manager-certificate-map';
-import { CertificateManagerCertificateMapEntry } from '@cdktf/provider-google/lib/certificate-manager-certificate-map-entry';
-import { CertificateManagerDnsAuthorization } from '@cdktf/provider-google/lib/certificate-manager-dns-authorization';
-import { ComputeGlobalAddress } from '@cdktf/provider-google/lib/compute-global-address';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import { ClusterBaseChart } from '../../charts/cluster/cluster-base-chart';
+import { DatabaseAdminChart } from '../../charts/cluster/database-admin-chart';
 import { GATEWAY_EDGE, MONITORING } from '../../charts/lib/cluster-addons';
 import { BootstrapConfig, EnvironmentConfig } from '../config/environments';
 import {
@@ -49,6 +45,7 @@ export class ClusterStack extends TerraformStack {
   readonly baseChart: ClusterBaseChart;
   readonly queryFrontendIdentity: WorkloadIdentityUser;
   readonly observability?: KubernetesManifests;
+  readonly databaseAdmin: KubernetesManifests;
 
   constructor(scope: Construct, id: string, props: ClusterStackProps) {
     super(scope, id);
@@ -62,41 +59,7 @@ export class ClusterStack extends TerraformStack {
     });
     const google = this.access.googleProvider;
 
-    // Edge: a reserved global address and a Google-managed certificate for the domain and its subdomains.
-    const address = new ComputeGlobalAddress(this, 'gateway-address', {
-      provider: google,
-      name: GATEWAY_EDGE.addressName,
-    });
-    const dnsAuth = new CertificateManagerDnsAuthorization(this, 'dns-authorization', {
-      provider: google,
-      name: `gateway-${env.domain.replace(/\./g, '-')}`.slice(0, 63).replace(/-+$/, ''),
-      domain: env.domain,
-    });
-    const certificate = new CertificateManagerCertificate(this, 'certificate', {
-      provider: google,
-      name: 'gateway-external',
-      managed: { domains: [env.domain, `*.${env.domain}`], dnsAuthorizations: [dnsAuth.id] },
-    });
-    const certMap = new CertificateManagerCertificateMap(this, 'certificate-map', {
-      provider: google,
-      name: GATEWAY_EDGE.certificateMapName,
-    });
-    new CertificateManagerCertificateMapEntry(this, 'certificate-map-entry', {
-      provider: google,
-      name: 'primary',
-      map: certMap.name,
-      matcher: 'PRIMARY',
-      certificates: [certificate.id],
-    });
-    new TerraformOutput(this, 'gateway_ip_address', {
-      value: address.address,
-      description: `A record for ${env.domain} and *.${env.domain}`,
-    });
-    new TerraformOutput(this, 'dns_authorization_record', {
-      value: dnsAuth.dnsResourceRecord,
-      description: 'CNAME to publish so Certificate Manager can issue the certificate',
-    });
-
+    // The Gateway's address and certificate map belong to <env>-platform (they outlive hibernation).
     // The query frontend reads Cloud Monitoring as its own Workload Identity user.
     this.queryFrontendIdentity = new WorkloadIdentityUser(this, 'query-frontend-identity', {
       projectId: env.projectId,
@@ -114,13 +77,18 @@ export class ClusterStack extends TerraformStack {
     });
 
     this.baseChart = new ClusterBaseChart(new Cdk8sApp(), 'cluster-base', {
-      gatewayAddressName: address.name,
-      certificateMapName: certMap.name,
+      gatewayAddressName: GATEWAY_EDGE.addressName,
+      certificateMapName: GATEWAY_EDGE.certificateMapName,
       httpRedirectListener: env.edge.httpRedirectListener,
     });
     this.base = new KubernetesManifests(this, 'base', {
       provider: this.access.kubernetesProvider,
       source: this.baseChart,
+    });
+    // Namespace and service account the grant Jobs of the app and preview stacks run as.
+    this.databaseAdmin = new KubernetesManifests(this, 'db-admin', {
+      provider: this.access.kubernetesProvider,
+      source: new DatabaseAdminChart(new Cdk8sApp(), 'db-admin', { projectId: env.projectId }),
     });
     this.addons = new ClusterAddons(this, 'addons', {
       helmProvider: this.access.helmProvider,

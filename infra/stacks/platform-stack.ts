@@ -10,7 +10,9 @@ import {
   CLOUD_ARMOR_POLICY_NAME,
   LOKI_IDENTITY,
   PLATFORM_OUTPUTS,
-  PREVIEW_DB_ADMIN_IDENTITY,
+  DATABASE_ADMIN_IDENTITY,
+  GKE_NODE_SERVICE_ACCOUNT_ID,
+  googleServiceAccountEmail,
   FIRESTORE_MIGRATION_IDENTITY,
   ALERT_RECEIVERS_SECRET_ID,
   PREVIEW_SIGNING_KEYS_SECRET_ID,
@@ -24,6 +26,7 @@ import { BinaryAuthorization } from '../constructs/binary-authorization';
 import { Budget } from '../constructs/budget';
 import { CloudArmorPolicy } from '../constructs/cloud-armor-policy';
 import { CloudSqlPostgres } from '../constructs/cloud-sql-postgres';
+import { GatewayEdge } from '../constructs/gateway-edge';
 import { GkeAutopilotCluster } from '../constructs/gke-autopilot-cluster';
 import { LokiStorage } from '../constructs/loki-storage';
 import { Network } from '../constructs/network';
@@ -32,6 +35,7 @@ import { ServiceDatabase } from '../constructs/service-database';
 import { WorkloadIdentityUser } from '../constructs/service-identity';
 import { SqlMonitoring } from '../constructs/sql-monitoring';
 import { UptimeCheck } from '../constructs/uptime-check';
+import { GATEWAY_EDGE } from '../../charts/lib/cluster-addons';
 
 /**
  * Images Binary Authorization admits besides ours: the Cloud SQL Auth Proxy
@@ -74,10 +78,12 @@ export class PlatformStack extends TerraformStack {
   readonly firestoreMigration: WorkloadIdentityUser;
   /** Only where `hostsPreviews`: the key ring every preview mounts. */
   readonly previewSigningKeys?: Secret;
-  /** Only where `hostsPreviews`: the identity that prepares preview databases. */
-  readonly previewDatabaseAdmin?: WorkloadIdentityUser;
+  /** The identity grant Jobs run as: each service user's schema privileges (all environments). */
+  readonly databaseAdmin: WorkloadIdentityUser;
   readonly edgePolicy: CloudArmorPolicy;
   readonly loki: LokiStorage;
+  /** Global IP, DNS authorization and certificate map: kept while paused or hibernated. */
+  readonly edge: GatewayEdge;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id);
@@ -126,6 +132,8 @@ export class PlatformStack extends TerraformStack {
           maintenanceDurationHours: env.gke.maintenanceDurationHours,
           maintenanceDays: env.gke.maintenanceDays,
           maintenanceExclusions: env.gke.maintenanceExclusions,
+          // Created by bootstrap with the node role and image pulls.
+          nodeServiceAccountEmail: googleServiceAccountEmail(GKE_NODE_SERVICE_ACCOUNT_ID, project),
         });
     if (env.gke.binaryAuthorization) {
       new BinaryAuthorization(this, 'binary-authorization', {
@@ -195,6 +203,23 @@ export class PlatformStack extends TerraformStack {
       secretId: ALERT_RECEIVERS_SECRET_ID,
       replicaLocations: [env.region],
     });
+    // Grants each database's service user its schema (grant Jobs, before migrations); no password anywhere.
+    this.databaseAdmin = new WorkloadIdentityUser(this, 'db-admin', {
+      projectId: project,
+      googleServiceAccountId: DATABASE_ADMIN_IDENTITY.googleServiceAccountId,
+      namespace: DATABASE_ADMIN_IDENTITY.namespace,
+      kubernetesServiceAccount: DATABASE_ADMIN_IDENTITY.kubernetesServiceAccount,
+      displayName: 'database admin (grant Jobs)',
+      workloadIdentityPoolDependsOn: pool,
+    });
+    this.database.grantConnect(this.databaseAdmin, 'db-admin');
+    new SqlUser(this, 'db-admin-user', {
+      project,
+      instance: this.database.instanceName,
+      name: this.databaseAdmin.serviceAccountDatabaseUser,
+      type: 'CLOUD_IAM_SERVICE_ACCOUNT',
+      dependsOn: this.databaseAdmin.principalDependsOn,
+    });
     // The cutover's own identity: Firestore reader on the Firebase project, IAM user on the instance.
     this.firestoreMigration = new WorkloadIdentityUser(this, 'firestore-migration', {
       projectId: project,
@@ -228,24 +253,22 @@ export class PlatformStack extends TerraformStack {
         secretId: PREVIEW_SIGNING_KEYS_SECRET_ID,
         replicaLocations: [env.region],
       });
-      // Prepares preview databases without any password: an IAM database user of its own.
-      this.previewDatabaseAdmin = new WorkloadIdentityUser(this, 'preview-db-admin', {
-        projectId: project,
-        googleServiceAccountId: PREVIEW_DB_ADMIN_IDENTITY.googleServiceAccountId,
-        namespace: PREVIEW_DB_ADMIN_IDENTITY.namespace,
-        kubernetesServiceAccount: PREVIEW_DB_ADMIN_IDENTITY.kubernetesServiceAccount,
-        displayName: 'preview database admin',
-        workloadIdentityPoolDependsOn: pool,
-      });
-      this.database.grantConnect(this.previewDatabaseAdmin, 'preview-db-admin');
-      new SqlUser(this, 'preview-db-admin-user', {
-        project,
-        instance: this.database.instanceName,
-        name: this.previewDatabaseAdmin.serviceAccountDatabaseUser,
-        type: 'CLOUD_IAM_SERVICE_ACCOUNT',
-        dependsOn: this.previewDatabaseAdmin.principalDependsOn,
-      });
     }
+
+    this.edge = new GatewayEdge(this, 'gateway-edge', {
+      projectId: project,
+      domain: env.domain,
+      addressName: GATEWAY_EDGE.addressName,
+      certificateMapName: GATEWAY_EDGE.certificateMapName,
+    });
+    new TerraformOutput(this, PLATFORM_OUTPUTS.gatewayIpAddress, {
+      value: this.edge.addressIp,
+      description: `A record for ${env.domain} and *.${env.domain}`,
+    });
+    new TerraformOutput(this, PLATFORM_OUTPUTS.dnsAuthorizationRecord, {
+      value: this.edge.dnsAuthorizationRecord,
+      description: 'CNAME to publish so Certificate Manager can issue the certificate',
+    });
 
     this.edgePolicy = new CloudArmorPolicy(this, 'edge', {
       projectId: project,

@@ -19,7 +19,7 @@ import {
   serviceConnections,
 } from '../config/connection-budget';
 import { loadEnvironments } from '../config/environments';
-import { Block, StackJson, resources, synthesizeAll } from './synthesized';
+import { Block, StackJson, only, resources, synthesizeAll } from './synthesized';
 
 const s = synthesizeAll();
 const ENVS = ['dev', 'staging', 'prod'] as const;
@@ -201,7 +201,12 @@ describe.each(ENVS)('%s: cluster add-ons ↔ platform', (e) => {
   });
 
   it('serves the walk-service hostname with the Gateway certificate', () => {
-    const cert = resources(cluster, 'google_certificate_manager_certificate')[0]!;
+    const edge = s.stacks[stackName.platform(e)]!;
+    const cert = only(edge, 'google_certificate_manager_certificate');
+    expect(cert.managed.domains).toEqual([
+      s.config.environments[e].domain,
+      `*.${s.config.environments[e].domain}`,
+    ]);
     const app = s.stacks[stackName.app(e)]!;
     const canary = manifests(app).find((m) => m.kind === 'Canary');
     const hosts: string[] = canary ? canary.spec.service.hosts : manifest(app, 'HTTPRoute').spec.hostnames;
@@ -213,7 +218,12 @@ describe.each(ENVS)('%s: cluster add-ons ↔ platform', (e) => {
       );
       expect({ host, covered }).toEqual({ host, covered: true });
     }
-    expect(resources(cluster, 'google_compute_global_address')[0]!.name).toBe(GATEWAY_EDGE.addressName);
+    expect(
+      resources(edge, 'google_compute_global_address').filter((a) => a.name === GATEWAY_EDGE.addressName),
+    ).toHaveLength(1);
+    expect(only(edge, 'google_certificate_manager_certificate_map').name).toBe(
+      GATEWAY_EDGE.certificateMapName,
+    );
   });
 
   it('runs Loki as the identity and on the bucket the platform creates for it', () => {
@@ -239,8 +249,8 @@ describe.each(ENVS)('%s: cluster add-ons ↔ platform', (e) => {
   });
 });
 
-describe('prod: images ↔ Binary Authorization allowlist', () => {
-  const platform = s.stacks[stackName.platform('prod')]!;
+describe.each(['staging', 'prod'] as const)('%s: images ↔ Binary Authorization allowlist', (e) => {
+  const platform = s.stacks[stackName.platform(e)]!;
   const policy = resources(platform, 'google_binary_authorization_policy')[0]!;
   const patterns: string[] = policy.admission_whitelist_patterns.map((p: any) => p.name_pattern);
   /** Binary Authorization globs: `*` within one path segment, `**` across segments. */
@@ -257,8 +267,8 @@ describe('prod: images ↔ Binary Authorization allowlist', () => {
         .join('.*')}$`,
     ).test(image);
 
-  it('admits every image the prod app and cluster stacks run', () => {
-    const images = [stackName.app('prod'), stackName.cluster('prod')].flatMap((name) =>
+  it('admits every image its app and cluster stacks run', () => {
+    const images = [stackName.app(e), stackName.cluster(e)].flatMap((name) =>
       manifests(s.stacks[name]!)
         .filter((m) => m.spec?.template?.spec)
         .flatMap((m) => [...(m.spec.template.spec.initContainers ?? []), ...m.spec.template.spec.containers])
@@ -267,6 +277,15 @@ describe('prod: images ↔ Binary Authorization allowlist', () => {
     expect(images.length).toBeGreaterThanOrEqual(4);
     for (const image of images)
       expect({ image, admitted: patterns.some((p) => matches(p, image)) }).toEqual({ image, admitted: true });
+  });
+
+  it('refuses a preview image (pull-request code) and one pushed elsewhere in the bootstrap registry', () => {
+    const release = manifest(s.stacks[stackName.app(e)]!, 'Deployment', SERVICE_NAME).spec.template.spec
+      .containers[0].image as string;
+    const preview = release.replace(`/${ARTIFACT_REPOSITORY_ID}/`, `/${PREVIEW_ARTIFACT_REPOSITORY_ID}/`);
+    expect(preview).not.toBe(release);
+    expect(patterns.some((p) => matches(p, preview))).toBe(false);
+    expect(patterns.some((p) => matches(p, release.replace(/\/walk-service@/, '/other@')))).toBe(false);
   });
 });
 

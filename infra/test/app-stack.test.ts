@@ -5,7 +5,7 @@ import { WalkServiceChart } from '../../charts/walk-service/chart';
 import { migrationsJobName } from '../../charts/walk-service/migrations-chart';
 import { UNRELEASED_IMAGE_DIGEST, walkServiceProps } from '../../charts/environments';
 import { EnvironmentConfig, loadEnvironments } from '../config/environments';
-import { SERVICE_NAME } from '../config/names';
+import { DATABASE_ADMIN_IDENTITY, SERVICE_NAME } from '../config/names';
 import { AppStack } from '../stacks/app-stack';
 import { evaluate, requireTerraform } from './terraform';
 
@@ -18,6 +18,11 @@ function synth(env: EnvironmentConfig, imageDigest = DIGEST): any {
   );
 }
 const entries = (json: any) => Object.entries(json.resource.kubernetes_manifest) as [string, any][];
+/** The migrations Job (the grant Job runs in the database admin's namespace). */
+const isMigrations = (m: any) =>
+  m.manifest.kind === 'Job' && m.manifest.metadata.namespace !== DATABASE_ADMIN_IDENTITY.namespace;
+const isGrant = (m: any) =>
+  m.manifest.kind === 'Job' && m.manifest.metadata.namespace === DATABASE_ADMIN_IDENTITY.namespace;
 const address = (id: string) => `kubernetes_manifest.${id}`;
 
 beforeAll(() => requireTerraform());
@@ -25,7 +30,7 @@ beforeAll(() => requireTerraform());
 describe('AppStack', () => {
   const props = walkServiceProps(environments.prod, bootstrap, DIGEST);
   const json = synth(environments.prod);
-  const [jobId, job] = entries(json).find(([, m]) => m.manifest.kind === 'Job')!;
+  const [jobId, job] = entries(json).find(([, m]) => isMigrations(m))!;
 
   it('applies exactly the chart objects, unchanged', () => {
     const chart = new WalkServiceChart(Cdk8sTesting.app(), 'c', props).toJson();
@@ -44,6 +49,27 @@ describe('AppStack', () => {
     expect(deployment.depends_on).toContain(address(jobId));
     const ksaId = entries(json).find(([, m]) => m.manifest.kind === 'ServiceAccount')![0];
     expect(job.depends_on).toContain(address(ksaId));
+    // After the database admin's grant, which runs as db-admin on this service's database.
+    const [grantId, grant] = entries(json).find(([, m]) => isGrant(m))!;
+    expect(job.depends_on).toContain(address(grantId));
+    expect(grant.wait).toEqual({ condition: [{ type: 'Complete', status: 'True' }] });
+    const env = Object.fromEntries(
+      grant.manifest.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]),
+    );
+    expect(env.DATABASE_GRANTEE).toBe(`${SERVICE_NAME}@${environments.prod.projectId}.iam`);
+    expect(env.DATABASE_URL).toMatch(/^postgres:\/\/db-admin%40[^/]+\/walks\?/);
+    expect(grant.manifest.spec.template.spec.serviceAccountName).toBe(
+      DATABASE_ADMIN_IDENTITY.kubernetesServiceAccount,
+    );
+  });
+
+  it('lets Kubernetes end a migrations run before Terraform stops waiting, and clears finished Jobs', () => {
+    const spec = job.manifest.spec;
+    const seconds = (t: string) => Number(/^(\d+)s$/.exec(t)![1]);
+    expect(spec.activeDeadlineSeconds).toBeGreaterThan(0);
+    expect(seconds(job.timeouts.create)).toBeGreaterThan(spec.activeDeadlineSeconds);
+    expect(seconds(job.timeouts.update)).toBe(seconds(job.timeouts.create));
+    expect(spec.ttlSecondsAfterFinished).toBeGreaterThanOrEqual(3600);
   });
 
   it('does not fight the HPA or Flagger: no replicas, no Service or HTTPRoute in a canary environment', () => {
@@ -68,7 +94,7 @@ describe('AppStack', () => {
         .map(([id]) => id)
         .sort();
     expect(ids(next)).toEqual(ids(json));
-    expect(entries(next).find(([, m]) => m.manifest.kind === 'Job')![1].manifest.metadata.name).toBe(
+    expect(entries(next).find(([, m]) => isMigrations(m))![1].manifest.metadata.name).toBe(
       `${SERVICE_NAME}-migrate-cdcdcdcdcdcd`,
     );
   });
@@ -90,8 +116,7 @@ describe('AppStack', () => {
 
   it('refuses to plan the unreleased placeholder digest (the precondition as Terraform evaluates it)', () => {
     const verdict = (stack: any): unknown => {
-      const [precondition] = entries(stack).find(([, m]) => m.manifest.kind === 'Job')![1].lifecycle
-        .precondition;
+      const [precondition] = entries(stack).find(([, m]) => isMigrations(m))![1].lifecycle.precondition;
       expect(precondition.error_message).toMatch(/TEKUTOKO_IMAGE_DIGEST/);
       return evaluate(stack.locals ?? {}, [
         String(precondition.condition).replace(/^\$\{([\s\S]*)\}$/, '$1'),

@@ -8,7 +8,13 @@ import { join, relative } from 'path';
 import { Testing } from 'cdk8s';
 import { loadEnvironments, ENVIRONMENT_NAMES } from '../config/environments';
 import * as facts from '../config/platform-facts';
-import { SERVICE_PORTS } from '../config/names';
+import {
+  GKE_NODE_SERVICE_ACCOUNT_ID,
+  googleServiceAccountEmail,
+  SERVICE_PORTS,
+  stackName,
+} from '../config/names';
+import { iamResources, only, resources, synthesizeAll } from './synthesized';
 import { WalkServiceChart } from '../../charts/walk-service/chart';
 import { walkServiceProps } from '../../charts/environments';
 
@@ -74,6 +80,46 @@ describe('platform facts', () => {
           podSelector: {},
         },
       ]);
+    },
+  );
+});
+
+describe('GKE settings against the facts', () => {
+  const s = synthesizeAll();
+  const bootstrap = s.stacks[stackName.bootstrap]!;
+
+  it.each(ENVIRONMENT_NAMES)(
+    '%s: no deprecated vulnerability mode, explicit private endpoint, dedicated node account',
+    (env) => {
+      const project = s.config.environments[env].projectId;
+      const cluster = only(s.stacks[stackName.platform(env)]!, 'google_container_cluster');
+      expect(facts.GKE_DEPRECATED_VULNERABILITY_MODES.value).not.toContain(
+        cluster.security_posture_config.vulnerability_mode,
+      );
+      expect(cluster.private_cluster_config).toEqual({
+        enable_private_nodes: true,
+        enable_private_endpoint: true,
+      });
+      const nodes = googleServiceAccountEmail(GKE_NODE_SERVICE_ACCOUNT_ID, project);
+      expect(cluster.cluster_autoscaling.auto_provisioning_defaults.service_account).toBe(nodes);
+
+      // Bootstrap creates that account with the node role and lets it pull images.
+      const account = resources(bootstrap, 'google_service_account').find(
+        (a) => a.project === project && a.account_id === GKE_NODE_SERVICE_ACCOUNT_ID,
+      );
+      expect(account).toBeDefined();
+      const ref = `\${google_service_account.${account!['//'].metadata.uniqueId}.email}`;
+      expect(
+        iamResources(bootstrap)
+          .filter(([, b]) => b.member === `serviceAccount:${ref}`)
+          .map(([type, b]) => `${type} ${b.role}`)
+          .filter((grant, i, all) => all.indexOf(grant) === i) // the preview host also reads previews
+          .sort(),
+      ).toEqual([
+        'google_artifact_registry_repository_iam_member roles/artifactregistry.reader',
+        `google_project_iam_member ${facts.GKE_NODE_SERVICE_ACCOUNT_ROLE.value}`,
+      ]);
+      expect(bootstrap).not.toHaveProperty(['data', 'google_project', `project-${project}`]);
     },
   );
 });

@@ -15,7 +15,7 @@ import {
   googleServiceAccountEmail,
   iamDatabaseUser,
   PLATFORM_OUTPUTS,
-  PREVIEW_DB_ADMIN_IDENTITY,
+  DATABASE_ADMIN_IDENTITY,
   serviceIdentity,
   ALERT_RECEIVERS_SECRET_ID,
   SIGNING_KEYS_SECRET_ID,
@@ -63,11 +63,12 @@ describe.each(ENVIRONMENT_NAMES)('%s-platform', (env) => {
     expect(c.workload_identity_config.workload_pool).toBe(`${config().projectId}.svc.id.goog`);
     expect(c.maintenance_policy.recurring_window.recurrence).toMatch(/^FREQ=WEEKLY;BYDAY=/);
     expect(c.deletion_protection).toBe(env === 'prod');
+    // Staging and prod admit only release images (issue 13 item 4); dev runs previews too.
     expect(c.binary_authorization.evaluation_mode).toBe(
-      env === 'prod' ? 'PROJECT_SINGLETON_POLICY_ENFORCE' : 'DISABLED',
+      env === 'dev' ? 'DISABLED' : 'PROJECT_SINGLETON_POLICY_ENFORCE',
     );
     expect(resources(platform(env), 'google_binary_authorization_policy')).toHaveLength(
-      env === 'prod' ? 1 : 0,
+      env === 'dev' ? 0 : 1,
     );
     expect(c.maintenance_policy.maintenance_exclusion.length > 0).toBe(env === 'prod');
   });
@@ -84,8 +85,11 @@ describe.each(ENVIRONMENT_NAMES)('%s-platform', (env) => {
     );
     const psa = only(platform(env), 'google_service_networking_connection');
     expect(psa.service).toBe('servicenetworking.googleapis.com');
-    const range = only(platform(env), 'google_compute_global_address');
-    expect(`${range.address}/${range.prefix_length}`).toBe(config().network.privateServiceAccessCidr);
+    const [range, ...others] = resources(platform(env), 'google_compute_global_address').filter(
+      (a) => a.purpose === 'VPC_PEERING',
+    );
+    expect(others).toEqual([]);
+    expect(`${range!.address}/${range!.prefix_length}`).toBe(config().network.privateServiceAccessCidr);
   });
 
   it('runs Cloud SQL PostgreSQL 17 per the DESIGN table', () => {
@@ -159,17 +163,17 @@ describe.each(ENVIRONMENT_NAMES)('%s-platform', (env) => {
     });
   });
 
-  it('has the preview database admin only where previews are hosted', () => {
+  it('has the database admin the grant Jobs run as (IAM user, Workload Identity in namespace db-admin)', () => {
     const admins = resources(platform(env), 'google_sql_user').filter((u) =>
-      u.name.startsWith(`${PREVIEW_DB_ADMIN_IDENTITY.googleServiceAccountId}@`),
+      u.name.startsWith(`${DATABASE_ADMIN_IDENTITY.googleServiceAccountId}@`),
     );
-    expect(admins).toHaveLength(config().hostsPreviews ? 1 : 0);
+    expect(admins).toHaveLength(1);
     const wi = iamResources(platform(env)).filter(([, b]) =>
       String(b.member).endsWith(
-        `[${PREVIEW_DB_ADMIN_IDENTITY.namespace}/${PREVIEW_DB_ADMIN_IDENTITY.kubernetesServiceAccount}]`,
+        `[${DATABASE_ADMIN_IDENTITY.namespace}/${DATABASE_ADMIN_IDENTITY.kubernetesServiceAccount}]`,
       ),
     );
-    expect(wi).toHaveLength(config().hostsPreviews ? 1 : 0);
+    expect(wi).toHaveLength(1);
   });
 
   it('creates the signing-key and alert-receiver secrets with no value', () => {
@@ -277,6 +281,21 @@ describe('pause and hibernate', () => {
     expect(hibernatedStacks).not.toContain(stackName.cluster('staging'));
     expect(hibernatedStacks).not.toContain(stackName.app('staging'));
     expect(hibernatedStacks).toContain(stackName.cluster('dev'));
+  });
+
+  it('keeps what DNS points at (global IP, DNS authorization, certificate map) at the same addresses', () => {
+    const edge = (stack: StackJson) =>
+      [
+        'google_compute_global_address',
+        'google_certificate_manager_dns_authorization',
+        'google_certificate_manager_certificate',
+        'google_certificate_manager_certificate_map',
+        'google_certificate_manager_certificate_map_entry',
+      ].flatMap((type) => Object.keys(stack.resource?.[type] ?? {}).map((name) => `${type}.${name}`));
+    expect(edge(platform('staging')).length).toBeGreaterThanOrEqual(5);
+    expect(edge(paused('staging'))).toEqual(edge(platform('staging')));
+    expect(edge(paused('dev'))).toEqual(edge(platform('dev')));
+    expect(resources(s.stacks[stackName.cluster('dev')]!, 'google_compute_global_address')).toEqual([]);
   });
 });
 
@@ -420,7 +439,14 @@ describe('preview-pr-42', () => {
       'google_sql_user',
     ]);
     expect(types.filter((t) => !t.startsWith('google_') && !t.startsWith('kubernetes_'))).toEqual([]);
-    for (const m of resources(preview(), 'kubernetes_manifest')) {
+    // Besides the grant Job, which runs in the database admin's namespace.
+    const grant = resources(preview(), 'kubernetes_manifest').filter(
+      (m) => m.manifest.metadata.namespace === DATABASE_ADMIN_IDENTITY.namespace,
+    );
+    expect(grant.map((m) => `${m.manifest.kind}/${m.manifest.metadata.name}`)).toEqual([
+      `Job/grant-${id.databaseName.replace(/_/g, '-')}`,
+    ]);
+    for (const m of resources(preview(), 'kubernetes_manifest').filter((x) => !grant.includes(x))) {
       const meta = m.manifest.metadata;
       const ns = m.manifest.kind === 'Namespace' ? meta.name : meta.namespace;
       expect([m.manifest.kind, meta.name, ns]).toEqual([m.manifest.kind, meta.name, id.namespace]);
@@ -581,7 +607,46 @@ describe('bootstrap', () => {
     expect(actAs.map((b) => b.member).sort()).toEqual(
       ENVIRONMENT_NAMES.map((e) => `serviceAccount:${email(CI_IDENTITIES.deployServiceAccountId(e))}`).sort(),
     );
-    for (const b of actAs) expect(b.service_account_id).toMatch(/-compute@developer\.gserviceaccount\.com$/);
+    // The dedicated node account bootstrap creates (GKE_NODE_SERVICE_ACCOUNT_ID), not the default compute one.
+    for (const b of actAs)
+      expect(b.service_account_id).toMatch(/^\$\{google_service_account\.gke-nodes-[\w-]+\.name\}$/);
+  });
+
+  it('denies every CI identity acting on an environment project secret payloads, SA tokens and keys there', () => {
+    const policies = resources(boot(), 'google_iam_deny_policy');
+    const projects = [...new Set(ENVIRONMENT_NAMES.map((e) => s.config.environments[e].projectId))];
+    expect(policies.map((p) => p.parent).sort()).toEqual(
+      projects.map((p) => `cloudresourcemanager.googleapis.com%2Fprojects%2F${p}`).sort(),
+    );
+    for (const policy of policies) {
+      const project = decodeURIComponent(policy.parent).split('/').pop()!;
+      const rule = policy.rules[0].deny_rule;
+      // Every identity with a role on the project is denied there (plan included).
+      const actors = iamResources(boot())
+        .filter(([t, b]) => t === 'google_project_iam_member' && b.project === project)
+        .map(([, b]) => String(b.member).replace(/^serviceAccount:/, ''))
+        .filter((m) => m.endsWith(`@${s.config.bootstrap.projectId}.iam.gserviceaccount.com`));
+      expect(actors.length).toBeGreaterThan(1);
+      expect([...rule.denied_principals].sort()).toEqual(
+        [...new Set(actors)]
+          .map((m) => `principal://iam.googleapis.com/projects/-/serviceAccounts/${m}`)
+          .sort(),
+      );
+      expect(rule.denied_permissions).toEqual(
+        expect.arrayContaining([
+          'secretmanager.googleapis.com/versions.access',
+          'iam.googleapis.com/serviceAccounts.getAccessToken',
+          'iam.googleapis.com/serviceAccounts.signJwt',
+          'iam.googleapis.com/serviceAccounts.signBlob',
+          'iam.googleapis.com/serviceAccounts.getOpenIdToken',
+          'iam.googleapis.com/serviceAccounts.implicitDelegation',
+        ]),
+      );
+      // The v2 form deny policies require (SERVICE_FQDN/resource.verb), never the v1 form.
+      for (const p of rule.denied_permissions)
+        expect(p).toMatch(/^[a-z]+\.googleapis\.com\/[a-zA-Z]+\.[a-zA-Z]+$/);
+      expect(rule.exception_principals ?? []).toEqual([]);
+    }
   });
 
   it('keeps the plan identity read-only, with what a plan with user_project_override needs', () => {
@@ -642,7 +707,7 @@ describe('bootstrap', () => {
     );
     expect(previewReaders).toHaveLength(1);
     expect(previewReaders[0]!.member).toContain(
-      `data.google_project.project-${s.config.environments.dev.projectId}`,
+      `google_service_account.gke-nodes-${s.config.environments.dev.projectId}.email`,
     );
   });
 

@@ -6,6 +6,7 @@
  */
 import { ENVIRONMENT_NAMES } from '../config/environments';
 import { stackName } from '../config/names';
+import { TERRAFORM_REQUIRED_VERSION } from '../main';
 import { synthesizeAll, Synthesized } from './synthesized';
 import { describeProblems, initAll, InitVerdict, requireTerraform } from './terraform';
 
@@ -35,6 +36,19 @@ describe('terraform init on every synthesized stack', () => {
     expect(v.output.replace(/\s+/g, ' ')).toMatch(
       /provider registry\.terraform\.io\/hashicorp\/\S+ was not found/,
     );
+  });
+
+  it('pins the Terraform version in every stack, and Terraform enforces it', async () => {
+    for (const [stack, text] of Object.entries(s.text))
+      expect([stack, JSON.parse(text).terraform.required_version]).toEqual([
+        stack,
+        TERRAFORM_REQUIRED_VERSION,
+      ]);
+    const future = JSON.parse(s.text[stackName.bootstrap]!);
+    future.terraform.required_version = '>= 99.0.0';
+    const [v] = await initAll({ future: JSON.stringify(future) });
+    expect(v!.valid).toBe(false);
+    expect(v!.output.replace(/\s+/g, ' ')).toMatch(/Unsupported Terraform Core version/);
   });
 
   it('names the stack, the resource and Terraform message when a configuration is invalid', async () => {

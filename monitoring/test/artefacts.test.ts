@@ -157,9 +157,13 @@ describe('monitoring artefacts', () => {
     );
   });
 
-  it('Alloy keeps only namespace, app and severity as stream labels and pushes to Loki', () => {
+  it('Alloy keeps only namespace, app, workload and severity as stream labels and pushes to Loki', () => {
     const alloy = alloyConfig();
-    expect(alloy).toContain('stage.label_keep {\n    values = ["namespace", "app", "severity"]');
+    expect(alloy).toContain('stage.label_keep {\n    values = ["namespace", "app", "workload", "severity"]');
+    // Primary and canary pods differ in their `app` label only (Flagger): that label becomes `workload`.
+    expect(alloy).toContain(
+      'source_labels = ["__meta_kubernetes_pod_label_app"]\n    target_label  = "workload"',
+    );
     expect(alloy).toMatch(
       /loki\.write "default" \{\n {2}endpoint \{\n {4}url = "http:\/\/loki\.monitoring\.svc\.cluster\.local:3100\/loki\/api\/v1\/push"/,
     );

@@ -24,6 +24,7 @@ import { TerraformStack, Testing } from 'cdktf';
 import { grantInstanceConnect } from '../../infra/constructs/cloud-sql-postgres';
 import { ALERT_RECEIVERS_SECRET_ID, MANAGED_ALERTMANAGER_SECRET } from '../alertmanager';
 import { allAlerts } from '../alerts';
+import { LOG_LABELS } from '../helm-values';
 import { prometheusRuleFiles } from '../rules';
 import { knownMetricNames, promqlMetricNames } from './promql';
 
@@ -229,9 +230,11 @@ describe.each(OURS)('%s names only things that exist', (file) => {
 
   test('LogQL selects only the low-cardinality stream labels', () => {
     for (const query of fenced(md, 'logql')) {
-      const selector = query.match(/\{([^}]*)\}/)?.[1] ?? '';
+      const selector = [...query.matchAll(/\{([^}]*)\}/g)].map((s) => s[1]).join(',');
       for (const m of selector.matchAll(/(\w+)\s*(=~|!~|!=|=)\s*"([^"]*)"/g)) {
-        expect(['namespace', 'app', 'severity']).toContain(m[1]);
+        expect(LOG_LABELS).toContain(m[1]);
+        // Flagger's `app` pod label: the canary's and the primary's Deployment.
+        if (m[1] === 'workload') expect([SERVICE_NAME, `${SERVICE_NAME}-primary`]).toContain(m[3]);
         if (m[1] === 'severity') for (const v of m[3]!.split('|')) expect(SEVERITIES).toContain(v);
       }
     }
