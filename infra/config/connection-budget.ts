@@ -21,7 +21,11 @@ export const RESERVED_CONNECTIONS = 10;
 /** The Deployment's `maxSurge` (charts/walk-service/workload.ts reads it): pods a rollout adds. */
 export const ROLLING_MAX_SURGE_PERCENT = 25;
 
-/** The migrations Job holds one client (app/src/db/migrate.ts). */
+/**
+ * One-shot Jobs hold one client each (app/src/db/migrate.ts, grant-cli.ts) and
+ * run one after another: the migrations Job waits for the grant Job's
+ * Complete (infra/constructs/walk-service-release.ts).
+ */
 export const MIGRATIONS_CONNECTIONS = 1;
 
 /** A preview's pool: one replica with light traffic needs few connections. */

@@ -305,9 +305,16 @@ describe.each(ENVS)('%s: connection budget ↔ Cloud SQL max_connections', (e) =
     const copies = manifests(app).some((m) => m.kind === 'Canary') ? 2 : 1;
     const surgePercent = Number(/^(\d+)%$/.exec(deployment.spec.strategy.rollingUpdate.maxSurge)![1]);
     const surge = Math.ceil((maxReplicas * surgePercent) / 100);
-    const migrations = manifests(app).filter((m) => m.kind === 'Job').length;
-    expect(migrations).toBe(1);
-    return (copies * maxReplicas + surge) * pool + migrations * MIGRATIONS_CONNECTIONS;
+    // The grant Job, then the migrations Job (it waits for the grant's Complete): one at a time.
+    const jobs = manifests(app)
+      .filter((m) => m.kind === 'Job')
+      .map((m) => m.metadata.name as string)
+      .sort();
+    expect(jobs.map((n) => /^(grant|walk-service-migrate)-/.exec(n)?.[1])).toEqual([
+      'grant',
+      'walk-service-migrate',
+    ]);
+    return (copies * maxReplicas + surge) * pool + MIGRATIONS_CONNECTIONS;
   };
 
   it('fits every pool at full scale — primary and canary both at maxReplicas during an analysis, a rollout surge — plus the migrations Job', () => {
