@@ -12,6 +12,7 @@ import {
   serviceImageRepository,
   previewImageRepository,
 } from '../infra/config/environments';
+import { previewDbPoolMax } from '../infra/config/connection-budget';
 import { serviceIdentity } from '../infra/config/names';
 import { LABEL } from './lib/labels';
 import { WalkServiceProps } from './walk-service/props';
@@ -106,7 +107,7 @@ export function previewWalkServiceProps(
     minReplicas: 1,
     maxReplicas: 1,
     canary: undefined,
-    dbPoolMax: Math.min(host.service.dbPoolMax, 3),
+    dbPoolMax: previewDbPoolMax(host),
     extraLabels: previewLabels(o.pr, o.expiresAt),
   };
 }

@@ -12,7 +12,7 @@
  *       serves the previous digest); without one: `kubectl rollout status`.
  */
 import { spawnSync } from 'child_process';
-import { SERVICE_NAME, SERVICE_NAMESPACE } from '../infra/config/names';
+import { SERVICE_NAME, SERVICE_NAMESPACE, servingDeploymentName } from '../infra/config/names';
 import { type CommandArgs, defineCommand, runCli, UsageError } from './lib/cli';
 
 export interface CanaryStatus {
@@ -64,7 +64,7 @@ function canaryStatus(): CanaryStatus | undefined {
 function primaryImage(): string {
   const r = kubectl([
     'get',
-    `deployment/${SERVICE_NAME}-primary`,
+    `deployment/${servingDeploymentName(true)}`,
     '--ignore-not-found',
     '-o',
     `jsonpath={.spec.template.spec.containers[?(@.name=="${SERVICE_NAME}")].image}`,
@@ -128,7 +128,7 @@ async function waitForRollout(values: WaitOptions): Promise<number> {
     last = line;
     const verdict = canaryVerdict(status, since, primaryImage(), digest);
     if (verdict === 'promoted') {
-      console.log(`promoted: ${SERVICE_NAME}-primary runs ${digest}`);
+      console.log(`promoted: ${servingDeploymentName(true)} runs ${digest}`);
       return 0;
     }
     if (verdict === 'failed') {

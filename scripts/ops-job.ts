@@ -1,10 +1,12 @@
 /**
  * Operator Jobs in an environment's cluster: the service image (the digest
- * deploy/walk-service runs) with the Cloud SQL Auth Proxy sidecar, as one of
- * the namespace's identities. The image is distroless (no shell, no `node` on
+ * users are served: walk-service-primary with a canary, else walk-service)
+ * with the Cloud SQL Auth Proxy sidecar, as one of the namespace's identities. The image is distroless (no shell, no `node` on
  * PATH): its entrypoint is node, so a Job passes the built entry file.
  *
- *   npm run ops-job -- --env <env> --sql <file.sql>          SQL as the tables' owner (walk-service)
+ *   npm run ops-job -- --env <env> [--instance <name>] --sql <file.sql>
+ *                                                            SQL as the tables' owner (walk-service), on the
+ *                                                            environment's instance or another (a PITR clone)
  *   npm run cutover -- --env <env> [--no-verify] -- <args>   migrate:firestore <args>, then --verify
  *
  * Each run applies the Job, follows its logs and exits with its result.
@@ -18,7 +20,14 @@ import { walkServiceProps } from '../charts/environments';
 import { serviceJob } from '../charts/walk-service/service-job';
 import { databaseUrl } from '../charts/walk-service/workload';
 import { resolveContext } from '../infra/config/context';
-import { ENVIRONMENT_NAMES, EnvironmentName, loadEnvironments } from '../infra/config/environments';
+import {
+  ConfigInput,
+  ENVIRONMENT_NAMES,
+  EnvironmentConfig,
+  EnvironmentName,
+  Environments,
+  loadEnvironments,
+} from '../infra/config/environments';
 import {
   FIRESTORE_MIGRATION_IDENTITY,
   SERVICE_NAME,
@@ -26,6 +35,7 @@ import {
   googleServiceAccountEmail,
   iamDatabaseUser,
   serviceIdentity,
+  servingDeploymentName,
 } from '../infra/config/names';
 import { confirm, defineCommand, parseCommandLine, runCommand, UsageError } from './lib/cli';
 
@@ -46,12 +56,26 @@ export interface OpsJobOptions {
   readonly image: string;
   /** Entry file and its arguments. */
   readonly args: string[];
+  /** Cloud SQL instance in the environment's project to dial. @default the environment's */
+  readonly instance?: string;
+}
+
+/**
+ * The configuration a deploy uses: cdktf context and the TEKUTOKO_* variables,
+ * with every deploy key required (a Job for a placeholder project would
+ * connect as a user that does not exist).
+ */
+export function opsConfig(vars: ConfigInput = process.env): Environments {
+  const { context, env } = resolveContext({ env: vars, argv: [] });
+  return loadEnvironments(context, env, { requireContext: true });
 }
 
 /** The Kubernetes objects of one operator Job (and the identity's service account). */
-export function opsJobManifests(o: OpsJobOptions, context: Record<string, unknown> = {}): object[] {
-  const all = loadEnvironments(context);
-  const env = all.environments[o.env];
+export function opsJobManifests(o: OpsJobOptions, all: Environments): object[] {
+  const configured = all.environments[o.env];
+  const env = o.instance
+    ? { ...configured, database: { ...configured.database, instanceName: o.instance } }
+    : configured;
   const [repository, digest] = o.image.split('@') as [string, string | undefined];
   if (!digest) throw new Error(`image must carry a digest, got ${o.image}`);
   const base = walkServiceProps(env, all.bootstrap, digest);
@@ -115,6 +139,7 @@ export function sqlScript(file: string, projectId: string): string {
 export interface ParsedArgs {
   readonly env: EnvironmentName;
   readonly sql?: string;
+  readonly instance?: string;
   readonly verify: boolean;
   readonly yes: boolean;
   readonly rest: string[];
@@ -122,14 +147,16 @@ export interface ParsedArgs {
 
 export const OPS_JOB = defineCommand({
   usage: `usage: npm run cutover -- --env <${ENVIRONMENT_NAMES.join('|')}> [--no-verify] [--yes] -- <migrate:firestore arguments>
-       npm run ops-job -- --env <${ENVIRONMENT_NAMES.join('|')}> --sql <file.sql>
+       npm run ops-job -- --env <${ENVIRONMENT_NAMES.join('|')}> [--instance <name>] --sql <file.sql>
 
   cutover   runs migrate:firestore in the cluster as its own Job, then the same scope with --verify;
             a run that writes asks first (--yes: do not ask)
-  sql       runs one runbook SQL file as the tables' owner`,
+  sql       runs one runbook SQL file as the tables' owner, on the environment's instance or
+            --instance (another instance of its project: a point-in-time clone)`,
   options: {
     env: { type: 'string' },
     sql: { type: 'string' },
+    instance: { type: 'string' },
     'no-verify': { type: 'boolean', default: false },
     yes: { type: 'boolean', default: false },
   },
@@ -147,12 +174,17 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   const env = values.env;
   if (!env || !ENVIRONMENT_NAMES.includes(env as EnvironmentName))
     throw new UsageError(`--env must be one of ${ENVIRONMENT_NAMES.join(', ')}`);
+  const instance = values.instance;
+  // Cloud SQL instance ids: https://cloud.google.com/sql/docs/postgres/create-instance#create-2nd-gen
+  if (instance !== undefined && !/^[a-z][a-z0-9-]{0,96}[a-z0-9]$/.test(instance))
+    throw new UsageError(`--instance must be a Cloud SQL instance id (a-z, 0-9, -), got "${instance}"`);
   return {
     env: env as EnvironmentName,
     verify: !values['no-verify'],
     yes: values.yes,
     rest,
     ...(values.sql ? { sql: values.sql } : {}),
+    ...(instance ? { instance } : {}),
   };
 }
 
@@ -167,9 +199,8 @@ function sh(command: string[], input?: string): { status: number; stdout: string
 }
 
 /** Applies the Job, follows its logs, and returns 0 when it completed. */
-function runJob(o: OpsJobOptions): number {
-  const { context } = resolveContext({ env: process.env, argv: [] });
-  const manifests = opsJobManifests(o, context);
+function runJob(o: OpsJobOptions, config: Environments): number {
+  const manifests = opsJobManifests(o, config);
   const ns = ['-n', SERVICE_NAMESPACE];
   if (
     sh(['kubectl', ...ns, 'apply', '-f', '-'], manifests.map((m) => stringify(m)).join('---\n')).status !== 0
@@ -187,13 +218,14 @@ function runJob(o: OpsJobOptions): number {
   return done.status === 0 ? 0 : 1;
 }
 
-function deployedImage(): string {
+/** The image users are served: Flagger's primary in a canary environment, else the Deployment's. */
+function deployedImage(env: EnvironmentConfig): string {
   const r = sh([
     'kubectl',
     '-n',
     SERVICE_NAMESPACE,
     'get',
-    `deploy/${SERVICE_NAME}`,
+    `deploy/${servingDeploymentName(env.service.canary !== null)}`,
     '-o',
     `jsonpath={.spec.template.spec.containers[?(@.name=="${SERVICE_NAME}")].image}`,
   ]);
@@ -207,15 +239,18 @@ const stamp = () => new Date().toISOString().replace(/\D/g, '').slice(2, 14);
 export function opsJobMain(argv: string[]): number {
   const a = parseArgs(argv);
   if (!a.sql) throw new UsageError('--sql <file.sql> is required');
-  const { context } = resolveContext({ env: process.env, argv: [] });
-  const env = loadEnvironments(context, process.env).environments[a.env];
-  return runJob({
-    env: a.env,
-    as: 'walk-service',
-    name: `sql-${stamp()}`,
-    image: deployedImage(),
-    args: [ENTRY.sql, sqlScript(a.sql, env.projectId)],
-  });
+  const config = opsConfig();
+  return runJob(
+    {
+      env: a.env,
+      as: 'walk-service',
+      name: `sql-${stamp()}`,
+      image: deployedImage(config.environments[a.env]),
+      args: [ENTRY.sql, sqlScript(a.sql, config.environments[a.env].projectId)],
+      ...(a.instance ? { instance: a.instance } : {}),
+    },
+    config,
+  );
 }
 
 /** `npm run cutover`: migrate:firestore with the given args as its own identity, then --verify. */
@@ -227,25 +262,32 @@ export async function cutoverMain(argv: string[]): Promise<number> {
       yes: a.yes,
     });
   }
-  const image = deployedImage();
+  const config = opsConfig();
+  const image = deployedImage(config.environments[a.env]);
   const run = stamp();
-  const status = runJob({
-    env: a.env,
-    as: 'firestore-migration',
-    name: `firestore-migration-${run}`,
-    image,
-    // the Job has no terminal to ask on: the operator answered above
-    args: [ENTRY.firestoreMigration, ...a.rest, ...(writes ? ['--yes'] : [])],
-  });
+  const status = runJob(
+    {
+      env: a.env,
+      as: 'firestore-migration',
+      name: `firestore-migration-${run}`,
+      image,
+      // the Job has no terminal to ask on: the operator answered above
+      args: [ENTRY.firestoreMigration, ...a.rest, ...(writes ? ['--yes'] : [])],
+    },
+    config,
+  );
   const skipVerify = !a.verify || a.rest.includes('--verify') || a.rest.includes('--dry-run');
   if (status !== 0 || skipVerify) return status;
-  return runJob({
-    env: a.env,
-    as: 'firestore-migration',
-    name: `firestore-verify-${run}`,
-    image,
-    args: [ENTRY.firestoreMigration, ...a.rest, '--verify'],
-  });
+  return runJob(
+    {
+      env: a.env,
+      as: 'firestore-migration',
+      name: `firestore-verify-${run}`,
+      image,
+      args: [ENTRY.firestoreMigration, ...a.rest, '--verify'],
+    },
+    config,
+  );
 }
 
 if (require.main === module) {

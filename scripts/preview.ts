@@ -6,8 +6,11 @@
  *   npm run preview -- --pr <n> --destroy            destroy, then remove the abandoned IAM database user
  *
  * The preview stack exists only when the cdktf app gets the `pr` context
- * (PREVIEW_PR), so every cdktf command here runs with it. In GitHub Actions
- * the preview URL is also written to $GITHUB_OUTPUT (`url=`). Sweeping
+ * (PREVIEW_PR), so every cdktf command here runs with it. A new preview
+ * beyond the host's cap (infra/config/connection-budget.ts) is refused
+ * before anything is applied; the running previews are the labelled
+ * namespaces kubectl lists on the host cluster. In GitHub Actions the
+ * preview URL (`url=`) or the refusal (`refused=`) is written to $GITHUB_OUTPUT. Sweeping
  * closed or expired previews is scripts/preview-sweep.ts (it calls --destroy).
  */
 import { spawnSync } from 'child_process';
@@ -15,6 +18,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { IMAGE_DIGEST_KEY, UNRELEASED_IMAGE_DIGEST, imageDigestFrom } from '../charts/environments';
+import { maxConcurrentPreviews, previewCapExplanation } from '../infra/config/connection-budget';
 import { resolveContext } from '../infra/config/context';
 import {
   EnvironmentConfig,
@@ -25,6 +29,8 @@ import {
 } from '../infra/config/environments';
 import { iamDatabaseUser, serviceIdentity, stackName } from '../infra/config/names';
 import { type CommandArgs, confirm, defineCommand, parseCommandLine, runCli, UsageError } from './lib/cli';
+import { LABEL } from '../charts/lib/labels';
+import { previewsFromNamespaces } from './preview-sweep';
 
 /** Terraform on the synthesized stack (scripts/stack-apply.ts): nothing fetched at run time. */
 export const STACK_APPLY = ['npx', 'tsx', 'scripts/stack-apply.ts'] as const;
@@ -167,6 +173,35 @@ function writeGithubOutput(key: string, value: string, env: NodeJS.ProcessEnv): 
   if (env.GITHUB_OUTPUT) appendFileSync(env.GITHUB_OUTPUT, `${key}=${value}\n`);
 }
 
+/**
+ * Why a preview of `pr` may not start beside the `running` ones, or undefined
+ * when it may (a running preview is always updated).
+ */
+export function previewCapRefusal(
+  pr: number,
+  running: readonly number[],
+  host: EnvironmentConfig,
+): string | undefined {
+  const others = [...new Set(running)].filter((p) => p !== pr).sort((a, b) => a - b);
+  if (others.length < maxConcurrentPreviews(host) || running.includes(pr)) return undefined;
+  return (
+    `no preview for PR ${pr}: ${others.length} previews run (PRs ${others.map((p) => `#${p}`).join(', ')}) ` +
+    `and ${host.name}'s database carries ${maxConcurrentPreviews(host)} ` +
+    `(${previewCapExplanation(host)}). Close a pull request (its preview goes at once) or wait for ` +
+    `the daily sweep of expired ones, then push again.`
+  );
+}
+
+/** PR numbers of the previews on the host cluster (their labelled namespaces). */
+function runningPreviews(): number[] {
+  const r = spawnSync('kubectl', ['get', 'namespaces', '-l', LABEL.previewPr, '-o', 'json'], {
+    encoding: 'utf8',
+  });
+  if (r.error || r.status !== 0)
+    throw new Error(`cannot list the running previews (kubectl get namespaces): ${(r.stderr ?? '').trim()}`);
+  return previewsFromNamespaces(JSON.parse(r.stdout)).map((p) => p.pr);
+}
+
 function deploy(pr: number, digest: string | undefined, env: NodeJS.ProcessEnv): void {
   const raw = digest ?? env[envVarForKey(IMAGE_DIGEST_KEY)];
   const imageDigest = imageDigestFrom({ [IMAGE_DIGEST_KEY]: raw }, {});
@@ -175,7 +210,13 @@ function deploy(pr: number, digest: string | undefined, env: NodeJS.ProcessEnv):
       `a preview deploys a built image: give --digest sha256:… or ${envVarForKey(IMAGE_DIGEST_KEY)}`,
     );
   }
-  const url = `https://${previewHostname(hostConfig(env), pr)}`;
+  const host = hostConfig(env);
+  const refused = previewCapRefusal(pr, runningPreviews(), host);
+  if (refused) {
+    writeGithubOutput('refused', refused, env);
+    throw new Error(refused);
+  }
+  const url = `https://${previewHostname(host, pr)}`;
   const childEnv = {
     ...env,
     [envVarForKey('pr')]: String(pr),

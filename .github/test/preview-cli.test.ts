@@ -3,9 +3,19 @@
  * PR, and what it would create; argument errors name the fix.
  */
 import { spawnSync } from 'child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
 import { join } from 'path';
 import { UNRELEASED_IMAGE_DIGEST } from '../../charts/environments';
-import { formatPlan, parsePreviewArgs as parseArgs, planPreview } from '../../scripts/preview';
+import { LABEL } from '../../charts/lib/labels';
+import { maxConcurrentPreviews } from '../../infra/config/connection-budget';
+import { loadEnvironments } from '../../infra/config/environments';
+import {
+  formatPlan,
+  parsePreviewArgs as parseArgs,
+  planPreview,
+  previewCapRefusal,
+} from '../../scripts/preview';
 
 const REPO_ROOT = join(__dirname, '..', '..');
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
@@ -91,5 +101,63 @@ describe('parsePreviewArgs', () => {
     expect(() => parseArgs(['--pr', '5', '--dry-run', '--destroy'])).toThrow(/not both/);
     expect(() => parseArgs(['--pr', '5', '--force'])).toThrow(/Unknown option '--force'/);
     expect(() => parseArgs(['--pr'])).toThrow(/Option '--pr <value>' argument missing/);
+  });
+});
+
+describe('the preview cap (infra/config/connection-budget.ts)', () => {
+  const dev = loadEnvironments().environments.dev;
+  const cap = maxConcurrentPreviews(dev);
+  const running = Array.from({ length: cap }, (_, i) => 100 + i);
+
+  it('refuses a new preview at the cap, naming the previews and the arithmetic', () => {
+    expect(cap).toBeGreaterThanOrEqual(1);
+    expect(previewCapRefusal(7, running.slice(1), dev)).toBeUndefined();
+    const refusal = previewCapRefusal(7, running, dev)!;
+    expect(refusal).toContain(`${cap} previews run (PRs #100`);
+    expect(refusal).toContain("dev's max_connections 50");
+    expect(refusal).toMatch(/Close a pull request/);
+  });
+
+  it('always updates a preview that runs', () => {
+    expect(previewCapRefusal(100, running, dev)).toBeUndefined();
+  });
+
+  it('npm run preview refuses before applying anything and tells the workflow why', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'preview-cap-'));
+    try {
+      // kubectl on PATH answers the host cluster's preview namespaces (the cluster is not here).
+      const list = {
+        items: running.map((pr) => ({
+          metadata: { name: `pr-${pr}`, labels: { [LABEL.previewPr]: String(pr) } },
+        })),
+      };
+      writeFileSync(join(dir, 'namespaces.json'), JSON.stringify(list));
+      writeFileSync(
+        join(dir, 'kubectl'),
+        `#!/bin/sh\necho "$*" >> "${dir}/calls"\ncat "${dir}/namespaces.json"\n`,
+      );
+      chmodSync(join(dir, 'kubectl'), 0o755);
+      const output = join(dir, 'github-output');
+      writeFileSync(output, '');
+      const r = spawnSync('npx', ['tsx', 'scripts/preview.ts', '--pr', '7', '--digest', DIGEST], {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          PREVIEW_PR: '',
+          TEKUTOKO_IMAGE_DIGEST: '',
+          CDKTF_CONTEXT_JSON: '',
+          GITHUB_OUTPUT: output,
+          PATH: `${dir}:${process.env.PATH}`,
+        },
+      });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(`no preview for PR 7: ${cap} previews run`);
+      expect(r.stdout).not.toContain('stack-apply');
+      expect(readFileSync(output, 'utf8')).toMatch(/^refused=no preview for PR 7: .+$/m);
+      expect(readFileSync(join(dir, 'calls'), 'utf8')).toContain(`get namespaces -l ${LABEL.previewPr}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -14,6 +14,8 @@ import { createTestDatabase, databaseUrl, harnessValue, type TestDatabase } from
 const SQL_DIR = path.join(__dirname, '..', '..', 'runbooks', 'sql');
 const OWNER = 'walk-service@tekutoko-test-example.iam';
 const MIGRATION = 'firestore-migration@tekutoko-test-example.iam';
+/** Cloud SQL's CSV import/export user (https://cloud.google.com/sql/docs/postgres/users). */
+const EXPORT = 'cloudsqlimportexport';
 const suffix = Math.random().toString(36).slice(2, 8);
 /** Role names are cluster-wide: suffixed so parallel test files never meet. */
 const role = (name: string) => (name.includes('@') ? name.replace('@', `-${suffix}@`) : `${name}-${suffix}`);
@@ -58,6 +60,8 @@ beforeAll(async () => {
   );
   for (const user of [OWNER, MIGRATION])
     await admin.query(`CREATE ROLE "${role(user)}" LOGIN PASSWORD 'rehearsal'`);
+  // The user `gcloud sql export csv` reads as: a cloudsqlsuperuser member, like postgres.
+  await admin.query(`CREATE ROLE "${role(EXPORT)}" LOGIN PASSWORD 'rehearsal' IN ROLE cloudsqlsuperuser`);
   db = await createTestDatabase({ migrated: false });
   // docs/deploy.md's one-time grant, then the migrations Job as the IAM user.
   await db.pool.query(`GRANT ALL ON SCHEMA public TO "${role(OWNER)}"`);
@@ -66,7 +70,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await db?.drop();
-  for (const user of ['postgres', OWNER, MIGRATION])
+  for (const user of ['postgres', OWNER, MIGRATION, EXPORT])
     await admin?.query(`DROP ROLE IF EXISTS "${role(user)}"`);
   await admin?.end();
 });
@@ -113,8 +117,13 @@ it('postgres (cloudsqlsuperuser) cannot write the tables the IAM user owns: the 
 it('partial restore: staging tables by the owner, rows loaded as postgres, merged by the owner', async () => {
   await seed();
   const before = await snapshot();
-  // What `gcloud sql export csv` takes from the clone: the damaged rows as they were.
-  const exported = await asUser(role(OWNER), db.name, async (c) => ({
+  // What `gcloud sql export csv` takes from the clone (here: the same database before the
+  // damage) as the import/export user: refused until the owner ran the export grant.
+  const exportQuery = (c: Client) => c.query('SELECT * FROM walks WHERE id = $1', [WALK.id]);
+  const refused = await asUser(role(EXPORT), db.name, exportQuery).catch((e: Error) => e);
+  expect((refused as Error).message).toBe('permission denied for table walks');
+  await runSqlScript(urlAs(role(OWNER), db.name), script('restore-export-grant.sql'));
+  const exported = await asUser(role(EXPORT), db.name, async (c) => ({
     users: (await c.query('SELECT * FROM users WHERE id = $1', [WALK.user_id])).rows,
     walks: (await c.query('SELECT * FROM walks WHERE id = $1', [WALK.id])).rows,
     locations: (await c.query('SELECT * FROM walk_locations WHERE walk_id = $1', [WALK.id])).rows,

@@ -9,6 +9,7 @@ import {
 } from '../../infra/config/names';
 import { GKE_SECRET_MANAGER_CSI_DRIVER, GkeSecretProviderClass } from '../crds/secrets-store';
 import { AUTOPILOT_SPOT_NODE_SELECTOR } from '../../infra/config/platform-facts';
+import { ROLLING_MAX_SURGE_PERCENT } from '../../infra/config/connection-budget';
 import { COMPONENT, LABEL, PART_OF } from '../lib/labels';
 import { ShutdownTiming } from '../lib/shutdown';
 import { CLOUD_SQL_PROXY_LISTEN_PORT, cloudSqlProxySidecar } from './cloud-sql-proxy';
@@ -130,7 +131,7 @@ export function serverDeployment(scope: Construct, d: ServerDeploymentProps): kp
     progressDeadline: Duration.minutes(10),
     revisionHistoryLimit: 5,
     strategy: kplus.DeploymentStrategy.rollingUpdate({
-      maxSurge: kplus.PercentOrAbsolute.percent(25),
+      maxSurge: kplus.PercentOrAbsolute.percent(ROLLING_MAX_SURGE_PERCENT),
       maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
     }),
     serviceAccount: d.serviceAccount,

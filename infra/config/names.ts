@@ -7,6 +7,16 @@
 /** The product service; also its Deployment, Service, image and app label. */
 export const SERVICE_NAME = 'walk-service';
 
+/**
+ * The Deployment that serves users. With a canary, Flagger copies the target
+ * to `<target>-primary` and scales the target to zero; after a failed
+ * analysis the target still holds the rejected release
+ * (https://docs.flagger.app/usage/how-it-works).
+ */
+export function servingDeploymentName(canary: boolean): string {
+  return canary ? `${SERVICE_NAME}-primary` : SERVICE_NAME;
+}
+
 /** Ports the service listens on (see app/src/config). */
 export const SERVICE_PORTS = { http: 8080, metrics: 9464 } as const;
 

@@ -11,6 +11,14 @@ import {
   SERVICE_NAME,
   stackName,
 } from '../config/names';
+import {
+  MIGRATIONS_CONNECTIONS,
+  RESERVED_CONNECTIONS,
+  maxConcurrentPreviews,
+  previewConnections,
+  serviceConnections,
+} from '../config/connection-budget';
+import { loadEnvironments } from '../config/environments';
 import { Block, StackJson, only, resources, synthesizeAll } from './synthesized';
 
 const s = synthesizeAll();
@@ -282,21 +290,51 @@ describe.each(['staging', 'prod'] as const)('%s: images ↔ Binary Authorization
 });
 
 describe.each(ENVS)('%s: connection budget ↔ Cloud SQL max_connections', (e) => {
-  /** Connections Cloud SQL keeps for superusers and its own agents. */
-  const RESERVED = 10;
-
-  it('fits every pool at full scale — primary and canary both at maxReplicas during an analysis — plus the migrations Job', () => {
-    const app = s.stacks[stackName.app(e)]!;
+  const config = loadEnvironments().environments[e];
+  const maxConnections = (stack: string) => {
+    const instance = resources(s.stacks[stack]!, 'google_sql_database_instance')[0]!;
+    return Number(instance.settings.database_flags.find((f: any) => f.name === 'max_connections').value);
+  };
+  /** What one synthesized app's pods and migrations Job hold at most: every copy at its maximum, plus a rollout's surge. */
+  const used = (stack: string) => {
+    const app = s.stacks[stack]!;
     const deployment = manifest(app, 'Deployment', SERVICE_NAME);
     const pool = Number(env(container(deployment, SERVICE_NAME), 'DB_POOL_MAX'));
     const hpa = manifests(app).find((m) => m.kind === 'HorizontalPodAutoscaler');
     const maxReplicas: number = hpa ? hpa.spec.maxReplicas : deployment.spec.replicas;
     const copies = manifests(app).some((m) => m.kind === 'Canary') ? 2 : 1;
-    const instance = resources(s.stacks[stackName.platform(e)]!, 'google_sql_database_instance')[0]!;
-    const flag = instance.settings.database_flags.find((f: any) => f.name === 'max_connections');
-    const migrationsPool = 1;
-    expect(copies * maxReplicas * pool + migrationsPool).toBeLessThanOrEqual(Number(flag.value) - RESERVED);
+    const surgePercent = Number(/^(\d+)%$/.exec(deployment.spec.strategy.rollingUpdate.maxSurge)![1]);
+    const surge = Math.ceil((maxReplicas * surgePercent) / 100);
+    // The grant Job, then the migrations Job (it waits for the grant's Complete): one at a time.
+    const jobs = manifests(app)
+      .filter((m) => m.kind === 'Job')
+      .map((m) => m.metadata.name as string)
+      .sort();
+    expect(jobs.map((n) => /^(grant|walk-service-migrate)-/.exec(n)?.[1])).toEqual([
+      'grant',
+      'walk-service-migrate',
+    ]);
+    return (copies * maxReplicas + surge) * pool + MIGRATIONS_CONNECTIONS;
+  };
+
+  it('fits every pool at full scale — primary and canary both at maxReplicas during an analysis, a rollout surge — plus the migrations Job', () => {
+    expect(used(stackName.app(e))).toBe(serviceConnections(config));
+    expect(used(stackName.app(e))).toBeLessThanOrEqual(
+      maxConnections(stackName.platform(e)) - RESERVED_CONNECTIONS,
+    );
   });
+
+  if (config.hostsPreviews) {
+    it('fits the previews up to their cap beside it, and one more would not fit', () => {
+      const cap = maxConcurrentPreviews(config);
+      const preview = used(stackName.preview(42));
+      expect(preview).toBe(previewConnections(config));
+      const budget = maxConnections(stackName.platform(e)) - RESERVED_CONNECTIONS;
+      expect(cap).toBeGreaterThanOrEqual(1);
+      expect(used(stackName.app(e)) + cap * preview).toBeLessThanOrEqual(budget);
+      expect(used(stackName.app(e)) + (cap + 1) * preview).toBeGreaterThan(budget);
+    });
+  }
 });
 
 describe('routes ↔ the shared Gateway', () => {

@@ -19,13 +19,16 @@ const IMAGE = `asia-northeast1-docker.pkg.dev/tekutoko-ops-example/tekutoko/walk
 const all = loadEnvironments();
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-const cutover = opsJobManifests({
-  env: 'prod',
-  as: 'firestore-migration',
-  name: 'firestore-migration-1',
-  image: IMAGE,
-  args: [ENTRY.firestoreMigration, '--cohort', '10'],
-}) as any[];
+const cutover = opsJobManifests(
+  {
+    env: 'prod',
+    as: 'firestore-migration',
+    name: 'firestore-migration-1',
+    image: IMAGE,
+    args: [ENTRY.firestoreMigration, '--cohort', '10'],
+  },
+  all,
+) as any[];
 const job = cutover.find((o) => o.kind === 'Job');
 const pod = job.spec.template.spec;
 const container = pod.containers[0];
@@ -89,13 +92,16 @@ describe('SQL Job', () => {
   it('runs the SQL as walk-service (the owner) with its placeholders filled', () => {
     const sql = sqlScript(join(ROOT, 'runbooks/sql/grant-firestore-migration.sql'), 'tekutoko-prod-example');
     expect(sql).toContain('TO "firestore-migration@tekutoko-prod-example.iam"');
-    const objs = opsJobManifests({
-      env: 'dev',
-      as: 'walk-service',
-      name: 'sql-1',
-      image: IMAGE,
-      args: [ENTRY.sql, sql],
-    }) as any[];
+    const objs = opsJobManifests(
+      {
+        env: 'dev',
+        as: 'walk-service',
+        name: 'sql-1',
+        image: IMAGE,
+        args: [ENTRY.sql, sql],
+      },
+      all,
+    ) as any[];
     expect(objs.map((o) => o.kind)).toEqual(['Job']);
     expect(objs[0].spec.template.spec.serviceAccountName).toBe('walk-service');
     expect(validateObjects(objs as K8sObject[])).toEqual([]);
@@ -109,6 +115,12 @@ describe('SQL Job', () => {
       rest: ['--cohort', '10'],
     });
     expect(parseArgs(['--env', 'dev', '--yes', '--no-verify']).yes).toBe(true);
+    expect(parseArgs(['--env', 'prod', '--instance', 'walks-prod-pitr-20261122']).instance).toBe(
+      'walks-prod-pitr-20261122',
+    );
+    expect(() => parseArgs(['--env', 'prod', '--instance', 'Walks_Prod'])).toThrow(
+      '--instance must be a Cloud SQL instance id',
+    );
     expect(() => parseArgs(['--env', 'qa'])).toThrow('--env must be one of dev, staging, prod');
     expect(() => parseArgs(['--env', 'dev', '--cohort', '10'])).toThrow("Unknown option '--cohort'");
   });

@@ -17,8 +17,11 @@ import {
   SERVICE_NAMESPACE,
   SIGNING_KEYS_SECRET_ID,
   PREVIEW_SIGNING_KEYS_SECRET_ID,
+  servingDeploymentName,
   stackName,
 } from '../../infra/config/names';
+import { TerraformStack, Testing } from 'cdktf';
+import { grantInstanceConnect } from '../../infra/constructs/cloud-sql-postgres';
 import { ALERT_RECEIVERS_SECRET_ID, MANAGED_ALERTMANAGER_SECRET } from '../alertmanager';
 import { allAlerts } from '../alerts';
 import { LOG_LABELS } from '../helm-values';
@@ -168,8 +171,8 @@ describe.each(OURS)('%s names only things that exist', (file) => {
 
   test('Deployments and HPAs exist', () => {
     const deployments = new Set<string>([
-      SERVICE_NAME,
-      `${SERVICE_NAME}-primary`,
+      servingDeploymentName(false),
+      servingDeploymentName(true),
       FLAGGER.releaseName,
       FLAGGER.loadTesterName,
       MONITORING.frontendName,
@@ -275,6 +278,22 @@ test('SQL files and ops commands the runbooks (cutover.md included) name exist, 
       expect(['service_user', 'firestore_migration_user']).toContain(m[1]);
 });
 
+test('no runbook runs migrate:firestore against an environment: the instance has only a private IP (npm run cutover does)', () => {
+  for (const file of ALL) {
+    // A paragraph (or list item) that runs the tool directly must say it is the local run, against the emulator.
+    for (const paragraph of text(file).split(/\n\s*\n|\n(?=\s*(?:\d+\.|-) )/)) {
+      if (!/npm run migrate:firestore\b/.test(paragraph)) continue;
+      expect([file, paragraph, /\b(locally|emulator)\b/.test(paragraph)]).toEqual([file, paragraph, true]);
+    }
+  }
+  // Every wave of the cutover runs the tool in the cluster.
+  const cutover = text('cutover.md');
+  for (const step of ['Step 0', 'Step 1', 'Step 2', 'Step 3']) {
+    const body = cutover.split(`### ${step}`)[1]?.split(/\n### /)[0] ?? '';
+    expect([step, /npm run cutover -- --env <env>( --no-verify)? -- /.test(body)]).toEqual([step, true]);
+  }
+});
+
 test('database.md: gcloud sql subcommands are the ones Cloud SQL has, restore targets the same instance', () => {
   const shell = shellText(text('database.md'));
   const known = new Set([
@@ -293,6 +312,46 @@ test('database.md: gcloud sql subcommands are the ones Cloud SQL has, restore ta
   for (const m of shell.matchAll(/gcloud sql (\w+ [\w-]+)/g))
     expect([m[1], known.has(m[1]!)]).toEqual([m[1], true]);
   expect(shell).toMatch(/backups restore [^-]+ --restore-instance=walks-<env> --backup-instance=walks-<env>/);
+  // PITR from a clone: the export can read (owner's grant on the clone, through walk-service's
+  // temporary bindings written as grantInstanceConnect writes them), both instances' service
+  // agents reach the bucket, and every temporary binding is removed.
+  const clone = 'walks-<env>-pitr-<yyyymmdd>';
+  const lines = shell.split('\n');
+  const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
+  const grant = at(
+    new RegExp(
+      `npm run ops-job -- --env <env> --instance ${clone} --sql runbooks/sql/restore-export-grant\\.sql`,
+    ),
+  );
+  expect(grant).toBeGreaterThan(-1);
+  expect(grant).toBeLessThan(at(/gcloud sql export csv walks-<env>-pitr-/));
+  const condition = `resource.name == "projects/<env project>/instances/${clone}" && resource.service == "sqladmin.googleapis.com"`;
+  const added = lines.filter((l) => l.includes('gcloud projects add-iam-policy-binding'));
+  expect(added.map((l) => /--role=(\S+)/.exec(l)![1]).sort()).toEqual([
+    'roles/cloudsql.client',
+    'roles/cloudsql.instanceUser',
+  ]);
+  for (const l of added) {
+    expect(l).toContain(condition);
+    expect(lines).toContain(l.replace('add-iam-policy-binding', 'remove-iam-policy-binding'));
+  }
+  const stack = new TerraformStack(Testing.app(), 'pitr');
+  grantInstanceConnect(stack, 'x', '<env project>', clone, {
+    principalMember: 'serviceAccount:x',
+    principalDependsOn: [],
+  });
+  const bindings = Object.values(JSON.parse(Testing.synth(stack)).resource.google_project_iam_member);
+  expect(bindings.map((b) => (b as { condition: { expression: string } }).condition.expression)).toEqual([
+    condition,
+    condition,
+  ]);
+  for (const instance of [clone, 'walks-<env>']) {
+    const describe = at(new RegExp(`gcloud sql instances describe ${instance} .*serviceAccountEmailAddress`));
+    expect([instance, describe]).not.toEqual([instance, -1]);
+    expect(lines[describe + 1]).toMatch(
+      /^\s*gcloud storage buckets add-iam-policy-binding gs:\/\/.+ --member=serviceAccount:<[^>]+ service account> --role=roles\/storage\.object(Admin|Viewer)$/,
+    );
+  }
   // The adopted name is the context key environments.ts reads.
   expect(text('database.md')).toContain('TEKUTOKO_<ENV>_SQL_INSTANCE_NAME');
   expect(
