@@ -109,7 +109,10 @@ export async function main(
       const report = await Promise.race([verifying, stopped]);
       if (report === 'stopped') {
         // the reads stop at the next page; closing the client under an in-flight call would leave its error behind
-        await Promise.race([verifying.catch(() => undefined), delay(VERIFY_STOP_GRACE_MS, undefined, { ref: false })]);
+        await Promise.race([
+          verifying.catch(() => undefined),
+          delay(VERIFY_STOP_GRACE_MS, undefined, { ref: false }),
+        ]);
         io.stderr('verify stopped before it finished: nothing was compared to the end, nothing changed\n');
         return EXIT.stopped;
       }

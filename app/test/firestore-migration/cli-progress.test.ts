@@ -26,7 +26,13 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   // deleteApp leaves Firestore's gRPC channels open: a call failing after this file ends would land in the next
-  await Promise.allSettled([app && getFirestore(app).terminate().then(() => deleteApp(app)), database?.drop()]);
+  await Promise.allSettled([
+    app &&
+      getFirestore(app)
+        .terminate()
+        .then(() => deleteApp(app)),
+    database?.drop(),
+  ]);
   await emulator?.stop();
 });
 
