@@ -143,3 +143,19 @@ export const GKE_KUBE_STATE_POD_PHASE_METRIC: PlatformFact<string> = {
   value: 'kube_pod_status_phase',
   source: 'https://cloud.google.com/kubernetes-engine/docs/how-to/kube-state-metrics',
 };
+
+/**
+ * What Autopilot's general-purpose compute class accepts as a Pod's requests
+ * without changing them: at least 50m CPU and 52 MiB memory per Pod, and
+ * between 1 and 6.5 GiB of memory per vCPU. Outside that range Autopilot
+ * raises the smaller request, so the bill no longer matches what we asked for.
+ */
+export const AUTOPILOT_GENERAL_PURPOSE_POD_REQUESTS: PlatformFact<{
+  readonly minCpuMillis: number;
+  readonly minMemoryMiB: number;
+  readonly memoryGiBPerVcpu: { readonly min: number; readonly max: number };
+}> = {
+  value: { minCpuMillis: 50, minMemoryMiB: 52, memoryGiBPerVcpu: { min: 1, max: 6.5 } },
+  source:
+    'https://cloud.google.com/kubernetes-engine/docs/concepts/autopilot-resource-requests#min-max-requests',
+};

@@ -95,6 +95,8 @@ export function defaultAddonValues(loki: LokiStorageTarget): Record<keyof typeof
         },
       },
       persistence: { enabled: false },
+      // Requests for a handful of users and dashboards (ADR 0200); no sidecar is enabled.
+      resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '512Mi' } },
     },
     loki: {
       deploymentMode: 'SingleBinary',
@@ -124,12 +126,21 @@ export function defaultAddonValues(loki: LokiStorageTarget): Record<keyof typeof
         limits_config: { retention_period: `${loki.retentionDays * 24}h` },
         compactor: { retention_enabled: true, delete_request_store: 'gcs' },
       },
-      singleBinary: { replicas: 1, persistence: { enabled: true, size: '10Gi' } },
+      singleBinary: {
+        replicas: 1,
+        persistence: { enabled: true, size: '10Gi' },
+        // One environment's logs, a few MiB a minute (ADR 0200).
+        resources: { requests: { cpu: '200m', memory: '512Mi' }, limits: { memory: '1Gi' } },
+      },
       gateway: { enabled: false },
       lokiCanary: { enabled: false },
       test: { enabled: false },
       // quay.io, like Grafana's sidecar: one registry on the prod Binary Authorization allowlist.
-      sidecar: { image: { registry: 'quay.io' } },
+      // The rules sidecar only watches ConfigMaps.
+      sidecar: {
+        image: { registry: 'quay.io' },
+        resources: { requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '128Mi' } },
+      },
       chunksCache: { enabled: false },
       resultsCache: { enabled: false },
       backend: { replicas: 0 },
@@ -175,6 +186,8 @@ export function defaultAddonValues(loki: LokiStorageTarget): Record<keyof typeof
             '}',
           ].join('\n'),
         },
+        // Grafana's estimate for logs is about 1 CPU and 120 MiB per MiB/s; ours is far below that (ADR 0200).
+        resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } },
       },
       controller: { type: 'deployment', replicas: 1 },
       // The reloader image is not on the prod Binary Authorization allowlist; a Helm upgrade restarts Alloy instead.
