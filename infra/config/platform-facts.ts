@@ -159,3 +159,12 @@ export const AUTOPILOT_GENERAL_PURPOSE_POD_REQUESTS: PlatformFact<{
   source:
     'https://cloud.google.com/kubernetes-engine/docs/concepts/autopilot-resource-requests#min-max-requests',
 };
+
+/**
+ * Cloud SQL for PostgreSQL's predefined role with the most privileges a user
+ * can hold (no true superuser): members can grant on schemas and create roles.
+ */
+export const CLOUD_SQL_SUPERUSER_ROLE: PlatformFact<string> = {
+  value: 'cloudsqlsuperuser',
+  source: 'https://cloud.google.com/sql/docs/postgres/users#default-users',
+};

@@ -6,6 +6,7 @@ import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import { SqlUser } from '@cdktf/provider-google/lib/sql-user';
 import { BootstrapConfig, EnvironmentConfig, serviceImageRepository } from '../config/environments';
+import { CLOUD_SQL_SUPERUSER_ROLE } from '../config/platform-facts';
 import {
   CLOUD_ARMOR_POLICY_NAME,
   LOKI_IDENTITY,
@@ -25,6 +26,7 @@ import {
 import { BinaryAuthorization } from '../constructs/binary-authorization';
 import { Budget } from '../constructs/budget';
 import { CloudArmorPolicy } from '../constructs/cloud-armor-policy';
+import { CloudSqlDatabaseRoles } from '../constructs/cloud-sql-database-roles';
 import { CloudSqlPostgres } from '../constructs/cloud-sql-postgres';
 import { GatewayEdge } from '../constructs/gateway-edge';
 import { GkeAutopilotCluster } from '../constructs/gke-autopilot-cluster';
@@ -214,12 +216,20 @@ export class PlatformStack extends TerraformStack {
       workloadIdentityPoolDependsOn: pool,
     });
     this.database.grantConnect(this.databaseAdmin, 'db-admin');
-    new SqlUser(this, 'db-admin-user', {
+    const databaseAdminUser = new SqlUser(this, 'db-admin-user', {
       project,
       instance: this.database.instanceName,
       name: this.databaseAdmin.serviceAccountDatabaseUser,
       type: 'CLOUD_IAM_SERVICE_ACCOUNT',
       dependsOn: this.databaseAdmin.principalDependsOn,
+    });
+    // Membership of cloudsqlsuperuser lets the admin grant schemas (ADR 0202).
+    new CloudSqlDatabaseRoles(this, 'db-admin-superuser', {
+      projectId: project,
+      instanceName: this.database.instanceName,
+      userName: databaseAdminUser.name,
+      userId: databaseAdminUser.id,
+      roles: [CLOUD_SQL_SUPERUSER_ROLE.value],
     });
     // The cutover's own identity: Firestore reader on the Firebase project, IAM user on the instance.
     this.firestoreMigration = new WorkloadIdentityUser(this, 'firestore-migration', {

@@ -176,6 +176,23 @@ describe.each(ENVIRONMENT_NAMES)('%s-platform', (env) => {
     expect(wi).toHaveLength(1);
   });
 
+  it('makes the database admin a cloudsqlsuperuser member by code, with no credential in the stack', () => {
+    const [key] = Object.entries(platform(env).resource!.google_sql_user!).find(([, u]) =>
+      String(u.name).startsWith(`${DATABASE_ADMIN_IDENTITY.googleServiceAccountId}@`),
+    )!;
+    const grants = resources(platform(env), 'terraform_data');
+    expect(grants).toHaveLength(1);
+    const [grant] = grants;
+    expect(grant!.triggers_replace.user).toBe(`\${google_sql_user.${key}.id}`);
+    const [provisioner] = grant!.provisioner;
+    expect(provisioner['local-exec'].command).toBe(
+      `'gcloud' 'sql' 'users' 'assign-roles' '\${google_sql_user.${key}.name}' ` +
+        `'--instance=\${google_sql_database_instance.sql_instance_A8568CAC.name}' '--project=${platform(env).provider!.google![0]!.project}' ` +
+        `'--type=CLOUD_IAM_SERVICE_ACCOUNT' '--database-roles=cloudsqlsuperuser' '--quiet'`,
+    );
+    expect(JSON.stringify(grant)).not.toMatch(/password|token/i);
+  });
+
   it('creates the signing-key and alert-receiver secrets with no value', () => {
     const secrets = resources(platform(env), 'google_secret_manager_secret').map((x) => x.secret_id);
     expect(secrets).toContain(SIGNING_KEYS_SECRET_ID);
