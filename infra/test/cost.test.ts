@@ -54,6 +54,16 @@ describe('cost estimate from the synthesized stacks', () => {
     );
   });
 
+  it('every PodMonitoring the stacks apply selects pods a workload renders (what alerts read is scraped)', () => {
+    for (const env of ['dev', 'staging', 'prod']) {
+      const targets = inventory(envStacks(stacks as Record<string, StackJson>, env)).scrapeTargets;
+      expect(targets.map((t) => t.name)).toEqual(
+        expect.arrayContaining(['monitoring/loki', 'monitoring/alloy', 'flagger-system/flagger']),
+      );
+      expect(targets.filter((t) => t.podsMin === 0).map((t) => `${env} ${t.name}`)).toEqual([]);
+    }
+  });
+
   describe('moves when an artefact changes', () => {
     const mutate = (edit: (s: ReturnType<typeof envStacks>) => void) => {
       const s = clone(base);

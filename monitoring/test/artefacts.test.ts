@@ -64,7 +64,14 @@ describe('monitoring artefacts', () => {
     for (const name of ENVIRONMENT_NAMES) {
       const objects = observabilityObjects(config, config.environments[name]);
       expect(validateObjects(objects as unknown as K8sObject[])).toEqual([]);
-      expect(objects.map((o) => o.kind)).toEqual(['Rules', 'ClusterRules', 'GlobalRules', 'PodMonitoring']);
+      expect(objects.map((o) => o.kind)).toEqual([
+        'Rules',
+        'ClusterRules',
+        'GlobalRules',
+        'PodMonitoring',
+        'PodMonitoring',
+        'PodMonitoring',
+      ]);
     }
   });
 
