@@ -12,6 +12,7 @@ import { EnvironmentConfig, Environments } from '../infra/config/environments';
 import { FLAGGER, LOG_PIPELINE, MONITORING } from '../charts/lib/cluster-addons';
 import { alertmanagerConfig } from './alertmanager';
 import { runbookBaseUrl } from './config';
+import { PLATFORM_METRICS } from './metric-catalogue';
 import { managedRulesObjects } from './rules';
 
 const LABELS = { 'app.kubernetes.io/part-of': 'tekutoko', 'app.kubernetes.io/component': 'monitoring' };
@@ -36,20 +37,33 @@ export function flaggerPodMonitoring(): KubernetesObject {
 
 /**
  * Loki and Alloy expose their own metrics on `http-metrics`; the log-pipeline
- * alerts (alerts.ts) read them under `job="loki"` / `job="alloy"`.
+ * alerts (alerts.ts) read them under `job="loki"` / `job="alloy"`. Each exposes
+ * hundreds of series and Managed Prometheus bills per sample, so only the
+ * catalogued ones are kept (`up` is synthetic and always kept).
  */
 export function logPipelinePodMonitorings(): KubernetesObject[] {
-  return Object.values(LOG_PIPELINE).map((p) => ({
-    apiVersion: 'monitoring.googleapis.com/v1',
-    kind: 'PodMonitoring',
-    metadata: { name: p.releaseName, namespace: MONITORING.namespace, labels: LABELS },
-    spec: {
-      selector: {
-        matchLabels: { 'app.kubernetes.io/name': p.podName, 'app.kubernetes.io/instance': p.releaseName },
+  return (['loki', 'alloy'] as const).map((source) => {
+    const p = LOG_PIPELINE[source];
+    const keep = PLATFORM_METRICS.filter((m) => m.source === source).map((m) => m.name);
+    return {
+      apiVersion: 'monitoring.googleapis.com/v1',
+      kind: 'PodMonitoring',
+      metadata: { name: p.releaseName, namespace: MONITORING.namespace, labels: LABELS },
+      spec: {
+        selector: {
+          matchLabels: { 'app.kubernetes.io/name': p.podName, 'app.kubernetes.io/instance': p.releaseName },
+        },
+        endpoints: [
+          {
+            port: p.metricsPort,
+            path: '/metrics',
+            interval: '30s',
+            metricRelabeling: [{ action: 'keep', sourceLabels: ['__name__'], regex: keep.join('|') }],
+          },
+        ],
       },
-      endpoints: [{ port: p.metricsPort, path: '/metrics', interval: '30s' }],
-    },
-  }));
+    };
+  });
 }
 
 /** The objects the cluster stack of `env` applies (the same in every environment). */
