@@ -64,6 +64,13 @@ export const PLATFORM_METRICS: readonly PlatformMetric[] = [
     help: '1 while the container waits for the given reason (CrashLoopBackOff, ImagePullBackOff, …)',
   },
   {
+    name: 'kube_pod_container_status_restarts_total',
+    source: 'gke-kube-state-metrics',
+    type: 'counter',
+    labels: ['namespace', 'pod', 'container'],
+    help: 'restarts of a container',
+  },
+  {
     name: 'kube_deployment_spec_replicas',
     source: 'gke-kube-state-metrics',
     type: 'gauge',
