@@ -32,6 +32,11 @@ const EXPECTED: Record<string, [string[], number]> = {
     1,
   ],
   'a steady 5x burn over 3 days, one evaluation of the 3-day ratio late': [[`${A}Ticket ticket`], 0],
+  'Loki gone for 30 min, the service healthy': [['AlloyNotShippingLogs ticket', 'LokiDown ticket'], 0],
+  'Alloy stuck (ships nothing) for 30 min, the service healthy': [
+    ['AlloyNotShippingLogs ticket', 'LokiIngestionStopped ticket'],
+    0,
+  ],
 };
 
 describe('incident scenarios (promtool on the synthesized rules)', () => {
