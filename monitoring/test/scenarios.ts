@@ -8,7 +8,7 @@
 import { spawnSync } from 'child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
-import { join } from 'path';
+import { join, resolve } from 'path';
 import { parse, stringify } from 'yaml';
 import { SERVICE_NAME, SERVICE_NAMESPACE } from '../../infra/config/names';
 import { UNMATCHED_ROUTE } from '../../infra/config/sli';
@@ -371,10 +371,15 @@ export function pageNotifications(fired: readonly Fired[], groupBy: readonly str
   return new Set(keys).size;
 }
 
+/**
+ * Absolute paths: promtool reads `rule_files` relative to the test file (in a
+ * temporary directory), and a glob that matches nothing is no error, so a
+ * relative path would evaluate no rule and report every scenario quiet.
+ */
 export function ruleFilesIn(dir: string): string[] {
   return readdirSync(dir)
     .filter((f) => f.endsWith('.yaml'))
-    .map((f) => join(dir, f));
+    .map((f) => resolve(dir, f));
 }
 
 if (require.main === module) {
