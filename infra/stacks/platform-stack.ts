@@ -80,7 +80,8 @@ export class PlatformStack extends TerraformStack {
   readonly previewSigningKeys?: Secret;
   /** The identity grant Jobs run as: each service user's schema privileges (all environments). */
   readonly databaseAdmin: WorkloadIdentityUser;
-  readonly edgePolicy: CloudArmorPolicy;
+  /** Absent while paused or hibernated: no Gateway serves, and the policy is billed by the month. */
+  readonly edgePolicy?: CloudArmorPolicy;
   readonly loki: LokiStorage;
   /** Global IP, DNS authorization and certificate map: kept while paused or hibernated. */
   readonly edge: GatewayEdge;
@@ -270,16 +271,17 @@ export class PlatformStack extends TerraformStack {
       description: 'CNAME to publish so Certificate Manager can issue the certificate',
     });
 
-    this.edgePolicy = new CloudArmorPolicy(this, 'edge', {
-      projectId: project,
-      name: CLOUD_ARMOR_POLICY_NAME,
-      owaspRulesMode: env.edge.owaspRulesMode,
-      owaspSensitivity: env.edge.owaspSensitivity,
-      rateLimitRequests: env.edge.rateLimitRequests,
-      rateLimitIntervalSeconds: env.edge.rateLimitIntervalSeconds,
-      banDurationSeconds: env.edge.banDurationSeconds,
-      adaptiveProtection: env.edge.adaptiveProtection,
-    });
+    if (!env.paused && !env.hibernated)
+      this.edgePolicy = new CloudArmorPolicy(this, 'edge', {
+        projectId: project,
+        name: CLOUD_ARMOR_POLICY_NAME,
+        owaspRulesMode: env.edge.owaspRulesMode,
+        owaspSensitivity: env.edge.owaspSensitivity,
+        rateLimitRequests: env.edge.rateLimitRequests,
+        rateLimitIntervalSeconds: env.edge.rateLimitIntervalSeconds,
+        banDurationSeconds: env.edge.banDurationSeconds,
+        adaptiveProtection: env.edge.adaptiveProtection,
+      });
 
     this.loki = new LokiStorage(this, 'loki', {
       projectId: project,
@@ -363,11 +365,12 @@ export class PlatformStack extends TerraformStack {
       this.signingKeys.secretId,
       'Secret Manager secret of the session key ring (add versions with gcloud)',
     );
-    out(
-      'cloudArmorPolicyName',
-      this.edgePolicy.policyName,
-      'Cloud Armor policy the Gateway backend attaches',
-    );
+    if (this.edgePolicy)
+      out(
+        'cloudArmorPolicyName',
+        this.edgePolicy.policyName,
+        'Cloud Armor policy the Gateway backend attaches',
+      );
     out('lokiBucket', this.loki.bucketName, 'GCS bucket of Loki chunks');
     out('lokiServiceAccountEmail', this.loki.serviceAccountEmail, 'Google service account Loki writes as');
   }

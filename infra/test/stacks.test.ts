@@ -109,10 +109,10 @@ describe.each(ENVIRONMENT_NAMES)('%s-platform', (env) => {
         tier: /^db-(f1-micro|g1-small)$/,
         availability: 'ZONAL',
         pitr: false,
-        guards: [false, false],
+        guards: [true, true],
         backups: 7,
       },
-      staging: { tier: /^db-custom-/, availability: 'ZONAL', pitr: true, guards: [false, true], backups: 14 },
+      staging: { tier: /^db-custom-/, availability: 'ZONAL', pitr: true, guards: [true, true], backups: 14 },
       prod: { tier: /^db-custom-/, availability: 'REGIONAL', pitr: true, guards: [true, true], backups: 30 },
     }[env];
     expect(st.tier).toMatch(expected.tier);
@@ -262,20 +262,25 @@ describe('pause and hibernate', () => {
     }
   });
 
-  it('pause stops Cloud SQL through the activation policy and keeps everything else', () => {
+  // What else pause and hibernate may remove, over every stack: infra/test/pause.test.ts.
+  it('pause stops Cloud SQL through the activation policy and removes only the Cloud Armor policy here', () => {
     expect(only(paused('dev'), 'google_sql_database_instance').settings.activation_policy).toBe('NEVER');
     expect(Object.keys(paused('dev').resource!).sort()).toEqual(
-      Object.keys(platform('dev').resource!).sort(),
+      Object.keys(platform('dev').resource!)
+        .filter((t) => t !== 'google_compute_security_policy')
+        .sort(),
     );
   });
 
-  it('hibernate removes only the GKE cluster, and keeps the database, backups and buckets', () => {
+  it('hibernate removes only the GKE cluster and the Cloud Armor policy, and keeps the database, backups and buckets', () => {
     const stack = paused('staging');
     expect(resources(stack, 'google_container_cluster')).toEqual([]);
     const sql = only(stack, 'google_sql_database_instance');
     expect(sql.settings.activation_policy).toBe('NEVER');
     expect(sql.settings.backup_configuration.enabled).toBe(true);
-    const kept = Object.keys(platform('staging').resource!).filter((t) => t !== 'google_container_cluster');
+    const kept = Object.keys(platform('staging').resource!).filter(
+      (t) => t !== 'google_container_cluster' && t !== 'google_compute_security_policy',
+    );
     expect(Object.keys(stack.resource!).sort()).toEqual(kept.sort());
     expect(stack.output?.[PLATFORM_OUTPUTS.clusterEndpoint]).toBeUndefined();
     expect(hibernatedStacks).not.toContain(stackName.cluster('staging'));
