@@ -27,6 +27,8 @@ it('applies the documented defaults', () => {
     shutdownTimeoutMs: 25_000,
     rolloutPercent: 0,
     trustProxy: 0,
+    clientLogRateLimit: 30,
+    clientLogCoordinateDecimals: 2,
     logLevel: 'info',
     deployed: false,
   });

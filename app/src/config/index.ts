@@ -58,6 +58,8 @@ const envSchema = z.object({
   SESSION_AUDIENCE: z.string().trim().min(1).default('tekutoko-app'),
   SESSION_LOGIN_RATE_LIMIT: intInRange(1, 100_000, 20),
   SESSION_REFRESH_RATE_LIMIT: intInRange(1, 100_000, 60),
+  CLIENT_LOG_RATE_LIMIT: intInRange(1, 10_000, 30),
+  CLIENT_LOG_COORDINATE_DECIMALS: intInRange(0, 6, 2),
   TRUST_PROXY: intInRange(0, 10, 0),
   ROLLOUT_PERCENT: z
     .string()
@@ -113,6 +115,10 @@ export interface Config {
   readonly sessionLoginRateLimit: number;
   /** Refreshes per client address per minute, per replica. */
   readonly sessionRefreshRateLimit: number;
+  /** Client log batches per user per minute, per replica. */
+  readonly clientLogRateLimit: number;
+  /** Decimal places a coordinate in a client log keeps (2 ≈ 1.1 km). */
+  readonly clientLogCoordinateDecimals: number;
   readonly trustProxy: number;
   readonly rolloutPercent: number;
   readonly shutdownTimeoutMs: number;
@@ -160,6 +166,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionAudience: e.SESSION_AUDIENCE,
     sessionLoginRateLimit: e.SESSION_LOGIN_RATE_LIMIT,
     sessionRefreshRateLimit: e.SESSION_REFRESH_RATE_LIMIT,
+    clientLogRateLimit: e.CLIENT_LOG_RATE_LIMIT,
+    clientLogCoordinateDecimals: e.CLIENT_LOG_COORDINATE_DECIMALS,
     trustProxy: e.TRUST_PROXY,
     rolloutPercent: e.ROLLOUT_PERCENT,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,

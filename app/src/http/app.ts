@@ -9,6 +9,9 @@ import type { Pool } from 'pg';
 import type { AccessTokenVerifier, TokenVerifier } from '../auth';
 import type { Config } from '../config';
 import { appConfigComponent } from '../appconfig/routes';
+import { CLIENT_LOGS_PATH, clientLogsComponent } from '../client-logs/routes';
+import { CLIENT_LOG_BODY_LIMIT } from '../client-logs/schemas';
+import { createClientLogService } from '../client-logs/service';
 import { healthComponent } from '../health/routes';
 import { walksComponent } from '../walks/routes';
 import { createWalksService } from '../walks/service';
@@ -80,6 +83,15 @@ export function createApp(deps: AppDeps): Express {
     }),
     walksComponent({ service: createWalksService(deps), verifiers }),
     appConfigComponent({ verifiers, rolloutPercent: deps.config.rolloutPercent }),
+    clientLogsComponent({
+      service: createClientLogService({
+        ...deps,
+        scrub: { coordinateDecimals: deps.config.clientLogCoordinateDecimals },
+      }),
+      verifiers,
+      metrics: deps.metrics,
+      batchesPerMinute: deps.config.clientLogRateLimit,
+    }),
   ];
   if (sessions) components.push(sessions.component(deps.verifiers.firebase));
   for (const component of components) component.registerOpenApi(registry);
@@ -102,6 +114,10 @@ export function createApp(deps: AppDeps): Express {
     express.json({ limit: WALK_BODY_LIMIT, type: 'application/json', strict: true }),
   );
   app.put(WALK_WRITE_PATHS, express.json({ limit: WALK_BODY_LIMIT, type: 'application/json', strict: true }));
+  app.post(
+    CLIENT_LOGS_PATH,
+    express.json({ limit: CLIENT_LOG_BODY_LIMIT, type: 'application/json', strict: true }),
+  );
   app.use(express.json({ limit: JSON_BODY_LIMIT, type: 'application/json', strict: true }));
   for (const component of components) app.use(component.router);
   initialiseRequestSeries(

@@ -50,6 +50,11 @@ export function withLogFields<T>(fields: LogFields, work: () => T): T {
   return requestFields.run({ ...fields }, work);
 }
 
+/** Runs `work` without the current request's fields (lines that speak for someone else, e.g. a client). */
+export function withoutLogFields<T>(work: () => T): T {
+  return requestFields.exit(work);
+}
+
 /** Adds fields to the current request's lines from here on (no-op outside one). */
 export function addLogFields(fields: LogFields): void {
   const current = requestFields.getStore();

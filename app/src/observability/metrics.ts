@@ -17,6 +17,10 @@ export interface Metrics {
   readonly sessionLogins: Counter<'result'>;
   readonly sessionRefreshes: Counter<'result'>;
   readonly sessionRefreshTokenReuse: Counter;
+  /** Client log entries ingested; operation and app_version are bounded (client-logs/labels.ts). */
+  readonly clientLogEntries: Counter<'level' | 'operation' | 'app_version'>;
+  /** result: accepted | invalid | rate_limited */
+  readonly clientLogBatches: Counter<'result'>;
 }
 
 /** A fresh registry with default process metrics and the service's own; one per app instance. */
@@ -60,6 +64,18 @@ export function createMetrics(): Metrics {
     sessionRefreshTokenReuse: new Counter({
       name: 'session_refresh_token_reuse_total',
       help: 'Already-used refresh tokens presented (treated as theft; the family is revoked).',
+      registers: [registry],
+    }),
+    clientLogEntries: new Counter({
+      name: 'client_log_entries_total',
+      help: 'Log entries the app sent, by level, operation (unknown ones as other) and app version.',
+      labelNames: ['level', 'operation', 'app_version'],
+      registers: [registry],
+    }),
+    clientLogBatches: new Counter({
+      name: 'client_log_batches_total',
+      help: 'Client log batches received, by result.',
+      labelNames: ['result'],
       registers: [registry],
     }),
   };
