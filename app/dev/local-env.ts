@@ -11,6 +11,8 @@
  * still running when the worker has gone is killed, and nothing is left
  * behind after any exit, including a failed start.
  */
+// First: with OTEL_TRACES_EXPORTER=console (or otlp) the in-process service is traced too.
+import '../src/observability/tracing-start';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

@@ -8,6 +8,8 @@
  * drains, the process exits (0 for a signal, 1 after an error) — or is
  * forced out after SHUTDOWN_TIMEOUT_MS.
  */
+// First: tracing patches http, express and pg as they load (a no-op unless configured).
+import { tracing } from './observability/tracing-start';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createFirebaseVerifier } from './auth';
@@ -94,6 +96,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       clearInterval(idleSweep);
       await deps.pool.end();
       await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
+      await tracing.shutdown().catch((error: unknown) => logger.warn({ err: error }, 'spans not exported'));
       logger.info('shutdown complete');
     })();
     return stopping;
@@ -135,7 +138,7 @@ export function handleProcessSignals(service: RunningService, config: Config, lo
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const logger = createLogger({ level: config.logLevel });
+  const logger = createLogger({ level: config.logLevel, traceProject: config.googleCloudProject });
   try {
     const service = await startService(config, logger);
     handleProcessSignals(service, config, logger);

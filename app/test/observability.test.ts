@@ -77,6 +77,9 @@ describe('logs', () => {
       message: 'GET /v1/walks 200',
       request_id: 'req-observability-1',
       'logging.googleapis.com/trace': `projects/tekutoko-dev-example/traces/${traceId}`,
+      // tracing is off here: the caller's span and sampled flag, as the header says
+      'logging.googleapis.com/spanId': 'b7ad6b7169203331',
+      'logging.googleapis.com/trace_sampled': true,
       route: '/v1/walks',
       status: 200,
       user_id: user.uid,
@@ -98,6 +101,7 @@ describe('logs', () => {
     expect(line?.['logging.googleapis.com/trace']).toBe(
       'projects/tekutoko-dev-example/traces/105445aa7843bc8bf206b12000100000',
     );
+    expect(line?.['logging.googleapis.com/trace_sampled']).toBe(true);
   });
 });
 

@@ -11,6 +11,9 @@ export type AppEnv = (typeof APP_ENVS)[number];
 /** Environments that run on real infrastructure and must verify real Firebase tokens. */
 export const DEPLOYED_ENVS: readonly AppEnv[] = ['dev', 'staging', 'prod', 'preview'];
 
+/** Where spans go: nowhere (default), stdout, or an OTLP/HTTP endpoint. */
+export const TRACE_EXPORTERS = ['none', 'console', 'otlp'] as const;
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const intInRange = (min: number, max: number, fallback: number) =>
@@ -71,6 +74,23 @@ const envSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: intInRange(0, 600_000, 25_000),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   GOOGLE_CLOUD_PROJECT: optionalString,
+  // OpenTelemetry's own variable names (its SDK specification), read here like every other.
+  OTEL_TRACES_EXPORTER: z.enum(TRACE_EXPORTERS).default('none'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z
+    .string()
+    .trim()
+    .regex(/^https?:\/\/\S+$/, 'must be an http(s) URL (e.g. http://collector:4318)')
+    .transform((url) => url.replace(/\/+$/, ''))
+    .default('http://localhost:4318'),
+  OTEL_TRACES_SAMPLER_ARG: z
+    .string()
+    .trim()
+    .regex(/^(0(\.\d+)?|1(\.0+)?)$/, 'must be a ratio between 0 and 1')
+    .transform(Number)
+    .default(1),
+  SERVICE_VERSION: z.string().trim().min(1).max(128).default('unknown'),
+  POD_NAME: optionalString,
+  POD_NAMESPACE: optionalString,
 });
 
 /** Rules across variables; checked on the raw values so they report even when other variables are bad. */
@@ -89,6 +109,18 @@ function crossVariableProblems(env: NodeJS.ProcessEnv): string[] {
     );
   }
   return problems;
+}
+
+export interface TracingConfig {
+  readonly exporter: (typeof TRACE_EXPORTERS)[number];
+  /** OTLP/HTTP base URL; spans are posted to `<endpoint>/v1/traces`. */
+  readonly otlpEndpoint: string;
+  /** Share of traces kept, decided on the trace id (the caller's sampled flag is not trusted). */
+  readonly sampleRatio: number;
+  readonly serviceVersion: string;
+  readonly appEnv: AppEnv;
+  readonly podName: string | undefined;
+  readonly podNamespace: string | undefined;
 }
 
 export interface Config {
@@ -125,6 +157,7 @@ export interface Config {
   readonly logLevel: (typeof LOG_LEVELS)[number];
   /** Cloud project of the trace ids in logs; without it logs carry the bare trace id. */
   readonly googleCloudProject: string | undefined;
+  readonly tracing: TracingConfig;
 }
 
 export class ConfigError extends Error {
@@ -173,7 +206,54 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
     googleCloudProject: e.GOOGLE_CLOUD_PROJECT,
+    tracing: tracingOf(e),
   };
+}
+
+type TracingVariables = Pick<
+  z.output<typeof envSchema>,
+  | 'APP_ENV'
+  | 'OTEL_TRACES_EXPORTER'
+  | 'OTEL_EXPORTER_OTLP_ENDPOINT'
+  | 'OTEL_TRACES_SAMPLER_ARG'
+  | 'SERVICE_VERSION'
+  | 'POD_NAME'
+  | 'POD_NAMESPACE'
+>;
+
+function tracingOf(e: TracingVariables): TracingConfig {
+  return {
+    exporter: e.OTEL_TRACES_EXPORTER,
+    otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
+    sampleRatio: e.OTEL_TRACES_SAMPLER_ARG,
+    serviceVersion: e.SERVICE_VERSION,
+    appEnv: e.APP_ENV,
+    podName: e.POD_NAME,
+    podNamespace: e.POD_NAMESPACE,
+  };
+}
+
+/**
+ * Only the tracing variables: tracing starts before anything else is loaded
+ * (its instrumentations patch modules as they are required); the full config
+ * is validated right after, and reports these again if they are bad.
+ */
+export function loadTracingConfig(env: NodeJS.ProcessEnv = process.env): TracingConfig {
+  const parsed = envSchema
+    .pick({
+      APP_ENV: true,
+      OTEL_TRACES_EXPORTER: true,
+      OTEL_EXPORTER_OTLP_ENDPOINT: true,
+      OTEL_TRACES_SAMPLER_ARG: true,
+      SERVICE_VERSION: true,
+      POD_NAME: true,
+      POD_NAMESPACE: true,
+    })
+    .safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${String(issue.path[0])}: ${issue.message}`));
+  }
+  return tracingOf(parsed.data);
 }
 
 /** What the migrations Job needs: DATABASE_URL and LOG_LEVEL only. */

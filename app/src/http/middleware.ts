@@ -1,19 +1,26 @@
 /** Cross-cutting middleware: request id and trace, access log and RED metrics, media-type guard, 404. */
 import { randomUUID } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
-import { type Logger, withLogFields } from '../observability/logger';
+import { type Logger, traceLogFields, withLogFields } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { AppError } from './errors';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
-const TRACEPARENT = /^[\da-f]{2}-([\da-f]{32})-([\da-f]{16})-[\da-f]{2}$/;
-const CLOUD_TRACE = /^([\da-f]{32})(?:\/(\d+))?/;
+const TRACEPARENT = /^[\da-f]{2}-([\da-f]{32})-([\da-f]{16})-([\da-f]{2})$/;
+const CLOUD_TRACE = /^([\da-f]{32})(?:\/(\d+))?(?:;o=([01]))?/;
 
-function traceOf(req: Request): { traceId: string; spanId?: string } | undefined {
+/** The caller's trace, for logs while tracing is off (with tracing on, the active span's ids win). */
+function traceOf(req: Request): { traceId: string; spanId?: string; sampled?: boolean } | undefined {
   const traceparent = TRACEPARENT.exec(String(req.headers.traceparent ?? ''));
-  if (traceparent?.[1]) return { traceId: traceparent[1], spanId: traceparent[2] };
+  if (traceparent?.[1])
+    return {
+      traceId: traceparent[1],
+      spanId: traceparent[2],
+      sampled: (parseInt(traceparent[3]!, 16) & 1) === 1,
+    };
   const cloud = CLOUD_TRACE.exec(String(req.headers['x-cloud-trace-context'] ?? ''));
-  if (cloud?.[1]) return { traceId: cloud[1], spanId: cloud[2] };
+  if (cloud?.[1])
+    return { traceId: cloud[1], spanId: cloud[2], ...(cloud[3] && { sampled: cloud[3] === '1' }) };
   return undefined;
 }
 
@@ -31,12 +38,7 @@ export function requestContext(logger: Logger, googleCloudProject: string | unde
     withLogFields(
       {
         request_id: req.requestId,
-        ...(trace && {
-          'logging.googleapis.com/trace': googleCloudProject
-            ? `projects/${googleCloudProject}/traces/${trace.traceId}`
-            : trace.traceId,
-          ...(trace.spanId && { 'logging.googleapis.com/spanId': trace.spanId }),
-        }),
+        ...(trace && traceLogFields(googleCloudProject, trace.traceId, trace.spanId, trace.sampled)),
       },
       next,
     );

@@ -8,6 +8,7 @@
  * them whichever logger wrote it, so domain code needs no request logger.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { isSpanContextValid, trace, TraceFlags } from '@opentelemetry/api';
 import pino, { type DestinationStream, type Logger } from 'pino';
 
 export type { Logger } from 'pino';
@@ -43,6 +44,39 @@ export const REDACTED_PATHS = [
 
 export type LogFields = Record<string, unknown>;
 
+/**
+ * Cloud Logging's fields that link a line to its trace and span
+ * (https://cloud.google.com/logging/docs/structured-logging, "Special JSON
+ * fields in log messages"); `trace` is `projects/<project>/traces/<id>`.
+ */
+export const CLOUD_LOGGING_TRACE_FIELDS = {
+  trace: 'logging.googleapis.com/trace',
+  spanId: 'logging.googleapis.com/spanId',
+  sampled: 'logging.googleapis.com/trace_sampled',
+} as const;
+
+/** The trace fields of a trace id, span id and sampled flag. */
+export function traceLogFields(
+  project: string | undefined,
+  traceId: string,
+  spanId: string | undefined,
+  sampled: boolean | undefined,
+): LogFields {
+  return {
+    [CLOUD_LOGGING_TRACE_FIELDS.trace]: project ? `projects/${project}/traces/${traceId}` : traceId,
+    ...(spanId && { [CLOUD_LOGGING_TRACE_FIELDS.spanId]: spanId }),
+    ...(sampled !== undefined && { [CLOUD_LOGGING_TRACE_FIELDS.sampled]: sampled }),
+  };
+}
+
+/** The active OpenTelemetry span's fields (none while tracing is off or outside a span). */
+function activeSpanFields(project: string | undefined): LogFields {
+  const context = trace.getActiveSpan()?.spanContext();
+  if (!context || !isSpanContextValid(context)) return {};
+  const sampled = (context.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
+  return traceLogFields(project, context.traceId, context.spanId, sampled);
+}
+
 const requestFields = new AsyncLocalStorage<LogFields>();
 
 /** Runs `work` (and everything it starts) with `fields` on every log line. */
@@ -63,6 +97,8 @@ export function addLogFields(fields: LogFields): void {
 
 export interface LoggerOptions {
   readonly level: string;
+  /** Cloud project of the trace ids (GOOGLE_CLOUD_PROJECT); without it lines carry the bare id. */
+  readonly traceProject?: string | undefined;
   readonly destination?: DestinationStream;
 }
 
@@ -77,7 +113,7 @@ function serializeError(err: Error): pino.SerializedError {
   return serialized;
 }
 
-export function createLogger({ level, destination }: LoggerOptions): Logger {
+export function createLogger({ level, destination, traceProject }: LoggerOptions): Logger {
   return pino(
     {
       level,
@@ -87,7 +123,8 @@ export function createLogger({ level, destination }: LoggerOptions): Logger {
       formatters: { level: (label) => ({ severity: SEVERITY[label] ?? 'DEFAULT' }) },
       redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
       serializers: { err: serializeError },
-      mixin: () => ({ ...requestFields.getStore() }),
+      // the active span's ids win over those read from the request's headers (the caller's span)
+      mixin: () => ({ ...requestFields.getStore(), ...activeSpanFields(traceProject) }),
     },
     destination ?? pino.destination({ sync: false }),
   );
