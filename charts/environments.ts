@@ -67,6 +67,7 @@ export function walkServiceProps(
     rolloutPercent: s.rolloutPercent,
     dbPoolMax: s.dbPoolMax,
     logLevel: s.logLevel,
+    traceSampleRatio: s.traceSampleRatio,
     databaseCidrs: [env.network.privateServiceAccessCidr],
   };
 }

@@ -255,6 +255,29 @@ describe('log lines inside a span (in-memory exporter)', () => {
     }
   });
 
+  it('sends an access token with each OTLP export when OTEL_EXPORTER_OTLP_AUTH=google', async () => {
+    const receiver = await startReceiver();
+    const seen: (string | undefined)[] = [];
+    receiver.server.prependListener('request', (req) => seen.push(req.headers.authorization));
+    let issued = 0;
+    const tracing = startTracing(
+      loadTracingConfig({
+        OTEL_TRACES_EXPORTER: 'otlp',
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_EXPORTER_OTLP_AUTH: 'google',
+      }),
+      { accessToken: async () => `token-${++issued}` },
+    );
+    try {
+      trace.getTracer('test').startSpan('exported').end();
+    } finally {
+      await tracing.shutdown(); // flushes the batch
+      await new Promise((resolve) => receiver.server.close(resolve));
+    }
+    expect(receiver.spans.map((s) => s.name)).toEqual(['exported']);
+    expect(seen).toEqual(['Bearer token-1']);
+  });
+
   it('is off by default: no exporter, no spans', () => {
     expect(startTracing(loadTracingConfig({})).enabled).toBe(false);
   });

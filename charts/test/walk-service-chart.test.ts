@@ -6,6 +6,9 @@ import {
   SERVICE_PORTS,
   serviceIdentity,
 } from '../../infra/config/names';
+import { loadTracingConfig } from '../../app/src/config';
+import { loadEnvironments } from '../../infra/config/environments';
+import { TELEMETRY_OTLP_ENDPOINT } from '../../infra/config/platform-facts';
 import { LABEL } from '../lib/labels';
 import { WalkServiceChart } from '../walk-service/chart';
 import { MigrationsChart, migrationsJobName } from '../walk-service/migrations-chart';
@@ -326,5 +329,63 @@ describe('migrations Job', () => {
 
   it('is renamed by a new image so each release migrates once', () => {
     expect(migrationsJobName(`sha256:${'1'.repeat(64)}`)).toBe('walk-service-migrate-111111111111');
+  });
+});
+
+describe('tracing environment', () => {
+  type Env = { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } };
+  const envOf = (props: WalkServiceProps): Env[] =>
+    podSpecOf(one(synth(props).objects, 'Deployment')).containers.find(
+      (c: { name: string }) => c.name === SERVICE_NAME,
+    ).env;
+
+  it('is off (no OTEL_ variables) unless a sample ratio is set', () => {
+    expect(envOf(canaryProps()).filter((e) => e.name.startsWith('OTEL_'))).toEqual([]);
+    expect(
+      envOf({ ...canaryProps(), traceSampleRatio: 0 }).filter((e) => e.name.startsWith('OTEL_')),
+    ).toEqual([]);
+  });
+
+  it('sends spans to the Telemetry API as the pod, with the ratio and resource attributes, in a form the service accepts', () => {
+    const props = { ...canaryProps(), traceSampleRatio: 0.05 };
+    const env = envOf(props);
+    const values = Object.fromEntries(env.filter((e) => e.value !== undefined).map((e) => [e.name, e.value]));
+    expect(values).toMatchObject({
+      OTEL_TRACES_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_ENDPOINT: TELEMETRY_OTLP_ENDPOINT.value,
+      OTEL_EXPORTER_OTLP_AUTH: 'google',
+      OTEL_TRACES_SAMPLER_ARG: '0.05',
+      SERVICE_VERSION: props.imageDigest,
+    });
+    expect(env.filter((e) => e.valueFrom).map((e) => [e.name, e.valueFrom?.fieldRef?.fieldPath])).toEqual(
+      expect.arrayContaining([
+        ['POD_NAME', 'metadata.name'],
+        ['POD_NAMESPACE', 'metadata.namespace'],
+      ]),
+    );
+    // the service's own config parses what the chart sets
+    expect(
+      loadTracingConfig({ ...values, APP_ENV: props.appEnv, POD_NAME: 'p', POD_NAMESPACE: 'n' }),
+    ).toMatchObject({
+      exporter: 'otlp',
+      otlpEndpoint: 'https://telemetry.googleapis.com',
+      otlpAuth: 'google',
+      sampleRatio: 0.05,
+    });
+  });
+
+  it('rejects a ratio outside 0..1', () => {
+    expect(() => synth({ ...canaryProps(), traceSampleRatio: 1.5 })).toThrow(
+      /traceSampleRatio must be in 0\.\.1, got 1\.5/,
+    );
+  });
+
+  it('samples everything in dev, less in staging, least in prod (infra/config/environments.ts)', () => {
+    const { environments } = loadEnvironments();
+    const ratio = (e: 'dev' | 'staging' | 'prod') => environments[e].service.traceSampleRatio;
+    expect(ratio('dev')).toBe(1);
+    expect(ratio('staging')).toBeLessThan(ratio('dev'));
+    expect(ratio('prod')).toBeLessThan(ratio('staging'));
+    expect(ratio('prod')).toBeGreaterThan(0);
   });
 });

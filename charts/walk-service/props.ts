@@ -66,6 +66,11 @@ export interface WalkServiceProps {
   /** @default 'info' */
   readonly logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
   /**
+   * @default 0 — tracing off. Share of requests traced (OTEL_TRACES_SAMPLER_ARG);
+   * above 0 the spans go to the Telemetry API as the pod's identity (ADR 0242).
+   */
+  readonly traceSampleRatio?: number;
+  /**
    * @default 2 — TRUST_PROXY hops: the Google load balancer appends the client
    * and its own address to X-Forwarded-For.
    */
@@ -111,6 +116,8 @@ export function validateWalkServiceProps(p: WalkServiceProps): void {
       `resources must request at least 50m CPU and 64 MiB, got ${p.resources.cpuMillis}m/${p.resources.memoryMiB}Mi`,
     );
   }
+  if (p.traceSampleRatio !== undefined && !(p.traceSampleRatio >= 0 && p.traceSampleRatio <= 1))
+    errors.push(`traceSampleRatio must be in 0..1, got ${p.traceSampleRatio}`);
   if (!(p.rolloutPercent >= 0 && p.rolloutPercent <= 100))
     errors.push(`rolloutPercent must be in 0..100, got ${p.rolloutPercent}`);
   if (p.databaseCidrs.length === 0) errors.push('databaseCidrs must name the Cloud SQL private range');

@@ -8,7 +8,7 @@ import {
   iamDatabaseUser,
 } from '../../infra/config/names';
 import { GKE_SECRET_MANAGER_CSI_DRIVER, GkeSecretProviderClass } from '../crds/secrets-store';
-import { AUTOPILOT_SPOT_NODE_SELECTOR } from '../../infra/config/platform-facts';
+import { AUTOPILOT_SPOT_NODE_SELECTOR, TELEMETRY_OTLP_ENDPOINT } from '../../infra/config/platform-facts';
 import { ROLLING_MAX_SURGE_PERCENT } from '../../infra/config/connection-budget';
 import { COMPONENT, LABEL, PART_OF } from '../lib/labels';
 import { ShutdownTiming } from '../lib/shutdown';
@@ -105,6 +105,23 @@ export function serviceEnvironment(
     LOG_LEVEL: v(p.logLevel ?? 'info'),
     // Project of the trace ids in logs, so Cloud Logging links them to Cloud Trace.
     GOOGLE_CLOUD_PROJECT: v(p.projectId),
+    ...tracingEnvironment(p),
+  };
+}
+
+/** Tracing (app/src/observability/tracing.ts): straight to the Telemetry API as the pod's identity. */
+function tracingEnvironment(p: WalkServiceProps): Record<string, kplus.EnvValue> {
+  const ratio = p.traceSampleRatio ?? 0;
+  if (ratio === 0) return {};
+  const v = (x: string) => kplus.EnvValue.fromValue(x);
+  return {
+    OTEL_TRACES_EXPORTER: v('otlp'),
+    OTEL_EXPORTER_OTLP_ENDPOINT: v(TELEMETRY_OTLP_ENDPOINT.value),
+    OTEL_EXPORTER_OTLP_AUTH: v('google'),
+    OTEL_TRACES_SAMPLER_ARG: v(String(ratio)),
+    SERVICE_VERSION: v(p.imageDigest),
+    POD_NAME: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME),
+    POD_NAMESPACE: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAMESPACE),
   };
 }
 

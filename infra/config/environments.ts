@@ -177,6 +177,11 @@ const serviceSchema = z.object({
   /** ROLLOUT_PERCENT: share of iOS users sent to this backend. */
   rolloutPercent: percent,
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']),
+  /**
+   * OTEL_TRACES_SAMPLER_ARG: share of requests traced, decided on the trace id
+   * (ADR 0242); 0 turns tracing off. Cloud Trace bills per span ingested.
+   */
+  traceSampleRatio: z.number().min(0).max(1),
   /** null: Kubernetes rolling update; otherwise a Flagger canary gated by SLO metrics. */
   canary: canarySchema.nullable(),
 });
@@ -656,6 +661,7 @@ function baseline(
       dbPoolMax: 5,
       rolloutPercent: 100,
       logLevel: 'debug',
+      traceSampleRatio: 1,
       canary: null,
     },
     edge: {
@@ -713,7 +719,13 @@ const DIFFERENCES: Record<EnvironmentName, DeepPartial<EnvironmentConfig>> = {
       maxConnections: 100,
     },
     gke: { binaryAuthorization: true },
-    service: { minReplicas: 2, maxReplicas: 4, logLevel: 'info', canary: CANARY_STAGING },
+    service: {
+      minReplicas: 2,
+      maxReplicas: 4,
+      logLevel: 'info',
+      traceSampleRatio: 0.5,
+      canary: CANARY_STAGING,
+    },
     edge: { owaspRulesMode: 'enforce' },
     observability: { lokiRetentionDays: 14, uptimeCheckPeriodSeconds: 60 },
     budget: { monthlyAmount: 350 },
@@ -765,6 +777,7 @@ const DIFFERENCES: Record<EnvironmentName, DeepPartial<EnvironmentConfig>> = {
       dbPoolMax: 8,
       rolloutPercent: 10,
       logLevel: 'info',
+      traceSampleRatio: 0.05,
       canary: CANARY_PROD,
     },
     edge: { owaspRulesMode: 'enforce', adaptiveProtection: true },

@@ -168,3 +168,25 @@ export const CLOUD_SQL_SUPERUSER_ROLE: PlatformFact<string> = {
   value: 'cloudsqlsuperuser',
   source: 'https://cloud.google.com/sql/docs/postgres/users#default-users',
 };
+
+/**
+ * The Telemetry (OTLP) API: OTLP/HTTP at this root (`/v1/traces` for spans),
+ * OAuth scope `trace.append`. Google recommends it, through a collector or
+ * from an in-process OTLP exporter, over the Cloud Trace API (ADR 0242).
+ */
+export const TELEMETRY_OTLP_ENDPOINT: PlatformFact<string> = {
+  value: 'https://telemetry.googleapis.com',
+  source: 'https://cloud.google.com/stackdriver/docs/reference/telemetry/api',
+};
+
+/** The API to enable for it. */
+export const TELEMETRY_API: PlatformFact<string> = {
+  value: 'telemetry.googleapis.com',
+  source: 'https://cloud.google.com/stackdriver/docs/reference/telemetry/overview',
+};
+
+/** The predefined role that lets an identity write spans through the Telemetry API. */
+export const TELEMETRY_TRACES_WRITER_ROLE: PlatformFact<string> = {
+  value: 'roles/telemetry.tracesWriter',
+  source: 'https://cloud.google.com/iam/docs/roles-permissions/telemetry',
+};

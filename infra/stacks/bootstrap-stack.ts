@@ -23,7 +23,11 @@ import {
   stackName,
   statePrefix,
 } from '../config/names';
-import { GKE_NODE_SERVICE_ACCOUNT_ROLE } from '../config/platform-facts';
+import {
+  GKE_NODE_SERVICE_ACCOUNT_ROLE,
+  TELEMETRY_API,
+  TELEMETRY_TRACES_WRITER_ROLE,
+} from '../config/platform-facts';
 import { ArtifactRegistry } from '../constructs/artifact-registry';
 import { DeployerServiceAccount, RoleGrant } from '../constructs/deployer-service-account';
 import { GitHubWorkloadIdentityFederation } from '../constructs/github-workload-identity-federation';
@@ -53,6 +57,7 @@ export const ENVIRONMENT_APIS = [
   'secretmanager.googleapis.com',
   'monitoring.googleapis.com',
   'logging.googleapis.com',
+  TELEMETRY_API.value,
   'cloudresourcemanager.googleapis.com',
   'iam.googleapis.com',
   'iamcredentials.googleapis.com',
@@ -68,6 +73,7 @@ export const GRANTABLE_PROJECT_ROLES = [
   'roles/cloudsql.client',
   'roles/cloudsql.instanceUser',
   'roles/monitoring.viewer',
+  TELEMETRY_TRACES_WRITER_ROLE.value,
 ] as const;
 
 /**

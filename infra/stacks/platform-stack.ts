@@ -6,7 +6,7 @@ import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import { SqlUser } from '@cdktf/provider-google/lib/sql-user';
 import { BootstrapConfig, EnvironmentConfig, serviceImageRepository } from '../config/environments';
-import { CLOUD_SQL_SUPERUSER_ROLE } from '../config/platform-facts';
+import { CLOUD_SQL_SUPERUSER_ROLE, TELEMETRY_TRACES_WRITER_ROLE } from '../config/platform-facts';
 import {
   CLOUD_ARMOR_POLICY_NAME,
   LOKI_IDENTITY,
@@ -174,7 +174,7 @@ export class PlatformStack extends TerraformStack {
       stopped: env.paused || env.hibernated,
     });
 
-    // walk-service: its own identity with exactly three grants.
+    // walk-service: its own identity with exactly four grants.
     const identity = serviceIdentity();
     // Workload Identity members need the cluster's pool (absent while hibernated: bound before).
     const pool = this.cluster ? [this.cluster.cluster] : undefined;
@@ -187,6 +187,13 @@ export class PlatformStack extends TerraformStack {
       workloadIdentityPoolDependsOn: pool,
     });
     this.database.grantConnect(this.walkService, 'walk-service');
+    // Its spans go straight to the Telemetry API (ADR 0242): writing traces, nothing else.
+    new ProjectIamMember(this, 'walk-service-traces-writer', {
+      project,
+      role: TELEMETRY_TRACES_WRITER_ROLE.value,
+      member: this.walkService.principalMember,
+      dependsOn: this.walkService.principalDependsOn,
+    });
     this.walksDatabase = new ServiceDatabase(this, 'walks', {
       projectId: project,
       instanceName: this.database.instanceName,

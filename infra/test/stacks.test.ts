@@ -122,7 +122,7 @@ describe.each(ENVIRONMENT_NAMES)('%s-platform', (env) => {
     expect(st.backup_configuration.backup_retention_settings.retained_backups).toBe(expected.backups);
   });
 
-  it('gives walk-service its database, IAM user and exactly three grants', () => {
+  it('gives walk-service its database, IAM user and exactly four grants', () => {
     const id = serviceIdentity();
     const project = config().projectId;
     const email = googleServiceAccountEmail(id.googleServiceAccountId, project);
@@ -143,10 +143,12 @@ describe.each(ENVIRONMENT_NAMES)('%s-platform', (env) => {
     expect(grants).toEqual([
       'google_project_iam_member roles/cloudsql.client',
       'google_project_iam_member roles/cloudsql.instanceUser',
+      'google_project_iam_member roles/telemetry.tracesWriter',
       'google_secret_manager_secret_iam_member roles/secretmanager.secretAccessor',
     ]);
     for (const [, b] of iamResources(stack).filter(
-      ([t, b]) => t === 'google_project_iam_member' && b.member.includes(email),
+      ([t, b]) =>
+        t === 'google_project_iam_member' && b.member.includes(email) && b.role.startsWith('roles/cloudsql.'),
     )) {
       expect(b.condition.expression).toContain(`instances/${config().database.instanceName}"`);
     }

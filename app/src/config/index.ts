@@ -82,6 +82,7 @@ const envSchema = z.object({
     .regex(/^https?:\/\/\S+$/, 'must be an http(s) URL (e.g. http://collector:4318)')
     .transform((url) => url.replace(/\/+$/, ''))
     .default('http://localhost:4318'),
+  OTEL_EXPORTER_OTLP_AUTH: z.enum(['none', 'google']).default('none'),
   OTEL_TRACES_SAMPLER_ARG: z
     .string()
     .trim()
@@ -115,6 +116,8 @@ export interface TracingConfig {
   readonly exporter: (typeof TRACE_EXPORTERS)[number];
   /** OTLP/HTTP base URL; spans are posted to `<endpoint>/v1/traces`. */
   readonly otlpEndpoint: string;
+  /** `google`: an access token of the workload's identity on each export (the Telemetry API). */
+  readonly otlpAuth: 'none' | 'google';
   /** Share of traces kept, decided on the trace id (the caller's sampled flag is not trusted). */
   readonly sampleRatio: number;
   readonly serviceVersion: string;
@@ -215,6 +218,7 @@ type TracingVariables = Pick<
   | 'APP_ENV'
   | 'OTEL_TRACES_EXPORTER'
   | 'OTEL_EXPORTER_OTLP_ENDPOINT'
+  | 'OTEL_EXPORTER_OTLP_AUTH'
   | 'OTEL_TRACES_SAMPLER_ARG'
   | 'SERVICE_VERSION'
   | 'POD_NAME'
@@ -225,6 +229,7 @@ function tracingOf(e: TracingVariables): TracingConfig {
   return {
     exporter: e.OTEL_TRACES_EXPORTER,
     otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
+    otlpAuth: e.OTEL_EXPORTER_OTLP_AUTH,
     sampleRatio: e.OTEL_TRACES_SAMPLER_ARG,
     serviceVersion: e.SERVICE_VERSION,
     appEnv: e.APP_ENV,
@@ -244,6 +249,7 @@ export function loadTracingConfig(env: NodeJS.ProcessEnv = process.env): Tracing
       APP_ENV: true,
       OTEL_TRACES_EXPORTER: true,
       OTEL_EXPORTER_OTLP_ENDPOINT: true,
+      OTEL_EXPORTER_OTLP_AUTH: true,
       OTEL_TRACES_SAMPLER_ARG: true,
       SERVICE_VERSION: true,
       POD_NAME: true,

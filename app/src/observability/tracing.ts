@@ -9,6 +9,7 @@
  */
 import { trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { GoogleAuth } from 'google-auth-library';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
@@ -42,6 +43,28 @@ export interface Tracing {
 export interface StartTracingOptions {
   /** Replaces the configured exporter, exporting each span as it ends (tests). */
   readonly exporter?: SpanExporter;
+  /** Access tokens for `otlpAuth: google`; default: the workload's identity (Workload Identity, ADC). */
+  readonly accessToken?: () => Promise<string>;
+}
+
+/** The Telemetry API's scope for writing spans (https://cloud.google.com/stackdriver/docs/reference/telemetry/api). */
+const TRACE_APPEND_SCOPE = 'https://www.googleapis.com/auth/trace.append';
+
+function googleAccessToken(): () => Promise<string> {
+  const auth = new GoogleAuth({ scopes: [TRACE_APPEND_SCOPE] });
+  return async () => {
+    const token = await auth.getAccessToken();
+    if (!token) throw new Error('no access token for the Telemetry API (is Workload Identity bound?)');
+    return token;
+  };
+}
+
+function otlpExporter(config: TracingConfig, options: StartTracingOptions): SpanExporter {
+  const url = `${config.otlpEndpoint}/v1/traces`;
+  if (config.otlpAuth === 'none') return new OTLPTraceExporter({ url });
+  const token = options.accessToken ?? googleAccessToken();
+  // a factory: asked on each export, so the token is refreshed as it expires
+  return new OTLPTraceExporter({ url, headers: async () => ({ authorization: `Bearer ${await token()}` }) });
 }
 
 const disabled: Tracing = { enabled: false, shutdown: async () => {} };
@@ -52,7 +75,7 @@ function processorFor(config: TracingConfig, options: StartTracingOptions): Span
     case 'console':
       return new SimpleSpanProcessor(new ConsoleSpanExporter());
     case 'otlp':
-      return new BatchSpanProcessor(new OTLPTraceExporter({ url: `${config.otlpEndpoint}/v1/traces` }));
+      return new BatchSpanProcessor(otlpExporter(config, options));
     case 'none':
       return undefined;
   }
