@@ -3,12 +3,17 @@
  * (node dist/app/server.js) on a seeded PostgreSQL, at 64 and 500
  * connections, and a raw pg Pool loop running the same query as the ceiling.
  * 127.0.0.1 only, bounded in time; the server runs with --cpu-prof and the
- * hottest functions are printed. Last line: the service/raw-pg ratio (500 connections).
+ * hottest functions are printed. Then the tracing overhead: the same request at 64
+ * connections with tracing off, on and sampled, on and unsampled (spans exported to a
+ * local OTLP sink that discards them), reported as ratios to off.
+ * Last line: the service/raw-pg ratio (500 connections).
  *
  * BENCH_SECONDS (default 10) sets the length of each measured phase; BENCH_PROFILE_OUT=file
  * keeps the server's .cpuprofile (open it in Chrome DevTools).
  */
 import { execFileSync, spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import {
   chmodSync,
@@ -234,23 +239,24 @@ async function main(): Promise<void> {
     const [port, metricsPort] = [await freePort(), await freePort()];
     const profileDir = path.join(dir, 'profile');
     mkdirSync(profileDir);
+    const serverEnv: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      APP_ENV: 'local',
+      PORT: String(port),
+      METRICS_PORT: String(metricsPort),
+      DATABASE_URL: databaseUrl,
+      DB_POOL_MAX: String(POOL_MAX),
+      FIREBASE_PROJECT_ID: EMULATOR_PROJECT_ID,
+      FIREBASE_AUTH_EMULATOR_HOST: emulator.host,
+      LOG_LEVEL: 'info',
+    };
     const server = spawn(
       process.execPath,
       ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, 'dist/app/server.js'],
       {
         cwd: dir,
         stdio: ['ignore', 'ignore', 'inherit'],
-        env: {
-          PATH: process.env.PATH ?? '',
-          APP_ENV: 'local',
-          PORT: String(port),
-          METRICS_PORT: String(metricsPort),
-          DATABASE_URL: databaseUrl,
-          DB_POOL_MAX: String(POOL_MAX),
-          FIREBASE_PROJECT_ID: EMULATOR_PROJECT_ID,
-          FIREBASE_AUTH_EMULATOR_HOST: emulator.host,
-          LOG_LEVEL: 'info',
-        },
+        env: serverEnv,
       },
     );
     const exited = new Promise<number | null>((resolve) => server.once('exit', resolve));
@@ -321,6 +327,62 @@ async function main(): Promise<void> {
       log('hottest functions (self time):');
       for (const line of hotFunctions(path.join(profileDir, profile), 15)) log(`  ${line}`);
     }
+
+    // Tracing overhead: fresh servers without --cpu-prof, off measured before and after the others.
+    const sink = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+    });
+    await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+    cleanups.unshift(async () => void sink.close());
+    const sinkUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`;
+    const tracingModes: [string, Record<string, string>][] = [
+      ['tracing off', {}],
+      ['tracing on, sampled (ratio 1)', { OTEL_TRACES_EXPORTER: 'otlp', OTEL_TRACES_SAMPLER_ARG: '1' }],
+      ['tracing on, unsampled (ratio 0)', { OTEL_TRACES_EXPORTER: 'otlp', OTEL_TRACES_SAMPLER_ARG: '0' }],
+      ['tracing off (again)', {}],
+    ];
+    log('\ntracing overhead (64 connections, no profiler):');
+    const tracing: Figures[] = [];
+    for (const [label, env] of tracingModes) {
+      const traced = spawn(process.execPath, ['dist/app/server.js'], {
+        cwd: dir,
+        stdio: ['ignore', 'ignore', 'inherit'],
+        env: { ...serverEnv, OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl, ...env },
+      });
+      const gone = new Promise((resolve) => traced.once('exit', resolve));
+      try {
+        await waitFor('the service', async () => (await fetch(`${base}/readyz`)).ok, 30_000);
+        // each process has its own throwaway session key locally: log in again
+        const relogin = await fetch(`${base}/v1/sessions/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ id_token: idToken }),
+        });
+        const auth =
+          relogin.status === 201
+            ? `Bearer ${((await relogin.json()) as { access_token: string }).access_token}`
+            : authorization;
+        await cannon(url, 64, 2, { authorization: auth }); // warm-up
+        const r = await cannon(url, 64, SECONDS, { authorization: auth });
+        tracing.push({
+          label,
+          rps: r.requests.average,
+          p50: r.latency.p50,
+          p99: r.latency.p99,
+          errors: r.errors + r.timeouts + r.non2xx,
+        });
+        log(row(tracing[tracing.length - 1]!));
+      } finally {
+        traced.kill('SIGTERM');
+        await gone;
+      }
+    }
+    const off = (tracing[0]!.rps + tracing[3]!.rps) / 2;
+    log(
+      `tracing/off throughput ratio: sampled ${(tracing[1]!.rps / off).toFixed(2)}, unsampled ${(tracing[2]!.rps / off).toFixed(2)}`,
+    );
+
     log(`\nservice/raw-pg throughput ratio: ${(results[1]!.rps / raw.rps).toFixed(2)}`);
   } finally {
     for (const cleanup of cleanups) await cleanup().catch(() => undefined);
