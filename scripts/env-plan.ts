@@ -107,6 +107,7 @@ function scaleNamespace(ns: string, replicas: number): Step {
 /** The steps of `action` on `env`; throws when the action cannot apply to it. */
 export function planEnvAction(action: EnvAction, env: EnvironmentConfig): EnvPlan {
   const platform = stackName.platform(env.name);
+  const cluster = stackName.cluster(env.name);
   switch (action) {
     case 'pause':
       if (env.hibernated) throw new Error(`${env.name} is hibernated; "wake ${env.name}" first`);
@@ -115,8 +116,13 @@ export function planEnvAction(action: EnvAction, env: EnvironmentConfig): EnvPla
         before: [credentials(env), ...PAUSED_NAMESPACES.map((ns) => scaleNamespace(ns, 0))],
         after: [
           {
+            // Deleting the Gateway waits for its finalizer: GKE's controller removes the load balancer first.
+            ...apply(env, cluster),
+            why: 'remove the Gateway and its load balancer (the address and certificate map stay)',
+          },
+          {
             ...apply(env, platform),
-            why: `stop Cloud SQL ${env.database.instanceName} (activation policy NEVER)`,
+            why: `stop Cloud SQL ${env.database.instanceName} (activation policy NEVER) and remove the Cloud Armor policy`,
           },
         ],
         requires: [],
@@ -130,7 +136,11 @@ export function planEnvAction(action: EnvAction, env: EnvironmentConfig): EnvPla
         after: [
           {
             ...apply(env, platform),
-            why: `start Cloud SQL ${env.database.instanceName} (activation policy ALWAYS)`,
+            why: `start Cloud SQL ${env.database.instanceName} (activation policy ALWAYS) and restore the Cloud Armor policy`,
+          },
+          {
+            ...apply(env, cluster),
+            why: 'recreate the Gateway on the same address and certificate map (same URL, HTTPS at once)',
           },
           credentials(env),
           scaleNamespace(MONITORING_NAMESPACE, 1),

@@ -1,8 +1,8 @@
 /**
  * `npm run env -- <pause|resume|hibernate|wake|status> <env> [--dry-run] [--yes]`
  *
- * pause      workloads to zero, then Cloud SQL stopped (activation policy NEVER)
- * resume     Cloud SQL started, add-ons and walk-service scaled back up
+ * pause      workloads to zero, the Gateway and Cloud Armor policy removed, Cloud SQL stopped (activation policy NEVER)
+ * resume     Cloud SQL and Cloud Armor back, the Gateway recreated on the same address, workloads scaled up
  * hibernate  app and cluster stacks destroyed, GKE cluster removed, Cloud SQL
  *            stopped; database, backups, buckets and state stay
  * wake       platform, cluster and app stacks deployed again

@@ -31,6 +31,19 @@ export const MONITORING = {
   managedCollectorNamespace: GKE_MANAGED_PROMETHEUS_NAMESPACE.value,
 } as const;
 
+/**
+ * The log pipeline's pods as their Helm charts render them (release names as
+ * the cluster stack installs them), for the PodMonitorings that scrape them.
+ * Both charts label pods `app.kubernetes.io/name` (chart) and
+ * `app.kubernetes.io/instance` (release) and name the metrics port
+ * `http-metrics`: grafana-community/helm-charts charts/loki/templates/_pod.tpl
+ * (Loki 18.11.0) and grafana/alloy operations/helm/charts/alloy/templates/containers/_agent.yaml (1.11.1).
+ */
+export const LOG_PIPELINE = {
+  loki: { releaseName: 'loki', podName: 'loki', metricsPort: 'http-metrics' },
+  alloy: { releaseName: 'alloy', podName: 'alloy', metricsPort: 'http-metrics' },
+} as const;
+
 /** In-cluster URL of the Managed Prometheus query frontend (Flagger and Grafana read it). */
 export function prometheusQueryUrl(): string {
   return `http://${MONITORING.frontendName}.${MONITORING.namespace}.svc.cluster.local:${MONITORING.frontendPort}`;

@@ -653,8 +653,9 @@ function baseline(
       backupRetentionCount: 7,
       pointInTimeRecovery: false,
       transactionLogRetentionDays: 7,
-      terraformDeletionProtection: false,
-      instanceDeletionProtection: false,
+      // Every environment's database outlives pause, hibernate and a mistaken destroy (ADR 0201).
+      terraformDeletionProtection: true,
+      instanceDeletionProtection: true,
       maintenanceDay: 7, // Sunday 18:00 UTC (Monday 03:00 JST), outside GKE's Tue–Thu window
       maintenanceHourUtc: 18,
       denyMaintenancePeriod: null,

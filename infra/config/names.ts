@@ -123,7 +123,7 @@ export function statePrefix(stack: string): string {
 
 /**
  * The database admin of an environment's Cloud SQL instance: an IAM database
- * user in `cloudsqlsuperuser` (granted once per instance, docs/deploy.md) that
+ * user in `cloudsqlsuperuser` (granted by the platform stack, ADR 0202) that
  * the grant Job runs as before each database's first migrations (its own
  * namespace, never a service or preview namespace).
  */

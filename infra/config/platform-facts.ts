@@ -226,3 +226,12 @@ export const FIREBASE_AUTH_ROLE_PERMISSIONS: PlatformFact<Readonly<Record<string
   },
   source: 'https://cloud.google.com/iam/docs/roles-permissions/firebaseauth',
 };
+
+/**
+ * Cloud SQL for PostgreSQL's predefined role with the most privileges a user
+ * can hold (no true superuser): members can grant on schemas and create roles.
+ */
+export const CLOUD_SQL_SUPERUSER_ROLE: PlatformFact<string> = {
+  value: 'cloudsqlsuperuser',
+  source: 'https://cloud.google.com/sql/docs/postgres/users#default-users',
+};

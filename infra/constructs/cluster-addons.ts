@@ -206,6 +206,11 @@ export interface ClusterAddonsProps {
   readonly lokiStorage: LokiStorageTarget;
   /** @default {} — the monitoring layer's values. */
   readonly observabilityValues?: ObservabilityValues;
+  /**
+   * @default false — the environment is paused: the query frontend (a plain
+   * manifest, which an apply would otherwise scale back up) runs no replica.
+   */
+  readonly paused?: boolean;
   /** @default false — every add-on's pods on Autopilot Spot capacity. */
   readonly spotPods?: boolean;
   /** Namespaces must exist first. */
@@ -245,6 +250,7 @@ export class ClusterAddons extends Construct {
     const frontendChart = new GmpFrontendChart(new App(), 'gmp-frontend', {
       projectId: props.projectId,
       googleServiceAccountId: props.queryFrontendServiceAccountId,
+      ...(props.paused && { replicas: 0 }),
     });
     this.queryFrontend = new KubernetesManifests(this, 'query-frontend', {
       provider: props.kubernetesProvider,

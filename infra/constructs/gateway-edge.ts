@@ -22,6 +22,9 @@ export interface GatewayEdgeProps {
  * resources, so pausing or hibernating (which destroys the cluster side)
  * changes no DNS record and never waits for a new certificate.
  */
+/** DNS records point at these: Terraform refuses any plan that would delete one. */
+const KEPT = { preventDestroy: true } as const;
+
 export class GatewayEdge extends Construct {
   readonly address: ComputeGlobalAddress;
   readonly dnsAuthorization: CertificateManagerDnsAuthorization;
@@ -37,11 +40,13 @@ export class GatewayEdge extends Construct {
     this.address = new ComputeGlobalAddress(scope, 'gateway-address', {
       project: props.projectId,
       name: props.addressName,
+      lifecycle: KEPT,
     });
     this.dnsAuthorization = new CertificateManagerDnsAuthorization(scope, 'dns-authorization', {
       project: props.projectId,
       name: `gateway-${props.domain.replace(/\./g, '-')}`.slice(0, 63).replace(/-+$/, ''),
       domain: props.domain,
+      lifecycle: KEPT,
     });
     const certificate = new CertificateManagerCertificate(scope, 'certificate', {
       project: props.projectId,
@@ -50,10 +55,12 @@ export class GatewayEdge extends Construct {
         domains: [props.domain, `*.${props.domain}`],
         dnsAuthorizations: [this.dnsAuthorization.id],
       },
+      lifecycle: KEPT,
     });
     this.certificateMap = new CertificateManagerCertificateMap(scope, 'certificate-map', {
       project: props.projectId,
       name: props.certificateMapName,
+      lifecycle: KEPT,
     });
     new CertificateManagerCertificateMapEntry(scope, 'certificate-map-entry', {
       project: props.projectId,

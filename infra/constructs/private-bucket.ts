@@ -17,6 +17,11 @@ export interface PrivateBucketProps {
   readonly keepNoncurrentVersions?: number;
   /** @default false — `destroy` refuses while objects remain. */
   readonly forceDestroy?: boolean;
+  /**
+   * @default true unless `forceDestroy` — Terraform refuses any plan that
+   * would delete the bucket (its objects are data).
+   */
+  readonly preventDestroy?: boolean;
   /** @default none — what must exist first (e.g. the Storage API's google_project_service). */
   readonly dependsOn?: ITerraformDependable[];
 }
@@ -66,6 +71,7 @@ export class PrivateBucket extends Construct {
       publicAccessPrevention: 'enforced',
       versioning: { enabled: props.versioning ?? false },
       forceDestroy: props.forceDestroy ?? false,
+      lifecycle: { preventDestroy: props.preventDestroy ?? !props.forceDestroy },
       lifecycleRule: rules.length > 0 ? rules : undefined,
       dependsOn: props.dependsOn,
     });

@@ -194,12 +194,22 @@ export function estimateInventory(inv: Inventory, ctx: PricingContext): CostEsti
     const samples =
       [...byPods.values()].reduce((n, t) => {
         const targetPods = ctx.scaledToZero?.includes(t.name.split('/')[0]!) ? 0 : t.podsMin;
-        return n + (targetPods * U.seriesPerTarget * 60 * H * 60) / t.intervalSeconds;
+        // A kept metric is about one series per pod (these counters carry few label values).
+        const series = t.keptMetrics ?? U.seriesPerTarget;
+        return n + (targetPods * series * 60 * H * 60) / t.intervalSeconds;
       }, 0) / 1e6;
     const intervals = [...new Set(inv.scrapeTargets.map((t) => `${t.intervalSeconds}s`))].join('/');
     add(
       `Managed Prometheus (${Math.round(samples)} M samples, ${intervals || 'no'} scrape)`,
       samples * P.managedPrometheus.perMillionSamples,
+    );
+  }
+  if (pods.pods > 0 && inv.autopilotClusters > 0) {
+    // One project per environment, so each gets the free allotment.
+    const gib = (U.lokiGibPerDay[ctx.environment] ?? 0) * (H / 24);
+    add(
+      `Cloud Logging (${gib.toFixed(0)} GiB container logs, ${P.cloudLogging.freeGibPerProjectMonth} GiB free)`,
+      Math.max(0, gib - P.cloudLogging.freeGibPerProjectMonth) * P.cloudLogging.ingestedGib,
     );
   }
   for (const bucket of inv.buckets) {

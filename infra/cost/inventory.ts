@@ -28,6 +28,17 @@ export interface ScrapeTarget {
   readonly intervalSeconds: number;
   /** Pods the target selects, at the workload's minimum. */
   readonly podsMin: number;
+  /** Metric names a `keep` metricRelabeling lets through (plus the synthetic `up`); undefined: all. */
+  readonly keptMetrics?: number;
+}
+
+/** Names a `keep` rule on `__name__` lets through, when its regex is a plain alternation of names. */
+function keptMetrics(endpoint: Block | undefined): number | undefined {
+  const rule = ((endpoint?.metricRelabeling ?? []) as Block[]).find(
+    (r) => r.action === 'keep' && JSON.stringify(r.sourceLabels) === '["__name__"]',
+  );
+  const regex = rule?.regex as string | undefined;
+  return regex && /^[\w:|]+$/.test(regex) ? regex.split('|').length + 1 : undefined;
 }
 
 export interface Inventory {
@@ -144,6 +155,7 @@ export function inventory(stacks: Readonly<Record<string, StackJson | undefined>
     .map((pm) => ({
       name: `${pm.metadata?.namespace}/${pm.metadata?.name}`,
       intervalSeconds: intervalSeconds(pm.spec?.endpoints?.[0]?.interval),
+      keptMetrics: keptMetrics(pm.spec?.endpoints?.[0]),
       podsMin: workloads
         .filter(
           (w) =>

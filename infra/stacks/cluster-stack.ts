@@ -80,6 +80,7 @@ export class ClusterStack extends TerraformStack {
       gatewayAddressName: GATEWAY_EDGE.addressName,
       certificateMapName: GATEWAY_EDGE.certificateMapName,
       httpRedirectListener: env.edge.httpRedirectListener,
+      serveTraffic: !env.paused,
     });
     this.base = new KubernetesManifests(this, 'base', {
       provider: this.access.kubernetesProvider,
@@ -102,6 +103,7 @@ export class ClusterStack extends TerraformStack {
       },
       observabilityValues: props.observabilityValues,
       spotPods: env.gke.spotPods,
+      paused: env.paused,
       // The frontend reads Cloud Monitoring as this identity from its first start.
       dependsOn: [
         ...Object.values(this.base.manifests),

@@ -7,6 +7,7 @@ import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member'
 import { SqlUser } from '@cdktf/provider-google/lib/sql-user';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
 import { BootstrapConfig, EnvironmentConfig, serviceImageRepository } from '../config/environments';
+import { CLOUD_SQL_SUPERUSER_ROLE } from '../config/platform-facts';
 import {
   CLOUD_ARMOR_POLICY_NAME,
   LOKI_IDENTITY,
@@ -28,6 +29,7 @@ import {
 import { BinaryAuthorization } from '../constructs/binary-authorization';
 import { Budget } from '../constructs/budget';
 import { CloudArmorPolicy } from '../constructs/cloud-armor-policy';
+import { CloudSqlDatabaseRoles } from '../constructs/cloud-sql-database-roles';
 import { CloudSqlPostgres } from '../constructs/cloud-sql-postgres';
 import { GatewayEdge } from '../constructs/gateway-edge';
 import { GkeAutopilotCluster } from '../constructs/gke-autopilot-cluster';
@@ -87,7 +89,8 @@ export class PlatformStack extends TerraformStack {
   readonly previewSigningKeys?: Secret;
   /** The identity grant Jobs run as: each service user's schema privileges (all environments). */
   readonly databaseAdmin: WorkloadIdentityUser;
-  readonly edgePolicy: CloudArmorPolicy;
+  /** Absent while paused or hibernated: no Gateway serves, and the policy is billed by the month. */
+  readonly edgePolicy?: CloudArmorPolicy;
   readonly loki: LokiStorage;
   /** Global IP, DNS authorization and certificate map: kept while paused or hibernated. */
   readonly edge: GatewayEdge;
@@ -220,12 +223,20 @@ export class PlatformStack extends TerraformStack {
       workloadIdentityPoolDependsOn: pool,
     });
     this.database.grantConnect(this.databaseAdmin, 'db-admin');
-    new SqlUser(this, 'db-admin-user', {
+    const databaseAdminUser = new SqlUser(this, 'db-admin-user', {
       project,
       instance: this.database.instanceName,
       name: this.databaseAdmin.serviceAccountDatabaseUser,
       type: 'CLOUD_IAM_SERVICE_ACCOUNT',
       dependsOn: this.databaseAdmin.principalDependsOn,
+    });
+    // Membership of cloudsqlsuperuser lets the admin grant schemas (ADR 0202).
+    new CloudSqlDatabaseRoles(this, 'db-admin-superuser', {
+      projectId: project,
+      instanceName: this.database.instanceName,
+      userName: databaseAdminUser.name,
+      userId: databaseAdminUser.id,
+      roles: [CLOUD_SQL_SUPERUSER_ROLE.value],
     });
     // The cutover's own identity: Firestore reader on the Firebase project, IAM user on the instance.
     this.firestoreMigration = new WorkloadIdentityUser(this, 'firestore-migration', {
@@ -306,16 +317,17 @@ export class PlatformStack extends TerraformStack {
       description: 'CNAME to publish so Certificate Manager can issue the certificate',
     });
 
-    this.edgePolicy = new CloudArmorPolicy(this, 'edge', {
-      projectId: project,
-      name: CLOUD_ARMOR_POLICY_NAME,
-      owaspRulesMode: env.edge.owaspRulesMode,
-      owaspSensitivity: env.edge.owaspSensitivity,
-      rateLimitRequests: env.edge.rateLimitRequests,
-      rateLimitIntervalSeconds: env.edge.rateLimitIntervalSeconds,
-      banDurationSeconds: env.edge.banDurationSeconds,
-      adaptiveProtection: env.edge.adaptiveProtection,
-    });
+    if (!env.paused && !env.hibernated)
+      this.edgePolicy = new CloudArmorPolicy(this, 'edge', {
+        projectId: project,
+        name: CLOUD_ARMOR_POLICY_NAME,
+        owaspRulesMode: env.edge.owaspRulesMode,
+        owaspSensitivity: env.edge.owaspSensitivity,
+        rateLimitRequests: env.edge.rateLimitRequests,
+        rateLimitIntervalSeconds: env.edge.rateLimitIntervalSeconds,
+        banDurationSeconds: env.edge.banDurationSeconds,
+        adaptiveProtection: env.edge.adaptiveProtection,
+      });
 
     this.loki = new LokiStorage(this, 'loki', {
       projectId: project,
@@ -399,11 +411,12 @@ export class PlatformStack extends TerraformStack {
       this.signingKeys.secretId,
       'Secret Manager secret of the session key ring (add versions with gcloud)',
     );
-    out(
-      'cloudArmorPolicyName',
-      this.edgePolicy.policyName,
-      'Cloud Armor policy the Gateway backend attaches',
-    );
+    if (this.edgePolicy)
+      out(
+        'cloudArmorPolicyName',
+        this.edgePolicy.policyName,
+        'Cloud Armor policy the Gateway backend attaches',
+      );
     out('lokiBucket', this.loki.bucketName, 'GCS bucket of Loki chunks');
     out('lokiServiceAccountEmail', this.loki.serviceAccountEmail, 'Google service account Loki writes as');
   }

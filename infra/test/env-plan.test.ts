@@ -17,12 +17,16 @@ function after(context: Record<string, unknown>, change: Readonly<Record<string,
 }
 
 describe('npm run env', () => {
-  it('pause scales workloads to zero before stopping Cloud SQL, through a context the stacks read', () => {
+  it('pause scales workloads to zero, removes the Gateway, then stops Cloud SQL and removes Cloud Armor', () => {
     const plan = planEnvAction('pause', all.environments.dev);
     expect(commands(plan.before)).toContain(
       `kubectl scale deployment,statefulset --all --replicas=0 --namespace=${SERVICE_NAMESPACE}`,
     );
-    expect(commands(plan.after)).toEqual(['npx tsx scripts/stack-apply.ts dev-platform --auto-approve']);
+    // The Gateway's load balancer goes before the policy its backend attaches.
+    expect(commands(plan.after)).toEqual([
+      'npx tsx scripts/stack-apply.ts dev-cluster --auto-approve',
+      'npx tsx scripts/stack-apply.ts dev-platform --auto-approve',
+    ]);
     expect(after({}, plan.context).config.environments.dev.paused).toBe(true);
   });
 
@@ -32,7 +36,10 @@ describe('npm run env', () => {
     expect(after(paused.context, plan.context).config.environments.prod.paused).toBe(false);
     const lines = commands(plan.after);
     // prod is never applied unattended: Terraform shows the plan and waits for a person.
-    expect(lines[0]).toBe('npx tsx scripts/stack-apply.ts prod-platform');
+    expect(lines.slice(0, 2)).toEqual([
+      'npx tsx scripts/stack-apply.ts prod-platform',
+      'npx tsx scripts/stack-apply.ts prod-cluster',
+    ]);
     expect(lines).toContain(
       'kubectl scale deployment/walk-service-primary --replicas=3 --namespace=walk-service',
     );

@@ -109,10 +109,10 @@ describe.each(ENVIRONMENT_NAMES)('%s-platform', (env) => {
         tier: /^db-(f1-micro|g1-small)$/,
         availability: 'ZONAL',
         pitr: false,
-        guards: [false, false],
+        guards: [true, true],
         backups: 7,
       },
-      staging: { tier: /^db-custom-/, availability: 'ZONAL', pitr: true, guards: [false, true], backups: 14 },
+      staging: { tier: /^db-custom-/, availability: 'ZONAL', pitr: true, guards: [true, true], backups: 14 },
       prod: { tier: /^db-custom-/, availability: 'REGIONAL', pitr: true, guards: [true, true], backups: 30 },
     }[env];
     expect(st.tier).toMatch(expected.tier);
@@ -174,6 +174,23 @@ describe.each(ENVIRONMENT_NAMES)('%s-platform', (env) => {
       ),
     );
     expect(wi).toHaveLength(1);
+  });
+
+  it('makes the database admin a cloudsqlsuperuser member by code, with no credential in the stack', () => {
+    const [key] = Object.entries(platform(env).resource!.google_sql_user!).find(([, u]) =>
+      String(u.name).startsWith(`${DATABASE_ADMIN_IDENTITY.googleServiceAccountId}@`),
+    )!;
+    const grants = resources(platform(env), 'terraform_data');
+    expect(grants).toHaveLength(1);
+    const [grant] = grants;
+    expect(grant!.triggers_replace.user).toBe(`\${google_sql_user.${key}.id}`);
+    const [provisioner] = grant!.provisioner;
+    expect(provisioner['local-exec'].command).toBe(
+      `'gcloud' 'sql' 'users' 'assign-roles' '\${google_sql_user.${key}.name}' ` +
+        `'--instance=\${google_sql_database_instance.sql_instance_A8568CAC.name}' '--project=${platform(env).provider!.google![0]!.project}' ` +
+        `'--type=CLOUD_IAM_SERVICE_ACCOUNT' '--database-roles=cloudsqlsuperuser' '--quiet'`,
+    );
+    expect(JSON.stringify(grant)).not.toMatch(/password|token/i);
   });
 
   it('creates the signing-key and alert-receiver secrets with no value', () => {
@@ -268,20 +285,25 @@ describe('pause and hibernate', () => {
     }
   });
 
-  it('pause stops Cloud SQL through the activation policy and keeps everything else', () => {
+  // What else pause and hibernate may remove, over every stack: infra/test/pause.test.ts.
+  it('pause stops Cloud SQL through the activation policy and removes only the Cloud Armor policy here', () => {
     expect(only(paused('dev'), 'google_sql_database_instance').settings.activation_policy).toBe('NEVER');
     expect(Object.keys(paused('dev').resource!).sort()).toEqual(
-      Object.keys(platform('dev').resource!).sort(),
+      Object.keys(platform('dev').resource!)
+        .filter((t) => t !== 'google_compute_security_policy')
+        .sort(),
     );
   });
 
-  it('hibernate removes only the GKE cluster, and keeps the database, backups and buckets', () => {
+  it('hibernate removes only the GKE cluster and the Cloud Armor policy, and keeps the database, backups and buckets', () => {
     const stack = paused('staging');
     expect(resources(stack, 'google_container_cluster')).toEqual([]);
     const sql = only(stack, 'google_sql_database_instance');
     expect(sql.settings.activation_policy).toBe('NEVER');
     expect(sql.settings.backup_configuration.enabled).toBe(true);
-    const kept = Object.keys(platform('staging').resource!).filter((t) => t !== 'google_container_cluster');
+    const kept = Object.keys(platform('staging').resource!).filter(
+      (t) => t !== 'google_container_cluster' && t !== 'google_compute_security_policy',
+    );
     expect(Object.keys(stack.resource!).sort()).toEqual(kept.sort());
     expect(stack.output?.[PLATFORM_OUTPUTS.clusterEndpoint]).toBeUndefined();
     expect(hibernatedStacks).not.toContain(stackName.cluster('staging'));

@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { parse } from 'yaml';
-import { FLAGGER, MONITORING } from '../../charts/lib/cluster-addons';
+import { FLAGGER, LOG_PIPELINE, MONITORING } from '../../charts/lib/cluster-addons';
 import { createLogger } from '../../app/src/observability/logger';
 import { cloudSqlProxySidecar } from '../../charts/walk-service/cloud-sql-proxy';
 import { ENVIRONMENT_NAMES, loadEnvironments } from '../../infra/config/environments';
@@ -176,6 +176,7 @@ describe.each(OURS)('%s names only things that exist', (file) => {
       FLAGGER.releaseName,
       FLAGGER.loadTesterName,
       MONITORING.frontendName,
+      LOG_PIPELINE.alloy.releaseName,
     ]);
     const used = [
       ...shell.matchAll(/\b(?:deploy|deployment|hpa)\/([a-z][\w-]*)/g),
