@@ -5,6 +5,7 @@ import { MonitoringNotificationChannel } from '@cdktf/provider-google/lib/monito
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import { SqlUser } from '@cdktf/provider-google/lib/sql-user';
+import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
 import { BootstrapConfig, EnvironmentConfig, serviceImageRepository } from '../config/environments';
 import { CLOUD_SQL_SUPERUSER_ROLE } from '../config/platform-facts';
 import {
@@ -15,10 +16,12 @@ import {
   GKE_NODE_SERVICE_ACCOUNT_ID,
   googleServiceAccountEmail,
   FIRESTORE_MIGRATION_IDENTITY,
+  FIRESTORE_MIGRATION_NEEDS,
   ALERT_RECEIVERS_SECRET_ID,
   PREVIEW_SIGNING_KEYS_SECRET_ID,
   SIGNING_KEYS_SECRET_ID,
   lokiBucketName,
+  walkImagesBucketName,
   serviceIdentity,
   stackName,
   statePrefix,
@@ -32,6 +35,8 @@ import { GatewayEdge } from '../constructs/gateway-edge';
 import { GkeAutopilotCluster } from '../constructs/gke-autopilot-cluster';
 import { LokiStorage } from '../constructs/loki-storage';
 import { Network } from '../constructs/network';
+import { assertSafeGrant } from '../constructs/principal';
+import { PrivateBucket } from '../constructs/private-bucket';
 import { Secret } from '../constructs/secret';
 import { ServiceDatabase } from '../constructs/service-database';
 import { WorkloadIdentityUser } from '../constructs/service-identity';
@@ -78,6 +83,8 @@ export class PlatformStack extends TerraformStack {
   readonly alertReceivers: Secret;
   /** Runs the Firestore migration Job: reads Firestore, writes the database (runbooks/cutover.md). */
   readonly firestoreMigration: WorkloadIdentityUser;
+  /** The service's walk images; the migration copies Firebase thumbnails into it. */
+  readonly walkImages: PrivateBucket;
   /** Only where `hostsPreviews`: the key ring every preview mounts. */
   readonly previewSigningKeys?: Secret;
   /** The identity grant Jobs run as: each service user's schema privileges (all environments). */
@@ -256,6 +263,35 @@ export class PlatformStack extends TerraformStack {
       member: this.firestoreMigration.principalMember,
       dependsOn: this.firestoreMigration.principalDependsOn,
     });
+    // Roles: the smallest of STORAGE_OBJECT_ROLE_PERMISSIONS / FIREBASE_AUTH_ROLE_PERMISSIONS
+    // (infra/config/platform-facts.ts) that hold FIRESTORE_MIGRATION_NEEDS (tested).
+    new ProjectIamMember(this, 'firestore-migration-auth-viewer', {
+      project: env.firebaseProjectId,
+      role: 'roles/firebaseauth.viewer',
+      member: this.firestoreMigration.principalMember,
+      dependsOn: this.firestoreMigration.principalDependsOn,
+    });
+    // Firebase's bucket is the app's, not ours: its access mode is unknown, and an IAM condition
+    // needs uniform bucket-level access, so the read-only grant covers the whole bucket.
+    assertSafeGrant('roles/storage.objectViewer', this.firestoreMigration.principalMember);
+    new StorageBucketIamMember(this, 'firestore-migration-firebase-bucket-viewer', {
+      bucket: env.firebaseStorageBucket,
+      role: 'roles/storage.objectViewer',
+      member: this.firestoreMigration.principalMember,
+      dependsOn: this.firestoreMigration.principalDependsOn,
+    });
+    this.walkImages = new PrivateBucket(this, 'walk-images', {
+      projectId: project,
+      name: walkImagesBucketName(project),
+      location: env.region,
+    });
+    this.walkImages.grantReadWrite(
+      this.firestoreMigration,
+      'firestore-migration-thumbnails',
+      this.walkImages.prefixCondition('firestore-migration-thumbnails', [
+        FIRESTORE_MIGRATION_NEEDS.serviceBucketPrefix,
+      ]),
+    );
 
     if (env.hostsPreviews) {
       // Previews get their own key ring: PR code never holds this environment's keys.
