@@ -230,14 +230,16 @@ export class PlatformStack extends TerraformStack {
       type: 'CLOUD_IAM_SERVICE_ACCOUNT',
       dependsOn: this.databaseAdmin.principalDependsOn,
     });
-    // Membership of cloudsqlsuperuser lets the admin grant schemas (ADR 0202).
-    new CloudSqlDatabaseRoles(this, 'db-admin-superuser', {
-      projectId: project,
-      instanceName: this.database.instanceName,
-      userName: databaseAdminUser.name,
-      userId: databaseAdminUser.id,
-      roles: [CLOUD_SQL_SUPERUSER_ROLE.value],
-    });
+    // Membership of cloudsqlsuperuser lets the admin grant schemas (ADR 0202). The Admin API refuses user
+    // changes on a stopped instance, so the grant exists only while it runs (re-applied, idempotently, on resume).
+    if (!env.paused && !env.hibernated)
+      new CloudSqlDatabaseRoles(this, 'db-admin-superuser', {
+        projectId: project,
+        instanceName: this.database.instanceName,
+        userName: databaseAdminUser.name,
+        userId: databaseAdminUser.id,
+        roles: [CLOUD_SQL_SUPERUSER_ROLE.value],
+      });
     // The cutover's own identity: Firestore reader on the Firebase project, IAM user on the instance.
     this.firestoreMigration = new WorkloadIdentityUser(this, 'firestore-migration', {
       projectId: project,

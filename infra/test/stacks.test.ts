@@ -290,7 +290,7 @@ describe('pause and hibernate', () => {
     expect(only(paused('dev'), 'google_sql_database_instance').settings.activation_policy).toBe('NEVER');
     expect(Object.keys(paused('dev').resource!).sort()).toEqual(
       Object.keys(platform('dev').resource!)
-        .filter((t) => t !== 'google_compute_security_policy')
+        .filter((t) => t !== 'google_compute_security_policy' && t !== 'terraform_data')
         .sort(),
     );
   });
@@ -302,7 +302,7 @@ describe('pause and hibernate', () => {
     expect(sql.settings.activation_policy).toBe('NEVER');
     expect(sql.settings.backup_configuration.enabled).toBe(true);
     const kept = Object.keys(platform('staging').resource!).filter(
-      (t) => t !== 'google_container_cluster' && t !== 'google_compute_security_policy',
+      (t) => !['google_container_cluster', 'google_compute_security_policy', 'terraform_data'].includes(t),
     );
     expect(Object.keys(stack.resource!).sort()).toEqual(kept.sort());
     expect(stack.output?.[PLATFORM_OUTPUTS.clusterEndpoint]).toBeUndefined();
