@@ -10,10 +10,12 @@ import {
   GKE_NODE_SERVICE_ACCOUNT_ID,
   googleServiceAccountEmail,
   FIRESTORE_MIGRATION_IDENTITY,
+  FIRESTORE_MIGRATION_NEEDS,
   ALERT_RECEIVERS_SECRET_ID,
   PREVIEW_SIGNING_KEYS_SECRET_ID,
   SIGNING_KEYS_SECRET_ID,
   lokiBucketName,
+  walkImagesBucketName,
   serviceIdentity,
   stackName,
   statePrefix,
@@ -29,6 +31,7 @@ import { googleProvider, projectNumber } from '../constructs/google-provider';
 import { LokiStorage } from '../constructs/loki-storage';
 import { Network } from '../constructs/network';
 import { grantProjectRole } from '../constructs/principal';
+import { grantBucketRole, PrivateBucket } from '../constructs/private-bucket';
 import { Secret } from '../constructs/secret';
 import { createIamDatabaseUser, ServiceDatabase } from '../constructs/service-database';
 import { WorkloadIdentityUser } from '../constructs/service-identity';
@@ -75,6 +78,8 @@ export class PlatformStack extends TerraformStack {
   readonly alertReceivers: Secret;
   /** Runs the Firestore migration Job: reads Firestore, writes the database (runbooks/cutover.md). */
   readonly firestoreMigration: WorkloadIdentityUser;
+  /** The service's walk images; the migration copies Firebase thumbnails into it. */
+  readonly walkImages: PrivateBucket;
   /** Only where `hostsPreviews`: the key ring every preview mounts. */
   readonly previewSigningKeys?: Secret;
   /** The identity grant Jobs run as: each service user's schema privileges (all environments). */
@@ -249,6 +254,32 @@ export class PlatformStack extends TerraformStack {
       role: 'roles/datastore.viewer',
       grantee: this.firestoreMigration,
     });
+    // Roles: the smallest of STORAGE_OBJECT_ROLE_PERMISSIONS / FIREBASE_AUTH_ROLE_PERMISSIONS
+    // (infra/config/platform-facts.ts) that hold FIRESTORE_MIGRATION_NEEDS (tested).
+    grantProjectRole(this, 'firestore-migration-auth-viewer', {
+      projectId: env.firebaseProjectId,
+      role: 'roles/firebaseauth.viewer',
+      grantee: this.firestoreMigration,
+    });
+    // Firebase's bucket is the app's, not ours: its access mode is unknown, and an IAM condition
+    // needs uniform bucket-level access, so the read-only grant covers the whole bucket.
+    grantBucketRole(this, 'firestore-migration-firebase-bucket-viewer', {
+      bucketName: env.firebaseStorageBucket,
+      role: 'roles/storage.objectViewer',
+      grantee: this.firestoreMigration,
+    });
+    this.walkImages = new PrivateBucket(this, 'walk-images', {
+      projectId: project,
+      name: walkImagesBucketName(project),
+      location: env.region,
+    });
+    this.walkImages.grantReadWrite(
+      this.firestoreMigration,
+      'firestore-migration-thumbnails',
+      this.walkImages.prefixCondition('firestore-migration-thumbnails', [
+        FIRESTORE_MIGRATION_NEEDS.serviceBucketPrefix,
+      ]),
+    );
 
     if (env.hostsPreviews) {
       // Previews get their own key ring: PR code never holds this environment's keys.

@@ -16,7 +16,7 @@ import {
   grantProjectRole,
   principal,
 } from '../constructs/principal';
-import { PrivateBucket } from '../constructs/private-bucket';
+import { grantBucketRole, PrivateBucket } from '../constructs/private-bucket';
 import { grantSecretAccess, Secret } from '../constructs/secret';
 import { createIamDatabaseUser } from '../constructs/service-database';
 import { googleServiceAccount, grantActAs, WorkloadIdentityUser } from '../constructs/service-identity';
@@ -375,6 +375,11 @@ describe('provider helpers', () => {
     expect(() => Testing.synthScope((s) => grantActAs(s, 'g', { serviceAccountName: 'n', grantee }))).toThrow(
       'resources stay private',
     );
+    expect(() =>
+      Testing.synthScope((s) =>
+        grantBucketRole(s, 'g', { bucketName: 'b', role: 'roles/storage.objectViewer', grantee }),
+      ),
+    ).toThrow('resources stay private');
   });
 
   it('bills provider calls to the project only when asked', () => {
