@@ -1,11 +1,5 @@
 import { GcsBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { DataGoogleProject } from '@cdktf/provider-google/lib/data-google-project';
-import { MonitoringNotificationChannel } from '@cdktf/provider-google/lib/monitoring-notification-channel';
-import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
-import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
-import { SqlUser } from '@cdktf/provider-google/lib/sql-user';
-import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
 import { BootstrapConfig, EnvironmentConfig, serviceImageRepository } from '../config/environments';
 import { CLOUD_SQL_SUPERUSER_ROLE } from '../config/platform-facts';
 import {
@@ -33,14 +27,15 @@ import { CloudSqlDatabaseRoles } from '../constructs/cloud-sql-database-roles';
 import { CloudSqlPostgres } from '../constructs/cloud-sql-postgres';
 import { GatewayEdge } from '../constructs/gateway-edge';
 import { GkeAutopilotCluster } from '../constructs/gke-autopilot-cluster';
+import { googleProvider, projectNumber } from '../constructs/google-provider';
 import { LokiStorage } from '../constructs/loki-storage';
 import { Network } from '../constructs/network';
-import { assertSafeGrant } from '../constructs/principal';
-import { PrivateBucket } from '../constructs/private-bucket';
+import { grantProjectRole } from '../constructs/principal';
+import { grantBucketRole, PrivateBucket } from '../constructs/private-bucket';
 import { Secret } from '../constructs/secret';
-import { ServiceDatabase } from '../constructs/service-database';
+import { createIamDatabaseUser, ServiceDatabase } from '../constructs/service-database';
 import { WorkloadIdentityUser } from '../constructs/service-identity';
-import { SqlMonitoring } from '../constructs/sql-monitoring';
+import { emailNotificationChannel, SqlMonitoring } from '../constructs/sql-monitoring';
 import { UptimeCheck } from '../constructs/uptime-check';
 import { GATEWAY_EDGE } from '../../charts/lib/cluster-addons';
 
@@ -104,14 +99,13 @@ export class PlatformStack extends TerraformStack {
       prefix: statePrefix(stackName.platform(env.name)),
     });
     // The Budgets API needs a quota project; the environment's own pays for its calls.
-    new GoogleProvider(this, 'google', {
-      project,
+    googleProvider(this, 'google', {
+      projectId: project,
       region: env.region,
-      userProjectOverride: true,
-      billingProject: project,
+      billCallsToProject: true,
       defaultLabels: { environment: env.name, managed_by: 'cdktf' },
     });
-    const projectInfo = new DataGoogleProject(this, 'project', { projectId: project });
+    const envProjectNumber = projectNumber(this, 'project', project);
 
     this.network = new Network(this, 'network', {
       projectId: project,
@@ -223,11 +217,10 @@ export class PlatformStack extends TerraformStack {
       workloadIdentityPoolDependsOn: pool,
     });
     this.database.grantConnect(this.databaseAdmin, 'db-admin');
-    const databaseAdminUser = new SqlUser(this, 'db-admin-user', {
-      project,
-      instance: this.database.instanceName,
-      name: this.databaseAdmin.serviceAccountDatabaseUser,
-      type: 'CLOUD_IAM_SERVICE_ACCOUNT',
+    const databaseAdminUser = createIamDatabaseUser(this, 'db-admin-user', {
+      projectId: project,
+      instanceName: this.database.instanceName,
+      userName: this.databaseAdmin.serviceAccountDatabaseUser,
       dependsOn: this.databaseAdmin.principalDependsOn,
     });
     // Membership of cloudsqlsuperuser lets the admin grant schemas (ADR 0202). The Admin API refuses user
@@ -250,37 +243,32 @@ export class PlatformStack extends TerraformStack {
       workloadIdentityPoolDependsOn: pool,
     });
     this.database.grantConnect(this.firestoreMigration, 'firestore-migration');
-    new SqlUser(this, 'firestore-migration-user', {
-      project,
-      instance: this.database.instanceName,
-      name: this.firestoreMigration.serviceAccountDatabaseUser,
-      type: 'CLOUD_IAM_SERVICE_ACCOUNT',
+    createIamDatabaseUser(this, 'firestore-migration-user', {
+      projectId: project,
+      instanceName: this.database.instanceName,
+      userName: this.firestoreMigration.serviceAccountDatabaseUser,
       deletionPolicy: 'ABANDON',
       dependsOn: this.firestoreMigration.principalDependsOn,
     });
     // Read-only Firestore access: https://cloud.google.com/iam/docs/roles-permissions/firestore
-    new ProjectIamMember(this, 'firestore-migration-datastore-viewer', {
-      project: env.firebaseProjectId,
+    grantProjectRole(this, 'firestore-migration-datastore-viewer', {
+      projectId: env.firebaseProjectId,
       role: 'roles/datastore.viewer',
-      member: this.firestoreMigration.principalMember,
-      dependsOn: this.firestoreMigration.principalDependsOn,
+      grantee: this.firestoreMigration,
     });
     // Roles: the smallest of STORAGE_OBJECT_ROLE_PERMISSIONS / FIREBASE_AUTH_ROLE_PERMISSIONS
     // (infra/config/platform-facts.ts) that hold FIRESTORE_MIGRATION_NEEDS (tested).
-    new ProjectIamMember(this, 'firestore-migration-auth-viewer', {
-      project: env.firebaseProjectId,
+    grantProjectRole(this, 'firestore-migration-auth-viewer', {
+      projectId: env.firebaseProjectId,
       role: 'roles/firebaseauth.viewer',
-      member: this.firestoreMigration.principalMember,
-      dependsOn: this.firestoreMigration.principalDependsOn,
+      grantee: this.firestoreMigration,
     });
     // Firebase's bucket is the app's, not ours: its access mode is unknown, and an IAM condition
     // needs uniform bucket-level access, so the read-only grant covers the whole bucket.
-    assertSafeGrant('roles/storage.objectViewer', this.firestoreMigration.principalMember);
-    new StorageBucketIamMember(this, 'firestore-migration-firebase-bucket-viewer', {
-      bucket: env.firebaseStorageBucket,
+    grantBucketRole(this, 'firestore-migration-firebase-bucket-viewer', {
+      bucketName: env.firebaseStorageBucket,
       role: 'roles/storage.objectViewer',
-      member: this.firestoreMigration.principalMember,
-      dependsOn: this.firestoreMigration.principalDependsOn,
+      grantee: this.firestoreMigration,
     });
     this.walkImages = new PrivateBucket(this, 'walk-images', {
       projectId: project,
@@ -344,13 +332,13 @@ export class PlatformStack extends TerraformStack {
 
     const channels: string[] = [];
     if (env.observability.notificationEmail) {
-      const channel = new MonitoringNotificationChannel(this, 'email', {
-        project,
-        displayName: `tekutoko ${env.name} on-call e-mail`,
-        type: 'email',
-        labels: { email_address: env.observability.notificationEmail },
-      });
-      channels.push(channel.name);
+      channels.push(
+        emailNotificationChannel(this, 'email', {
+          projectId: project,
+          displayName: `tekutoko ${env.name} on-call e-mail`,
+          emailAddress: env.observability.notificationEmail,
+        }),
+      );
     }
     const severity = env.observability.alertRouting === 'page' ? 'CRITICAL' : 'WARNING';
     new SqlMonitoring(this, 'sql-alerts', {
@@ -371,7 +359,7 @@ export class PlatformStack extends TerraformStack {
     });
     new Budget(this, 'budget', {
       billingAccount: props.bootstrap.billingAccount,
-      projectNumber: projectInfo.number,
+      projectNumber: envProjectNumber,
       displayName: `tekutoko ${env.name}`,
       monthlyAmount: env.budget.monthlyAmount,
       currencyCode: env.budget.currencyCode,
