@@ -3,7 +3,7 @@
  * exact commands it runs, in order. Pure, so the dry run, the real run,
  * docs/deploy.md and the tests all describe the same thing.
  */
-import { defaultEnvironment, EnvironmentConfig, envVarForKey } from '../infra/config/environments';
+import { defaultEnvironment, EnvironmentConfig, envVarForKey } from '../config/environments';
 import { FLAGGER } from '../charts/lib/cluster-addons';
 import {
   CLOUD_ARMOR_POLICY_NAME,
@@ -11,7 +11,7 @@ import {
   SERVICE_NAME,
   SERVICE_NAMESPACE,
   stackName,
-} from '../infra/config/names';
+} from '../config/names';
 
 export const ENV_ACTIONS = ['pause', 'resume', 'hibernate', 'wake', 'status'] as const;
 export type EnvAction = (typeof ENV_ACTIONS)[number];

@@ -15,8 +15,8 @@
  */
 import { spawnSync } from 'child_process';
 import { readFileSync, writeFileSync } from 'fs';
-import { CDKTF_JSON_PATH, readCdktfJsonContext, resolveContext } from '../infra/config/context';
-import { ENVIRONMENT_NAMES, EnvironmentName, loadEnvironments } from '../infra/config/environments';
+import { CDKTF_JSON_PATH, readCdktfJsonContext, resolveContext } from '../config/context';
+import { ENVIRONMENT_NAMES, EnvironmentName, loadEnvironments } from '../config/environments';
 import { ENV_ACTIONS, EnvAction, planEnvAction, shellLine, Step, unconfiguredKeys } from './env-plan';
 import { type CommandArgs, confirm, defineCommand, runCli, UsageError } from './lib/cli';
 

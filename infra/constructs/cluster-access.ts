@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
-import { PLATFORM_OUTPUTS } from '../config/names';
+import { PLATFORM_OUTPUTS } from '../../config/names';
 import { googleProvider } from './google-provider';
 
 /**

@@ -2,7 +2,7 @@ import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { ServiceAccountIamMember } from '@cdktf/provider-google/lib/service-account-iam-member';
-import { googleServiceAccountEmail, iamDatabaseUser } from '../config/names';
+import { googleServiceAccountEmail, iamDatabaseUser } from '../../config/names';
 import { assertSafeGrant, IPrincipal } from './principal';
 
 export interface WorkloadIdentityUserProps {

@@ -13,7 +13,7 @@
  *   `configReloader.*`).
  * A chart version other than these makes the estimate fail, so a bump revisits this file.
  */
-import { AUTOPILOT_SPOT_NODE_SELECTOR } from '../config/platform-facts';
+import { AUTOPILOT_SPOT_NODE_SELECTOR } from '../../config/platform-facts';
 import { cpuMillis, memoryMiB } from './quantities';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- Helm values are untyped data */

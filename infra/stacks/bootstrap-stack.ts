@@ -5,7 +5,7 @@ import {
   EnvironmentConfig,
   EnvironmentName,
   ENVIRONMENT_NAMES,
-} from '../config/environments';
+} from '../../config/environments';
 import {
   ARTIFACT_REPOSITORY_ID,
   CI_IDENTITIES,
@@ -14,8 +14,8 @@ import {
   PREVIEW_ARTIFACT_REPOSITORY_ID,
   stackName,
   statePrefix,
-} from '../config/names';
-import { GKE_NODE_SERVICE_ACCOUNT_ROLE } from '../config/platform-facts';
+} from '../../config/names';
+import { GKE_NODE_SERVICE_ACCOUNT_ROLE } from '../../config/platform-facts';
 import { ArtifactRegistry } from '../constructs/artifact-registry';
 import { DeployerServiceAccount, RoleGrant } from '../constructs/deployer-service-account';
 import { GitHubWorkloadIdentityFederation } from '../constructs/github-workload-identity-federation';

@@ -4,14 +4,14 @@ import { Construct } from 'constructs';
 import { ClusterBaseChart } from '../../charts/cluster/cluster-base-chart';
 import { DatabaseAdminChart } from '../../charts/cluster/database-admin-chart';
 import { GATEWAY_EDGE, MONITORING } from '../../charts/lib/cluster-addons';
-import { BootstrapConfig, EnvironmentConfig } from '../config/environments';
+import { BootstrapConfig, EnvironmentConfig } from '../../config/environments';
 import {
   LOKI_IDENTITY,
   googleServiceAccountEmail,
   lokiBucketName,
   stackName,
   statePrefix,
-} from '../config/names';
+} from '../../config/names';
 import { ClusterAccess } from '../constructs/cluster-access';
 import { ClusterAddons, ObservabilityValues } from '../constructs/cluster-addons';
 import { KubernetesManifests, KubernetesObject } from '../constructs/kubernetes-manifests';

@@ -1,7 +1,7 @@
 import { GcsBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { BootstrapConfig, EnvironmentConfig, serviceImageRepository } from '../config/environments';
-import { CLOUD_SQL_SUPERUSER_ROLE } from '../config/platform-facts';
+import { BootstrapConfig, EnvironmentConfig, serviceImageRepository } from '../../config/environments';
+import { CLOUD_SQL_SUPERUSER_ROLE } from '../../config/platform-facts';
 import {
   CLOUD_ARMOR_POLICY_NAME,
   LOKI_IDENTITY,
@@ -19,7 +19,7 @@ import {
   serviceIdentity,
   stackName,
   statePrefix,
-} from '../config/names';
+} from '../../config/names';
 import { BinaryAuthorization } from '../constructs/binary-authorization';
 import { Budget } from '../constructs/budget';
 import { CloudArmorPolicy } from '../constructs/cloud-armor-policy';
@@ -257,7 +257,7 @@ export class PlatformStack extends TerraformStack {
       grantee: this.firestoreMigration,
     });
     // Roles: the smallest of STORAGE_OBJECT_ROLE_PERMISSIONS / FIREBASE_AUTH_ROLE_PERMISSIONS
-    // (infra/config/platform-facts.ts) that hold FIRESTORE_MIGRATION_NEEDS (tested).
+    // (config/platform-facts.ts) that hold FIRESTORE_MIGRATION_NEEDS (tested).
     grantProjectRole(this, 'firestore-migration-auth-viewer', {
       projectId: env.firebaseProjectId,
       role: 'roles/firebaseauth.viewer',

@@ -6,8 +6,14 @@ import {
   TerraformStack,
 } from 'cdktf';
 import { Construct } from 'constructs';
-import { BootstrapConfig, EnvironmentConfig } from '../config/environments';
-import { PLATFORM_OUTPUTS, ServiceIdentity, serviceIdentity, stackName, statePrefix } from '../config/names';
+import { BootstrapConfig, EnvironmentConfig } from '../../config/environments';
+import {
+  PLATFORM_OUTPUTS,
+  ServiceIdentity,
+  serviceIdentity,
+  stackName,
+  statePrefix,
+} from '../../config/names';
 import { grantInstanceConnect } from '../constructs/cloud-sql-postgres';
 import { googleProvider } from '../constructs/google-provider';
 import { grantSecretAccess } from '../constructs/secret';

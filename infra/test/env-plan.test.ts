@@ -1,7 +1,7 @@
 import { MONITORING } from '../../charts/lib/cluster-addons';
 import { planEnvAction, shellLine } from '../../scripts/env-plan';
-import { loadEnvironments } from '../config/environments';
-import { MONITORING_NAMESPACE, SERVICE_NAMESPACE } from '../config/names';
+import { loadEnvironments } from '../../config/environments';
+import { MONITORING_NAMESPACE, SERVICE_NAMESPACE } from '../../config/names';
 
 const all = loadEnvironments();
 const commands = (steps: readonly { command: readonly string[] }[]) => steps.map((s) => shellLine(s.command));

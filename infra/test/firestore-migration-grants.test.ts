@@ -2,17 +2,17 @@
  * The cutover's `firestore-migration` identity on every synthesized platform
  * stack: what its calls need (FIRESTORE_MIGRATION_NEEDS) is granted, with the
  * smallest predefined role that holds it (role → permissions as Google's role
- * reference states them, infra/config/platform-facts.ts), and nothing more.
+ * reference states them, config/platform-facts.ts), and nothing more.
  */
-import { ENVIRONMENT_NAMES, loadEnvironments } from '../config/environments';
+import { ENVIRONMENT_NAMES, loadEnvironments } from '../../config/environments';
 import {
   FIRESTORE_MIGRATION_IDENTITY,
   FIRESTORE_MIGRATION_NEEDS,
   googleServiceAccountEmail,
   stackName,
   walkImagesBucketName,
-} from '../config/names';
-import { FIREBASE_AUTH_ROLE_PERMISSIONS, STORAGE_OBJECT_ROLE_PERMISSIONS } from '../config/platform-facts';
+} from '../../config/names';
+import { FIREBASE_AUTH_ROLE_PERMISSIONS, STORAGE_OBJECT_ROLE_PERMISSIONS } from '../../config/platform-facts';
 import { Block, iamResources, resources, StackJson, synthesizeAll } from './synthesized';
 
 const s = synthesizeAll();

@@ -9,8 +9,8 @@ import { join } from 'path';
 import { Testing } from 'cdktf';
 import { validateObjects, K8sObject } from '../../charts/test/schema-validation';
 import { workloadProblems } from '../../charts/test/workload-rules';
-import { FIRESTORE_MIGRATION_IDENTITY, iamDatabaseUser } from '../config/names';
-import { loadEnvironments } from '../config/environments';
+import { FIRESTORE_MIGRATION_IDENTITY, iamDatabaseUser } from '../../config/names';
+import { loadEnvironments } from '../../config/environments';
 import { PlatformStack } from '../stacks/platform-stack';
 import { ENTRY, opsJobManifests, parseArgs, sqlScript } from '../../scripts/ops-job';
 

@@ -66,10 +66,14 @@ export function providerImports(fileName: string, source: string): ProviderImpor
   return found;
 }
 
-/** infra/ source files outside the allowed folders, relative to the repository root. */
+/** infra/ and config/ source files outside the allowed folders, relative to the repository root. */
 function guardedFiles(): string[] {
-  return readdirSync(INFRA, { recursive: true, encoding: 'utf8' })
-    .map((f) => relative(ROOT, join(INFRA, f)).split('\\').join('/'))
+  return [INFRA, join(ROOT, 'config')]
+    .flatMap((dir) =>
+      readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((f) =>
+        relative(ROOT, join(dir, f)).split('\\').join('/'),
+      ),
+    )
     .filter((f) => f.endsWith('.ts') && !ALLOWED.some((dir) => f.startsWith(dir)))
     .sort();
 }
@@ -104,7 +108,7 @@ describe('provider classes stay behind infra/constructs', () => {
     const files = guardedFiles();
     for (const f of [
       'infra/main.ts',
-      'infra/config/environments.ts',
+      'config/environments.ts',
       'infra/stacks/app-stack.ts',
       'infra/stacks/bootstrap-stack.ts',
       'infra/stacks/cluster-stack.ts',

@@ -6,7 +6,7 @@
  * containers included) and, for the Helm releases, the containers each chart
  * renders from our values (infra/cost/helm-workloads.ts).
  */
-import { AUTOPILOT_GENERAL_PURPOSE_POD_REQUESTS } from '../config/platform-facts';
+import { AUTOPILOT_GENERAL_PURPOSE_POD_REQUESTS } from '../../config/platform-facts';
 import { inventory } from '../cost/inventory';
 import { cpuMillis, memoryMiB } from '../cost/quantities';
 import { Block, synthesizeAll } from './synthesized';

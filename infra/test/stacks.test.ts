@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, statSync } from 'fs';
 import { join } from 'path';
 import { App } from 'cdktf';
-import { ENVIRONMENT_NAMES, EnvironmentName, loadEnvironments } from '../config/environments';
+import { ENVIRONMENT_NAMES, EnvironmentName, loadEnvironments } from '../../config/environments';
 import {
   ARTIFACT_REPOSITORY_ID,
   PREVIEW_ARTIFACT_REPOSITORY_ID,
@@ -20,7 +20,7 @@ import {
   ALERT_RECEIVERS_SECRET_ID,
   SIGNING_KEYS_SECRET_ID,
   stackName,
-} from '../config/names';
+} from '../../config/names';
 import { OWASP_RULE_SETS } from '../constructs/cloud-armor-policy';
 import { GKE_AUTH_PLUGIN } from '../constructs/cluster-access';
 import { PRIMITIVE_ROLES } from '../constructs/principal';
