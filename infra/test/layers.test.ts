@@ -19,12 +19,14 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
 };
 
 function sources(dir: string): string[] {
-  return readdirSync(join(ROOT, dir), { withFileTypes: true, recursive: true })
-    .filter((e) => e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.d.ts'))
-    .map((e) => join(e.parentPath, e.name))
-    .filter((file) => !/[/\\](test|imports)[/\\]/.test(relative(ROOT, file)))
-    // A measuring tool that starts the service (app/dev), run by hand: a script, not part of the charts.
-    .filter((file) => !relative(ROOT, file).startsWith(join('charts', 'sizing')));
+  return (
+    readdirSync(join(ROOT, dir), { withFileTypes: true, recursive: true })
+      .filter((e) => e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.d.ts'))
+      .map((e) => join(e.parentPath, e.name))
+      .filter((file) => !/[/\\](test|imports)[/\\]/.test(relative(ROOT, file)))
+      // A measuring tool that starts the service (app/dev), run by hand: a script, not part of the charts.
+      .filter((file) => !relative(ROOT, file).startsWith(join('charts', 'sizing')))
+  );
 }
 
 /** The top-level folders a file's relative imports reach. */
