@@ -3,11 +3,8 @@
  * Prometheus rule files and Managed Prometheus Rules/ClusterRules/GlobalRules
  * objects; test/rule-cases.ts holds a firing and a quiet case for each alert.
  */
-import { SERVICE_NAMESPACE } from '../infra/config/names';
-import {
-  CLOUD_MONITORING_PROMQL_NAMING,
-  GKE_KUBE_STATE_POD_PHASE_METRIC,
-} from '../infra/config/platform-facts';
+import { SERVICE_NAMESPACE } from '../config/names';
+import { CLOUD_MONITORING_PROMQL_NAMING, GKE_KUBE_STATE_POD_PHASE_METRIC } from '../config/platform-facts';
 import { ALLOY_SELECTOR, FLAGGER_JOB, LOKI_SELECTOR, SERVICE_SELECTOR } from './config';
 import {
   BURN_RATE_WINDOWS,

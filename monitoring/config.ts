@@ -1,12 +1,12 @@
 /**
  * What the monitoring layer reads from the rest of the repository: the
- * validated environments (infra/config/environments.ts), the naming contract
- * (infra/config/names.ts) and the add-on names the charts layer exports.
+ * validated environments (config/environments.ts), the naming contract
+ * (config/names.ts) and the add-on names the charts layer exports.
  * Nothing here is retyped.
  */
-import { ContextSources, resolveContext } from '../infra/config/context';
-import { EnvironmentConfig, Environments, loadEnvironments } from '../infra/config/environments';
-import { SERVICE_NAME, SERVICE_NAMESPACE } from '../infra/config/names';
+import { ContextSources, resolveContext } from '../config/context';
+import { EnvironmentConfig, Environments, loadEnvironments } from '../config/environments';
+import { SERVICE_NAME, SERVICE_NAMESPACE } from '../config/names';
 import { FLAGGER, LOG_PIPELINE, MONITORING } from '../charts/lib/cluster-addons';
 
 /** GKE cluster name of an environment (the platform stack names it `tekutoko-<env>`). */

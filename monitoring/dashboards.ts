@@ -16,8 +16,8 @@ import { DataqueryBuilder as PromQuery } from '@grafana/grafana-foundation-sdk/p
 import { PanelBuilder as StatPanel } from '@grafana/grafana-foundation-sdk/stat';
 import { PanelBuilder as TimeseriesPanel } from '@grafana/grafana-foundation-sdk/timeseries';
 import { FLAGGER_JOB } from './config';
-import { SERVICE_NAME, SERVICE_NAMESPACE, sqlInstanceName } from '../infra/config/names';
-import { userRequests } from '../infra/config/sli';
+import { SERVICE_NAME, SERVICE_NAMESPACE, sqlInstanceName } from '../config/names';
+import { userRequests } from '../config/sli';
 import { SLOS, errorBudget, errorRatioRecord } from './slo';
 
 /** Datasource uids, provisioned with these uids by the Grafana Helm values. */

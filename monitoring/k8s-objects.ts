@@ -7,8 +7,8 @@
  * through Terraform.
  */
 import { stringify } from 'yaml';
-import type { KubernetesObject } from '../infra/constructs/kubernetes-manifests';
-import { EnvironmentConfig, Environments } from '../infra/config/environments';
+import type { KubernetesObject } from '../charts/lib/kubernetes-object';
+import { EnvironmentConfig, Environments } from '../config/environments';
 import { FLAGGER, LOG_PIPELINE, MONITORING } from '../charts/lib/cluster-addons';
 import { alertmanagerConfig } from './alertmanager';
 import { runbookBaseUrl } from './config';

@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import type { IGateway } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/Gateway';
 import type { IHTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute';
-import { GATEWAY, SERVICE_NAMESPACE } from '../../infra/config/names';
+import { GATEWAY, SERVICE_NAMESPACE } from '../../config/names';
 import { FLAGGER, MONITORING } from '../lib/cluster-addons';
 import { LABEL } from '../lib/labels';
 

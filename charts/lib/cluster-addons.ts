@@ -1,5 +1,5 @@
-import { MONITORING_NAMESPACE } from '../../infra/config/names';
-import { GKE_MANAGED_PROMETHEUS_NAMESPACE } from '../../infra/config/platform-facts';
+import { MONITORING_NAMESPACE } from '../../config/names';
+import { GKE_MANAGED_PROMETHEUS_NAMESPACE } from '../../config/platform-facts';
 
 /**
  * Names of the cluster add-ons that the `<env>-cluster` stack installs and the
@@ -76,3 +76,17 @@ export const GATEWAY_EDGE = {
   /** Certificate Manager map with the certificate for the domain and `*.<domain>`. */
   certificateMapName: 'gateway-external',
 } as const;
+
+/** Loki's in-cluster push/query URL (single-binary mode, gateway disabled). */
+export const LOKI_URL = `http://loki.${MONITORING.namespace}.svc.cluster.local:3100`;
+
+/**
+ * Helm values the monitoring layer supplies (monitoring/) for Grafana, Loki
+ * and Alloy; the cluster stack merges them over its defaults
+ * (infra/constructs/cluster-addons.ts), objects key by key.
+ */
+export interface ObservabilityValues {
+  readonly grafana?: Record<string, unknown>;
+  readonly loki?: Record<string, unknown>;
+  readonly alloy?: Record<string, unknown>;
+}

@@ -5,10 +5,10 @@ import {
   SERVICE_NAME,
   SERVICE_PORTS,
   serviceIdentity,
-} from '../../infra/config/names';
+} from '../../config/names';
 import { loadTracingConfig } from '../../app/src/config';
-import { loadEnvironments } from '../../infra/config/environments';
-import { TELEMETRY_OTLP_ENDPOINT } from '../../infra/config/platform-facts';
+import { loadEnvironments } from '../../config/environments';
+import { TELEMETRY_OTLP_ENDPOINT } from '../../config/platform-facts';
 import { LABEL } from '../lib/labels';
 import { WalkServiceChart } from '../walk-service/chart';
 import { MigrationsChart, migrationsJobName } from '../walk-service/migrations-chart';
@@ -380,7 +380,7 @@ describe('tracing environment', () => {
     );
   });
 
-  it('samples everything in dev, less in staging, least in prod (infra/config/environments.ts)', () => {
+  it('samples everything in dev, less in staging, least in prod (config/environments.ts)', () => {
     const { environments } = loadEnvironments();
     const ratio = (e: 'dev' | 'staging' | 'prod') => environments[e].service.traceSampleRatio;
     expect(ratio('dev')).toBe(1);

@@ -37,7 +37,7 @@ export const PRICE_TABLE = {
      * GKE free tier: $74.40 of cluster-management-fee credit per billing account
      * per month, which covers one Autopilot or zonal cluster
      * (https://cloud.google.com/kubernetes-engine/pricing#cluster_management_fee_and_free_tier).
-     * Which environment takes it is `gke.freeTierCredit` in infra/config/environments.ts.
+     * Which environment takes it is `gke.freeTierCredit` in config/environments.ts.
      */
     freeTierCreditMonth: 74.4,
     /** Autopilot general-purpose pods, per requested vCPU-hour / GiB-hour. */

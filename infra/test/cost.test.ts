@@ -1,5 +1,5 @@
-import { defaultEnvironment, loadEnvironments, validateEnvironment } from '../config/environments';
-import { stackName } from '../config/names';
+import { defaultEnvironment, loadEnvironments, validateEnvironment } from '../../config/environments';
+import { stackName } from '../../config/names';
 import { containersWithoutRequests, estimateInventory, PricingContext, sqlTierShape } from '../cost/estimate';
 import { helmWorkloads } from '../cost/helm-workloads';
 import { inventory, StackJson } from '../cost/inventory';

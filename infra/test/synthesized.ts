@@ -5,7 +5,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { ConfigInput, Environments } from '../config/environments';
+import { ConfigInput, Environments } from '../../config/environments';
 import { synthInfra } from '../main';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- Terraform JSON is untyped data */

@@ -7,8 +7,8 @@
 import { rmSync } from 'fs';
 import { parseAllDocuments } from 'yaml';
 import { validateObjects, K8sObject } from '../../charts/test/schema-validation';
-import { ENVIRONMENT_NAMES, loadEnvironments } from '../../infra/config/environments';
-import { SERVICE_NAMESPACE } from '../../infra/config/names';
+import { ENVIRONMENT_NAMES, loadEnvironments } from '../../config/environments';
+import { SERVICE_NAMESPACE } from '../../config/names';
 import { allAlerts, RULE_GROUPS } from '../alerts';
 import { runbookBaseUrl } from '../config';
 import { DATASOURCES, dashboards } from '../dashboards';

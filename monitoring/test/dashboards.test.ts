@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { stringify } from 'yaml';
-import { PROBE_ROUTES } from '../../infra/config/sli';
+import { PROBE_ROUTES } from '../../config/sli';
 import { DATASOURCES, VARIABLES, dashboards } from '../dashboards';
 
 interface Query {

@@ -3,7 +3,7 @@
  * where it stays quiet. Series use promtool's expanding notation
  * (`0+100x120`: start 0, add 100 each interval, 120 times).
  */
-import { SERVICE_NAME, SERVICE_NAMESPACE } from '../../infra/config/names';
+import { SERVICE_NAME, SERVICE_NAMESPACE } from '../../config/names';
 
 export interface Series {
   readonly series: string;

@@ -10,8 +10,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'f
 import { tmpdir } from 'os';
 import { join, resolve } from 'path';
 import { parse, stringify } from 'yaml';
-import { SERVICE_NAME, SERVICE_NAMESPACE } from '../../infra/config/names';
-import { UNMATCHED_ROUTE } from '../../infra/config/sli';
+import { SERVICE_NAME, SERVICE_NAMESPACE } from '../../config/names';
+import { UNMATCHED_ROUTE } from '../../config/sli';
 
 const STEP = '1m';
 const STEPS_PER_MIN = 1;
