@@ -235,3 +235,15 @@ export const CLOUD_SQL_SUPERUSER_ROLE: PlatformFact<string> = {
   value: 'cloudsqlsuperuser',
   source: 'https://cloud.google.com/sql/docs/postgres/users#default-users',
 };
+
+/**
+ * A client-based API (Identity Toolkit, which Firebase Auth's admin calls use)
+ * called by a service account bills its quota to the account's own project
+ * unless the request names a quota project (`x-goog-user-project`, which
+ * firebase-admin sets from GOOGLE_CLOUD_QUOTA_PROJECT); naming one needs
+ * `serviceusage.services.use` there, which this role holds.
+ */
+export const QUOTA_PROJECT_ROLE: PlatformFact<{ readonly role: string; readonly permission: string }> = {
+  value: { role: 'roles/serviceusage.serviceUsageConsumer', permission: 'serviceusage.services.use' },
+  source: 'https://cloud.google.com/docs/quotas/set-quota-project',
+};

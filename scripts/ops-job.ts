@@ -115,6 +115,8 @@ export function opsJobManifests(o: OpsJobOptions, all: Environments): object[] {
       DATABASE_URL: databaseUrl(props),
       FIREBASE_PROJECT_ID: env.firebaseProjectId,
       GOOGLE_CLOUD_PROJECT: env.projectId,
+      // Firebase Auth's admin calls bill the Firebase project (QUOTA_PROJECT_ROLE in config/platform-facts.ts).
+      GOOGLE_CLOUD_QUOTA_PROJECT: env.firebaseProjectId,
       LOG_LEVEL: 'info',
     },
     activeDeadlineMinutes: 12 * 60,
