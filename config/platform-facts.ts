@@ -237,6 +237,18 @@ export const CLOUD_SQL_SUPERUSER_ROLE: PlatformFact<string> = {
 };
 
 /**
+ * A client-based API (Identity Toolkit, which Firebase Auth's admin calls use)
+ * called by a service account bills its quota to the account's own project
+ * unless the request names a quota project (`x-goog-user-project`, which
+ * firebase-admin sets from GOOGLE_CLOUD_QUOTA_PROJECT); naming one needs
+ * `serviceusage.services.use` there, which this role holds.
+ */
+export const QUOTA_PROJECT_ROLE: PlatformFact<{ readonly role: string; readonly permission: string }> = {
+  value: { role: 'roles/serviceusage.serviceUsageConsumer', permission: 'serviceusage.services.use' },
+  source: 'https://cloud.google.com/docs/quotas/set-quota-project',
+};
+
+/**
  * The Telemetry (OTLP) API: OTLP/HTTP at this root (`/v1/traces` for spans),
  * OAuth scope `trace.append`. Google recommends it, through a collector or
  * from an in-process OTLP exporter, over the Cloud Trace API (ADR 0242).

@@ -115,6 +115,8 @@ export function opsJobManifests(o: OpsJobOptions, all: Environments): object[] {
       DATABASE_URL: databaseUrl(props),
       FIREBASE_PROJECT_ID: env.firebaseProjectId,
       GOOGLE_CLOUD_PROJECT: env.projectId,
+      // Firebase Auth's admin calls bill the Firebase project (QUOTA_PROJECT_ROLE in config/platform-facts.ts).
+      GOOGLE_CLOUD_QUOTA_PROJECT: env.firebaseProjectId,
       LOG_LEVEL: 'info',
     },
     activeDeadlineMinutes: 12 * 60,
@@ -198,7 +200,34 @@ function sh(command: string[], input?: string): { status: number; stdout: string
   return { status: r.status ?? 1, stdout: r.stdout ?? '' };
 }
 
-/** Applies the Job, follows its logs, and returns 0 when it completed. */
+/** Seconds between two looks at a running Job; a test sets it lower. */
+const POLL_SECONDS = Number(process.env.OPS_JOB_POLL_SECONDS ?? 5);
+const sleep = (seconds: number) =>
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, seconds * 1000);
+
+/** The Job's final condition, or undefined while it runs (kubectl ≥ 1.31 adds SuccessCriteriaMet/FailureTarget first). */
+function jobOutcome(name: string): 'Complete' | 'Failed' | undefined {
+  const r = sh([
+    'kubectl',
+    '-n',
+    SERVICE_NAMESPACE,
+    'get',
+    `job/${name}`,
+    '-o',
+    'jsonpath={.status.conditions[?(@.status=="True")].type}',
+  ]);
+  const types = r.stdout.split(/\s+/);
+  if (types.includes('Failed')) return 'Failed';
+  if (types.includes('Complete')) return 'Complete';
+  return undefined;
+}
+
+/**
+ * Applies the Job, follows its logs, and returns 0 when it completed. The
+ * verdict is the Job's own condition, polled until it has one: a pod that
+ * fails in a second, or one that takes minutes to pull and start, both end
+ * with the right answer (the Job's activeDeadlineSeconds bounds the wait).
+ */
 function runJob(o: OpsJobOptions, config: Environments): number {
   const manifests = opsJobManifests(o, config);
   const ns = ['-n', SERVICE_NAMESPACE];
@@ -206,16 +235,24 @@ function runJob(o: OpsJobOptions, config: Environments): number {
     sh(['kubectl', ...ns, 'apply', '-f', '-'], manifests.map((m) => stringify(m)).join('---\n')).status !== 0
   )
     return 1;
-  sh(['kubectl', ...ns, 'wait', '--for=condition=Ready', 'pod', '-l', `job-name=${o.name}`, '--timeout=10m']);
-  // Progress: the tool's log lines as they come.
-  spawnSync('kubectl', [...ns, 'logs', '-f', `job/${o.name}`, '-c', 'operator'], { stdio: 'inherit' });
-  const done = sh(['kubectl', ...ns, 'wait', '--for=condition=Complete', `job/${o.name}`, '--timeout=30s']);
+  // Progress: the tool's log lines as they come (waits for the pod to start; a finished pod's logs print at once).
+  spawnSync(
+    'kubectl',
+    [...ns, 'logs', '-f', `job/${o.name}`, '-c', 'operator', '--pod-running-timeout=15m'],
+    { stdio: 'inherit' },
+  );
+  let outcome = jobOutcome(o.name);
+  for (let waited = 0; outcome === undefined; waited += POLL_SECONDS) {
+    if (waited > 0 && waited % 60 < POLL_SECONDS) console.error(`job ${o.name} still running (${waited} s)`);
+    sleep(POLL_SECONDS);
+    outcome = jobOutcome(o.name);
+  }
   console.error(
-    done.status === 0
+    outcome === 'Complete'
       ? `job ${o.name} completed`
       : `job ${o.name} failed: kubectl -n ${SERVICE_NAMESPACE} describe job ${o.name}`,
   );
-  return done.status === 0 ? 0 : 1;
+  return outcome === 'Complete' ? 0 : 1;
 }
 
 /** The image users are served: Flagger's primary in a canary environment, else the Deployment's. */

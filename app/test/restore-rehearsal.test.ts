@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Client } from 'pg';
+import { Client, types } from 'pg';
 import { runSqlScript } from '../src/db/sql-cli';
 import { migrateUp } from '../src/db/migrate';
 import { createTestDatabase, databaseUrl, harnessValue, type TestDatabase } from './harness';
@@ -35,8 +35,16 @@ function urlAs(user: string, dbName: string): string {
   return url.toString();
 }
 
+/** Timestamps as PostgreSQL's text (microseconds kept), as CSV export and import carry them, not as JS Dates. */
+const TEXT_TIMESTAMPS = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === types.builtins.TIMESTAMPTZ || oid === types.builtins.TIMESTAMP
+      ? (value: string) => value
+      : types.getTypeParser(oid, format)) as typeof types.getTypeParser,
+};
+
 async function asUser<T>(user: string, dbName: string, work: (c: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: urlAs(user, dbName) });
+  const client = new Client({ connectionString: urlAs(user, dbName), types: TEXT_TIMESTAMPS });
   await client.connect();
   try {
     return await work(client);
@@ -82,9 +90,15 @@ const WALK = {
 
 async function seed(): Promise<void> {
   await asUser(role(OWNER), db.name, async (c) => {
-    await c.query(`INSERT INTO users (id, email) VALUES ($1, 'r@example.com') ON CONFLICT DO NOTHING`, [
-      WALK.user_id,
-    ]);
+    await c.query(
+      `INSERT INTO users (id, email, auth_provider) VALUES ($1, 'r@example.com', 'google.com') ON CONFLICT DO NOTHING`,
+      [WALK.user_id],
+    );
+    await c.query(
+      `INSERT INTO consents (user_id, consent_id, policy_version, consented_at, consent_type, device_platform)
+       VALUES ($1, 'consent-1', '2026-10', '2026-11-01T00:00:00.654321Z', 'initial', 'iOS') ON CONFLICT DO NOTHING`,
+      [WALK.user_id],
+    );
     await c.query(
       `INSERT INTO walks (id, user_id, title, status, start_time, end_time)
        VALUES ($1, $2, 'morning', 'completed', '2026-11-20T06:00:00.123456Z', '2026-11-20T07:00:00Z')`,
@@ -101,6 +115,8 @@ async function seed(): Promise<void> {
 
 const snapshot = () =>
   asUser(role(OWNER), db.name, async (c) => ({
+    user: (await c.query('SELECT * FROM users WHERE id = $1', [WALK.user_id])).rows,
+    consents: (await c.query('SELECT * FROM consents WHERE user_id = $1', [WALK.user_id])).rows,
     walk: (await c.query('SELECT * FROM walks WHERE id = $1', [WALK.id])).rows,
     locations: (
       await c.query('SELECT * FROM walk_locations WHERE walk_id = $1 ORDER BY sequence_number', [WALK.id])
@@ -127,9 +143,14 @@ it('partial restore: staging tables by the owner, rows loaded as postgres, merge
     users: (await c.query('SELECT * FROM users WHERE id = $1', [WALK.user_id])).rows,
     walks: (await c.query('SELECT * FROM walks WHERE id = $1', [WALK.id])).rows,
     locations: (await c.query('SELECT * FROM walk_locations WHERE walk_id = $1', [WALK.id])).rows,
+    consents: (await c.query('SELECT * FROM consents WHERE user_id = $1', [WALK.user_id])).rows,
   }));
-  // The damage.
-  await asUser(role(OWNER), db.name, (c) => c.query('DELETE FROM walks WHERE id = $1', [WALK.id]));
+  expect(exported.walks[0].start_time).toBe('2026-11-20 06:00:00.123456+00');
+  // The damage: the walk and the user's consent record.
+  await asUser(role(OWNER), db.name, async (c) => {
+    await c.query('DELETE FROM walks WHERE id = $1', [WALK.id]);
+    await c.query('DELETE FROM consents WHERE user_id = $1', [WALK.user_id]);
+  });
 
   await runSqlScript(urlAs(role(OWNER), db.name), script('restore-prepare.sql'));
   // `gcloud sql import csv … --user=postgres` into the staging tables.
@@ -138,6 +159,7 @@ it('partial restore: staging tables by the owner, rows loaded as postgres, merge
       ['restore_users', exported.users],
       ['restore_walks', exported.walks],
       ['restore_walk_locations', exported.locations],
+      ['restore_consents', exported.consents],
     ] as const) {
       for (const row of rows) {
         const cols = Object.keys(row);
@@ -149,8 +171,8 @@ it('partial restore: staging tables by the owner, rows loaded as postgres, merge
     }
   });
   const [counts] = await runSqlScript(urlAs(role(OWNER), db.name), script('restore-merge.sql'));
-  expect(counts).toEqual([{ users: 0, walks: 1, locations: 10 }]);
-  expect(await snapshot()).toEqual(before); // every column, microseconds included
+  expect(counts).toEqual([{ users: 0, walks: 1, locations: 10, consents: 1 }]);
+  expect(await snapshot()).toEqual(before); // every column, timestamps compared as text: microseconds included
   const left = await db.pool.query(
     "SELECT count(*)::int AS n FROM pg_tables WHERE tablename LIKE 'restore_%'",
   );
@@ -166,7 +188,7 @@ it('partial restore: staging tables by the owner, rows loaded as postgres, merge
     ),
   );
   const [again] = await runSqlScript(urlAs(role(OWNER), db.name), script('restore-merge.sql'));
-  expect(again).toEqual([{ users: 0, walks: 0, locations: 0 }]);
+  expect(again).toEqual([{ users: 0, walks: 0, locations: 0, consents: 0 }]);
   expect((await snapshot()).walk[0].title).toBe('morning');
 });
 

@@ -1,7 +1,11 @@
 import { GcsBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { BootstrapConfig, EnvironmentConfig, serviceImageRepository } from '../../config/environments';
-import { CLOUD_SQL_SUPERUSER_ROLE, TELEMETRY_TRACES_WRITER_ROLE } from '../../config/platform-facts';
+import {
+  CLOUD_SQL_SUPERUSER_ROLE,
+  QUOTA_PROJECT_ROLE,
+  TELEMETRY_TRACES_WRITER_ROLE,
+} from '../../config/platform-facts';
 import {
   CLOUD_ARMOR_POLICY_NAME,
   LOKI_IDENTITY,
@@ -267,6 +271,13 @@ export class PlatformStack extends TerraformStack {
     grantProjectRole(this, 'firestore-migration-auth-viewer', {
       projectId: env.firebaseProjectId,
       role: 'roles/firebaseauth.viewer',
+      grantee: this.firestoreMigration,
+    });
+    // Firebase Auth's API bills the Firebase project (the cutover Job names it as quota project),
+    // not this one, where that API may not even be enabled.
+    grantProjectRole(this, 'firestore-migration-quota-project', {
+      projectId: env.firebaseProjectId,
+      role: QUOTA_PROJECT_ROLE.value.role,
       grantee: this.firestoreMigration,
     });
     // Firebase's bucket is the app's, not ours: its access mode is unknown, and an IAM condition

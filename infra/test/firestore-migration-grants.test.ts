@@ -12,7 +12,11 @@ import {
   stackName,
   walkImagesBucketName,
 } from '../../config/names';
-import { FIREBASE_AUTH_ROLE_PERMISSIONS, STORAGE_OBJECT_ROLE_PERMISSIONS } from '../../config/platform-facts';
+import {
+  FIREBASE_AUTH_ROLE_PERMISSIONS,
+  QUOTA_PROJECT_ROLE,
+  STORAGE_OBJECT_ROLE_PERMISSIONS,
+} from '../../config/platform-facts';
 import { Block, iamResources, resources, StackJson, synthesizeAll } from './synthesized';
 
 const s = synthesizeAll();
@@ -72,13 +76,18 @@ describe.each(ENVIRONMENT_NAMES)('%s-platform: the firestore-migration identity'
     );
   });
 
-  it('holds no other grant: Firestore and Auth read on the Firebase project, its database login, the two buckets', () => {
+  it('names the Firebase project as quota project for Auth calls, and may', () => {
+    expect(onProject(env.firebaseProjectId).map((b) => b.role)).toContain(QUOTA_PROJECT_ROLE.value.role);
+  });
+
+  it('holds no other grant: Firestore and Auth read and quota on the Firebase project, its database login, the two buckets', () => {
     expect(grants.map(([t, b]) => [t, b.role, b.project ?? bucketName(stack, b.bucket)]).sort()).toEqual(
       [
         ['google_project_iam_member', 'roles/cloudsql.client', env.projectId],
         ['google_project_iam_member', 'roles/cloudsql.instanceUser', env.projectId],
         ['google_project_iam_member', 'roles/datastore.viewer', env.firebaseProjectId],
         ['google_project_iam_member', 'roles/firebaseauth.viewer', env.firebaseProjectId],
+        ['google_project_iam_member', QUOTA_PROJECT_ROLE.value.role, env.firebaseProjectId],
         ['google_storage_bucket_iam_member', 'roles/storage.objectViewer', env.firebaseStorageBucket],
         ['google_storage_bucket_iam_member', 'roles/storage.objectUser', walkImagesBucketName(env.projectId)],
       ].sort(),

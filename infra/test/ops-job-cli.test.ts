@@ -43,10 +43,23 @@ interface Run {
   appliedText: string;
 }
 
-function run(args: string[], vars: Record<string, string>): Run {
+/**
+ * `jobs`: the conditions `kubectl get job/<name>` answers, by name prefix, one
+ * answer per look (the last one repeats): a Job still running answers ''.
+ */
+function run(args: string[], vars: Record<string, string>, jobs: Record<string, string[]> = {}): Run {
   const dir = mkdtempSync(join(tmpdir(), 'ops-job-'));
   try {
-    // Records each call; `get` answers the image, `apply` keeps its input, the rest succeed.
+    // Records each call; `get job/` answers the Job's conditions, `get` the image, `apply` keeps its input.
+    const answers = Object.entries(jobs).map(([prefix, seq]) => {
+      writeFileSync(join(dir, `a-${prefix}`), `${seq.join('\n')}\n`);
+      const count = join(dir, `n-${prefix}`);
+      return (
+        `  *" get job/${prefix}"*) n=$(cat "${count}" 2>/dev/null || echo 0); echo $((n+1)) > "${count}"; ` +
+        `t=$(wc -l < "${join(dir, `a-${prefix}`)}"); i=$(( n < t ? n + 1 : t )); ` +
+        `sed -n "\${i}p" "${join(dir, `a-${prefix}`)}" | tr -d '\\n' ;;`
+      );
+    });
     const kubectl = join(dir, 'kubectl');
     writeFileSync(
       kubectl,
@@ -54,6 +67,8 @@ function run(args: string[], vars: Record<string, string>): Run {
         '#!/bin/sh',
         `echo "$*" >> "${dir}/calls"`,
         'case "$*" in',
+        ...answers,
+        `  *" get job/"*) printf 'SuccessCriteriaMet Complete' ;;`,
         `  *" get "*) printf '%s' '${IMAGE}' ;;`,
         `  *" apply "*) { cat; printf '\\n---\\n'; } >> "${dir}/applied" ;;`,
         'esac',
@@ -65,7 +80,13 @@ function run(args: string[], vars: Record<string, string>): Run {
     const r = spawnSync('npx', ['tsx', 'scripts/ops-job.ts', ...args], {
       cwd: ROOT,
       encoding: 'utf8',
-      env: { ...process.env, CDKTF_CONTEXT_JSON: '', ...vars, PATH: `${dir}:${process.env.PATH}` },
+      env: {
+        ...process.env,
+        CDKTF_CONTEXT_JSON: '',
+        OPS_JOB_POLL_SECONDS: '0.05',
+        ...vars,
+        PATH: `${dir}:${process.env.PATH}`,
+      },
     });
     const read = (f: string) => {
       try {
@@ -103,7 +124,7 @@ describe('npm run cutover -- --env prod (with the deploy variables)', () => {
   });
 
   it("takes the image Flagger's primary serves (the target holds a rejected release after a failed canary)", () => {
-    const gets = r.calls.filter((c) => / get /.test(c));
+    const gets = r.calls.filter((c) => / get deploy/.test(c));
     expect(gets).toEqual([expect.stringContaining('get deploy/walk-service-primary ')]);
     expect(jobOf(r, 'firestore-migration-').spec.template.spec.containers[0].image).toBe(IMAGE);
   });
@@ -122,6 +143,35 @@ describe('npm run cutover -- --env prod (with the deploy variables)', () => {
   });
 });
 
+describe("the verdict is the Job's own condition", () => {
+  it('waits for a Job that takes long to start, then goes on to verify', () => {
+    const r = run(['cutover', '--env', 'prod', '--yes', '--', '--cohort', '10'], DEPLOY_VARS, {
+      'firestore-migration-': ['', '', '', 'SuccessCriteriaMet Complete'],
+    });
+    expect(r.status).toBe(0);
+    expect(r.calls.filter((c) => c.includes('get job/firestore-migration-'))).toHaveLength(4);
+    expect(jobOf(r, 'firestore-verify-')).toBeDefined();
+    expect(r.stderr).toMatch(/job firestore-migration-\S+ completed/);
+  });
+
+  it('reports a Job that failed in its first second, and runs no verify after it', () => {
+    const r = run(['cutover', '--env', 'prod', '--yes', '--', '--cohort', '10'], DEPLOY_VARS, {
+      'firestore-migration-': ['FailureTarget Failed'],
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/job firestore-migration-\S+ failed: kubectl -n walk-service describe job/);
+    expect(jobOf(r, 'firestore-verify-')).toBeUndefined();
+  });
+
+  it('follows the logs with a pod start timeout, not a Ready wait that a fast failure never meets', () => {
+    const r = run(['cutover', '--env', 'prod', '--yes', '--', '--cohort', '10'], DEPLOY_VARS);
+    expect(r.calls.some((c) => /wait --for=condition=Ready/.test(c))).toBe(false);
+    expect(r.calls).toContainEqual(
+      expect.stringMatching(/logs -f job\/firestore-migration-\S+ -c operator --pod-running-timeout=15m/),
+    );
+  });
+});
+
 describe('npm run ops-job -- --env dev --sql … (no canary)', () => {
   it('takes the image of deploy/walk-service', () => {
     const r = run(
@@ -129,7 +179,7 @@ describe('npm run ops-job -- --env dev --sql … (no canary)', () => {
       DEPLOY_VARS,
     );
     expect(r.status).toBe(0);
-    expect(r.calls.filter((c) => / get /.test(c))).toEqual([
+    expect(r.calls.filter((c) => / get deploy/.test(c))).toEqual([
       expect.stringContaining('get deploy/walk-service '),
     ]);
     expect(r.appliedText).toContain('real-dev-123');

@@ -77,12 +77,15 @@ describe('cutover Job', () => {
         ['roles/cloudsql.instanceUser', prod.projectId],
         ['roles/datastore.viewer', prod.firebaseProjectId],
         ['roles/firebaseauth.viewer', prod.firebaseProjectId],
+        ['roles/serviceusage.serviceUsageConsumer', prod.firebaseProjectId],
       ].sort(),
     );
     const user = decodeURIComponent(new URL(env('DATABASE_URL')).username);
     expect(user).toBe(iamDatabaseUser(FIRESTORE_MIGRATION_IDENTITY.googleServiceAccountId, prod.projectId));
     expect(Object.values(stack.google_sql_user).map((u: any) => u.name)).toContain(user);
     expect(env('FIREBASE_PROJECT_ID')).toBe(prod.firebaseProjectId);
+    // Auth's admin API bills the Firebase project, where the identity may use quota (platform stack).
+    expect(env('GOOGLE_CLOUD_QUOTA_PROJECT')).toBe(prod.firebaseProjectId);
     expect(pod.initContainers[0].args).toContain(
       `${prod.projectId}:${prod.region}:${prod.database.instanceName}`,
     );

@@ -4,4 +4,4 @@
 -- The owner lets it read them; the clone is deleted after the export. Runs as
 -- the owner through
 -- npm run ops-job -- --env <env> --instance <clone> --sql runbooks/sql/restore-export-grant.sql
-GRANT SELECT ON users, walks, walk_locations TO cloudsqlsuperuser;
+GRANT SELECT ON users, walks, walk_locations, consents TO cloudsqlsuperuser;

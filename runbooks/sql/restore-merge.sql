@@ -2,10 +2,10 @@
 -- tables (never overwrite a row written since), then drop the staging
 -- tables. Runs as the owner through
 -- npm run ops-job -- --env <env> --sql runbooks/sql/restore-merge.sql
-CREATE TEMP TABLE restored ON COMMIT DROP AS SELECT 0 AS users, 0 AS walks, 0 AS locations;
+CREATE TEMP TABLE restored ON COMMIT DROP AS SELECT 0 AS users, 0 AS walks, 0 AS locations, 0 AS consents;
 WITH u AS (
-  INSERT INTO users (id, email, display_name, created_at, updated_at)
-  SELECT id, email, display_name, created_at, updated_at FROM restore_users
+  INSERT INTO users (id, email, display_name, auth_provider, created_at, updated_at)
+  SELECT id, email, display_name, auth_provider, created_at, updated_at FROM restore_users
   ON CONFLICT (id) DO NOTHING RETURNING 1
 ) UPDATE restored SET users = (SELECT count(*) FROM u);
 WITH w AS (
@@ -23,5 +23,14 @@ WITH w AS (
   SELECT rl.* FROM restore_walk_locations rl JOIN w ON w.id = rl.walk_id
   ON CONFLICT DO NOTHING RETURNING 1
 ) UPDATE restored SET walks = (SELECT count(*) FROM w), locations = (SELECT count(*) FROM l);
-DROP TABLE restore_users, restore_walks, restore_walk_locations;
+-- Consents are an append-only legal record: bring back every one that is missing.
+WITH c AS (
+  INSERT INTO consents (user_id, consent_id, policy_version, consented_at, consent_type,
+                        device_platform, device_os_version, device_app_version, created_at)
+  SELECT user_id, consent_id, policy_version, consented_at, consent_type,
+         device_platform, device_os_version, device_app_version, created_at
+    FROM restore_consents
+  ON CONFLICT (user_id, consent_id) DO NOTHING RETURNING 1
+) UPDATE restored SET consents = (SELECT count(*) FROM c);
+DROP TABLE restore_users, restore_walks, restore_walk_locations, restore_consents;
 SELECT * FROM restored;

@@ -5,4 +5,5 @@
 CREATE TABLE restore_users (LIKE users);
 CREATE TABLE restore_walks (LIKE walks);
 CREATE TABLE restore_walk_locations (LIKE walk_locations);
-GRANT SELECT, INSERT ON restore_users, restore_walks, restore_walk_locations TO cloudsqlsuperuser;
+CREATE TABLE restore_consents (LIKE consents);
+GRANT SELECT, INSERT ON restore_users, restore_walks, restore_walk_locations, restore_consents TO cloudsqlsuperuser;
