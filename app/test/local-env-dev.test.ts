@@ -18,6 +18,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { waitFor } from '../dev/ports';
 import { expectNothingLeft, processesMentioning, REPO_ROOT, startLocalEnv } from './harness/local-env';
@@ -39,6 +40,37 @@ function temporaryCheckout(): string {
   return root;
 }
 
+/**
+ * A shell in another terminal: none of the variables the environment was started
+ * with. Asynchronous: the environment's output comes through this process's pipes.
+ */
+function otherTerminal(
+  command: string,
+  cwd: string,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([name]) => !/^(PORT|METRICS_PORT|LOCAL_\w+|FIREBASE_\w+)$/.test(name),
+    ),
+  );
+  return new Promise((resolve) => {
+    execFile(
+      'bash',
+      ['-c', command],
+      { cwd, env, encoding: 'utf8', timeout: 60_000 },
+      (error, stdout, stderr) =>
+        resolve({ status: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
+    );
+  });
+}
+
+/** The line of the start banner that runs `command`, up to the command (the rest is its description). */
+function printed(output: string, command: string): string {
+  const line = output.split('\n').find((l) => l.includes(command));
+  if (!line) throw new Error(`the banner prints no ${command}`);
+  return line.slice(0, line.indexOf(command) + command.length).trim();
+}
+
 /** The service process's start time, from its own metrics (prom-client's default process metrics). */
 async function serviceStartTime(metricsPort: number): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
@@ -48,7 +80,7 @@ async function serviceStartTime(metricsPort: number): Promise<number> {
 }
 
 describe('npm run dev', () => {
-  it('restarts walk-service when a file under app/src changes, serves the change, and leaves nothing behind on Ctrl-C', async () => {
+  it('restarts walk-service when a file under app/src changes and serves the change; the commands it prints work from another terminal; nothing is left after Ctrl-C', async () => {
     const checkout = temporaryCheckout();
     // the environment's own temporary files land here, so the test can see that none are left
     const tempDir = path.join(checkout, 'tmp');
@@ -60,6 +92,20 @@ describe('npm run dev', () => {
     try {
       await env.until('the environment to run', async () => /is running/.test(env.output()), 180_000);
       expect(await (await fetch(`${api}/healthz`)).json()).toEqual({ status: 'ok' });
+      // the commands the banner prints work as printed from another terminal (non-default ports here)
+      const seed = await otherTerminal(printed(env.output(), 'npm run seed'), checkout);
+      expect(seed).toEqual({
+        stdout: expect.any(String),
+        status: 0,
+        stderr: expect.stringMatching(/created/),
+      });
+      const token = printed(env.output(), '--email you@example.com)');
+      expect(token).toMatch(/^TOKEN=\$\(/);
+      const call = await otherTerminal(
+        `${token} && ${printed(env.output(), '/v1/walks')} -s --fail-with-body`,
+        checkout,
+      );
+      expect(call).toEqual({ status: 0, stdout: '{"walks":[],"next_cursor":null}', stderr: '' });
       const firstStart = await serviceStartTime(env.ports.metrics);
 
       // process_start_time_seconds has whole-second resolution: a restart must land in a later second
@@ -84,6 +130,13 @@ describe('npm run dev', () => {
       expect(processesMentioning(checkout)).toEqual([]);
       // tsx's and Node's compile caches are shared by every run, by design; nothing else may stay
       expect(readdirSync(tempDir).filter((name) => !CACHES.includes(name))).toEqual([]);
+      // and the printed reset empties this environment's data folder (LOCAL_DATA_DIR), not .local/
+      const reset = await otherTerminal(`${printed(env.output(), 'npm run reset')} -- --yes`, checkout);
+      expect({ status: reset.status, stdout: reset.stdout }).toEqual({
+        status: 0,
+        stdout: expect.stringContaining(`\ndeleted ${env.dataDir}/; the next npm start begins`),
+      });
+      expect(existsSync(env.dataDir)).toBe(false);
     } catch (error) {
       throw new Error(`${(error as Error).message}\n--- npm run dev output ---\n${env.output()}`);
     } finally {
