@@ -201,7 +201,7 @@ async function main({ values }: CommandArgs<typeof SEED>): Promise<void> {
       `wrote ${walks.length} walks and a consent for ${uid} to the Firestore emulator at ${firestoreHost}\n` +
         `try: FIRESTORE_EMULATOR_HOST=${firestoreHost} FIREBASE_AUTH_EMULATOR_HOST=${emulatorHost} ` +
         `FIREBASE_PROJECT_ID=${EMULATOR_PROJECT_ID} DATABASE_URL=<the PostgreSQL URL npm start printed> ` +
-        `npm run migrate:firestore -- --dry-run --user ${uid}\n`,
+        `npm run -s migrate:firestore -- --dry-run --user ${uid}\n`,
     );
   }
   process.stdout.write(

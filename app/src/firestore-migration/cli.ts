@@ -10,7 +10,7 @@ import { deleteApp, initializeApp } from 'firebase-admin/app';
 import { getAuth } from 'firebase-admin/auth';
 import { getFirestore } from 'firebase-admin/firestore';
 import { getStorage } from 'firebase-admin/storage';
-import { ConfigError, loadConfig } from '../config';
+import { ConfigError, loadConfig, skipMetadataProbeWithEmulators } from '../config';
 import { createPool } from '../db/pool';
 import { createLogger } from '../observability/logger';
 import { confirm, UsageError as CommandUsageError } from '../cli';
@@ -71,6 +71,7 @@ export async function main(
     }
     config = loadConfig(env);
     emulatorsTogether(config);
+    skipMetadataProbeWithEmulators(config);
   } catch (error) {
     if (error instanceof UsageError) {
       io.stderr(`${error.message}\n\n${USAGE}\n`);
