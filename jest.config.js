@@ -9,6 +9,7 @@ module.exports = {
   // `npm test` runs with --coverage; CI fails below these floors (set just under the measured figures).
   collectCoverageFrom: [
     'app/src/**/*.ts',
+    'config/**/*.ts',
     'infra/**/*.ts',
     'charts/**/*.ts',
     'monitoring/**/*.ts',

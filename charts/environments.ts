@@ -1,5 +1,5 @@
 /**
- * From infra/config/environments.ts to the walk-service chart's props: the
+ * From config/environments.ts to the walk-service chart's props: the
  * charts read every environment difference from there and nothing else.
  */
 import {
@@ -11,9 +11,9 @@ import {
   previewHostname,
   serviceImageRepository,
   previewImageRepository,
-} from '../infra/config/environments';
-import { previewDbPoolMax } from '../infra/config/connection-budget';
-import { serviceIdentity } from '../infra/config/names';
+} from '../config/environments';
+import { previewDbPoolMax } from '../config/connection-budget';
+import { serviceIdentity } from '../config/names';
 import { LABEL } from './lib/labels';
 import { WalkServiceProps } from './walk-service/props';
 

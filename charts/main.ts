@@ -3,13 +3,13 @@
  * `dist/charts/<env>/<chart>.k8s.yaml` for dev, staging, prod and a sample
  * preview. The `<env>-cluster` and `<env>-app` stacks apply the same charts.
  *
- * Configuration: infra/config/environments.ts (context/env overrides as
+ * Configuration: config/environments.ts (context/env overrides as
  * documented there) and the image digest (`TEKUTOKO_IMAGE_DIGEST`).
  */
 import { App, YamlOutputType } from 'cdk8s';
 import { join } from 'path';
-import { ContextSources, resolveContext } from '../infra/config/context';
-import { ENVIRONMENT_NAMES, loadEnvironments, previewHost } from '../infra/config/environments';
+import { ContextSources, resolveContext } from '../config/context';
+import { ENVIRONMENT_NAMES, loadEnvironments, previewHost } from '../config/environments';
 import { ClusterBaseChart } from './cluster/cluster-base-chart';
 import { DatabaseAdminChart } from './cluster/database-admin-chart';
 import { GmpFrontendChart } from './cluster/gmp-frontend-chart';

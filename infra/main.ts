@@ -1,5 +1,5 @@
 /**
- * The cdktf app: every stack, built from infra/config/environments.ts.
+ * The cdktf app: every stack, built from config/environments.ts.
  *
  *   bootstrap                      once (local state first, see docs/deploy.md)
  *   <env>-platform                 dev, staging, prod (Google Cloud resources)
@@ -13,9 +13,9 @@
 // First: must run before cdktf and the providers load.
 import './no-source-maps';
 import { App, TerraformStack } from 'cdktf';
-import { ContextSources, resolveContext } from './config/context';
-import { Environments, ENVIRONMENT_NAMES, loadEnvironments, previewHost } from './config/environments';
-import { stackName } from './config/names';
+import { ContextSources, resolveContext } from '../config/context';
+import { Environments, ENVIRONMENT_NAMES, loadEnvironments, previewHost } from '../config/environments';
+import { stackName } from '../config/names';
 import { UNRELEASED_IMAGE_DIGEST, imageDigestFrom } from '../charts/environments';
 import { observabilityObjects, observabilityValues } from '../monitoring/main';
 import { AppStack } from './stacks/app-stack';

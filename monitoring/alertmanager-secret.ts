@@ -7,7 +7,7 @@
  * the pipe only: never a file, git or Terraform state.
  */
 import { stringify } from 'yaml';
-import { ENVIRONMENT_NAMES, EnvironmentName } from '../infra/config/environments';
+import { ENVIRONMENT_NAMES, EnvironmentName } from '../config/environments';
 import { alertmanagerConfig, MANAGED_ALERTMANAGER_SECRET, parseReceivers } from './alertmanager';
 import { loadMonitoringConfig } from './config';
 

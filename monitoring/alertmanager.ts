@@ -7,9 +7,9 @@
  * is applied (monitoring/alertmanager-secret.ts), so they never reach git or
  * Terraform state. The synthesized file carries placeholder URLs.
  */
-import { EnvironmentConfig } from '../infra/config/environments';
-import { ALERT_RECEIVERS_SECRET_ID } from '../infra/config/names';
-import { GKE_MANAGED_PROMETHEUS_PUBLIC_NAMESPACE } from '../infra/config/platform-facts';
+import { EnvironmentConfig } from '../config/environments';
+import { ALERT_RECEIVERS_SECRET_ID } from '../config/names';
+import { GKE_MANAGED_PROMETHEUS_PUBLIC_NAMESPACE } from '../config/platform-facts';
 import { z } from 'zod';
 import { Severity } from './alerts';
 

@@ -3,12 +3,9 @@
  * Prometheus rule files and Managed Prometheus Rules/ClusterRules/GlobalRules
  * objects; test/rule-cases.ts holds a firing and a quiet case for each alert.
  */
-import { SERVICE_NAMESPACE } from '../infra/config/names';
-import {
-  CLOUD_MONITORING_PROMQL_NAMING,
-  GKE_KUBE_STATE_POD_PHASE_METRIC,
-} from '../infra/config/platform-facts';
-import { FLAGGER_JOB, SERVICE_SELECTOR } from './config';
+import { SERVICE_NAMESPACE } from '../config/names';
+import { CLOUD_MONITORING_PROMQL_NAMING, GKE_KUBE_STATE_POD_PHASE_METRIC } from '../config/platform-facts';
+import { ALLOY_SELECTOR, FLAGGER_JOB, LOKI_SELECTOR, SERVICE_SELECTOR } from './config';
 import {
   BURN_RATE_WINDOWS,
   BurnRateWindow,
@@ -245,6 +242,51 @@ const platformCauses: AlertRule[] = [
   },
 ];
 
+/**
+ * The log pipeline (Alloy → Loki → bucket, docs/adr/0210). Tickets, not
+ * pages: Cloud Logging keeps the same logs while Loki is broken. Every pod in
+ * the cluster logs, so 15 minutes without a line means the pipeline, not quiet.
+ */
+const logPipelineCauses: AlertRule[] = [
+  {
+    alert: 'LokiDown',
+    expr: `absent(up{${LOKI_SELECTOR}} == 1)`,
+    for: '10m',
+    severity: 'ticket',
+    summary: 'No Loki pod answers scrapes',
+    description:
+      'Loki is gone, crash-looping or unreachable for 10 minutes: Grafana shows no logs and Alloy is buffering or dropping them.',
+    runbook: 'loki-down.md',
+  },
+  {
+    alert: 'LokiIngestionStopped',
+    expr:
+      `sum by (namespace) (rate(loki_distributor_lines_received_total{${LOKI_SELECTOR}}[15m])) == 0\n` +
+      `or\nsum by (namespace) (rate(loki_ingester_chunks_flush_failures_total{${LOKI_SELECTOR}}[15m])) > 0`,
+    for: '5m',
+    severity: 'ticket',
+    summary: 'Loki is up but stores no logs',
+    description:
+      'Loki received no log line for 15 minutes, or its chunk flushes to the bucket fail (Workload Identity, bucket IAM): logs since then are missing from Loki.',
+    runbook: 'loki-ingestion-stopped.md',
+  },
+  {
+    alert: 'AlloyNotShippingLogs',
+    expr:
+      `max by (namespace) (\n` +
+      `  sum by (namespace) (rate(loki_write_sent_entries_total{${ALLOY_SELECTOR}}[15m])) == 0\n` +
+      `  or sum by (namespace) (rate(loki_write_dropped_entries_total{${ALLOY_SELECTOR}}[15m])) > 0\n` +
+      `  or absent(up{${ALLOY_SELECTOR}} == 1)\n` +
+      `)`,
+    for: '5m',
+    severity: 'ticket',
+    summary: 'Alloy is not shipping pod logs to Loki',
+    description:
+      'Alloy is down, sent no entry for 15 minutes, or dropped entries after its retries: pod logs are not reaching Loki.',
+    runbook: 'alloy-not-shipping-logs.md',
+  },
+];
+
 const UPTIME_CHECK_PASSED =
   CLOUD_MONITORING_PROMQL_NAMING.value['monitoring.googleapis.com/uptime_check/check_passed']!;
 
@@ -309,6 +351,8 @@ export const RULE_GROUPS: readonly RuleGroup[] = [
   { name: 'walk-service-slo-alerts', scope: 'namespace', interval: '30s', rules: burnRateAlerts() },
   { name: 'walk-service-causes', scope: 'namespace', interval: '30s', rules: serviceCauses },
   { name: 'walk-service-platform', scope: 'cluster', interval: '30s', rules: platformCauses },
+  // Loki and Alloy run in the monitoring namespace: cluster scope sees their series.
+  { name: 'log-pipeline', scope: 'cluster', interval: '1m', rules: logPipelineCauses },
   // Uptime checks run every minute; a 5-minute evaluation would delay the page by up to 5 minutes.
   { name: 'walk-service-edge', scope: 'global', interval: '1m', rules: globalCauses },
   { name: 'walk-service-heartbeat', scope: 'namespace', interval: '30s', rules: [WATCHDOG] },

@@ -1,13 +1,13 @@
 /**
  * What the monitoring layer reads from the rest of the repository: the
- * validated environments (infra/config/environments.ts), the naming contract
- * (infra/config/names.ts) and the add-on names the charts layer exports.
+ * validated environments (config/environments.ts), the naming contract
+ * (config/names.ts) and the add-on names the charts layer exports.
  * Nothing here is retyped.
  */
-import { ContextSources, resolveContext } from '../infra/config/context';
-import { EnvironmentConfig, Environments, loadEnvironments } from '../infra/config/environments';
-import { SERVICE_NAME, SERVICE_NAMESPACE } from '../infra/config/names';
-import { FLAGGER } from '../charts/lib/cluster-addons';
+import { ContextSources, resolveContext } from '../config/context';
+import { EnvironmentConfig, Environments, loadEnvironments } from '../config/environments';
+import { SERVICE_NAME, SERVICE_NAMESPACE } from '../config/names';
+import { FLAGGER, LOG_PIPELINE, MONITORING } from '../charts/lib/cluster-addons';
 
 /** GKE cluster name of an environment (the platform stack names it `tekutoko-<env>`). */
 export function clusterName(env: Pick<EnvironmentConfig, 'name'>): string {
@@ -35,3 +35,7 @@ export function loadMonitoringConfig(sources: ContextSources = {}): Environments
   const { context, env } = resolveContext(sources);
   return loadEnvironments(context, env);
 }
+
+/** Loki's and Alloy's own metrics, as scraped by the PodMonitorings in monitoring/k8s-objects.ts. */
+export const LOKI_SELECTOR = `job="${LOG_PIPELINE.loki.releaseName}",namespace="${MONITORING.namespace}"`;
+export const ALLOY_SELECTOR = `job="${LOG_PIPELINE.alloy.releaseName}",namespace="${MONITORING.namespace}"`;

@@ -3,15 +3,21 @@
  * the provisioned datasources by uid (helm-values.ts), the SLO recording rules
  * and the service's metric names; a test checks every metric they name.
  */
-import { DashboardBuilder, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import {
+  DashboardBuilder,
+  QueryVariableBuilder,
+  RowBuilder,
+  VariableRefresh,
+} from '@grafana/grafana-foundation-sdk/dashboard';
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { DataqueryBuilder as LokiQuery } from '@grafana/grafana-foundation-sdk/loki';
 import { PanelBuilder as LogsPanel } from '@grafana/grafana-foundation-sdk/logs';
 import { DataqueryBuilder as PromQuery } from '@grafana/grafana-foundation-sdk/prometheus';
 import { PanelBuilder as StatPanel } from '@grafana/grafana-foundation-sdk/stat';
 import { PanelBuilder as TimeseriesPanel } from '@grafana/grafana-foundation-sdk/timeseries';
-import { FLAGGER_JOB, SERVICE_SELECTOR } from './config';
-import { SERVICE_NAME, SERVICE_NAMESPACE, sqlInstanceName } from '../infra/config/names';
+import { FLAGGER_JOB } from './config';
+import { SERVICE_NAME, SERVICE_NAMESPACE, sqlInstanceName } from '../config/names';
+import { userRequests } from '../config/sli';
 import { SLOS, errorBudget, errorRatioRecord } from './slo';
 
 /** Datasource uids, provisioned with these uids by the Grafana Helm values. */
@@ -20,8 +26,19 @@ export const DATASOURCES = {
   loki: { type: 'loki', uid: 'loki' },
 } as const;
 
-/** Log stream selector of the service: only the low-cardinality labels Alloy keeps. */
-export const SERVICE_LOG_SELECTOR = `{namespace="${SERVICE_NAMESPACE}", app=~"${SERVICE_NAME}.*"}`;
+/**
+ * Template variables of every dashboard: `environment` is the GKE cluster
+ * (`tekutoko-<env>`, the label managed collection adds), `namespace` the
+ * service's (`walk-service`, or a preview's `pr-<n>`).
+ */
+export const VARIABLES = { environment: 'environment', namespace: 'namespace' } as const;
+const ENV = `cluster=~"$${VARIABLES.environment}"`;
+const NAMESPACE = `namespace=~"$${VARIABLES.namespace}"`;
+/** The service's series in the chosen environment and namespace. */
+const SELECTOR = `job="${SERVICE_NAME}",${ENV},${NAMESPACE}`;
+
+/** Log stream selector of the service: only the low-cardinality labels Alloy keeps (Loki is per cluster). */
+export const SERVICE_LOG_SELECTOR = `{${NAMESPACE}, app=~"${SERVICE_NAME}.*"}`;
 
 type Panel = TimeseriesPanel | StatPanel | LogsPanel;
 
@@ -73,6 +90,16 @@ function layout(
   return board;
 }
 
+function variable(name: string, label: string, query: string, current: string): QueryVariableBuilder {
+  return new QueryVariableBuilder(name)
+    .label(label)
+    .datasource(DATASOURCES.prometheus)
+    .query(query)
+    .definition(query)
+    .refresh(VariableRefresh.OnTimeRangeChanged)
+    .current({ text: current, value: current });
+}
+
 function base(uid: string, title: string): DashboardBuilder {
   return new DashboardBuilder(title)
     .uid(uid)
@@ -80,19 +107,34 @@ function base(uid: string, title: string): DashboardBuilder {
     .editable()
     .refresh('1m')
     .time({ from: 'now-6h', to: 'now' })
-    .timezone('utc');
+    .timezone('utc')
+    .withVariable(
+      variable(VARIABLES.environment, 'environment', `label_values(up{job="${SERVICE_NAME}"}, cluster)`, ''),
+    )
+    .withVariable(
+      variable(
+        VARIABLES.namespace,
+        'namespace',
+        `label_values(up{job="${SERVICE_NAME}",${ENV}}, namespace)`,
+        SERVICE_NAMESPACE,
+      ),
+    );
 }
 
 const rate = (metric: string, extra = '', by = '') =>
-  `sum${by ? ` by (${by})` : ''} (rate(${metric}{${SERVICE_SELECTOR}${extra}}[$__rate_interval]))`;
+  `sum${by ? ` by (${by})` : ''} (rate(${metric}{${SELECTOR}${extra}}[$__rate_interval]))`;
 
-const quantile = (q: number) =>
-  `histogram_quantile(${q}, sum by (le) (rate(http_request_duration_seconds_bucket{${SERVICE_SELECTOR}}[$__rate_interval])))`;
+/** Latency of user requests: probes answer fast (or 503 slowly) and are not what users wait for. */
+const quantile = (q: number, by = '') =>
+  `histogram_quantile(${q}, sum by (le${by ? `, ${by}` : ''}) (rate(http_request_duration_seconds_bucket{${userRequests(SELECTOR)}}[$__rate_interval])))`;
+
+/** A recorded SLO ratio in the chosen environment and namespace. */
+const recorded = (record: string, slo: string) => `${record}{slo="${slo}",${ENV},${NAMESPACE}}`;
 
 export function serviceOverview(): Dashboard {
   const burn = SLOS.map((slo, i) =>
     prom(
-      `${errorRatioRecord('1h')}{slo="${slo.name}"} / ${errorBudget(slo)}`,
+      `${recorded(errorRatioRecord('1h'), slo.name)} / ${errorBudget(slo)}`,
       `${slo.name} (1h)`,
       String.fromCharCode(65 + i),
     ),
@@ -103,7 +145,7 @@ export function serviceOverview(): Dashboard {
         stat(
           `${slo.name} error budget remaining (30d)`,
           'percentunit',
-          prom(`1 - ${errorRatioRecord('30d')}{slo="${slo.name}"} / ${errorBudget(slo)}`, slo.name),
+          prom(`1 - ${recorded(errorRatioRecord('30d'), slo.name)} / ${errorBudget(slo)}`, slo.name),
         ),
         6,
       ] as [Panel, number],
@@ -117,7 +159,7 @@ export function serviceOverview(): Dashboard {
           stat(
             'availability (30d)',
             'percentunit',
-            prom(`1 - ${errorRatioRecord('30d')}{slo="availability"}`, 'availability'),
+            prom(`1 - ${recorded(errorRatioRecord('30d'), 'availability')}`, 'availability'),
           ),
           6,
         ],
@@ -125,7 +167,7 @@ export function serviceOverview(): Dashboard {
           stat(
             'within 500 ms (30d)',
             'percentunit',
-            prom(`1 - ${errorRatioRecord('30d')}{slo="latency"}`, 'latency'),
+            prom(`1 - ${recorded(errorRatioRecord('30d'), 'latency')}`, 'latency'),
           ),
           6,
         ],
@@ -157,7 +199,7 @@ export function serviceOverview(): Dashboard {
         ],
         [
           timeseries(
-            'latency percentiles',
+            'latency percentiles (user requests, probes excluded)',
             's',
             prom(quantile(0.5), 'p50', 'A'),
             prom(quantile(0.95), 'p95', 'B'),
@@ -166,6 +208,50 @@ export function serviceOverview(): Dashboard {
           12,
         ],
         [timeseries('error-budget burn rate (1 = on budget)', 'none', ...burn), 12],
+      ],
+    },
+    {
+      title: 'Saturation',
+      height: 8,
+      panels: [
+        [
+          timeseries(
+            'CPU per pod (cores)',
+            'short',
+            prom(`sum by (pod) (rate(process_cpu_seconds_total{${SELECTOR}}[$__rate_interval]))`, '{{pod}}'),
+          ),
+          6,
+        ],
+        [
+          timeseries(
+            'memory per pod (resident)',
+            'bytes',
+            prom(`sum by (pod) (process_resident_memory_bytes{${SELECTOR}})`, '{{pod}}'),
+          ),
+          6,
+        ],
+        [
+          timeseries(
+            'container restarts (1h)',
+            'short',
+            prom(
+              `sum by (pod) (increase(kube_pod_container_status_restarts_total{${ENV},${NAMESPACE},container="${SERVICE_NAME}"}[1h]))`,
+              '{{pod}}',
+            ),
+          ),
+          6,
+        ],
+        [
+          timeseries(
+            'database pool in use',
+            'percentunit',
+            prom(
+              `sum by (pod) (db_pool_connections{${SELECTOR},state="total"} - ignoring(state) db_pool_connections{${SELECTOR},state="idle"})\n/\nsum by (pod) (db_pool_max_connections{${SELECTOR}})`,
+              '{{pod}}',
+            ),
+          ),
+          6,
+        ],
       ],
     },
     {
@@ -193,7 +279,7 @@ export function serviceOverview(): Dashboard {
 }
 
 export function database(): Dashboard {
-  const pool = (metric: string, extra = '') => `sum by (pod) (${metric}{${SERVICE_SELECTOR}${extra}})`;
+  const pool = (metric: string, extra = '') => `sum by (pod) (${metric}{${SELECTOR}${extra}})`;
   const sql = `database_id=~".+:${sqlInstanceName('.+')}"`;
   return layout(base('walk-service-database', 'walk-service: database'), [
     {
@@ -274,7 +360,7 @@ export function database(): Dashboard {
 
 export function canary(): Dashboard {
   const byApp = (expr: string) => `sum by (app) (${expr})`;
-  const flagger = `job="${FLAGGER_JOB}",exported_namespace="${SERVICE_NAMESPACE}"`;
+  const flagger = `job="${FLAGGER_JOB}",${ENV},exported_namespace=~"$${VARIABLES.namespace}"`;
   return layout(base('walk-service-canary', 'walk-service: canary'), [
     {
       title: 'Flagger',
@@ -307,23 +393,13 @@ export function canary(): Dashboard {
             '5xx ratio',
             'percentunit',
             prom(
-              `${byApp(`rate(http_requests_total{${SERVICE_SELECTOR},status_code=~"5.."}[$__rate_interval])`)}\n/\n${byApp(`rate(http_requests_total{${SERVICE_SELECTOR}}[$__rate_interval])`)}`,
+              `${byApp(`rate(http_requests_total{${userRequests(SELECTOR)},status_code=~"5.."}[$__rate_interval])`)}\n/\n${byApp(`rate(http_requests_total{${userRequests(SELECTOR)}}[$__rate_interval])`)}`,
               '{{app}}',
             ),
           ),
           12,
         ],
-        [
-          timeseries(
-            'p99 latency',
-            's',
-            prom(
-              `histogram_quantile(0.99, sum by (le, app) (rate(http_request_duration_seconds_bucket{${SERVICE_SELECTOR}}[$__rate_interval])))`,
-              '{{app}}',
-            ),
-          ),
-          12,
-        ],
+        [timeseries('p99 latency (user requests)', 's', prom(quantile(0.99, 'app'), '{{app}}')), 12],
       ],
     },
     {
@@ -331,11 +407,8 @@ export function canary(): Dashboard {
       height: 10,
       // The canary's pods carry app=<service>, the primary's app=<service>-primary (Flagger).
       panels: [
-        [logs('canary pod logs', `{namespace="${SERVICE_NAMESPACE}", workload="${SERVICE_NAME}"}`), 12],
-        [
-          logs('primary pod logs', `{namespace="${SERVICE_NAMESPACE}", workload="${SERVICE_NAME}-primary"}`),
-          12,
-        ],
+        [logs('canary pod logs', `{${NAMESPACE}, workload="${SERVICE_NAME}"}`), 12],
+        [logs('primary pod logs', `{${NAMESPACE}, workload="${SERVICE_NAME}-primary"}`), 12],
       ],
     },
   ]).build();

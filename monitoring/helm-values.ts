@@ -3,10 +3,8 @@
  * and Alloy releases (infra/constructs/cluster-addons.ts merges them over its
  * defaults: objects key by key, arrays replaced).
  */
-import type { ObservabilityValues } from '../infra/constructs/cluster-addons';
-import { LOKI_URL } from '../infra/constructs/cluster-addons';
-import { EnvironmentConfig } from '../infra/config/environments';
-import { prometheusQueryUrl } from '../charts/lib/cluster-addons';
+import { EnvironmentConfig } from '../config/environments';
+import { LOKI_URL, prometheusQueryUrl, type ObservabilityValues } from '../charts/lib/cluster-addons';
 import { DATASOURCES, dashboards } from './dashboards';
 
 /** Dashboard provider (and Grafana folder) the dashboards are provisioned into. */

@@ -10,8 +10,8 @@
 import { mkdirSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { stringify } from 'yaml';
-import { ContextSources } from '../infra/config/context';
-import { ENVIRONMENT_NAMES, Environments } from '../infra/config/environments';
+import { ContextSources } from '../config/context';
+import { ENVIRONMENT_NAMES, Environments } from '../config/environments';
 import { loadMonitoringConfig, runbookBaseUrl } from './config';
 import { dashboards } from './dashboards';
 import { alertmanagerYaml } from './k8s-objects';

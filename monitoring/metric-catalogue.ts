@@ -13,7 +13,9 @@ export type MetricSource =
   | 'gmp-managed-collection'
   | 'flagger'
   | 'cloud-monitoring-cloudsql'
-  | 'cloud-monitoring-uptime';
+  | 'cloud-monitoring-uptime'
+  | 'loki'
+  | 'alloy';
 
 export const METRIC_SOURCES: Readonly<Record<MetricSource, string>> = {
   'gke-kube-state-metrics':
@@ -26,6 +28,9 @@ export const METRIC_SOURCES: Readonly<Record<MetricSource, string>> = {
     'https://cloud.google.com/monitoring/api/metrics_gcp#gcp-cloudsql, queried through PromQL as cloudsql_googleapis_com:<metric path with _>',
   'cloud-monitoring-uptime':
     'https://cloud.google.com/monitoring/api/metrics_gcp#gcp-monitoring (uptime checks with validateSsl, infra/constructs/uptime-check.ts)',
+  loki: 'https://grafana.com/docs/loki/latest/operations/observability/ (scraped by the `loki` PodMonitoring)',
+  alloy:
+    'https://grafana.com/docs/alloy/latest/reference/components/loki/loki.write/#debug-metrics (scraped by the `alloy` PodMonitoring)',
 };
 
 export interface PlatformMetric {
@@ -57,6 +62,13 @@ export const PLATFORM_METRICS: readonly PlatformMetric[] = [
     type: 'gauge',
     labels: ['namespace', 'pod', 'container', 'reason'],
     help: '1 while the container waits for the given reason (CrashLoopBackOff, ImagePullBackOff, …)',
+  },
+  {
+    name: 'kube_pod_container_status_restarts_total',
+    source: 'gke-kube-state-metrics',
+    type: 'counter',
+    labels: ['namespace', 'pod', 'container'],
+    help: 'restarts of a container',
   },
   {
     name: 'kube_deployment_spec_replicas',
@@ -162,6 +174,34 @@ export const PLATFORM_METRICS: readonly PlatformMetric[] = [
     type: 'gauge',
     labels: ['host', 'check_id'],
     help: 'days until the certificate served to the uptime check expires',
+  },
+  {
+    name: 'loki_distributor_lines_received_total',
+    source: 'loki',
+    type: 'counter',
+    labels: ['tenant'],
+    help: 'log lines the distributor accepted',
+  },
+  {
+    name: 'loki_ingester_chunks_flush_failures_total',
+    source: 'loki',
+    type: 'counter',
+    labels: [],
+    help: 'chunk flushes to object storage that failed',
+  },
+  {
+    name: 'loki_write_sent_entries_total',
+    source: 'alloy',
+    type: 'counter',
+    labels: ['host', 'tenant'],
+    help: 'log entries loki.write sent to Loki',
+  },
+  {
+    name: 'loki_write_dropped_entries_total',
+    source: 'alloy',
+    type: 'counter',
+    labels: ['host', 'tenant', 'reason'],
+    help: 'log entries loki.write dropped after its retries',
   },
 ];
 

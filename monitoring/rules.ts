@@ -2,7 +2,7 @@
  * Renders RULE_GROUPS twice from the same data: plain Prometheus rule files
  * (checked by promtool) and Managed Prometheus objects (monitoring.googleapis.com/v1).
  */
-import { SERVICE_NAMESPACE } from '../infra/config/names';
+import { SERVICE_NAMESPACE } from '../config/names';
 import { AlertRule, RecordingRule, RuleGroup, RuleScope, RULE_GROUPS, isAlert } from './alerts';
 
 export interface PrometheusRule {

@@ -3,13 +3,7 @@
  * burn-rate alerts, the dashboards and the runbooks all derive from here.
  */
 import { SERVICE_SELECTOR } from './config';
-import {
-  LATENCY_QUANTILE,
-  LATENCY_THRESHOLD_SECONDS,
-  PROBE_ROUTES,
-  SLI,
-  userRequests,
-} from '../infra/config/sli';
+import { LATENCY_QUANTILE, LATENCY_THRESHOLD_SECONDS, PROBE_ROUTES, SLI, userRequests } from '../config/sli';
 
 export interface Slo {
   /** Value of the `slo` label on every series and alert derived from this SLO. */
@@ -24,7 +18,7 @@ export interface Slo {
   events(range: string): string;
 }
 
-/** Series of user-facing requests: the service's, probes excluded (infra/config/sli.ts). */
+/** Series of user-facing requests: the service's, probes excluded (config/sli.ts). */
 export const SLI_SELECTOR = userRequests(SERVICE_SELECTOR);
 
 export { LATENCY_THRESHOLD_SECONDS, PROBE_ROUTES };

@@ -12,7 +12,7 @@
  *       serves the previous digest); without one: `kubectl rollout status`.
  */
 import { spawnSync } from 'child_process';
-import { SERVICE_NAME, SERVICE_NAMESPACE, servingDeploymentName } from '../infra/config/names';
+import { SERVICE_NAME, SERVICE_NAMESPACE, servingDeploymentName } from '../config/names';
 import { type CommandArgs, defineCommand, runCli, UsageError } from './lib/cli';
 
 export interface CanaryStatus {

@@ -11,9 +11,9 @@ import { spawnSync } from 'child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { stackName } from '../infra/config/names';
+import { stackName } from '../config/names';
 import { synthInfra } from '../infra/main';
-import { ENVIRONMENT_NAMES, type EnvironmentName } from '../infra/config/environments';
+import { ENVIRONMENT_NAMES, type EnvironmentName } from '../config/environments';
 import { type CommandArgs, defineCommand, runCli, UsageError } from './lib/cli';
 
 interface ClusterJson {

@@ -8,7 +8,7 @@
  * the monthly totals move between `<ref>` and the working tree (the pull
  * request's plan comment shows it).
  */
-import { resolveContext } from '../infra/config/context';
+import { resolveContext } from '../config/context';
 import { CostEstimate } from '../infra/cost/estimate';
 import { PRICE_TABLE } from '../infra/cost/prices-asia-northeast1';
 import { type CommandArgs, defineCommand, runCli, UsageError } from './lib/cli';

@@ -1,8 +1,8 @@
 /**
  * `npm run env -- <pause|resume|hibernate|wake|status> <env> [--dry-run] [--yes]`
  *
- * pause      workloads to zero, then Cloud SQL stopped (activation policy NEVER)
- * resume     Cloud SQL started, add-ons and walk-service scaled back up
+ * pause      workloads to zero, the Gateway and Cloud Armor policy removed, Cloud SQL stopped (activation policy NEVER)
+ * resume     Cloud SQL and Cloud Armor back, the Gateway recreated on the same address, workloads scaled up
  * hibernate  app and cluster stacks destroyed, GKE cluster removed, Cloud SQL
  *            stopped; database, backups, buckets and state stay
  * wake       platform, cluster and app stacks deployed again
@@ -15,16 +15,16 @@
  */
 import { spawnSync } from 'child_process';
 import { readFileSync, writeFileSync } from 'fs';
-import { CDKTF_JSON_PATH, readCdktfJsonContext, resolveContext } from '../infra/config/context';
-import { ENVIRONMENT_NAMES, EnvironmentName, loadEnvironments } from '../infra/config/environments';
+import { CDKTF_JSON_PATH, readCdktfJsonContext, resolveContext } from '../config/context';
+import { ENVIRONMENT_NAMES, EnvironmentName, loadEnvironments } from '../config/environments';
 import { ENV_ACTIONS, EnvAction, planEnvAction, shellLine, Step, unconfiguredKeys } from './env-plan';
 import { type CommandArgs, confirm, defineCommand, runCli, UsageError } from './lib/cli';
 
 export const ENV_COMMAND = defineCommand({
   usage: `usage: npm run env -- <${ENV_ACTIONS.join('|')}> <${ENVIRONMENT_NAMES.join('|')}> [--dry-run] [--yes]
 
-  pause      workloads to zero, then Cloud SQL stopped
-  resume     Cloud SQL started, add-ons and walk-service scaled back up
+  pause      workloads to zero, the Gateway and Cloud Armor policy removed, Cloud SQL stopped
+  resume     Cloud SQL and Cloud Armor back, workloads scaled up, the Gateway on the same address
   hibernate  app and cluster stacks destroyed, GKE cluster removed, Cloud SQL stopped (asks first)
   wake       platform, cluster and app stacks deployed again
   status     Cloud SQL state and the context flags

@@ -19,7 +19,7 @@ import { stringify } from 'yaml';
 import { walkServiceProps } from '../charts/environments';
 import { serviceJob } from '../charts/walk-service/service-job';
 import { databaseUrl } from '../charts/walk-service/workload';
-import { resolveContext } from '../infra/config/context';
+import { resolveContext } from '../config/context';
 import {
   ConfigInput,
   ENVIRONMENT_NAMES,
@@ -27,7 +27,7 @@ import {
   EnvironmentName,
   Environments,
   loadEnvironments,
-} from '../infra/config/environments';
+} from '../config/environments';
 import {
   FIRESTORE_MIGRATION_IDENTITY,
   SERVICE_NAME,
@@ -36,7 +36,7 @@ import {
   iamDatabaseUser,
   serviceIdentity,
   servingDeploymentName,
-} from '../infra/config/names';
+} from '../config/names';
 import { confirm, defineCommand, parseCommandLine, runCommand, UsageError } from './lib/cli';
 
 /** Built entry files in the image (tsconfig.build.json: app/src → dist/app). */

@@ -13,9 +13,9 @@
 import { spawnSync } from 'child_process';
 import { appendFileSync } from 'fs';
 import { LABEL } from '../charts/lib/labels';
-import { resolveContext } from '../infra/config/context';
-import { loadEnvironments } from '../infra/config/environments';
-import { stackName, statePrefix } from '../infra/config/names';
+import { resolveContext } from '../config/context';
+import { loadEnvironments } from '../config/environments';
+import { stackName, statePrefix } from '../config/names';
 import { type CommandArgs, defineCommand, runCli } from './lib/cli';
 
 export interface FoundPreview {

@@ -7,7 +7,7 @@
  *
  * The preview stack exists only when the cdktf app gets the `pr` context
  * (PREVIEW_PR), so every cdktf command here runs with it. A new preview
- * beyond the host's cap (infra/config/connection-budget.ts) is refused
+ * beyond the host's cap (config/connection-budget.ts) is refused
  * before anything is applied; the running previews are the labelled
  * namespaces kubectl lists on the host cluster. In GitHub Actions the
  * preview URL (`url=`) or the refusal (`refused=`) is written to $GITHUB_OUTPUT. Sweeping
@@ -18,16 +18,16 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { IMAGE_DIGEST_KEY, UNRELEASED_IMAGE_DIGEST, imageDigestFrom } from '../charts/environments';
-import { maxConcurrentPreviews, previewCapExplanation } from '../infra/config/connection-budget';
-import { resolveContext } from '../infra/config/context';
+import { maxConcurrentPreviews, previewCapExplanation } from '../config/connection-budget';
+import { resolveContext } from '../config/context';
 import {
   EnvironmentConfig,
   envVarForKey,
   loadEnvironments,
   previewHost,
   previewHostname,
-} from '../infra/config/environments';
-import { iamDatabaseUser, serviceIdentity, stackName } from '../infra/config/names';
+} from '../config/environments';
+import { iamDatabaseUser, serviceIdentity, stackName } from '../config/names';
 import { type CommandArgs, confirm, defineCommand, parseCommandLine, runCli, UsageError } from './lib/cli';
 import { LABEL } from '../charts/lib/labels';
 import { previewsFromNamespaces } from './preview-sweep';

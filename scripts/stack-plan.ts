@@ -13,9 +13,9 @@ import { spawnSync } from 'child_process';
 import { appendFileSync, mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { resolveContext } from '../infra/config/context';
-import { loadEnvironments } from '../infra/config/environments';
-import { statePrefix } from '../infra/config/names';
+import { resolveContext } from '../config/context';
+import { loadEnvironments } from '../config/environments';
+import { statePrefix } from '../config/names';
 import { synthInfra } from '../infra/main';
 import { type CommandArgs, defineCommand, runCli, UsageError } from './lib/cli';
 

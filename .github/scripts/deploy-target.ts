@@ -1,13 +1,13 @@
 /**
  * `npx tsx .github/scripts/deploy-target.ts <dev|staging|prod|preview-host>`
  *
- * Where a workflow deploys to, computed from infra/config (the same context
+ * Where a workflow deploys to, computed from config/ (the same context
  * and TEKUTOKO_* variables the cdktf app reads), so no workflow retypes a
  * project, cluster or image path. Prints `key=value` lines and appends them
  * to $GITHUB_OUTPUT when set.
  */
 import { appendFileSync } from 'fs';
-import { resolveContext } from '../../infra/config/context';
+import { resolveContext } from '../../config/context';
 import {
   ENVIRONMENT_NAMES,
   EnvironmentName,
@@ -15,8 +15,8 @@ import {
   previewHost,
   previewImageRepository,
   serviceImageRepository,
-} from '../../infra/config/environments';
-import { SERVICE_NAMESPACE } from '../../infra/config/names';
+} from '../../config/environments';
+import { SERVICE_NAMESPACE } from '../../config/names';
 
 /** GKE cluster of an environment (the platform stack's naming; a test checks both agree). */
 export function clusterName(env: string): string {

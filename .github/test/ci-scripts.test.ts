@@ -15,7 +15,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { LABEL } from '../../charts/lib/labels';
-import { stackName } from '../../infra/config/names';
+import { stackName } from '../../config/names';
 import { synthInfra } from '../../infra/main';
 import { canaryVerdict } from '../../scripts/canary-wait';
 import { changedStacks, readStacks } from '../../scripts/changed-stacks';

@@ -5,8 +5,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { ENVIRONMENT_NAMES } from '../../infra/config/environments';
-import { stackName } from '../../infra/config/names';
+import { ENVIRONMENT_NAMES } from '../../config/environments';
+import { stackName } from '../../config/names';
 import { synthInfra } from '../../infra/main';
 import { deployTarget } from '../scripts/deploy-target';
 

@@ -7,7 +7,7 @@ import { spawnSync } from 'child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { delimiter, join } from 'path';
-import { defaultEnvironment } from '../../infra/config/environments';
+import { defaultEnvironment } from '../../config/environments';
 import { unconfiguredKeys } from '../../scripts/env-plan';
 
 const ROOT = join(__dirname, '..', '..');

@@ -8,8 +8,8 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { UNRELEASED_IMAGE_DIGEST } from '../../charts/environments';
 import { LABEL } from '../../charts/lib/labels';
-import { maxConcurrentPreviews } from '../../infra/config/connection-budget';
-import { loadEnvironments } from '../../infra/config/environments';
+import { maxConcurrentPreviews } from '../../config/connection-budget';
+import { loadEnvironments } from '../../config/environments';
 import {
   formatPlan,
   parsePreviewArgs as parseArgs,
@@ -104,7 +104,7 @@ describe('parsePreviewArgs', () => {
   });
 });
 
-describe('the preview cap (infra/config/connection-budget.ts)', () => {
+describe('the preview cap (config/connection-budget.ts)', () => {
   const dev = loadEnvironments().environments.dev;
   const cap = maxConcurrentPreviews(dev);
   const running = Array.from({ length: cap }, (_, i) => 100 + i);

@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import type { IGateway } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/Gateway';
 import type { IHTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute';
-import { GATEWAY, SERVICE_NAMESPACE } from '../../infra/config/names';
+import { GATEWAY, SERVICE_NAMESPACE } from '../../config/names';
 import { FLAGGER, MONITORING } from '../lib/cluster-addons';
 import { LABEL } from '../lib/labels';
 
@@ -26,6 +26,12 @@ export interface ClusterBaseChartProps {
   readonly certificateMapName: string;
   /** @default true — a port-80 listener that redirects to HTTPS (its own forwarding rule). */
   readonly httpRedirectListener?: boolean;
+  /**
+   * @default true — false while the environment is paused: no Gateway, so no
+   * forwarding rule is billed; the address and certificate map stay in the
+   * platform stack, so resume serves the same IP with HTTPS at once.
+   */
+  readonly serveTraffic?: boolean;
 }
 
 /**
@@ -34,7 +40,8 @@ export interface ClusterBaseChartProps {
  * for it, and plain HTTP answered with a redirect to HTTPS.
  */
 export class ClusterBaseChart extends Chart {
-  readonly gateway: ApiObject;
+  /** Absent while paused. */
+  readonly gateway?: ApiObject;
 
   constructor(scope: Construct, id: string, props: ClusterBaseChartProps) {
     super(scope, id, { disableResourceNameHashes: true });
@@ -45,6 +52,7 @@ export class ClusterBaseChart extends Chart {
     ns(MONITORING.namespace, { 'pod-security.kubernetes.io/enforce': 'baseline' });
     ns(FLAGGER.namespace, { 'pod-security.kubernetes.io/enforce': 'baseline' });
     loadTesterIngress(this);
+    if (props.serveTraffic === false) return;
 
     const spec: IGateway['spec'] = {
       gatewayClassName: GATEWAY_CLASS,

@@ -1,7 +1,7 @@
 import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
-import { DATABASE_ADMIN_IDENTITY, googleServiceAccountEmail } from '../../infra/config/names';
+import { DATABASE_ADMIN_IDENTITY, googleServiceAccountEmail } from '../../config/names';
 
 export interface DatabaseAdminChartProps {
   /** Project of the environment (its `db-admin` Google service account). */

@@ -1,7 +1,7 @@
 import { Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
-import { googleServiceAccountEmail } from '../../infra/config/names';
+import { googleServiceAccountEmail } from '../../config/names';
 import { MONITORING } from '../lib/cluster-addons';
 import { restrictedSecurityContext } from '../walk-service/workload';
 

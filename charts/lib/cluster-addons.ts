@@ -1,5 +1,5 @@
-import { MONITORING_NAMESPACE } from '../../infra/config/names';
-import { GKE_MANAGED_PROMETHEUS_NAMESPACE } from '../../infra/config/platform-facts';
+import { MONITORING_NAMESPACE } from '../../config/names';
+import { GKE_MANAGED_PROMETHEUS_NAMESPACE } from '../../config/platform-facts';
 
 /**
  * Names of the cluster add-ons that the `<env>-cluster` stack installs and the
@@ -29,6 +29,19 @@ export const MONITORING = {
   frontendGoogleServiceAccountId: 'gmp-query-frontend',
   /** Namespace of GKE's managed collectors that scrape PodMonitoring targets (and its Alertmanager). */
   managedCollectorNamespace: GKE_MANAGED_PROMETHEUS_NAMESPACE.value,
+} as const;
+
+/**
+ * The log pipeline's pods as their Helm charts render them (release names as
+ * the cluster stack installs them), for the PodMonitorings that scrape them.
+ * Both charts label pods `app.kubernetes.io/name` (chart) and
+ * `app.kubernetes.io/instance` (release) and name the metrics port
+ * `http-metrics`: grafana-community/helm-charts charts/loki/templates/_pod.tpl
+ * (Loki 18.11.0) and grafana/alloy operations/helm/charts/alloy/templates/containers/_agent.yaml (1.11.1).
+ */
+export const LOG_PIPELINE = {
+  loki: { releaseName: 'loki', podName: 'loki', metricsPort: 'http-metrics' },
+  alloy: { releaseName: 'alloy', podName: 'alloy', metricsPort: 'http-metrics' },
 } as const;
 
 /** In-cluster URL of the Managed Prometheus query frontend (Flagger and Grafana read it). */
@@ -63,3 +76,17 @@ export const GATEWAY_EDGE = {
   /** Certificate Manager map with the certificate for the domain and `*.<domain>`. */
   certificateMapName: 'gateway-external',
 } as const;
+
+/** Loki's in-cluster push/query URL (single-binary mode, gateway disabled). */
+export const LOKI_URL = `http://loki.${MONITORING.namespace}.svc.cluster.local:3100`;
+
+/**
+ * Helm values the monitoring layer supplies (monitoring/) for Grafana, Loki
+ * and Alloy; the cluster stack merges them over its defaults
+ * (infra/constructs/cluster-addons.ts), objects key by key.
+ */
+export interface ObservabilityValues {
+  readonly grafana?: Record<string, unknown>;
+  readonly loki?: Record<string, unknown>;
+  readonly alloy?: Record<string, unknown>;
+}

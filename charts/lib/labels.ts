@@ -1,4 +1,4 @@
-import { SERVICE_NAME } from '../../infra/config/names';
+import { SERVICE_NAME } from '../../config/names';
 
 /**
  * Label keys shared by the charts and the Kubernetes-side stacks.

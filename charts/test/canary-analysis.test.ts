@@ -13,10 +13,10 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { Testing } from 'cdk8s';
 import { stringify } from 'yaml';
-import { canaryTimeline } from '../../infra/config/canary-analysis';
-import { loadEnvironments } from '../../infra/config/environments';
-import { SERVICE_NAME, SERVICE_NAMESPACE } from '../../infra/config/names';
-import { CANARY_VERDICT, LATENCY_THRESHOLD_SECONDS, SLI } from '../../infra/config/sli';
+import { canaryTimeline } from '../../config/canary-analysis';
+import { loadEnvironments } from '../../config/environments';
+import { SERVICE_NAME, SERVICE_NAMESPACE } from '../../config/names';
+import { CANARY_VERDICT, LATENCY_THRESHOLD_SECONDS, SLI } from '../../config/sli';
 import { walkServiceProps, UNRELEASED_IMAGE_DIGEST } from '../environments';
 import { WalkServiceChart } from '../walk-service/chart';
 import { SERVICE_SELECTOR } from '../../monitoring/config';
@@ -255,7 +255,7 @@ describe('canary analysis (rendered MetricTemplates under promtool)', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('checks the request count first, then the SLIs, with the thresholds of infra/config/sli.ts', () => {
+  it('checks the request count first, then the SLIs, with the thresholds of config/sli.ts', () => {
     expect(metrics.map((m) => [m.name, m.templateRef.name, m.thresholdRange])).toEqual([
       ['user-requests', METRIC_TEMPLATE.userRequests, { min: CANARY_VERDICT.minUserRequests }],
       ['error-ratio', METRIC_TEMPLATE.errorRatio, { max: CANARY_VERDICT.maxErrorRatio }],

@@ -1,4 +1,4 @@
-import { serviceIdentity, serviceImage } from '../../infra/config/names';
+import { serviceIdentity, serviceImage } from '../../config/names';
 import { WalkServiceProps } from '../walk-service/props';
 
 /** Props of a canary environment with placeholder project values. */

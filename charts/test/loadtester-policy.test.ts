@@ -8,7 +8,7 @@
 import { Testing } from 'cdk8s';
 import { ClusterBaseChart } from '../cluster/cluster-base-chart';
 import { FLAGGER } from '../lib/cluster-addons';
-import { SERVICE_NAMESPACE } from '../../infra/config/names';
+import { SERVICE_NAMESPACE } from '../../config/names';
 import { validateObjects } from './schema-validation';
 
 type Labels = Record<string, string>;

@@ -3,13 +3,13 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { parseAllDocuments } from 'yaml';
-import { loadEnvironments } from '../../infra/config/environments';
+import { loadEnvironments } from '../../config/environments';
 import {
   DATABASE_ADMIN_IDENTITY,
   PREVIEW_SIGNING_KEYS_SECRET_ID,
   SERVICE_NAME,
   SIGNING_KEYS_SECRET_ID,
-} from '../../infra/config/names';
+} from '../../config/names';
 import { UNRELEASED_IMAGE_DIGEST, imageDigestFrom } from '../environments';
 import { LABEL } from '../lib/labels';
 import { SAMPLE_PREVIEW_PR, synthCharts } from '../main';
@@ -57,7 +57,7 @@ describe('synthCharts', () => {
     },
   );
 
-  it('takes replicas, resources and the canary from infra/config/environments.ts', () => {
+  it('takes replicas, resources and the canary from config/environments.ts', () => {
     for (const env of ['dev', 'staging', 'prod'] as const) {
       const [hpa] = find(env, 'HorizontalPodAutoscaler');
       expect(hpa.spec).toMatchObject({

@@ -5,7 +5,7 @@ import {
   SERVICE_NAME,
   SERVICE_PORTS,
   serviceIdentity,
-} from '../../infra/config/names';
+} from '../../config/names';
 import { LABEL } from '../lib/labels';
 import { WalkServiceChart } from '../walk-service/chart';
 import { MigrationsChart, migrationsJobName } from '../walk-service/migrations-chart';

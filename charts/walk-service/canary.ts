@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
-import { checkWindowSeconds, loadTestDurationSeconds } from '../../infra/config/canary-analysis';
-import { GATEWAY, SERVICE_NAME, SERVICE_PORTS } from '../../infra/config/names';
-import { CANARY_VERDICT, SLI } from '../../infra/config/sli';
+import { checkWindowSeconds, loadTestDurationSeconds } from '../../config/canary-analysis';
+import { GATEWAY, SERVICE_NAME, SERVICE_PORTS } from '../../config/names';
+import { CANARY_VERDICT, SLI } from '../../config/sli';
 import { CanaryMetric, CanaryWebhook, FlaggerCanary, FlaggerMetricTemplate } from '../crds/flagger';
 import { FLAGGER, loadTesterUrl, prometheusQueryUrl } from '../lib/cluster-addons';
 import { CanaryAnalysisProps } from './props';

@@ -1,7 +1,7 @@
 import { ApiObject, Chart, ChartProps } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
-import { SERVICE_NAME } from '../../infra/config/names';
+import { SERVICE_NAME } from '../../config/names';
 import { FlaggerCanary } from '../crds/flagger';
 import { PRIVATE_GOOGLE_APIS_CIDR } from '../lib/cluster-addons';
 import { servingPodSelector } from '../lib/labels';

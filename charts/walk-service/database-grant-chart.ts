@@ -1,7 +1,7 @@
 import { ApiObject, Chart, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
-import { DATABASE_ADMIN_IDENTITY, iamDatabaseUser, SERVICE_NAME } from '../../infra/config/names';
+import { DATABASE_ADMIN_IDENTITY, iamDatabaseUser, SERVICE_NAME } from '../../config/names';
 import { LABEL, PART_OF } from '../lib/labels';
 import { CLOUD_SQL_PROXY_LISTEN_PORT, cloudSqlProxySidecar } from './cloud-sql-proxy';
 import { WalkServiceProps, validateWalkServiceProps } from './props';

@@ -1,7 +1,7 @@
 import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
-import { SERVICE_NAME } from '../../infra/config/names';
+import { SERVICE_NAME } from '../../config/names';
 import { COMPONENT } from '../lib/labels';
 import { FINISHED_JOB_TTL_SECONDS } from './database-grant-chart';
 import { WalkServiceProps, validateWalkServiceProps } from './props';

@@ -1,6 +1,6 @@
 import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
-import { SERVICE_NAME, SERVICE_PORTS } from '../../infra/config/names';
+import { SERVICE_NAME, SERVICE_PORTS } from '../../config/names';
 import { FLAGGER, GKE_METADATA_SERVER, GOOGLE_LB_SOURCE_RANGES, MONITORING } from '../lib/cluster-addons';
 import { LABEL } from '../lib/labels';
 

@@ -1,12 +1,12 @@
-import { MIN_CHECK_WINDOW_SECONDS } from '../../infra/config/canary-analysis';
-import { ServiceIdentity } from '../../infra/config/names';
+import { MIN_CHECK_WINDOW_SECONDS } from '../../config/canary-analysis';
+import { ServiceIdentity } from '../../config/names';
 import { ShutdownTiming } from '../lib/shutdown';
 
 export type DeployedAppEnv = 'dev' | 'staging' | 'prod' | 'preview';
 
 /**
  * Progressive delivery with Flagger; absent means a plain rolling update.
- * The verdict's thresholds are not props: they are the SLIs' (infra/config/sli.ts).
+ * The verdict's thresholds are not props: they are the SLIs' (config/sli.ts).
  */
 export interface CanaryAnalysisProps {
   /** Canary traffic weights in percent before promotion to 100 %, e.g. [10, 50]. */
@@ -33,7 +33,7 @@ export interface WalkServiceProps {
   readonly appEnv: DeployedAppEnv;
   readonly projectId: string;
   readonly region: string;
-  /** Namespace, KSA, GSA id and database of this deployment (infra/config/names.ts). */
+  /** Namespace, KSA, GSA id and database of this deployment (config/names.ts). */
   readonly identity: ServiceIdentity;
   /** Image repository without tag or digest: `names.serviceImage()` of the Artifact Registry project. */
   readonly imageRepository: string;

@@ -1,7 +1,7 @@
 import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
-import { SERVICE_NAME } from '../../infra/config/names';
+import { SERVICE_NAME } from '../../config/names';
 import { LABEL, PART_OF } from '../lib/labels';
 import { cloudSqlProxySidecar } from './cloud-sql-proxy';
 import { WalkServiceProps } from './props';

@@ -1,11 +1,11 @@
-import { SCRAPE_INTERVAL_SECONDS } from '../../infra/config/canary-analysis';
+import { SCRAPE_INTERVAL_SECONDS } from '../../config/canary-analysis';
 import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import type { IHTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute';
 import type { IGCPBackendPolicy } from '@kubernetes-models/gke/networking.gke.io/v1/GCPBackendPolicy';
 import type { IHealthCheckPolicy } from '@kubernetes-models/gke/networking.gke.io/v1/HealthCheckPolicy';
-import { CLOUD_ARMOR_POLICY_NAME, GATEWAY, SERVICE_NAME, SERVICE_PORTS } from '../../infra/config/names';
+import { CLOUD_ARMOR_POLICY_NAME, GATEWAY, SERVICE_NAME, SERVICE_PORTS } from '../../config/names';
 import { PodMonitoring } from '../crds/managed-prometheus';
 import { LABEL, allServerPodsSelector } from '../lib/labels';
 import { ShutdownTiming } from '../lib/shutdown';

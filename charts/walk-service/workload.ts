@@ -1,15 +1,10 @@
 import { ApiObject, JsonPatch, Size, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
-import {
-  SERVICE_NAME,
-  SERVICE_PORTS,
-  googleServiceAccountEmail,
-  iamDatabaseUser,
-} from '../../infra/config/names';
+import { SERVICE_NAME, SERVICE_PORTS, googleServiceAccountEmail, iamDatabaseUser } from '../../config/names';
 import { GKE_SECRET_MANAGER_CSI_DRIVER, GkeSecretProviderClass } from '../crds/secrets-store';
-import { AUTOPILOT_SPOT_NODE_SELECTOR } from '../../infra/config/platform-facts';
-import { ROLLING_MAX_SURGE_PERCENT } from '../../infra/config/connection-budget';
+import { AUTOPILOT_SPOT_NODE_SELECTOR } from '../../config/platform-facts';
+import { ROLLING_MAX_SURGE_PERCENT } from '../../config/connection-budget';
 import { COMPONENT, LABEL, PART_OF } from '../lib/labels';
 import { ShutdownTiming } from '../lib/shutdown';
 import { CLOUD_SQL_PROXY_LISTEN_PORT, cloudSqlProxySidecar } from './cloud-sql-proxy';

@@ -1,4 +1,4 @@
-import { AUTOPILOT_SPOT_NODE_SELECTOR } from '../config/platform-facts';
+import { AUTOPILOT_SPOT_NODE_SELECTOR } from '../../config/platform-facts';
 import { nodeSelectorValues } from '../cost/helm-workloads';
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
@@ -6,8 +6,16 @@ import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { App } from 'cdk8s';
 import { GmpFrontendChart } from '../../charts/cluster/gmp-frontend-chart';
-import { FLAGGER, MONITORING, prometheusQueryUrl } from '../../charts/lib/cluster-addons';
-import { LOKI_IDENTITY } from '../config/names';
+import {
+  FLAGGER,
+  LOKI_URL,
+  MONITORING,
+  prometheusQueryUrl,
+  type ObservabilityValues,
+} from '../../charts/lib/cluster-addons';
+
+export type { ObservabilityValues };
+import { LOKI_IDENTITY } from '../../config/names';
 import { KubernetesManifests } from './kubernetes-manifests';
 import { PinnedHelmRelease } from './helm-release';
 
@@ -26,19 +34,7 @@ export const ADDON_CHARTS = {
   alloy: { repository: 'https://grafana.github.io/helm-charts', chart: 'alloy', version: '1.11.1' },
 } as const;
 
-/** Loki's in-cluster push/query URL (single-binary mode, gateway disabled). */
-export const LOKI_URL = `http://loki.${MONITORING.namespace}.svc.cluster.local:3100`;
-
-/**
- * Values the monitoring layer supplies (monitoring/); merged over the
- * minimal defaults below, objects key by key, anything else replaced.
- */
-export interface ObservabilityValues {
-  readonly grafana?: Values;
-  readonly loki?: Values;
-  readonly alloy?: Values;
-}
-
+/** Merges Helm values: objects key by key, anything else (arrays included) replaced. */
 export function mergeValues(base: Values, override: Values = {}): Values {
   const out: Values = { ...base };
   for (const [k, v] of Object.entries(override)) {
@@ -97,6 +93,10 @@ export function defaultAddonValues(loki: LokiStorageTarget): Record<keyof typeof
       persistence: { enabled: false },
       // Requests for a handful of users and dashboards (ADR 0200); no sidecar is enabled.
       resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '512Mi' } },
+      // The chart's init container, rendered whenever dashboards are set (even inline ones it never downloads).
+      downloadDashboards: {
+        resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } },
+      },
     },
     loki: {
       deploymentMode: 'SingleBinary',
@@ -206,6 +206,11 @@ export interface ClusterAddonsProps {
   readonly lokiStorage: LokiStorageTarget;
   /** @default {} — the monitoring layer's values. */
   readonly observabilityValues?: ObservabilityValues;
+  /**
+   * @default false — the environment is paused: the query frontend (a plain
+   * manifest, which an apply would otherwise scale back up) runs no replica.
+   */
+  readonly paused?: boolean;
   /** @default false — every add-on's pods on Autopilot Spot capacity. */
   readonly spotPods?: boolean;
   /** Namespaces must exist first. */
@@ -245,6 +250,7 @@ export class ClusterAddons extends Construct {
     const frontendChart = new GmpFrontendChart(new App(), 'gmp-frontend', {
       projectId: props.projectId,
       googleServiceAccountId: props.queryFrontendServiceAccountId,
+      ...(props.paused && { replicas: 0 }),
     });
     this.queryFrontend = new KubernetesManifests(this, 'query-frontend', {
       provider: props.kubernetesProvider,

@@ -2,7 +2,7 @@ import { ITerraformDependable, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
-import { googleServiceAccountEmail } from '../config/names';
+import { googleServiceAccountEmail } from '../../config/names';
 import { assertSafeGrant, IPrincipal } from './principal';
 
 export interface RoleGrant {

@@ -15,6 +15,9 @@ export interface GatewayEdgeProps {
   readonly certificateMapName: string;
 }
 
+/** DNS records point at these: Terraform refuses any plan that would delete one. */
+const KEPT = { preventDestroy: true } as const;
+
 /**
  * What the outside world points at: the reserved global IP (DNS A records),
  * the DNS authorization (its CNAME) and the Google-managed certificate in a
@@ -37,11 +40,13 @@ export class GatewayEdge extends Construct {
     this.address = new ComputeGlobalAddress(scope, 'gateway-address', {
       project: props.projectId,
       name: props.addressName,
+      lifecycle: KEPT,
     });
     this.dnsAuthorization = new CertificateManagerDnsAuthorization(scope, 'dns-authorization', {
       project: props.projectId,
       name: `gateway-${props.domain.replace(/\./g, '-')}`.slice(0, 63).replace(/-+$/, ''),
       domain: props.domain,
+      lifecycle: KEPT,
     });
     const certificate = new CertificateManagerCertificate(scope, 'certificate', {
       project: props.projectId,
@@ -50,10 +55,12 @@ export class GatewayEdge extends Construct {
         domains: [props.domain, `*.${props.domain}`],
         dnsAuthorizations: [this.dnsAuthorization.id],
       },
+      lifecycle: KEPT,
     });
     this.certificateMap = new CertificateManagerCertificateMap(scope, 'certificate-map', {
       project: props.projectId,
       name: props.certificateMapName,
+      lifecycle: KEPT,
     });
     new CertificateManagerCertificateMapEntry(scope, 'certificate-map-entry', {
       project: props.projectId,

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { ContainerCluster } from '@cdktf/provider-google/lib/container-cluster';
-import { GKE_DEPRECATED_VULNERABILITY_MODES } from '../config/platform-facts';
+import { GKE_DEPRECATED_VULNERABILITY_MODES } from '../../config/platform-facts';
 
 export interface MaintenanceExclusion {
   readonly name: string;

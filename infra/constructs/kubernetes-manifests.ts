@@ -2,14 +2,9 @@ import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { Manifest, ManifestWaitCondition } from '@cdktf/provider-kubernetes/lib/manifest';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
+import type { KubernetesObject } from '../../charts/lib/kubernetes-object';
 
-/** A Kubernetes object as cdk8s synthesizes it (`chart.toJson()`). */
-export interface KubernetesObject {
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly metadata: { readonly name?: string; readonly namespace?: string; readonly [key: string]: unknown };
-  readonly [key: string]: unknown;
-}
+export type { KubernetesObject };
 
 /** Something that yields Kubernetes objects: a cdk8s Chart has `toJson()`. */
 export interface KubernetesObjectSource {

@@ -17,6 +17,11 @@ export interface PrivateBucketProps {
   readonly keepNoncurrentVersions?: number;
   /** @default false — `destroy` refuses while objects remain. */
   readonly forceDestroy?: boolean;
+  /**
+   * @default true unless `forceDestroy` — Terraform refuses any plan that
+   * would delete the bucket (its objects are data).
+   */
+  readonly preventDestroy?: boolean;
   /** @default none — what must exist first (e.g. the Storage API's google_project_service). */
   readonly dependsOn?: ITerraformDependable[];
 }
@@ -66,6 +71,7 @@ export class PrivateBucket extends Construct {
       publicAccessPrevention: 'enforced',
       versioning: { enabled: props.versioning ?? false },
       forceDestroy: props.forceDestroy ?? false,
+      lifecycle: { preventDestroy: props.preventDestroy ?? !props.forceDestroy },
       lifecycleRule: rules.length > 0 ? rules : undefined,
       dependsOn: props.dependsOn,
     });
@@ -117,13 +123,31 @@ export class PrivateBucket extends Construct {
     id: string,
     condition?: { title: string; expression: string },
   ): StorageBucketIamMember {
-    assertSafeGrant(role, grantee.principalMember);
-    return new StorageBucketIamMember(this, id, {
-      bucket: this.bucket.name,
-      role,
-      member: grantee.principalMember,
-      condition,
-      dependsOn: grantee.principalDependsOn,
-    });
+    return grantBucketRole(this, id, { bucketName: this.bucket.name, role, grantee, condition });
   }
+}
+
+export interface BucketRoleGrantProps {
+  /** A bucket this stack manages or one it only uses (another project's). */
+  readonly bucketName: string;
+  readonly role: string;
+  readonly grantee: IPrincipal;
+  /** @default unconditional — a condition needs uniform bucket-level access on the bucket. */
+  readonly condition?: { readonly title: string; readonly expression: string };
+}
+
+/** Grants `role` on one bucket to `grantee` (after the grantee exists). */
+export function grantBucketRole(
+  scope: Construct,
+  id: string,
+  props: BucketRoleGrantProps,
+): StorageBucketIamMember {
+  assertSafeGrant(props.role, props.grantee.principalMember);
+  return new StorageBucketIamMember(scope, id, {
+    bucket: props.bucketName,
+    role: props.role,
+    member: props.grantee.principalMember,
+    condition: props.condition ? { ...props.condition } : undefined,
+    dependsOn: props.grantee.principalDependsOn,
+  });
 }

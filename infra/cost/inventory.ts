@@ -28,6 +28,17 @@ export interface ScrapeTarget {
   readonly intervalSeconds: number;
   /** Pods the target selects, at the workload's minimum. */
   readonly podsMin: number;
+  /** Metric names a `keep` metricRelabeling lets through (plus the synthetic `up`); undefined: all. */
+  readonly keptMetrics?: number;
+}
+
+/** Names a `keep` rule on `__name__` lets through, when its regex is a plain alternation of names. */
+function keptMetrics(endpoint: Block | undefined): number | undefined {
+  const rule = ((endpoint?.metricRelabeling ?? []) as Block[]).find(
+    (r) => r.action === 'keep' && JSON.stringify(r.sourceLabels) === '["__name__"]',
+  );
+  const regex = rule?.regex as string | undefined;
+  return regex && /^[\w:|]+$/.test(regex) ? regex.split('|').length + 1 : undefined;
 }
 
 export interface Inventory {
@@ -83,6 +94,9 @@ function manifestWorkloads(stackName: string, manifests: Block[]): Workload[] {
         replicasMin: hpa ? Number(hpa.spec.minReplicas ?? 1) : fixed,
         replicasMax: hpa ? Number(hpa.spec.maxReplicas) : fixed,
         containers: [...(pod.containers ?? []), ...sidecars].map(containerRequests),
+        initContainers: (pod.initContainers ?? [])
+          .filter((c: Block) => c.restartPolicy !== 'Always')
+          .map(containerRequests),
         spot: pod.nodeSelector?.['cloud.google.com/gke-spot'] === 'true',
         volumeGib: 0,
         podLabels: (m.spec?.template?.metadata?.labels ?? {}) as Record<string, string>,
@@ -144,6 +158,7 @@ export function inventory(stacks: Readonly<Record<string, StackJson | undefined>
     .map((pm) => ({
       name: `${pm.metadata?.namespace}/${pm.metadata?.name}`,
       intervalSeconds: intervalSeconds(pm.spec?.endpoints?.[0]?.interval),
+      keptMetrics: keptMetrics(pm.spec?.endpoints?.[0]),
       podsMin: workloads
         .filter(
           (w) =>

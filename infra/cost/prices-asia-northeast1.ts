@@ -37,7 +37,7 @@ export const PRICE_TABLE = {
      * GKE free tier: $74.40 of cluster-management-fee credit per billing account
      * per month, which covers one Autopilot or zonal cluster
      * (https://cloud.google.com/kubernetes-engine/pricing#cluster_management_fee_and_free_tier).
-     * Which environment takes it is `gke.freeTierCredit` in infra/config/environments.ts.
+     * Which environment takes it is `gke.freeTierCredit` in config/environments.ts.
      */
     freeTierCreditMonth: 74.4,
     /** Autopilot general-purpose pods, per requested vCPU-hour / GiB-hour. */
@@ -83,6 +83,16 @@ export const PRICE_TABLE = {
   managedPrometheus: {
     perMillionSamples: 0.06,
   },
+  /**
+   * Cloud Logging storage: a one-time charge per GiB streamed into log buckets,
+   * 30 days of retention included, the first 50 GiB per project and month free
+   * (https://cloud.google.com/stackdriver/pricing#logs-pricing-summary). GKE's
+   * WORKLOADS logging streams every container's stdout there.
+   */
+  cloudLogging: {
+    ingestedGib: 0.5,
+    freeGibPerProjectMonth: 50,
+  },
   dns: { privateZoneMonth: 0.2 },
   secretManager: { activeVersionMonth: 0.06 },
 } as const;
@@ -100,7 +110,10 @@ export const USAGE_ASSUMPTIONS = {
     staging: { lbGib: 10, natGib: 10, millionRequests: 3 },
     prod: { lbGib: 100, natGib: 30, millionRequests: 50 },
   } as Record<string, { lbGib: number; natGib: number; millionRequests: number }>,
-  /** Logs ingested into Loki per day. */
+  /**
+   * Container logs per day (every pod's stdout, walk-service's request logs most of it): Cloud Logging
+   * ingests them through GKE's WORKLOADS logging and Loki stores them again (docs/adr/0210).
+   */
   lokiGibPerDay: { dev: 0.2, staging: 0.5, prod: 2 } as Record<string, number>,
   /** Active series one scrape of a walk-service pod returns (measured: `curl -s 127.0.0.1:9464/metrics | grep -vc '^#'` after a test run). */
   seriesPerTarget: 300,

@@ -2,8 +2,8 @@ import { GcsBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { walkServiceProps } from '../../charts/environments';
 import { imageReference } from '../../charts/walk-service/workload';
-import { BootstrapConfig, EnvironmentConfig } from '../config/environments';
-import { stackName, statePrefix } from '../config/names';
+import { BootstrapConfig, EnvironmentConfig } from '../../config/environments';
+import { stackName, statePrefix } from '../../config/names';
 import { ClusterAccess } from '../constructs/cluster-access';
 import { WalkServiceRelease } from '../constructs/walk-service-release';
 

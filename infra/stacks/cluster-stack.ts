@@ -1,21 +1,21 @@
 import { App as Cdk8sApp } from 'cdk8s';
 import { GcsBackend, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import { ClusterBaseChart } from '../../charts/cluster/cluster-base-chart';
 import { DatabaseAdminChart } from '../../charts/cluster/database-admin-chart';
 import { GATEWAY_EDGE, MONITORING } from '../../charts/lib/cluster-addons';
-import { BootstrapConfig, EnvironmentConfig } from '../config/environments';
+import { BootstrapConfig, EnvironmentConfig } from '../../config/environments';
 import {
   LOKI_IDENTITY,
   googleServiceAccountEmail,
   lokiBucketName,
   stackName,
   statePrefix,
-} from '../config/names';
+} from '../../config/names';
 import { ClusterAccess } from '../constructs/cluster-access';
 import { ClusterAddons, ObservabilityValues } from '../constructs/cluster-addons';
 import { KubernetesManifests, KubernetesObject } from '../constructs/kubernetes-manifests';
+import { grantProjectRole } from '../constructs/principal';
 import { WorkloadIdentityUser } from '../constructs/service-identity';
 
 export interface ClusterStackProps {
@@ -68,18 +68,18 @@ export class ClusterStack extends TerraformStack {
       kubernetesServiceAccount: MONITORING.frontendName,
       displayName: 'Managed Prometheus query frontend (Flagger, Grafana)',
     });
-    const queryFrontendViewer = new ProjectIamMember(this, 'query-frontend-monitoring-viewer', {
+    const queryFrontendViewer = grantProjectRole(this, 'query-frontend-monitoring-viewer', {
       provider: google,
-      project: env.projectId,
+      projectId: env.projectId,
       role: 'roles/monitoring.viewer',
-      member: this.queryFrontendIdentity.principalMember,
-      dependsOn: this.queryFrontendIdentity.principalDependsOn,
+      grantee: this.queryFrontendIdentity,
     });
 
     this.baseChart = new ClusterBaseChart(new Cdk8sApp(), 'cluster-base', {
       gatewayAddressName: GATEWAY_EDGE.addressName,
       certificateMapName: GATEWAY_EDGE.certificateMapName,
       httpRedirectListener: env.edge.httpRedirectListener,
+      serveTraffic: !env.paused,
     });
     this.base = new KubernetesManifests(this, 'base', {
       provider: this.access.kubernetesProvider,
@@ -102,6 +102,7 @@ export class ClusterStack extends TerraformStack {
       },
       observabilityValues: props.observabilityValues,
       spotPods: env.gke.spotPods,
+      paused: env.paused,
       // The frontend reads Cloud Monitoring as this identity from its first start.
       dependsOn: [
         ...Object.values(this.base.manifests),

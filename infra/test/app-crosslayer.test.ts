@@ -10,15 +10,15 @@ import {
   PREVIEW_ARTIFACT_REPOSITORY_ID,
   SERVICE_NAME,
   stackName,
-} from '../config/names';
+} from '../../config/names';
 import {
   MIGRATIONS_CONNECTIONS,
   RESERVED_CONNECTIONS,
   maxConcurrentPreviews,
   previewConnections,
   serviceConnections,
-} from '../config/connection-budget';
-import { loadEnvironments } from '../config/environments';
+} from '../../config/connection-budget';
+import { loadEnvironments } from '../../config/environments';
 import { Block, StackJson, only, resources, synthesizeAll } from './synthesized';
 
 const s = synthesizeAll();

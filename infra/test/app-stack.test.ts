@@ -4,8 +4,8 @@ import { Testing } from 'cdktf';
 import { WalkServiceChart } from '../../charts/walk-service/chart';
 import { migrationsJobName } from '../../charts/walk-service/migrations-chart';
 import { UNRELEASED_IMAGE_DIGEST, walkServiceProps } from '../../charts/environments';
-import { EnvironmentConfig, loadEnvironments } from '../config/environments';
-import { DATABASE_ADMIN_IDENTITY, SERVICE_NAME } from '../config/names';
+import { EnvironmentConfig, loadEnvironments } from '../../config/environments';
+import { DATABASE_ADMIN_IDENTITY, SERVICE_NAME } from '../../config/names';
 import { AppStack } from '../stacks/app-stack';
 import { evaluate, requireTerraform } from './terraform';
 

@@ -5,9 +5,9 @@ import {
   analysisDurationSeconds,
   canaryPlanProblems,
   canaryTimeline,
-} from '../config/canary-analysis';
-import { defaultEnvironment, loadEnvironments, validateEnvironment } from '../config/environments';
-import { CANARY_VERDICT } from '../config/sli';
+} from '../../config/canary-analysis';
+import { defaultEnvironment, loadEnvironments, validateEnvironment } from '../../config/environments';
+import { CANARY_VERDICT } from '../../config/sli';
 
 const { environments } = loadEnvironments();
 

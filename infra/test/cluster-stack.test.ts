@@ -6,8 +6,8 @@ import { FLAGGER, GATEWAY_EDGE, MONITORING, prometheusQueryUrl } from '../../cha
 import { LABEL } from '../../charts/lib/labels';
 import { validateObjects } from '../../charts/test/schema-validation';
 import { workloadProblems } from '../../charts/test/workload-rules';
-import { loadEnvironments } from '../config/environments';
-import { GATEWAY, SERVICE_NAMESPACE } from '../config/names';
+import { loadEnvironments } from '../../config/environments';
+import { GATEWAY, SERVICE_NAMESPACE } from '../../config/names';
 import { ADDON_CHARTS } from '../constructs/cluster-addons';
 import { PinnedHelmRelease } from '../constructs/helm-release';
 import { KubernetesManifests } from '../constructs/kubernetes-manifests';

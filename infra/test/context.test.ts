@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { contextFromArgv, readCdktfJsonContext, resolveContext } from '../config/context';
+import { contextFromArgv, readCdktfJsonContext, resolveContext } from '../../config/context';
 
 describe('context sources', () => {
   it('parses -c, --context and --context= pairs and rejects a bare key', () => {

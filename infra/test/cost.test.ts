@@ -1,5 +1,5 @@
-import { defaultEnvironment, loadEnvironments, validateEnvironment } from '../config/environments';
-import { stackName } from '../config/names';
+import { defaultEnvironment, loadEnvironments, validateEnvironment } from '../../config/environments';
+import { stackName } from '../../config/names';
 import { containersWithoutRequests, estimateInventory, PricingContext, sqlTierShape } from '../cost/estimate';
 import { helmWorkloads } from '../cost/helm-workloads';
 import { inventory, StackJson } from '../cost/inventory';
@@ -52,6 +52,18 @@ describe('cost estimate from the synthesized stacks', () => {
     expect(inv.scrapeTargets.find((t) => t.name === 'walk-service/walk-service')!.podsMin).toBe(
       walk.replicasMin,
     );
+  });
+
+  it('every PodMonitoring the stacks apply selects pods a workload renders (what alerts read is scraped)', () => {
+    for (const env of ['dev', 'staging', 'prod']) {
+      const targets = inventory(envStacks(stacks as Record<string, StackJson>, env)).scrapeTargets;
+      expect(targets.map((t) => t.name)).toEqual(
+        expect.arrayContaining(['monitoring/loki', 'monitoring/alloy', 'flagger-system/flagger']),
+      );
+      expect(targets.filter((t) => t.podsMin === 0).map((t) => `${env} ${t.name}`)).toEqual([]);
+      // Loki and Alloy keep only the metrics their alerts read (2 each, plus `up`), not their hundreds.
+      expect(targets.find((t) => t.name === 'monitoring/loki')!.keptMetrics).toBe(3);
+    }
   });
 
   describe('moves when an artefact changes', () => {
@@ -194,6 +206,16 @@ describe('npm run cost', () => {
     expect(items(byName.dev!.hibernated!.lines)).not.toMatch(/GKE cluster management fee/);
     expect(items(byName.dev!.hibernated!.lines)).toMatch(/Cloud SQL backups/);
     expect(byName.prod!.hibernated).toBeUndefined();
+  });
+
+  it('bills Cloud Logging only for container logs beyond the free 50 GiB of each project', () => {
+    const line = (name: string) =>
+      byName[name]!.runningMin.lines.find((l) => l.item.startsWith('Cloud Logging'))!;
+    // dev 0.2 and staging 0.5 GiB a day stay inside the allotment; prod's 2 GiB a day (61 GiB) do not.
+    expect(line('dev').monthly).toBe(0);
+    expect(line('staging').monthly).toBe(0);
+    expect(line('prod').monthly).toBeCloseTo((2 * (730 / 24) - 50) * 0.5, 2);
+    expect(byName.dev!.hibernated!.lines.some((l) => l.item.startsWith('Cloud Logging'))).toBe(false);
   });
 
   it('prices dev on the free-tier credit and Spot Pods, and prod on neither', () => {

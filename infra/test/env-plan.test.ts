@@ -1,7 +1,7 @@
 import { MONITORING } from '../../charts/lib/cluster-addons';
 import { planEnvAction, shellLine } from '../../scripts/env-plan';
-import { loadEnvironments } from '../config/environments';
-import { MONITORING_NAMESPACE, SERVICE_NAMESPACE } from '../config/names';
+import { loadEnvironments } from '../../config/environments';
+import { MONITORING_NAMESPACE, SERVICE_NAMESPACE } from '../../config/names';
 
 const all = loadEnvironments();
 const commands = (steps: readonly { command: readonly string[] }[]) => steps.map((s) => shellLine(s.command));
@@ -17,12 +17,17 @@ function after(context: Record<string, unknown>, change: Readonly<Record<string,
 }
 
 describe('npm run env', () => {
-  it('pause scales workloads to zero before stopping Cloud SQL, through a context the stacks read', () => {
+  it('pause scales workloads to zero, removes the Gateway, then stops Cloud SQL and removes Cloud Armor', () => {
     const plan = planEnvAction('pause', all.environments.dev);
     expect(commands(plan.before)).toContain(
       `kubectl scale deployment,statefulset --all --replicas=0 --namespace=${SERVICE_NAMESPACE}`,
     );
-    expect(commands(plan.after)).toEqual(['npx tsx scripts/stack-apply.ts dev-platform --auto-approve']);
+    // The Gateway's load balancer goes before the policy its backend attaches.
+    expect(commands(plan.after)).toEqual([
+      'npx tsx scripts/stack-apply.ts dev-cluster --auto-approve',
+      `npx tsx scripts/detach-edge-policy.ts --project=${all.environments.dev.projectId} --policy=walk-service-edge`,
+      'npx tsx scripts/stack-apply.ts dev-platform --auto-approve',
+    ]);
     expect(after({}, plan.context).config.environments.dev.paused).toBe(true);
   });
 
@@ -33,6 +38,10 @@ describe('npm run env', () => {
     const lines = commands(plan.after);
     // prod is never applied unattended: Terraform shows the plan and waits for a person.
     expect(lines[0]).toBe('npx tsx scripts/stack-apply.ts prod-platform');
+    // The cluster apply comes after the add-ons are scaled, so it restores manifest-managed replicas.
+    expect(lines.indexOf('npx tsx scripts/stack-apply.ts prod-cluster')).toBeGreaterThan(
+      lines.indexOf('kubectl scale deployment,statefulset --all --replicas=1 --namespace=monitoring'),
+    );
     expect(lines).toContain(
       'kubectl scale deployment/walk-service-primary --replicas=3 --namespace=walk-service',
     );

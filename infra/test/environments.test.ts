@@ -7,7 +7,7 @@ import {
   loadEnvironments,
   previewPullRequest,
   validateEnvironment,
-} from '../config/environments';
+} from '../../config/environments';
 
 function problemsOf(fn: () => unknown): string[] {
   try {

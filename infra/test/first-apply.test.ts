@@ -4,7 +4,7 @@
  * (directly or through others). This walks each synthesized stack's graph
  * with a few generic rules instead of one assertion per resource.
  */
-import { API_OF_RESOURCE_TYPE, DEFAULT_SERVICE_ACCOUNT_APIS } from '../config/platform-facts';
+import { API_OF_RESOURCE_TYPE, DEFAULT_SERVICE_ACCOUNT_APIS } from '../../config/platform-facts';
 import { Block, StackJson, synthesizeAll, Synthesized } from './synthesized';
 
 /** One resource of a stack, with what it reaches through references and depends_on. */

@@ -13,7 +13,7 @@ import { join } from 'path';
 import Ajv from 'ajv';
 import { Testing } from 'cdktf';
 import { observabilityObjects, observabilityValues } from '../../monitoring/main';
-import { ENVIRONMENT_NAMES, loadEnvironments } from '../config/environments';
+import { ENVIRONMENT_NAMES, loadEnvironments } from '../../config/environments';
 import { ADDON_CHARTS } from '../constructs/cluster-addons';
 import { ClusterStack } from '../stacks/cluster-stack';
 import type { KeyTree } from './helm-values/generate';

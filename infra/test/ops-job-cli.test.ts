@@ -9,7 +9,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs'
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { parseAllDocuments } from 'yaml';
-import { DEPLOY_REQUIRED_KEYS, envVarForKey } from '../config/environments';
+import { DEPLOY_REQUIRED_KEYS, envVarForKey } from '../../config/environments';
 
 const ROOT = join(__dirname, '..', '..');
 const IMAGE = `asia-northeast1-docker.pkg.dev/ops-real-1/tekutoko/walk-service@sha256:${'c'.repeat(64)}`;

@@ -9,8 +9,8 @@ import { join } from 'path';
 import { Testing } from 'cdktf';
 import { validateObjects, K8sObject } from '../../charts/test/schema-validation';
 import { workloadProblems } from '../../charts/test/workload-rules';
-import { FIRESTORE_MIGRATION_IDENTITY, iamDatabaseUser } from '../config/names';
-import { loadEnvironments } from '../config/environments';
+import { FIRESTORE_MIGRATION_IDENTITY, iamDatabaseUser } from '../../config/names';
+import { loadEnvironments } from '../../config/environments';
 import { PlatformStack } from '../stacks/platform-stack';
 import { ENTRY, opsJobManifests, parseArgs, sqlScript } from '../../scripts/ops-job';
 
@@ -76,6 +76,7 @@ describe('cutover Job', () => {
         ['roles/cloudsql.client', prod.projectId],
         ['roles/cloudsql.instanceUser', prod.projectId],
         ['roles/datastore.viewer', prod.firebaseProjectId],
+        ['roles/firebaseauth.viewer', prod.firebaseProjectId],
       ].sort(),
     );
     const user = decodeURIComponent(new URL(env('DATABASE_URL')).username);

@@ -1,19 +1,19 @@
 /**
- * Platform facts are stated once (infra/config/platform-facts.ts) with their
+ * Platform facts are stated once (config/platform-facts.ts) with their
  * document; what the charts apply and what the runbooks tell an operator to
  * type use that value and no look-alike.
  */
 import { readdirSync, readFileSync, statSync } from 'fs';
 import { join, relative } from 'path';
 import { Testing } from 'cdk8s';
-import { loadEnvironments, ENVIRONMENT_NAMES } from '../config/environments';
-import * as facts from '../config/platform-facts';
+import { loadEnvironments, ENVIRONMENT_NAMES } from '../../config/environments';
+import * as facts from '../../config/platform-facts';
 import {
   GKE_NODE_SERVICE_ACCOUNT_ID,
   googleServiceAccountEmail,
   SERVICE_PORTS,
   stackName,
-} from '../config/names';
+} from '../../config/names';
 import { iamResources, only, resources, synthesizeAll } from './synthesized';
 import { WalkServiceChart } from '../../charts/walk-service/chart';
 import { walkServiceProps } from '../../charts/environments';

@@ -13,7 +13,7 @@ import {
   EnvironmentConfigError,
   loadEnvironments,
   validateEnvironment,
-} from '../config/environments';
+} from '../../config/environments';
 import {
   cloudSqlBackupWindows,
   cloudSqlMaintenanceWindow,
@@ -22,7 +22,7 @@ import {
   gkeMaintenanceWindows,
   overlaps,
   runningWindows,
-} from '../config/weekly-windows';
+} from '../../config/weekly-windows';
 import { Testing } from 'cdktf';
 import { PlatformStack } from '../stacks/platform-stack';
 
@@ -76,7 +76,7 @@ describe('dev: env-schedule.yml, runSchedule and the backup window', () => {
     on: { schedule: { cron: string }[] };
   };
 
-  it('the workflow pauses and resumes at the crons infra/config states', () => {
+  it('the workflow pauses and resumes at the crons config/ states', () => {
     const crons = workflow.on.schedule.map((s) => s.cron);
     const schedule = envs.dev.runSchedule!;
     expect(crons.sort()).toEqual([schedule.pauseCronUtc, schedule.resumeCronUtc].sort());

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, statSync } from 'fs';
 import { join } from 'path';
 import { App } from 'cdktf';
-import { ENVIRONMENT_NAMES, EnvironmentName, loadEnvironments } from '../config/environments';
+import { ENVIRONMENT_NAMES, EnvironmentName, loadEnvironments } from '../../config/environments';
 import {
   ARTIFACT_REPOSITORY_ID,
   PREVIEW_ARTIFACT_REPOSITORY_ID,
@@ -20,7 +20,7 @@ import {
   ALERT_RECEIVERS_SECRET_ID,
   SIGNING_KEYS_SECRET_ID,
   stackName,
-} from '../config/names';
+} from '../../config/names';
 import { OWASP_RULE_SETS } from '../constructs/cloud-armor-policy';
 import { GKE_AUTH_PLUGIN } from '../constructs/cluster-access';
 import { PRIMITIVE_ROLES } from '../constructs/principal';
@@ -109,10 +109,10 @@ describe.each(ENVIRONMENT_NAMES)('%s-platform', (env) => {
         tier: /^db-(f1-micro|g1-small)$/,
         availability: 'ZONAL',
         pitr: false,
-        guards: [false, false],
+        guards: [true, true],
         backups: 7,
       },
-      staging: { tier: /^db-custom-/, availability: 'ZONAL', pitr: true, guards: [false, true], backups: 14 },
+      staging: { tier: /^db-custom-/, availability: 'ZONAL', pitr: true, guards: [true, true], backups: 14 },
       prod: { tier: /^db-custom-/, availability: 'REGIONAL', pitr: true, guards: [true, true], backups: 30 },
     }[env];
     expect(st.tier).toMatch(expected.tier);
@@ -176,6 +176,23 @@ describe.each(ENVIRONMENT_NAMES)('%s-platform', (env) => {
     expect(wi).toHaveLength(1);
   });
 
+  it('makes the database admin a cloudsqlsuperuser member by code, with no credential in the stack', () => {
+    const [key] = Object.entries(platform(env).resource!.google_sql_user!).find(([, u]) =>
+      String(u.name).startsWith(`${DATABASE_ADMIN_IDENTITY.googleServiceAccountId}@`),
+    )!;
+    const grants = resources(platform(env), 'terraform_data');
+    expect(grants).toHaveLength(1);
+    const [grant] = grants;
+    expect(grant!.triggers_replace.user).toBe(`\${google_sql_user.${key}.id}`);
+    const [provisioner] = grant!.provisioner;
+    expect(provisioner['local-exec'].command).toBe(
+      `'gcloud' 'sql' 'users' 'assign-roles' '\${google_sql_user.${key}.name}' ` +
+        `'--instance=\${google_sql_database_instance.sql_instance_A8568CAC.name}' '--project=${platform(env).provider!.google![0]!.project}' ` +
+        `'--type=CLOUD_IAM_SERVICE_ACCOUNT' '--database-roles=cloudsqlsuperuser' '--quiet'`,
+    );
+    expect(JSON.stringify(grant)).not.toMatch(/password|token/i);
+  });
+
   it('creates the signing-key and alert-receiver secrets with no value', () => {
     const secrets = resources(platform(env), 'google_secret_manager_secret').map((x) => x.secret_id);
     expect(secrets).toContain(SIGNING_KEYS_SECRET_ID);
@@ -210,9 +227,15 @@ describe.each(ENVIRONMENT_NAMES)('%s-platform', (env) => {
   it('keeps Loki logs for the configured days, written by its own identity', () => {
     const bucket = resources(platform(env), 'google_storage_bucket').find((b) => b.name.endsWith('-loki'))!;
     expect(bucket.lifecycle_rule[0].condition.age).toBe(config().observability.lokiRetentionDays + 1);
-    const grant = only(platform(env), 'google_storage_bucket_iam_member');
-    expect(grant.role).toBe('roles/storage.objectUser');
-    expect(grant.member).toMatch(/^serviceAccount:loki-storage@/);
+    const [key] = Object.entries(platform(env).resource!.google_storage_bucket!).find(
+      ([, b]) => b === bucket,
+    )!;
+    const grants = resources(platform(env), 'google_storage_bucket_iam_member').filter(
+      (g) => g.bucket === `\${google_storage_bucket.${key}.name}`,
+    );
+    expect(grants.map((g) => [g.role, g.member.replace(/@.*/, '')])).toEqual([
+      ['roles/storage.objectUser', 'serviceAccount:loki-storage'],
+    ]);
   });
 
   it('has a budget, Cloud SQL alerts and an uptime check on the hostname', () => {
@@ -262,20 +285,25 @@ describe('pause and hibernate', () => {
     }
   });
 
-  it('pause stops Cloud SQL through the activation policy and keeps everything else', () => {
+  // What else pause and hibernate may remove, over every stack: infra/test/pause.test.ts.
+  it('pause stops Cloud SQL through the activation policy and removes only the Cloud Armor policy here', () => {
     expect(only(paused('dev'), 'google_sql_database_instance').settings.activation_policy).toBe('NEVER');
     expect(Object.keys(paused('dev').resource!).sort()).toEqual(
-      Object.keys(platform('dev').resource!).sort(),
+      Object.keys(platform('dev').resource!)
+        .filter((t) => t !== 'google_compute_security_policy' && t !== 'terraform_data')
+        .sort(),
     );
   });
 
-  it('hibernate removes only the GKE cluster, and keeps the database, backups and buckets', () => {
+  it('hibernate removes only the GKE cluster and the Cloud Armor policy, and keeps the database, backups and buckets', () => {
     const stack = paused('staging');
     expect(resources(stack, 'google_container_cluster')).toEqual([]);
     const sql = only(stack, 'google_sql_database_instance');
     expect(sql.settings.activation_policy).toBe('NEVER');
     expect(sql.settings.backup_configuration.enabled).toBe(true);
-    const kept = Object.keys(platform('staging').resource!).filter((t) => t !== 'google_container_cluster');
+    const kept = Object.keys(platform('staging').resource!).filter(
+      (t) => !['google_container_cluster', 'google_compute_security_policy', 'terraform_data'].includes(t),
+    );
     expect(Object.keys(stack.resource!).sort()).toEqual(kept.sort());
     expect(stack.output?.[PLATFORM_OUTPUTS.clusterEndpoint]).toBeUndefined();
     expect(hibernatedStacks).not.toContain(stackName.cluster('staging'));

@@ -5,7 +5,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { ConfigInput, Environments } from '../config/environments';
+import { ConfigInput, Environments } from '../../config/environments';
 import { synthInfra } from '../main';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- Terraform JSON is untyped data */
@@ -32,18 +32,22 @@ export const TEST_CONTEXT: ConfigInput = { pr: '42' };
 let cached: Synthesized | undefined;
 
 export function synthesizeAll(): Synthesized {
-  if (cached) return cached;
+  cached ??= synthesizeWith(TEST_CONTEXT);
+  return cached;
+}
+
+/** Synthesizes every stack with `context` (not cached: e.g. one environment paused). */
+export function synthesizeWith(context: ConfigInput): Synthesized {
   const outdir = mkdtempSync(join(tmpdir(), 'infra-synth-'));
   try {
-    const config = synthInfra(outdir, { context: TEST_CONTEXT, env: {}, argv: [], readContextFiles: false });
+    const config = synthInfra(outdir, { context, env: {}, argv: [], readContextFiles: false });
     const stacks: Record<string, StackJson> = {};
     const text: Record<string, string> = {};
     for (const name of readdirSync(join(outdir, 'stacks'))) {
       text[name] = readFileSync(join(outdir, 'stacks', name, 'cdk.tf.json'), 'utf8');
       stacks[name] = JSON.parse(text[name]!) as StackJson;
     }
-    cached = { config, stacks, text };
-    return cached;
+    return { config, stacks, text };
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }

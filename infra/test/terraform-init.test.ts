@@ -4,8 +4,8 @@
  * -backend=false -plugin-dir=<empty>` decodes the configuration and stops at
  * the missing provider binaries when it is valid. One synth, stacks in parallel.
  */
-import { ENVIRONMENT_NAMES } from '../config/environments';
-import { stackName } from '../config/names';
+import { ENVIRONMENT_NAMES } from '../../config/environments';
+import { stackName } from '../../config/names';
 import { TERRAFORM_REQUIRED_VERSION } from '../main';
 import { synthesizeAll, Synthesized } from './synthesized';
 import { describeProblems, initAll, InitVerdict, requireTerraform } from './terraform';

@@ -9,7 +9,7 @@ import { createServer } from 'net';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { parse, stringify } from 'yaml';
-import { ENVIRONMENT_NAMES } from '../../infra/config/environments';
+import { ENVIRONMENT_NAMES } from '../../config/environments';
 import { alertmanagerConfig, parseReceivers, Receivers } from '../alertmanager';
 import { alertmanagerSecretManifest } from '../alertmanager-secret';
 import { allAlerts } from '../alerts';

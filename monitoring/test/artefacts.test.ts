@@ -7,8 +7,8 @@
 import { rmSync } from 'fs';
 import { parseAllDocuments } from 'yaml';
 import { validateObjects, K8sObject } from '../../charts/test/schema-validation';
-import { ENVIRONMENT_NAMES, loadEnvironments } from '../../infra/config/environments';
-import { SERVICE_NAMESPACE } from '../../infra/config/names';
+import { ENVIRONMENT_NAMES, loadEnvironments } from '../../config/environments';
+import { SERVICE_NAMESPACE } from '../../config/names';
 import { allAlerts, RULE_GROUPS } from '../alerts';
 import { runbookBaseUrl } from '../config';
 import { DATASOURCES, dashboards } from '../dashboards';
@@ -16,6 +16,7 @@ import { LOG_LABELS, alloyConfig, observabilityValues } from '../helm-values';
 import { observabilityObjects } from '../k8s-objects';
 import { managedRulesObjects } from '../rules';
 import { BURN_RATE_WINDOWS, SLOS } from '../slo';
+import { promqlMetricNames } from './promql';
 import { Synthesized, synthToTemp } from './synth';
 
 const config = loadEnvironments();
@@ -64,7 +65,30 @@ describe('monitoring artefacts', () => {
     for (const name of ENVIRONMENT_NAMES) {
       const objects = observabilityObjects(config, config.environments[name]);
       expect(validateObjects(objects as unknown as K8sObject[])).toEqual([]);
-      expect(objects.map((o) => o.kind)).toEqual(['Rules', 'ClusterRules', 'GlobalRules', 'PodMonitoring']);
+      expect(objects.map((o) => o.kind)).toEqual([
+        'Rules',
+        'ClusterRules',
+        'GlobalRules',
+        'PodMonitoring',
+        'PodMonitoring',
+        'PodMonitoring',
+      ]);
+    }
+  });
+
+  it('the log-pipeline PodMonitorings keep every metric a rule reads from their job', () => {
+    const objects = observabilityObjects(config, config.environments.prod);
+    for (const job of ['loki', 'alloy']) {
+      const pm = objects.find((o) => o.kind === 'PodMonitoring' && o.metadata?.name === job) as unknown as {
+        spec: { endpoints: { metricRelabeling: { action: string; regex: string }[] }[] };
+      };
+      const keep = new RegExp(`^(?:${pm.spec.endpoints[0]!.metricRelabeling[0]!.regex})$`);
+      const read = RULE_GROUPS.flatMap((g) => g.rules)
+        .filter((r) => r.expr.includes(`job="${job}"`))
+        .flatMap((r) => promqlMetricNames(r.expr))
+        .filter((m) => m !== 'up');
+      expect(read.length).toBeGreaterThan(0);
+      expect(read.filter((m) => !keep.test(m))).toEqual([]);
     }
   });
 

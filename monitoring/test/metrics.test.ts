@@ -5,7 +5,7 @@
  */
 import type { Request } from 'express';
 import { routeTemplate } from '../../app/src/http/middleware';
-import { UNMATCHED_ROUTE } from '../../infra/config/sli';
+import { UNMATCHED_ROUTE } from '../../config/sli';
 import { RULE_GROUPS } from '../alerts';
 import { dashboards } from '../dashboards';
 import { METRIC_SOURCES, PLATFORM_METRICS } from '../metric-catalogue';

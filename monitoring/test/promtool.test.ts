@@ -9,7 +9,7 @@ import { join } from 'path';
 import { stringify } from 'yaml';
 import { allAlerts, WATCHDOG } from '../alerts';
 import { runbookBaseUrl } from '../config';
-import { loadEnvironments } from '../../infra/config/environments';
+import { loadEnvironments } from '../../config/environments';
 import { RULE_CASES, RuleCase } from './rule-cases';
 import { Synthesized, synthToTemp } from './synth';
 

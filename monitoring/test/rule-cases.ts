@@ -3,7 +3,7 @@
  * where it stays quiet. Series use promtool's expanding notation
  * (`0+100x120`: start 0, add 100 each interval, 120 times).
  */
-import { SERVICE_NAME, SERVICE_NAMESPACE } from '../../infra/config/names';
+import { SERVICE_NAME, SERVICE_NAMESPACE } from '../../config/names';
 
 export interface Series {
   readonly series: string;
@@ -23,6 +23,36 @@ export interface RuleCase {
 
 const SVC = `job="${SERVICE_NAME}",namespace="${SERVICE_NAMESPACE}",pod="walk-service-primary-1",app="walk-service-primary"`;
 const NS = `namespace="${SERVICE_NAMESPACE}"`;
+const LOKI = `job="loki",namespace="monitoring",pod="loki-0"`;
+const ALLOY = `job="alloy",namespace="monitoring",pod="alloy-6f7c9-x2k4d"`;
+
+/** A working log pipeline for `steps` minutes: Alloy ships 600 lines a minute, Loki takes and stores them. */
+function logPipeline(steps: number): Series[] {
+  return [
+    { series: `up{${LOKI}}`, values: `1x${steps}` },
+    { series: `loki_distributor_lines_received_total{${LOKI},tenant="fake"}`, values: `0+600x${steps}` },
+    { series: `loki_ingester_chunks_flush_failures_total{${LOKI}}`, values: `0x${steps}` },
+    { series: `up{${ALLOY}}`, values: `1x${steps}` },
+    {
+      series: `loki_write_sent_entries_total{${ALLOY},host="loki.monitoring.svc.cluster.local:3100",tenant=""}`,
+      values: `0+600x${steps}`,
+    },
+    {
+      series: `loki_write_dropped_entries_total{${ALLOY},host="loki.monitoring.svc.cluster.local:3100",tenant="",reason="ingester_error"}`,
+      values: `0x${steps}`,
+    },
+  ];
+}
+
+/** `logPipeline(steps)` with the series named by `name` (a substring) replaced by `values`, or removed when `values` is undefined. */
+function brokenPipeline(steps: number, changes: Record<string, string | undefined>): Series[] {
+  return logPipeline(steps).flatMap((s) => {
+    const key = Object.keys(changes).find((k) => s.series.includes(k));
+    if (key === undefined) return [s];
+    const values = changes[key];
+    return values === undefined ? [] : [{ series: s.series, values }];
+  });
+}
 
 /** Requests at `perStep` per interval, `badPerStep` of them 5xx and `slowPerStep` slower than 0.5 s. */
 function traffic(steps: number, perStep: number, badPerStep: number, slowPerStep: number): Series[] {
@@ -400,4 +430,76 @@ export const RULE_CASES: readonly RuleCase[] = [
     })),
   },
   { alert: 'Watchdog', fires: true, name: 'always', evalTime: '1m', series: [] },
+  { alert: 'LokiDown', fires: false, name: 'Loki scraped and up', evalTime: '40m', series: logPipeline(40) },
+  {
+    alert: 'LokiDown',
+    fires: true,
+    name: 'Loki pod gone (no target) for 20 minutes',
+    evalTime: '40m',
+    series: brokenPipeline(40, { [`up{${LOKI}}`]: '1x20' }),
+  },
+  {
+    alert: 'LokiDown',
+    fires: true,
+    name: 'Loki target failing its scrapes',
+    evalTime: '40m',
+    series: brokenPipeline(40, { [`up{${LOKI}}`]: '1x20 0x20' }),
+  },
+  {
+    alert: 'LokiIngestionStopped',
+    fires: false,
+    name: 'lines arriving and chunks stored',
+    evalTime: '40m',
+    series: logPipeline(40),
+  },
+  {
+    alert: 'LokiIngestionStopped',
+    fires: true,
+    name: 'no line received for 20 minutes',
+    evalTime: '40m',
+    series: brokenPipeline(40, { loki_distributor_lines_received_total: '0+600x20 12000x20' }),
+    labels: { namespace: 'monitoring' },
+  },
+  {
+    alert: 'LokiIngestionStopped',
+    fires: true,
+    name: 'chunk flushes to the bucket failing',
+    evalTime: '40m',
+    series: brokenPipeline(40, { loki_ingester_chunks_flush_failures_total: '0x20 0+3x20' }),
+    labels: { namespace: 'monitoring' },
+  },
+  {
+    alert: 'AlloyNotShippingLogs',
+    fires: false,
+    name: 'entries sent, none dropped',
+    evalTime: '40m',
+    series: logPipeline(40),
+  },
+  {
+    alert: 'AlloyNotShippingLogs',
+    fires: true,
+    name: 'nothing sent for 20 minutes',
+    evalTime: '40m',
+    series: brokenPipeline(40, { loki_write_sent_entries_total: '0+600x20 12000x20' }),
+    labels: { namespace: 'monitoring' },
+  },
+  {
+    alert: 'AlloyNotShippingLogs',
+    fires: true,
+    name: 'entries dropped after retries (Loki rejecting pushes)',
+    evalTime: '40m',
+    series: brokenPipeline(40, { loki_write_dropped_entries_total: '0x20 0+50x20' }),
+    labels: { namespace: 'monitoring' },
+  },
+  {
+    alert: 'AlloyNotShippingLogs',
+    fires: true,
+    name: 'Alloy pod gone',
+    evalTime: '40m',
+    series: brokenPipeline(40, {
+      [`up{${ALLOY}}`]: '1x20',
+      loki_write_sent_entries_total: '0+600x20',
+      loki_write_dropped_entries_total: '0x20',
+    }),
+  },
 ];

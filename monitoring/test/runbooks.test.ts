@@ -6,10 +6,10 @@
 import { existsSync, readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { parse } from 'yaml';
-import { FLAGGER, MONITORING } from '../../charts/lib/cluster-addons';
+import { FLAGGER, LOG_PIPELINE, MONITORING } from '../../charts/lib/cluster-addons';
 import { createLogger } from '../../app/src/observability/logger';
 import { cloudSqlProxySidecar } from '../../charts/walk-service/cloud-sql-proxy';
-import { ENVIRONMENT_NAMES, loadEnvironments } from '../../infra/config/environments';
+import { ENVIRONMENT_NAMES, loadEnvironments } from '../../config/environments';
 import {
   GATEWAY,
   MONITORING_NAMESPACE,
@@ -19,7 +19,7 @@ import {
   PREVIEW_SIGNING_KEYS_SECRET_ID,
   servingDeploymentName,
   stackName,
-} from '../../infra/config/names';
+} from '../../config/names';
 import { TerraformStack, Testing } from 'cdktf';
 import { grantInstanceConnect } from '../../infra/constructs/cloud-sql-postgres';
 import { ALERT_RECEIVERS_SECRET_ID, MANAGED_ALERTMANAGER_SECRET } from '../alertmanager';
@@ -176,6 +176,7 @@ describe.each(OURS)('%s names only things that exist', (file) => {
       FLAGGER.releaseName,
       FLAGGER.loadTesterName,
       MONITORING.frontendName,
+      LOG_PIPELINE.alloy.releaseName,
     ]);
     const used = [
       ...shell.matchAll(/\b(?:deploy|deployment|hpa)\/([a-z][\w-]*)/g),

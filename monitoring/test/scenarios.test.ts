@@ -4,7 +4,7 @@
  * managed Alertmanager's page route makes of them.
  */
 import { rmSync } from 'fs';
-import { join } from 'path';
+import { isAbsolute, join, relative } from 'path';
 import { alertmanagerConfig } from '../alertmanager';
 import { Fired, SCENARIOS, firingAlerts, pageNotifications, ruleFilesIn } from './scenarios';
 import { Synthesized, synthToTemp } from './synth';
@@ -32,6 +32,11 @@ const EXPECTED: Record<string, [string[], number]> = {
     1,
   ],
   'a steady 5x burn over 3 days, one evaluation of the 3-day ratio late': [[`${A}Ticket ticket`], 0],
+  'Loki gone for 30 min, the service healthy': [['AlloyNotShippingLogs ticket', 'LokiDown ticket'], 0],
+  'Alloy stuck (ships nothing) for 30 min, the service healthy': [
+    ['AlloyNotShippingLogs ticket', 'LokiIngestionStopped ticket'],
+    0,
+  ],
 };
 
 describe('incident scenarios (promtool on the synthesized rules)', () => {
@@ -45,6 +50,12 @@ describe('incident scenarios (promtool on the synthesized rules)', () => {
 
   it('covers every scenario', () => {
     expect(SCENARIOS.map((s) => s.name).sort()).toEqual(Object.keys(EXPECTED).sort());
+  });
+
+  it('hands promtool absolute rule paths (a relative one silently evaluates nothing)', () => {
+    const files = ruleFilesIn(relative(process.cwd(), join(out.dir, 'rules')));
+    expect(files.length).toBe(3);
+    for (const f of files) expect(isAbsolute(f)).toBe(true);
   });
 
   it('groups pages by SLO only', () => {

@@ -8,10 +8,10 @@
 import { spawnSync } from 'child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
-import { join } from 'path';
+import { join, resolve } from 'path';
 import { parse, stringify } from 'yaml';
-import { SERVICE_NAME, SERVICE_NAMESPACE } from '../../infra/config/names';
-import { UNMATCHED_ROUTE } from '../../infra/config/sli';
+import { SERVICE_NAME, SERVICE_NAMESPACE } from '../../config/names';
+import { UNMATCHED_ROUTE } from '../../config/sli';
 
 const STEP = '1m';
 const STEPS_PER_MIN = 1;
@@ -120,9 +120,47 @@ export interface Scenario {
   readonly evalMinute: number;
   /** Series given the interval of the group that records `slo:*` (for recorded-input scenarios). */
   readonly series: (ruleGroupInterval: (group: string) => number) => Series[];
+  /** The log pipeline's series (Loki, Alloy); default: healthy throughout. */
+  readonly logPipeline?: (minutes: number) => Series[];
+}
+
+const LOKI = 'job="loki",namespace="monitoring",pod="loki-0"';
+const ALLOY = 'job="alloy",namespace="monitoring",pod="alloy-6f7c9-x2k4d"';
+
+/**
+ * Loki and Alloy over `minutes` (one sample a minute), shipping 600 lines a
+ * minute; from minute `from` on, Loki is gone (Alloy drops 50 entries a
+ * minute) or Alloy is stuck (sends nothing).
+ */
+function logPipeline(
+  minutes: number,
+  broken: { from: number; what: 'loki-down' | 'alloy-stuck' } = { from: Infinity, what: 'loki-down' },
+): Series[] {
+  const at = (f: (m: number, ok: boolean) => string) =>
+    Array.from({ length: minutes + 1 }, (_, m) => f(m, m < broken.from)).join(' ');
+  const sent = (m: number) => String(600 * Math.min(m, broken.from));
+  const lokiGone = broken.what === 'loki-down';
+  return [
+    { series: `up{${LOKI}}`, values: at((_, ok) => (ok || !lokiGone ? '1' : '_')) },
+    {
+      series: `loki_distributor_lines_received_total{${LOKI},tenant="fake"}`,
+      values: at((m, ok) => (ok || !lokiGone ? sent(m) : '_')),
+    },
+    {
+      series: `loki_ingester_chunks_flush_failures_total{${LOKI}}`,
+      values: at((_, ok) => (ok || !lokiGone ? '0' : '_')),
+    },
+    { series: `up{${ALLOY}}`, values: gauge(1, minutes) },
+    { series: `loki_write_sent_entries_total{${ALLOY},host="loki",tenant=""}`, values: at((m) => sent(m)) },
+    {
+      series: `loki_write_dropped_entries_total{${ALLOY},host="loki",tenant="",reason="ingester_error"}`,
+      values: at((m, ok) => (ok || !lokiGone ? '0' : String(50 * (m - broken.from)))),
+    },
+  ];
 }
 
 const SIX_HOURS_GOOD: Phase = { minutes: 360, users: 1000 };
+const HOUR_GOOD: Phase = { minutes: 60, users: 1000 };
 
 export const SCENARIOS: readonly Scenario[] = [
   {
@@ -223,6 +261,18 @@ export const SCENARIOS: readonly Scenario[] = [
       ];
     },
   },
+  {
+    name: 'Loki gone for 30 min, the service healthy',
+    evalMinute: 90,
+    series: () => traffic([HOUR_GOOD, { minutes: 30, users: 1000 }]),
+    logPipeline: (minutes) => logPipeline(minutes, { from: 60, what: 'loki-down' }),
+  },
+  {
+    name: 'Alloy stuck (ships nothing) for 30 min, the service healthy',
+    evalMinute: 90,
+    series: () => traffic([HOUR_GOOD, { minutes: 30, users: 1000 }]),
+    logPipeline: (minutes) => logPipeline(minutes, { from: 60, what: 'alloy-stuck' }),
+  },
 ];
 
 export interface Fired {
@@ -269,7 +319,10 @@ export function firingAlerts(ruleFiles: readonly string[]): Map<string, Fired[]>
           {
             name: s.name,
             interval: STEP,
-            input_series: s.series(intervals),
+            input_series: [
+              ...s.series(intervals),
+              ...(s.logPipeline ?? ((m: number) => logPipeline(m)))(s.evalMinute),
+            ],
             // Expect nothing: promtool then prints what it got.
             promql_expr_test: [{ expr: QUERY, eval_time: `${s.evalMinute}m`, exp_samples: [] }],
           },
@@ -318,10 +371,15 @@ export function pageNotifications(fired: readonly Fired[], groupBy: readonly str
   return new Set(keys).size;
 }
 
+/**
+ * Absolute paths: promtool reads `rule_files` relative to the test file (in a
+ * temporary directory), and a glob that matches nothing is no error, so a
+ * relative path would evaluate no rule and report every scenario quiet.
+ */
 export function ruleFilesIn(dir: string): string[] {
   return readdirSync(dir)
     .filter((f) => f.endsWith('.yaml'))
-    .map((f) => join(dir, f));
+    .map((f) => resolve(dir, f));
 }
 
 if (require.main === module) {

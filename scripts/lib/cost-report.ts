@@ -6,13 +6,8 @@
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import {
-  ConfigInput,
-  ENVIRONMENT_NAMES,
-  EnvironmentName,
-  loadEnvironments,
-} from '../../infra/config/environments';
-import { stackName } from '../../infra/config/names';
+import { ConfigInput, ENVIRONMENT_NAMES, EnvironmentName, loadEnvironments } from '../../config/environments';
+import { stackName } from '../../config/names';
 import { CostEstimate, CostState, estimateInventory } from '../../infra/cost/estimate';
 import { inventory, Inventory, StackJson } from '../../infra/cost/inventory';
 import { PRICE_TABLE } from '../../infra/cost/prices-asia-northeast1';
