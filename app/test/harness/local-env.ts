@@ -82,15 +82,36 @@ export async function startLocalEnv(options: LocalEnvOptions = {}): Promise<Loca
       }
     },
     async cleanUp() {
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        // already gone
+      // npm's group, then the environment's own session (the worker, PostgreSQL, the emulator), which
+      // would otherwise go on writing into the folder (an emulator export, a checkpoint) after it is removed
+      const ours = () => processesWithEnv(`LOCAL_DATA_DIR=${dataDir}`);
+      for (const pid of [-child.pid!, ...ours()]) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
       }
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      const deadline = Date.now() + 30_000;
+      while (ours().length > 0 && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 200));
       rmSync(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 500 });
     },
   };
+}
+
+/** Processes (not zombies) whose environment holds `entry` (NAME=value). */
+function processesWithEnv(entry: string): number[] {
+  return readdirSync('/proc')
+    .filter((pid) => /^\d+$/.test(pid))
+    .flatMap((pid) => {
+      try {
+        if (/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))) return [];
+        return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(entry) ? [Number(pid)] : [];
+      } catch {
+        return [];
+      }
+    });
 }
 
 /** Processes whose command line names `needle` (e.g. PostgreSQL's -D data directory). */
