@@ -25,11 +25,12 @@ import { generateSigningJwk, keyRingJson } from '../src/sessions';
 import { EMULATOR_PROJECT_ID, startAuthEmulator, type RunningAuthEmulator } from './auth-emulator';
 import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from './embedded-postgres';
 import { freePort, portIsFree, waitFor } from './ports';
+import { localAuthEmulatorPort, localDataDir, localEnvPrefix, shownDataDir } from './local-settings';
 import { localLogDestination } from './pretty-logs';
 
 const ROOT = path.resolve(__dirname, '../..');
-const LOCAL_DIR = path.resolve(process.env.LOCAL_DATA_DIR ?? path.join(ROOT, '.local'));
-const EMULATOR_PORT = Number(process.env.LOCAL_AUTH_EMULATOR_PORT ?? 9099);
+const LOCAL_DIR = localDataDir();
+const EMULATOR_PORT = localAuthEmulatorPort();
 const DATABASE = 'walks';
 
 function fail(message: string): never {
@@ -226,6 +227,9 @@ async function worker(): Promise<void> {
       );
     }
 
+    // the commands as typed in another terminal: with the settings this environment differs by
+    const toApi = localEnvPrefix(['PORT', 'LOCAL_AUTH_EMULATOR_PORT']);
+    const toData = localEnvPrefix(['LOCAL_DATA_DIR', 'LOCAL_PG_PORT', 'LOCAL_AUTH_EMULATOR_PORT']);
     process.stderr.write(
       [
         '',
@@ -236,9 +240,10 @@ async function worker(): Promise<void> {
         `  PostgreSQL     ${databaseUrl}`,
         '',
         'get a Firebase ID token and call the API:',
-        '  TOKEN=$(npm run -s token -- --email you@example.com)',
+        `  TOKEN=$(${toApi}npm run -s token -- --email you@example.com)`,
         `  curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:${port}/v1/walks`,
-        '  npm run seed      a user with walks; npm run reset (stopped) empties .local/',
+        `  ${toApi}npm run seed      a user with walks`,
+        `  ${toData}npm run reset     (once stopped) empties ${shownDataDir()}/`,
         '',
       ].join('\n'),
     );

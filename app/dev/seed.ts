@@ -11,6 +11,7 @@ import { deleteApp, initializeApp } from 'firebase-admin/app';
 import { getFirestore, Timestamp } from 'firebase-admin/firestore';
 import { type CommandArgs, defineCommand, runCli, UsageError } from '../src/cli';
 import { EMULATOR_PROJECT_ID, emulatorIdToken } from './auth-emulator';
+import { fetchOnce, localApiUrl, localAuthEmulatorHost, localEnvPrefix } from './local-settings';
 
 const SEED = defineCommand({
   usage: `usage: npm run seed [-- --email you@example.com] [--firestore]
@@ -96,7 +97,7 @@ function apiBody(walk: SeedWalk) {
 }
 
 async function seedApi(service: string, idToken: string, walks: SeedWalk[]): Promise<void> {
-  const login = await fetch(`${service}/v1/sessions/login`, {
+  const login = await fetchOnce(`${service}/v1/sessions/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ id_token: idToken }),
@@ -106,7 +107,7 @@ async function seedApi(service: string, idToken: string, walks: SeedWalk[]): Pro
   const session = (await login.json()) as { access_token?: string };
   if (!session.access_token) throw new Error(`login at ${service} failed with ${login.status}`);
   for (const walk of walks) {
-    const res = await fetch(`${service}/v1/walks/${walk.id}`, {
+    const res = await fetchOnce(`${service}/v1/walks/${walk.id}`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${session.access_token}` },
       body: JSON.stringify(apiBody(walk)),
@@ -177,8 +178,15 @@ async function seedFirestore(uid: string, email: string, walks: SeedWalk[]): Pro
 }
 
 async function main({ values }: CommandArgs<typeof SEED>): Promise<void> {
-  const emulatorHost = process.env.FIREBASE_AUTH_EMULATOR_HOST ?? '127.0.0.1:9099';
-  const service = `http://127.0.0.1:${process.env.PORT ?? 8080}`;
+  // before anything is written: a half-done seed is worse than none
+  if (values.firestore && !process.env.FIRESTORE_EMULATOR_HOST?.trim())
+    throw new UsageError(
+      '--firestore needs FIRESTORE_EMULATOR_HOST (host:port of a Firestore emulator), e.g.\n' +
+        '  gcloud emulators firestore start --host-port=127.0.0.1:8086   (in another terminal)\n' +
+        '  FIRESTORE_EMULATOR_HOST=127.0.0.1:8086 npm run seed -- --firestore',
+    );
+  const emulatorHost = localAuthEmulatorHost();
+  const service = localApiUrl();
   const { uid, idToken } = await emulatorIdToken(emulatorHost, values.email, 'local-password').catch(() => {
     throw new Error(`no Auth emulator at ${emulatorHost}: run npm start first`);
   });
@@ -186,16 +194,18 @@ async function main({ values }: CommandArgs<typeof SEED>): Promise<void> {
   process.stderr.write(`seeding ${values.email} (uid ${uid}) through ${service}\n`);
   await seedApi(service, idToken, walks);
   if (values.firestore) {
-    if (!process.env.FIRESTORE_EMULATOR_HOST)
-      throw new UsageError('--firestore needs FIRESTORE_EMULATOR_HOST (host:port of a Firestore emulator)');
+    const firestoreHost = process.env.FIRESTORE_EMULATOR_HOST!.trim();
     await seedFirestore(uid, values.email, walks);
+    // the migration reads both emulators (it looks every walk's user up in Auth)
     process.stderr.write(
-      `wrote ${walks.length} walks and a consent for ${uid} to the Firestore emulator at ${process.env.FIRESTORE_EMULATOR_HOST}\n` +
-        `try: DATABASE_URL=<the PostgreSQL URL npm start printed> FIREBASE_PROJECT_ID=${EMULATOR_PROJECT_ID} npm run migrate:firestore -- --dry-run --user ${uid}\n`,
+      `wrote ${walks.length} walks and a consent for ${uid} to the Firestore emulator at ${firestoreHost}\n` +
+        `try: FIRESTORE_EMULATOR_HOST=${firestoreHost} FIREBASE_AUTH_EMULATOR_HOST=${emulatorHost} ` +
+        `FIREBASE_PROJECT_ID=${EMULATOR_PROJECT_ID} DATABASE_URL=<the PostgreSQL URL npm start printed> ` +
+        `npm run -s migrate:firestore -- --dry-run --user ${uid}\n`,
     );
   }
   process.stdout.write(
-    `${values.email} has ${walks.length} walks; TOKEN=$(npm run -s token -- --email ${values.email})\n`,
+    `${values.email} has ${walks.length} walks; TOKEN=$(${localEnvPrefix(['PORT', 'LOCAL_AUTH_EMULATOR_PORT'])}npm run -s token -- --email ${values.email})\n`,
   );
 }
 

@@ -7,6 +7,7 @@
  */
 import { type CommandArgs, defineCommand, runCli, UsageError } from '../src/cli';
 import { emulatorIdToken } from './auth-emulator';
+import { fetchOnce, localApiUrl, localAuthEmulatorHost } from './local-settings';
 
 const TOKEN = defineCommand({
   usage: `usage: npm run token -- --email you@example.com [--name "Display Name"] [--session]
@@ -24,7 +25,7 @@ Signs the user up in the local Auth emulator (or in) and prints a Firebase ID to
 
 async function main({ values }: CommandArgs<typeof TOKEN>): Promise<void> {
   if (!values.email) throw new UsageError('--email is required');
-  const emulatorHost = process.env.FIREBASE_AUTH_EMULATOR_HOST ?? '127.0.0.1:9099';
+  const emulatorHost = localAuthEmulatorHost();
   const { idToken } = await emulatorIdToken(emulatorHost, values.email, 'local-password', values.name).catch(
     (error: Error) => {
       const unreachable = /fetch failed|ECONNREFUSED/.test(`${error.message} ${String(error.cause)}`);
@@ -37,8 +38,8 @@ async function main({ values }: CommandArgs<typeof TOKEN>): Promise<void> {
     process.stdout.write(`${idToken}\n`);
     return;
   }
-  const service = `http://127.0.0.1:${process.env.PORT ?? 8080}`;
-  const res = await fetch(`${service}/v1/sessions/login`, {
+  const service = localApiUrl();
+  const res = await fetchOnce(`${service}/v1/sessions/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ id_token: idToken }),

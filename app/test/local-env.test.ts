@@ -5,88 +5,17 @@
  * Auth emulator stop, and nothing is left: every port is free and no process
  * holds the data directory, also after a failed start.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { emulatorIdToken } from '../dev/auth-emulator';
-import { freePort, portIsFree, waitFor } from '../dev/ports';
+import { waitFor } from '../dev/ports';
+import { expectNothingLeft, startLocalEnv } from './harness/local-env';
 
 jest.setTimeout(240_000);
 // Whole process groups under real signals: on a loaded 2-core machine a start can miss its
 // timing once; a retry keeps the assertions strict without making CI flaky.
 jest.retryTimes(1, { logErrorsBeforeRetry: true });
-
-const ROOT = path.resolve(__dirname, '../..');
-
-interface LocalEnv {
-  readonly child: ChildProcess;
-  readonly dataDir: string;
-  readonly ports: { api: number; metrics: number; pg: number; emulator: number };
-  output(): string;
-  exited: Promise<number | null>;
-}
-
-async function startLocalEnv(prepare?: (dataDir: string) => void): Promise<LocalEnv> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'local-env-test-'));
-  chmodSync(dataDir, 0o755); // PostgreSQL runs as its own OS user when the run is root
-  prepare?.(dataDir);
-  const ports = {
-    api: await freePort(),
-    metrics: await freePort(),
-    pg: await freePort(),
-    emulator: await freePort(),
-  };
-  // detached: its own process group, as a terminal gives `npm start`
-  const child = spawn('npm', ['start', '--silent'], {
-    cwd: ROOT,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      FIREBASE_AUTH_EMULATOR_HOST: '', // the harness's emulator is not this environment's
-      LOCAL_DATA_DIR: dataDir,
-      PORT: String(ports.api),
-      METRICS_PORT: String(ports.metrics),
-      LOCAL_PG_PORT: String(ports.pg),
-      LOCAL_AUTH_EMULATOR_PORT: String(ports.emulator),
-    },
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, dataDir, ports, output: () => output, exited };
-}
-
-/** Processes whose command line names `needle` (e.g. PostgreSQL's -D data directory). */
-function processesMentioning(needle: string): string[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .flatMap((pid) => {
-      try {
-        const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-        return cmdline.includes(needle) ? [`${pid}: ${cmdline}`] : [];
-      } catch {
-        return [];
-      }
-    });
-}
-
-async function expectNothingLeft(env: LocalEnv): Promise<void> {
-  for (const [name, port] of Object.entries(env.ports)) {
-    expect([name, await portIsFree(port)]).toEqual([name, true]);
-  }
-  expect(processesMentioning(env.dataDir)).toEqual([]);
-  let groupAlive = true;
-  try {
-    process.kill(-env.child.pid!, 0);
-  } catch {
-    groupAlive = false;
-  }
-  expect(groupAlive).toBe(false);
-}
 
 /** Sends a PUT whose body is still arriving; resolves with the status once it is answered. */
 function slowPut(port: number, authorization: string, id: string) {
@@ -168,29 +97,25 @@ describe('npm start', () => {
       } catch (error) {
         throw new Error(`${(error as Error).message}\n--- npm start output ---\n${env.output()}`);
       } finally {
-        try {
-          process.kill(-env.child.pid!, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-        await new Promise((resolve) => setTimeout(resolve, 500));
-        rmSync(env.dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 500 });
+        await env.cleanUp();
       }
     },
   );
 
   it('leaves nothing running when the start fails (initdb refuses the data directory)', async () => {
-    const env = await startLocalEnv((dir) => {
-      // not a cluster and not empty: initdb refuses it
-      mkdirSync(path.join(dir, 'postgres'));
-      writeFileSync(path.join(dir, 'postgres', 'stray-file'), 'x');
+    const env = await startLocalEnv({
+      prepare: (dir) => {
+        // not a cluster and not empty: initdb refuses it
+        mkdirSync(path.join(dir, 'postgres'));
+        writeFileSync(path.join(dir, 'postgres', 'stray-file'), 'x');
+      },
     });
     try {
       expect(await env.exited).toBe(1);
       expect(env.output()).toMatch(/npm start: /);
       await expectNothingLeft(env);
     } finally {
-      rmSync(env.dataDir, { recursive: true, force: true });
+      await env.cleanUp();
     }
   });
 });

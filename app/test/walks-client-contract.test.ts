@@ -7,31 +7,15 @@
 import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { MAX_LOCATIONS } from '../src/walks/schemas';
-import {
-  apiClient,
-  createTestDatabase,
-  emulatorUser,
-  startTestApp,
-  type ApiClient,
-  type EmulatorUser,
-  type TestApp,
-  type TestDatabase,
-} from './harness';
+import { apiClient, emulatorUser, useTestApp, type ApiClient, type EmulatorUser } from './harness';
 
-let db: TestDatabase;
-let app: TestApp;
+const { app } = useTestApp();
 let alice: EmulatorUser;
 let asAlice: ApiClient;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  app = await startTestApp({ db });
   alice = await emulatorUser();
   asAlice = apiClient(app.url, alice.authorization);
-});
-afterAll(async () => {
-  await app?.close();
-  await db?.drop();
 });
 
 /**

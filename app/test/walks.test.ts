@@ -1,33 +1,17 @@
 /** The walks contract of API.md, end to end against PostgreSQL and the Auth emulator. */
 import { randomUUID } from 'node:crypto';
-import {
-  apiClient,
-  createTestDatabase,
-  emulatorUser,
-  startTestApp,
-  type ApiClient,
-  type EmulatorUser,
-  type TestApp,
-  type TestDatabase,
-} from './harness';
+import { apiClient, emulatorUser, useTestApp, type ApiClient, type EmulatorUser } from './harness';
 
-let db: TestDatabase;
-let app: TestApp;
+const { app, db } = useTestApp();
 let alice: EmulatorUser;
 let bob: EmulatorUser;
 let asAlice: ApiClient;
 let asBob: ApiClient;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  app = await startTestApp({ db });
   [alice, bob] = await Promise.all([emulatorUser({ displayName: 'Alice' }), emulatorUser()]);
   asAlice = apiClient(app.url, alice.authorization);
   asBob = apiClient(app.url, bob.authorization);
-});
-afterAll(async () => {
-  await app?.close();
-  await db?.drop();
 });
 
 const location = (sequence: number, overrides: Record<string, unknown> = {}) => ({

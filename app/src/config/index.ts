@@ -163,6 +163,19 @@ export interface Config {
   readonly tracing: TracingConfig;
 }
 
+/**
+ * Against the Firestore emulator no Google credentials are used, but google-gax
+ * still probes the metadata server and, off Google Cloud, prints a raw
+ * MetadataLookupWarning; firebase-tools turns the probe off the same way
+ * (https://github.com/firebase/firebase-tools/pull/6860). A value already set wins.
+ */
+export function skipMetadataProbeWithEmulators(
+  config: Pick<Config, 'firestoreEmulatorHost'>,
+  env: NodeJS.ProcessEnv = process.env,
+): void {
+  if (config.firestoreEmulatorHost) env.METADATA_SERVER_DETECTION ??= 'none';
+}
+
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
     super(`invalid configuration:\n${problems.join('\n')}`);

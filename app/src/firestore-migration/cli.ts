@@ -10,7 +10,7 @@ import { deleteApp, initializeApp } from 'firebase-admin/app';
 import { getAuth } from 'firebase-admin/auth';
 import { getFirestore } from 'firebase-admin/firestore';
 import { getStorage } from 'firebase-admin/storage';
-import { ConfigError, loadConfig } from '../config';
+import { ConfigError, loadConfig, skipMetadataProbeWithEmulators } from '../config';
 import { createPool } from '../db/pool';
 import { createLogger } from '../observability/logger';
 import { confirm, UsageError as CommandUsageError } from '../cli';
@@ -36,6 +36,23 @@ const processIo: CliIo = {
   stderr: (text) => process.stderr.write(text),
 };
 
+/**
+ * Firestore and Auth from the same side: the run looks every walk's user up in
+ * Auth, so emulator walks against a real project's accounts (or the reverse)
+ * can only fail, late and with a credentials error naming neither variable.
+ */
+function emulatorsTogether(config: { firestoreEmulatorHost?: string; firebaseAuthEmulatorHost?: string }) {
+  const [firestore, auth] = [config.firestoreEmulatorHost, config.firebaseAuthEmulatorHost];
+  if (firestore && !auth)
+    throw new ConfigError([
+      `FIREBASE_AUTH_EMULATOR_HOST: must be set with FIRESTORE_EMULATOR_HOST=${firestore} (the run looks each walk's user up in Auth: set the Auth emulator's host:port)`,
+    ]);
+  if (auth && !firestore)
+    throw new ConfigError([
+      `FIRESTORE_EMULATOR_HOST: must be set with FIREBASE_AUTH_EMULATOR_HOST=${auth} (emulator accounts with a real project's Firestore), or unset FIREBASE_AUTH_EMULATOR_HOST`,
+    ]);
+}
+
 /** Runs the command; returns the exit code. `signal` stops a run after the page in flight. */
 export async function main(
   argv: string[],
@@ -53,6 +70,8 @@ export async function main(
       return EXIT.ok;
     }
     config = loadConfig(env);
+    emulatorsTogether(config);
+    skipMetadataProbeWithEmulators(config);
   } catch (error) {
     if (error instanceof UsageError) {
       io.stderr(`${error.message}\n\n${USAGE}\n`);

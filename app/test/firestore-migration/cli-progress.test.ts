@@ -7,7 +7,7 @@ import { deleteApp, initializeApp, type App } from 'firebase-admin/app';
 import { Firestore, getFirestore } from 'firebase-admin/firestore';
 import { main } from '../../src/firestore-migration/cli';
 import { describeFailure, progressReporter } from '../../src/firestore-migration/progress';
-import { createTestDatabase, type TestDatabase } from '../harness';
+import { createTestDatabase, harnessValue, type TestDatabase } from '../harness';
 import { EMULATOR_PROJECT_ID, startFirestoreEmulator, type FirestoreEmulator } from './firestore-emulator';
 import { seedFixtures } from './seed';
 
@@ -36,10 +36,12 @@ afterAll(async () => {
   await emulator?.stop();
 });
 
-const env = (databaseUrl = database.url) => ({
+const env = (databaseUrl = database.url): Record<string, string> => ({
   DATABASE_URL: databaseUrl,
   FIREBASE_PROJECT_ID: EMULATOR_PROJECT_ID,
   FIRESTORE_EMULATOR_HOST: emulator.host,
+  // the run's Auth emulator (global setup exports it for firebase-admin too)
+  FIREBASE_AUTH_EMULATOR_HOST: harnessValue('emulatorHost'),
   LOG_LEVEL: 'info',
 });
 
@@ -114,8 +116,34 @@ it('says in words when PostgreSQL cannot be reached', async () => {
 
 it('asks before a run that writes from a real project, and refuses without a terminal unless --yes', async () => {
   let stderr = '';
-  const { FIRESTORE_EMULATOR_HOST: _emulator, ...real } = env();
+  const { FIRESTORE_EMULATOR_HOST: _emulator, FIREBASE_AUTH_EMULATOR_HOST: _auth, ...real } = env();
   const code = await main(['--page-size', '3'], real, { stdout: () => {}, stderr: (t) => (stderr += t) });
   expect(code).toBe(2);
   expect(stderr).toMatch(/copy walks and consents from Firestore project demo-tekutoko .* add --yes/);
 });
+
+it.each([
+  [
+    'the Firestore emulator without the Auth emulator',
+    'FIREBASE_AUTH_EMULATOR_HOST',
+    'FIRESTORE_EMULATOR_HOST',
+  ],
+  [
+    'the Auth emulator without the Firestore emulator',
+    'FIRESTORE_EMULATOR_HOST',
+    'FIREBASE_AUTH_EMULATOR_HOST',
+  ],
+])(
+  'refuses %s before reading anything: one line naming both variables, exit 2',
+  async (_what, missing, kept) => {
+    let stderr = '';
+    const { [missing]: _gone, ...half } = env();
+    const code = await main(['--dry-run'], half, { stdout: () => {}, stderr: (t) => (stderr += t) });
+    expect({ code, stderr }).toEqual({
+      code: 2,
+      stderr: expect.stringMatching(
+        new RegExp(`^config error: ${missing}: must be set with ${kept}=\\S+ .*\n$`),
+      ),
+    });
+  },
+);

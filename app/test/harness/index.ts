@@ -5,3 +5,4 @@ export { databaseUrl, harnessValue } from './env';
 export { apiClient, type ApiClient, type ApiResponse } from './client';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy';
 export { startServerProcess, type ServerProcess } from './server-process';
+export { lateBound, useApp, useTestApp, type AppFixture } from './fixtures';

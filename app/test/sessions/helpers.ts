@@ -3,11 +3,20 @@ import { getApps, initializeApp } from 'firebase-admin/app';
 import { getAuth, type Auth } from 'firebase-admin/auth';
 import type { Clock } from '../../src/lifecycle';
 import type { FirebaseAccounts } from '../../src/sessions/firebase-accounts';
-import { createSessions, KeyRing, keyRingJson, type Sessions, type SigningJwk } from '../../src/sessions';
+import {
+  createSessions,
+  generateSigningJwk,
+  KeyRing,
+  keyRingJson,
+  type Sessions,
+  type SigningJwk,
+} from '../../src/sessions';
 import {
   apiClient,
   harnessValue,
   startTestApp,
+  useApp,
+  type AppFixture,
   type ApiResponse,
   type TestApp,
   type TestDatabase,
@@ -72,6 +81,13 @@ export async function startSessionsApp(options: SessionsAppOptions): Promise<Ses
     },
   });
   return Object.assign(app, { sessions: sessions as Sessions, clock });
+}
+
+/** For the whole test file: a fresh database and the sessions app on it (one fresh signing key unless given). */
+export function useSessionsApp(
+  options: Omit<SessionsAppOptions, 'db' | 'keys'> & { keys?: readonly SigningJwk[] } = {},
+): AppFixture<SessionsTestApp> {
+  return useApp((db) => startSessionsApp({ keys: [generateSigningJwk()], ...options, db }));
 }
 
 export interface SessionBody {

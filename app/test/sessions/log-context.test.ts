@@ -1,19 +1,8 @@
 /** Every log line written while serving a request carries its request id, whichever logger writes it. */
-import { apiClient, createTestDatabase, emulatorUser, type TestDatabase } from '../harness';
-import { generateSigningJwk } from '../../src/sessions';
-import { emulatorAdmin, login, startSessionsApp, type SessionsTestApp } from './helpers';
+import { apiClient, emulatorUser } from '../harness';
+import { emulatorAdmin, login, useSessionsApp } from './helpers';
 
-let db: TestDatabase;
-let app: SessionsTestApp;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  app = await startSessionsApp({ db, keys: [generateSigningJwk()] });
-});
-afterAll(async () => {
-  await app?.close();
-  await db?.drop();
-});
+const { app } = useSessionsApp();
 
 type Line = Record<string, unknown> & { message: string };
 

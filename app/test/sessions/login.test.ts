@@ -1,31 +1,7 @@
-import {
-  apiClient,
-  createTestDatabase,
-  deleteEmulatorUser,
-  emulatorUser,
-  type TestDatabase,
-} from '../harness';
-import { generateSigningJwk } from '../../src/sessions';
-import {
-  authenticatedStatus,
-  counterValue,
-  emulatorAdmin,
-  login,
-  startSessionsApp,
-  type SessionsTestApp,
-} from './helpers';
+import { apiClient, deleteEmulatorUser, emulatorUser } from '../harness';
+import { authenticatedStatus, counterValue, emulatorAdmin, login, useSessionsApp } from './helpers';
 
-let db: TestDatabase;
-let app: SessionsTestApp;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  app = await startSessionsApp({ db, keys: [generateSigningJwk()] });
-});
-afterAll(async () => {
-  await app?.close();
-  await db?.drop();
-});
+const { app, db } = useSessionsApp();
 
 describe('POST /v1/sessions/login', () => {
   it('trades a Firebase ID token for a session and upserts the user row', async () => {

@@ -1,28 +1,10 @@
-import { apiClient, createTestDatabase, emulatorUser, type TestDatabase } from '../harness';
-import { generateSigningJwk, SESSION_POLICY } from '../../src/sessions';
-import {
-  authenticatedStatus,
-  counterValue,
-  login,
-  MINUTE_MS,
-  refresh,
-  startSessionsApp,
-  type SessionsTestApp,
-} from './helpers';
+import { apiClient, emulatorUser } from '../harness';
+import { SESSION_POLICY } from '../../src/sessions';
+import { authenticatedStatus, counterValue, login, MINUTE_MS, refresh, useSessionsApp } from './helpers';
 
 const DAY_MS = 24 * 60 * MINUTE_MS;
 
-let db: TestDatabase;
-let app: SessionsTestApp;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  app = await startSessionsApp({ db, keys: [generateSigningJwk()] });
-});
-afterAll(async () => {
-  await app?.close();
-  await db?.drop();
-});
+const { app, db } = useSessionsApp();
 
 async function newSession() {
   const user = await emulatorUser();
