@@ -10,6 +10,8 @@ import type { AccessTokenVerifier, TokenVerifier } from '../auth';
 import type { Config } from '../config';
 import { appConfigComponent } from '../appconfig/routes';
 import { healthComponent } from '../health/routes';
+import { policiesComponent } from '../policies/routes';
+import { createPoliciesService } from '../policies/service';
 import { walksComponent } from '../walks/routes';
 import { createWalksService } from '../walks/service';
 import type { Clock, Lifecycle } from '../lifecycle';
@@ -80,6 +82,7 @@ export function createApp(deps: AppDeps): Express {
     }),
     walksComponent({ service: createWalksService(deps), verifiers }),
     appConfigComponent({ verifiers, rolloutPercent: deps.config.rolloutPercent }),
+    policiesComponent({ service: createPoliciesService(deps) }),
   ];
   if (sessions) components.push(sessions.component(deps.verifiers.firebase));
   for (const component of components) component.registerOpenApi(registry);
