@@ -10,6 +10,9 @@ import type { AccessTokenVerifier, TokenVerifier } from '../auth';
 import type { Config } from '../config';
 import { appConfigComponent } from '../appconfig/routes';
 import { healthComponent } from '../health/routes';
+import { consentsComponent } from '../consents/routes';
+import { createConsentsService } from '../consents/service';
+import { productMetrics } from '../observability/product-metrics';
 import { policiesComponent } from '../policies/routes';
 import { createPoliciesService } from '../policies/service';
 import { walksComponent } from '../walks/routes';
@@ -74,6 +77,7 @@ export function createApp(deps: AppDeps): Express {
   const openApiDocument = () => (document ??= generateOpenApiDocument(registry));
   const verifiers = tokenVerifiers(deps);
   const { sessions } = deps;
+  const product = productMetrics(deps.metrics.registry);
   const components: HttpComponent[] = [
     healthComponent({
       ...deps,
@@ -83,6 +87,13 @@ export function createApp(deps: AppDeps): Express {
     walksComponent({ service: createWalksService(deps), verifiers }),
     appConfigComponent({ verifiers, rolloutPercent: deps.config.rolloutPercent }),
     policiesComponent({ service: createPoliciesService(deps) }),
+    consentsComponent({
+      service: createConsentsService({
+        ...deps,
+        onRecorded: (consent) => product.consentsRecorded.inc({ consent_type: consent.consent_type }),
+      }),
+      verifiers,
+    }),
   ];
   if (sessions) components.push(sessions.component(deps.verifiers.firebase));
   for (const component of components) component.registerOpenApi(registry);
