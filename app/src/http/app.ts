@@ -14,6 +14,7 @@ import { consentsComponent } from '../consents/routes';
 import { createConsentsService } from '../consents/service';
 import { productMetrics } from '../observability/product-metrics';
 import { policiesComponent } from '../policies/routes';
+import { createRemoteConfigService } from '../remote-config/service';
 import { createPoliciesService } from '../policies/service';
 import { walksComponent } from '../walks/routes';
 import { createWalksService } from '../walks/service';
@@ -85,7 +86,15 @@ export function createApp(deps: AppDeps): Express {
       ...(sessions && { revocationListLoaded: () => sessions.revokedSessions.loaded }),
     }),
     walksComponent({ service: createWalksService(deps), verifiers }),
-    appConfigComponent({ verifiers, rolloutPercent: deps.config.rolloutPercent }),
+    appConfigComponent({
+      verifiers,
+      metrics: product,
+      service: createRemoteConfigService({
+        ...deps,
+        environment: deps.config.appEnv,
+        rolloutPercent: deps.config.rolloutPercent,
+      }),
+    }),
     policiesComponent({ service: createPoliciesService(deps) }),
     consentsComponent({
       service: createConsentsService({
