@@ -16,7 +16,7 @@ CREATE TABLE policies (
   backdated boolean NOT NULL DEFAULT false,
   published_at timestamptz NOT NULL DEFAULT now(),
   -- the database identity that published it (the operator's IAM user, or the deploy identity's Job)
-  published_by text NOT NULL DEFAULT current_user,
+  published_by text NOT NULL DEFAULT current_user CHECK (length(published_by) BETWEEN 1 AND 200),
   CHECK (backdated OR effective_date >= published_at)
 );
 -- Two versions never become current at the same instant.
@@ -57,7 +57,7 @@ CREATE TABLE config_templates (
   changes jsonb NOT NULL DEFAULT '{}'::jsonb,
   rollback_of integer REFERENCES config_templates (version) CHECK (rollback_of < version),
   published_at timestamptz NOT NULL DEFAULT now(),
-  published_by text NOT NULL DEFAULT current_user
+  published_by text NOT NULL DEFAULT current_user CHECK (length(published_by) BETWEEN 1 AND 200)
 );
 CREATE TRIGGER config_templates_immutable BEFORE UPDATE OR DELETE ON config_templates
   FOR EACH ROW EXECUTE FUNCTION refuse_change_of_published_row();

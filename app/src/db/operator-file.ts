@@ -15,17 +15,27 @@ export function operatorPool(databaseUrl: string | undefined): Pool {
   return new Pool({ connectionString: url, application_name: 'walk-service-operator', max: 1 });
 }
 
-/** Reads a YAML (or JSON, a subset) file and validates it; errors name each bad field. */
-export function readOperatorFile<S extends z.ZodType>(file: string | undefined, schema: S): z.output<S> {
-  if (!file) throw new UsageError('a file is required');
+/**
+ * Reads a YAML (or JSON, a subset) file and validates it; errors name each bad
+ * field. `inline` is the file's content itself (an operator Job has no files).
+ */
+export function readOperatorFile<S extends z.ZodType>(
+  file: string | undefined,
+  schema: S,
+  inline?: string,
+): z.output<S> {
+  if (!file && inline === undefined) throw new UsageError('a file is required');
+  if (file && inline !== undefined) throw new UsageError('a file or --inline, not both');
   let data: unknown;
   try {
-    data = parse(readFileSync(file, 'utf8'));
+    data = parse(inline ?? readFileSync(file!, 'utf8'));
   } catch (error) {
-    throw new Error(`${file}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`${file ?? '--inline'}: ${error instanceof Error ? error.message : String(error)}`);
   }
   const result = schema.safeParse(data);
   if (!result.success)
-    throw new Error(`${file} is invalid, nothing was published:\n${z.prettifyError(result.error)}`);
+    throw new Error(
+      `${file ?? '--inline'} is invalid, nothing was published:\n${z.prettifyError(result.error)}`,
+    );
   return result.data;
 }

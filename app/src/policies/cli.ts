@@ -21,8 +21,15 @@ publish  validates the policy file and publishes it as a new, immutable version:
          An effective_date in the past is refused unless --force.
 list     the published versions, newest effective_date first.
 
---database-url <url>  the database (default: DATABASE_URL)`,
-  options: { force: { type: 'boolean' }, 'database-url': { type: 'string' } },
+--database-url <url>  the database (default: DATABASE_URL)
+--inline <yaml>       the file's content instead of a file (how an operator Job gets it)
+--by <name>           who publishes, for the record (default: the database user)`,
+  options: {
+    force: { type: 'boolean' },
+    'database-url': { type: 'string' },
+    inline: { type: 'string' },
+    by: { type: 'string' },
+  },
   allowPositionals: true,
 });
 
@@ -34,11 +41,16 @@ export async function policyMain(
   if (rest.length > 0) throw new UsageError(`unexpected argument: ${rest[0]}`);
   if (action !== 'publish' && action !== 'list') throw new UsageError('the action is publish or list');
   if (action === 'list' && file !== undefined) throw new UsageError('list takes no file');
-  const policy = action === 'publish' ? readOperatorFile(file, PolicyFileSchema) : undefined;
+  const policy =
+    action === 'publish' ? readOperatorFile(file, PolicyFileSchema, args.values.inline) : undefined;
   const pool = operatorPool(args.values['database-url']);
   try {
     if (policy) {
-      await publishPolicy(pool, policy, { force: args.values.force ?? false, now: systemClock.now() });
+      await publishPolicy(pool, policy, {
+        force: args.values.force ?? false,
+        now: systemClock.now(),
+        publishedBy: args.values.by,
+      });
       out(`published policy ${policy.version}, effective ${policy.effective_date}`);
     } else {
       for (const p of await listPolicies(pool)) out(JSON.stringify(p));

@@ -48,11 +48,17 @@ export async function effectiveDates(
 }
 
 /** Inserts a new version; false when the version exists already. */
-export async function insertPolicy(db: Queryable, file: PolicyFile, backdated: boolean): Promise<boolean> {
+export async function insertPolicy(
+  db: Queryable,
+  file: PolicyFile,
+  backdated: boolean,
+  /** @default the database user (current_user) */
+  publishedBy?: string,
+): Promise<boolean> {
   const { rows } = await db.query(
     `INSERT INTO policies (version, privacy_policy_ja, privacy_policy_en, terms_of_service_ja,
-       terms_of_service_en, effective_date, backdated)
-     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (version) DO NOTHING RETURNING 1`,
+       terms_of_service_en, effective_date, backdated, published_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, coalesce($8, current_user)) ON CONFLICT (version) DO NOTHING RETURNING 1`,
     [
       file.version,
       file.privacy_policy.ja,
@@ -61,6 +67,7 @@ export async function insertPolicy(db: Queryable, file: PolicyFile, backdated: b
       file.terms_of_service.en ?? null,
       file.effective_date,
       backdated,
+      publishedBy ?? null,
     ],
   );
   return rows.length > 0;

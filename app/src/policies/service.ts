@@ -47,7 +47,7 @@ export type PoliciesService = ReturnType<typeof createPoliciesService>;
 export async function publishPolicy(
   pool: Pool,
   file: PolicyFile,
-  options: { readonly force: boolean; readonly now: Date },
+  options: { readonly force: boolean; readonly now: Date; readonly publishedBy?: string | undefined },
 ): Promise<void> {
   const backdated = Date.parse(file.effective_date) < options.now.getTime();
   if (backdated && !options.force) {
@@ -57,7 +57,7 @@ export async function publishPolicy(
       `effective_date ${file.effective_date} is in the past; publish with --force to backdate it`,
     );
   }
-  if (!(await repo.insertPolicy(pool, file, backdated))) {
+  if (!(await repo.insertPolicy(pool, file, backdated, options.publishedBy))) {
     throw new DomainError(
       'conflict',
       `policy version ${file.version} is already published (versions are immutable)`,

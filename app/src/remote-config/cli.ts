@@ -20,12 +20,16 @@ get [<N>]                a version's template as YAML (default: the current one)
 rollback <N> [--base-version <M>]
           publishes version N's content as a new version
 
---database-url <url>  the database (default: DATABASE_URL)`,
+--database-url <url>  the database (default: DATABASE_URL)
+--inline <yaml>       publish: the file's content instead of a file (how an operator Job gets it)
+--by <name>           publish, rollback: who, for the history (default: the database user)`,
   options: {
     'base-version': { type: 'string' },
     description: { type: 'string' },
     limit: { type: 'string' },
     'database-url': { type: 'string' },
+    inline: { type: 'string' },
+    by: { type: 'string' },
   },
   allowPositionals: true,
 });
@@ -48,17 +52,21 @@ export async function remoteConfigMain(
     throw new UsageError('the action is publish, history, get or rollback');
   if (action === 'publish' && base === undefined)
     throw new UsageError('publish needs --base-version (the version you edited; 0 for the first)');
-  const file = action === 'publish' ? readOperatorFile(arg, TemplateSchema) : undefined;
+  const file = action === 'publish' ? readOperatorFile(arg, TemplateSchema, v.inline) : undefined;
   const target = action === 'get' || action === 'rollback' ? versionArg(arg, 'the version') : undefined;
   if (action === 'rollback' && target === undefined)
     throw new UsageError('rollback needs the version to restore');
   const pool = operatorPool(v['database-url']);
   try {
     if (action === 'publish') {
-      const row = await publishTemplate(pool, file, { baseVersion: base!, description: v.description });
+      const row = await publishTemplate(pool, file, {
+        baseVersion: base!,
+        description: v.description,
+        publishedBy: v.by,
+      });
       out(`published version ${row.version}: ${JSON.stringify(row.changes)}`);
     } else if (action === 'rollback') {
-      const row = await rollbackTemplate(pool, target!, { baseVersion: base });
+      const row = await rollbackTemplate(pool, target!, { baseVersion: base, publishedBy: v.by });
       out(`published version ${row.version} (rollback to ${target}): ${JSON.stringify(row.changes)}`);
     } else if (action === 'history') {
       const limit = versionArg(v.limit, '--limit') ?? 20;

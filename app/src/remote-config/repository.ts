@@ -38,17 +38,21 @@ export async function lockForPublish(db: Queryable): Promise<void> {
 
 export async function insertTemplate(
   db: Queryable,
-  row: Pick<TemplateVersion, 'version' | 'template' | 'description' | 'changes' | 'rollback_of'>,
+  row: Pick<TemplateVersion, 'version' | 'template' | 'description' | 'changes' | 'rollback_of'> & {
+    /** @default the database user (current_user) */
+    readonly published_by: string | undefined;
+  },
 ): Promise<TemplateVersion> {
   const { rows } = await db.query<TemplateVersion>(
-    `INSERT INTO config_templates (version, template, description, changes, rollback_of)
-     VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
+    `INSERT INTO config_templates (version, template, description, changes, rollback_of, published_by)
+     VALUES ($1, $2, $3, $4, $5, coalesce($6, current_user)) RETURNING ${COLUMNS}`,
     [
       row.version,
       JSON.stringify(row.template),
       row.description,
       JSON.stringify(row.changes),
       row.rollback_of,
+      row.published_by ?? null,
     ],
   );
   return rows[0]!;

@@ -16,7 +16,9 @@ import { EMPTY_TEMPLATE, TemplateSchema, type ConfigQuery, type Template } from 
 export interface PublishOptions {
   /** The version the operator edited; another publish since then refuses this one. */
   readonly baseVersion: number;
-  readonly description?: string;
+  readonly description?: string | undefined;
+  /** @default the database user (current_user) */
+  readonly publishedBy?: string | undefined;
 }
 
 async function publishVersion(
@@ -41,6 +43,7 @@ async function publishVersion(
       description: options.description ?? '',
       changes: templateChanges(current?.template ?? EMPTY_TEMPLATE, template),
       rollback_of: options.rollbackOf ?? null,
+      published_by: options.publishedBy,
     });
   });
 }
@@ -63,7 +66,7 @@ export function publishTemplate(pool: Pool, template: unknown, options: PublishO
 export async function rollbackTemplate(
   pool: Pool,
   target: number,
-  options: { readonly baseVersion?: number },
+  options: { readonly baseVersion?: number | undefined; readonly publishedBy?: string | undefined },
 ): Promise<repo.TemplateVersion> {
   const old = await repo.findTemplate(pool, target);
   if (!old) throw DomainError.notFound(`config template version ${target}`);
@@ -72,6 +75,7 @@ export async function rollbackTemplate(
     baseVersion,
     description: `rollback to version ${target}`,
     rollbackOf: target,
+    publishedBy: options.publishedBy,
   });
 }
 
