@@ -12,7 +12,6 @@ import { appConfigComponent } from '../appconfig/routes';
 import { healthComponent } from '../health/routes';
 import { consentsComponent } from '../consents/routes';
 import { createConsentsService } from '../consents/service';
-import { productMetrics } from '../observability/product-metrics';
 import { policiesComponent } from '../policies/routes';
 import { createRemoteConfigService } from '../remote-config/service';
 import { createPoliciesService } from '../policies/service';
@@ -78,7 +77,7 @@ export function createApp(deps: AppDeps): Express {
   const openApiDocument = () => (document ??= generateOpenApiDocument(registry));
   const verifiers = tokenVerifiers(deps);
   const { sessions } = deps;
-  const product = productMetrics(deps.metrics.registry);
+  const { product } = deps.metrics;
   const components: HttpComponent[] = [
     healthComponent({
       ...deps,

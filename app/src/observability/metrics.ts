@@ -4,6 +4,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Pool } from 'pg';
+import { productMetrics, type ProductMetrics } from './product-metrics';
 
 export const HTTP_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -17,6 +18,8 @@ export interface Metrics {
   readonly sessionLogins: Counter<'result'>;
   readonly sessionRefreshes: Counter<'result'>;
   readonly sessionRefreshTokenReuse: Counter;
+  /** Policies, consents, remote configuration (product-metrics.ts). */
+  readonly product: ProductMetrics;
 }
 
 /** A fresh registry with default process metrics and the service's own; one per app instance. */
@@ -62,6 +65,7 @@ export function createMetrics(): Metrics {
       help: 'Already-used refresh tokens presented (treated as theft; the family is revoked).',
       registers: [registry],
     }),
+    product: productMetrics(registry),
   };
 }
 

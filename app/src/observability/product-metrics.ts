@@ -1,7 +1,7 @@
 /**
- * Metrics of policies, consents and remote configuration (issue 18). Kept
- * beside metrics.ts, on the same registry; names are a contract with
- * monitoring/ (the dashboard panel) like the others.
+ * Metrics of policies, consents and remote configuration (issue 18), part
+ * of createMetrics() (metrics.ts); names are a contract with monitoring/
+ * (the overview dashboard's row) like the others.
  */
 import { Counter, type Registry } from 'prom-client';
 
@@ -18,9 +18,6 @@ function counter<L extends string>(
   help: string,
   labelNames: L[],
 ): Counter<L> {
-  // one registry per app; a second app on the same registry (a rebuild) reuses the series
-  const existing = registry.getSingleMetric(name);
-  if (existing) return existing as Counter<L>;
   return new Counter({ name, help, labelNames, registers: [registry] });
 }
 
