@@ -5,7 +5,13 @@
  */
 import { defaultEnvironment, EnvironmentConfig, envVarForKey } from '../infra/config/environments';
 import { FLAGGER } from '../charts/lib/cluster-addons';
-import { MONITORING_NAMESPACE, SERVICE_NAME, SERVICE_NAMESPACE, stackName } from '../infra/config/names';
+import {
+  CLOUD_ARMOR_POLICY_NAME,
+  MONITORING_NAMESPACE,
+  SERVICE_NAME,
+  SERVICE_NAMESPACE,
+  stackName,
+} from '../infra/config/names';
 
 export const ENV_ACTIONS = ['pause', 'resume', 'hibernate', 'wake', 'status'] as const;
 export type EnvAction = (typeof ENV_ACTIONS)[number];
@@ -90,6 +96,20 @@ function credentials(env: EnvironmentConfig): Step {
   };
 }
 
+/** Backend services the Gateway controller left behind still hold the policy; Compute Engine would refuse its deletion. */
+function detachEdgePolicy(env: EnvironmentConfig): Step {
+  return {
+    why: `detach Cloud Armor policy ${CLOUD_ARMOR_POLICY_NAME} from any backend service left behind`,
+    command: [
+      'npx',
+      'tsx',
+      'scripts/detach-edge-policy.ts',
+      `--project=${env.projectId}`,
+      `--policy=${CLOUD_ARMOR_POLICY_NAME}`,
+    ],
+  };
+}
+
 function scaleNamespace(ns: string, replicas: number): Step {
   return {
     why: `${replicas === 0 ? 'stop' : 'start'} every workload in ${ns}`,
@@ -120,6 +140,7 @@ export function planEnvAction(action: EnvAction, env: EnvironmentConfig): EnvPla
             ...apply(env, cluster),
             why: 'remove the Gateway and its load balancer (the address and certificate map stay)',
           },
+          detachEdgePolicy(env),
           {
             ...apply(env, platform),
             why: `stop Cloud SQL ${env.database.instanceName} (activation policy NEVER) and remove the Cloud Armor policy`,
@@ -138,13 +159,14 @@ export function planEnvAction(action: EnvAction, env: EnvironmentConfig): EnvPla
             ...apply(env, platform),
             why: `start Cloud SQL ${env.database.instanceName} (activation policy ALWAYS) and restore the Cloud Armor policy`,
           },
-          {
-            ...apply(env, cluster),
-            why: 'recreate the Gateway on the same address and certificate map (same URL, HTTPS at once)',
-          },
           credentials(env),
           scaleNamespace(MONITORING_NAMESPACE, 1),
           scaleNamespace(FLAGGER.namespace, 1),
+          {
+            // After the scaling: the apply puts manifest-managed replicas (the query frontend's 2) back.
+            ...apply(env, cluster),
+            why: 'recreate the Gateway on the same address and certificate map (same URL, HTTPS at once)',
+          },
           {
             why: `start ${serving} at its minimum; the HPA takes over from there`,
             command: [

@@ -23,8 +23,8 @@ import { type CommandArgs, confirm, defineCommand, runCli, UsageError } from './
 export const ENV_COMMAND = defineCommand({
   usage: `usage: npm run env -- <${ENV_ACTIONS.join('|')}> <${ENVIRONMENT_NAMES.join('|')}> [--dry-run] [--yes]
 
-  pause      workloads to zero, then Cloud SQL stopped
-  resume     Cloud SQL started, add-ons and walk-service scaled back up
+  pause      workloads to zero, the Gateway and Cloud Armor policy removed, Cloud SQL stopped
+  resume     Cloud SQL and Cloud Armor back, workloads scaled up, the Gateway on the same address
   hibernate  app and cluster stacks destroyed, GKE cluster removed, Cloud SQL stopped (asks first)
   wake       platform, cluster and app stacks deployed again
   status     Cloud SQL state and the context flags

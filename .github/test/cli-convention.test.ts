@@ -60,6 +60,7 @@ const TSX_CLIS = [
   'scripts/canary-wait.ts',
   'scripts/changed-stacks.ts',
   'scripts/cluster-credentials.ts',
+  'scripts/detach-edge-policy.ts',
   'scripts/preview-sweep.ts',
   'scripts/stack-plan.ts',
   'scripts/stack-apply.ts',

@@ -11,6 +11,7 @@
  */
 import { z } from 'zod';
 import { canaryPlanProblems, SCRAPE_INTERVAL_SECONDS } from './canary-analysis';
+import { FIREBASE_DEFAULT_BUCKET_SUFFIX } from './platform-facts';
 import {
   ARTIFACT_REPOSITORY_ID,
   PREVIEW_ARTIFACT_REPOSITORY_ID,
@@ -258,6 +259,15 @@ export const environmentSchema = z
     hostname: dnsName,
     /** Firebase project whose ID tokens the service accepts. */
     firebaseProjectId: projectId,
+    /**
+     * The Firebase project's Cloud Storage bucket, where the app kept walk
+     * thumbnails (the Firestore migration reads them). Defaults to the name of
+     * a default bucket provisioned since October 2024; an older project's is
+     * `<id>.appspot.com`: set `<env>.firebaseStorageBucket`.
+     */
+    firebaseStorageBucket: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/, 'must be a Cloud Storage bucket name'),
     /**
      * Paused: Cloud SQL activation policy NEVER and workloads at zero
      * (`npm run env -- pause <env>`). Data, backups and state stay.
@@ -602,7 +612,10 @@ const CANARY_PROD: CanaryConfig = {
 
 function baseline(
   name: EnvironmentName,
-): Omit<EnvironmentConfig, 'name' | 'projectId' | 'domain' | 'hostname' | 'firebaseProjectId'> {
+): Omit<
+  EnvironmentConfig,
+  'name' | 'projectId' | 'domain' | 'hostname' | 'firebaseProjectId' | 'firebaseStorageBucket'
+> {
   return {
     region: DEFAULT_REGION,
     paused: false,
@@ -791,6 +804,7 @@ const DIFFERENCES: Record<EnvironmentName, DeepPartial<EnvironmentConfig>> = {
  *   `billingAccount` [TEKUTOKO_BILLING_ACCOUNT], `githubDeployRef`,
  *   `bootstrap.stateInBucket` (true once bootstrap state moved into the bucket)
  * - per environment `<env>.projectId`, `<env>.domain`, `<env>.firebaseProjectId`,
+ *   `<env>.firebaseStorageBucket`,
  *   `<env>.paused`, `<env>.hibernated`, `<env>.notificationEmail` [TEKUTOKO_<ENV>_PROJECT_ID, …],
  *   `<env>.sqlInstanceName` (the instance the environment uses after a restore to a new
  *   instance, runbooks/database.md) [TEKUTOKO_<ENV>_SQL_INSTANCE_NAME]
@@ -875,6 +889,7 @@ export function defaultEnvironment(name: EnvironmentName): EnvironmentConfig {
       domain,
       hostname: `api.${domain}`,
       firebaseProjectId: `tekutoko-${name}-example`,
+      firebaseStorageBucket: `tekutoko-${name}-example${FIREBASE_DEFAULT_BUCKET_SUFFIX.value}`,
       ...baseline(name),
     },
     DIFFERENCES[name],
@@ -916,13 +931,16 @@ function loadOne(name: EnvironmentName, context: ConfigInput, env: ConfigInput):
   const projectId = (get('projectId') as string | undefined) ?? defaults.projectId;
   const region = (lookup(context, env, 'region') as string | undefined) ?? defaults.region;
   const email = get('notificationEmail');
+  const firebaseProjectId = get('firebaseProjectId') ?? projectId;
   return validateEnvironment({
     ...defaults,
     projectId,
     region,
     domain,
     hostname: (get('hostname') as string | undefined) ?? `api.${domain}`,
-    firebaseProjectId: get('firebaseProjectId') ?? projectId,
+    firebaseProjectId: firebaseProjectId,
+    firebaseStorageBucket:
+      get('firebaseStorageBucket') ?? `${firebaseProjectId}${FIREBASE_DEFAULT_BUCKET_SUFFIX.value}`,
     paused: asBoolean(get('paused') ?? defaults.paused),
     hibernated: asBoolean(get('hibernated') ?? defaults.hibernated),
     database: {

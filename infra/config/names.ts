@@ -149,6 +149,20 @@ export const FIRESTORE_MIGRATION_IDENTITY = {
   googleServiceAccountId: 'firestore-migration',
 } as const;
 
+/**
+ * What the migration's calls need, where (app/src/firestore-migration): Auth
+ * `getUsers` on the Firebase project (auth-users.ts); reading thumbnails
+ * (download, metadata, exists) in the Firebase bucket; in the service's bucket
+ * reading a copy's MD5, writing it, and replacing a copy whose bytes differ
+ * (thumbnails.ts), only under the prefix it writes.
+ */
+export const FIRESTORE_MIGRATION_NEEDS = {
+  firebaseAuth: ['firebaseauth.users.get'],
+  firebaseBucket: ['storage.objects.get'],
+  serviceBucket: ['storage.objects.create', 'storage.objects.delete', 'storage.objects.get'],
+  serviceBucketPrefix: 'walk_thumbnails/',
+} as const;
+
 /** Namespace of the observability add-ons (Grafana, Loki, Alloy, query frontend). */
 export const MONITORING_NAMESPACE = 'monitoring';
 
@@ -163,6 +177,14 @@ export const LOKI_IDENTITY = {
 /** GCS bucket of an environment's Loki chunks and index (bucket names are global). */
 export function lokiBucketName(projectId: string): string {
   return `${projectId}-loki`;
+}
+
+/**
+ * The service's bucket of walk images (thumbnails the migration moves out of
+ * Firebase Storage; the uploads of issue 19 go here too).
+ */
+export function walkImagesBucketName(projectId: string): string {
+  return `${projectId}-walk-images`;
 }
 
 /** Default state bucket of a bootstrap project. */

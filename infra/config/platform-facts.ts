@@ -161,6 +161,73 @@ export const AUTOPILOT_GENERAL_PURPOSE_POD_REQUESTS: PlatformFact<{
 };
 
 /**
+ * Name of a Firebase project's default Cloud Storage bucket provisioned on or
+ * after 30 October 2024 (`<project id>` + this); one provisioned before is
+ * `<project id>.appspot.com`.
+ */
+export const FIREBASE_DEFAULT_BUCKET_SUFFIX: PlatformFact<string> = {
+  value: '.firebasestorage.app',
+  source: 'https://firebase.google.com/docs/reference/rest/storage/rest/v1alpha/projects.defaultBucket',
+};
+
+/**
+ * Object permissions of Cloud Storage's predefined object roles, smallest
+ * first: Object User can "create, view, list, update, and delete objects",
+ * Object Admin has every `storage.objects.*` permission, IAM policies
+ * included (permissions on managed folders, uploads and projects left out).
+ * Replacing an existing object takes `storage.objects.delete` besides
+ * `storage.objects.create` (https://cloud.google.com/storage/docs/access-control/iam-json).
+ */
+export const STORAGE_OBJECT_ROLE_PERMISSIONS: PlatformFact<Readonly<Record<string, readonly string[]>>> = {
+  value: {
+    'roles/storage.objectCreator': ['storage.objects.create'],
+    'roles/storage.objectViewer': ['storage.objects.get', 'storage.objects.list'],
+    'roles/storage.objectUser': [
+      'storage.objects.create',
+      'storage.objects.delete',
+      'storage.objects.get',
+      'storage.objects.list',
+      'storage.objects.update',
+    ],
+    'roles/storage.objectAdmin': [
+      'storage.objects.create',
+      'storage.objects.delete',
+      'storage.objects.get',
+      'storage.objects.getIamPolicy',
+      'storage.objects.list',
+      'storage.objects.setIamPolicy',
+      'storage.objects.update',
+    ],
+  },
+  source: 'https://cloud.google.com/storage/docs/access-control/iam-roles',
+};
+
+/**
+ * Firebase Authentication permissions of its predefined roles, smallest first
+ * (the firebase.* and resourcemanager.* permissions both include left out).
+ * Admin SDK `getUsers`/`getUser` need `firebaseauth.users.get`.
+ */
+export const FIREBASE_AUTH_ROLE_PERMISSIONS: PlatformFact<Readonly<Record<string, readonly string[]>>> = {
+  value: {
+    'roles/firebaseauth.viewer': ['firebaseauth.configs.get', 'firebaseauth.users.get'],
+    'roles/firebaseauth.admin': [
+      'firebaseauth.configs.create',
+      'firebaseauth.configs.get',
+      'firebaseauth.configs.getHashConfig',
+      'firebaseauth.configs.getSecret',
+      'firebaseauth.configs.update',
+      'firebaseauth.users.create',
+      'firebaseauth.users.createSession',
+      'firebaseauth.users.delete',
+      'firebaseauth.users.get',
+      'firebaseauth.users.sendEmail',
+      'firebaseauth.users.update',
+    ],
+  },
+  source: 'https://cloud.google.com/iam/docs/roles-permissions/firebaseauth',
+};
+
+/**
  * Cloud SQL for PostgreSQL's predefined role with the most privileges a user
  * can hold (no true superuser): members can grant on schemas and create roles.
  */

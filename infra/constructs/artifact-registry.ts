@@ -50,6 +50,8 @@ export class ArtifactRegistry extends Construct {
       format: 'DOCKER',
       description: 'walk-service images (immutable tags; deploys pin digests)',
       dockerConfig: { immutableTags: props.immutableTags ?? true },
+      // Environments run these images by digest: a plan that deletes the repository is refused.
+      lifecycle: { preventDestroy: true },
       cleanupPolicyDryRun: props.cleanupDryRun ?? false,
       cleanupPolicies: [
         {

@@ -4,6 +4,7 @@ import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { PLATFORM_OUTPUTS } from '../config/names';
+import { googleProvider } from './google-provider';
 
 /**
  * Kubernetes client credential plugin for GKE: the providers run it for a
@@ -53,7 +54,7 @@ export class ClusterAccess extends Construct {
     super(scope, id);
     this.googleProvider =
       props.googleProvider ??
-      new GoogleProvider(this, 'google', { project: props.projectId, region: props.region });
+      googleProvider(this, 'google', { projectId: props.projectId, region: props.region });
     this.platformState =
       props.platformState ??
       new DataTerraformRemoteStateGcs(this, 'platform', {

@@ -97,6 +97,10 @@ export function defaultAddonValues(loki: LokiStorageTarget): Record<keyof typeof
       persistence: { enabled: false },
       // Requests for a handful of users and dashboards (ADR 0200); no sidecar is enabled.
       resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '512Mi' } },
+      // The chart's init container, rendered whenever dashboards are set (even inline ones it never downloads).
+      downloadDashboards: {
+        resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } },
+      },
     },
     loki: {
       deploymentMode: 'SingleBinary',

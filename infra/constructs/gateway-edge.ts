@@ -15,6 +15,9 @@ export interface GatewayEdgeProps {
   readonly certificateMapName: string;
 }
 
+/** DNS records point at these: Terraform refuses any plan that would delete one. */
+const KEPT = { preventDestroy: true } as const;
+
 /**
  * What the outside world points at: the reserved global IP (DNS A records),
  * the DNS authorization (its CNAME) and the Google-managed certificate in a
@@ -22,9 +25,6 @@ export interface GatewayEdgeProps {
  * resources, so pausing or hibernating (which destroys the cluster side)
  * changes no DNS record and never waits for a new certificate.
  */
-/** DNS records point at these: Terraform refuses any plan that would delete one. */
-const KEPT = { preventDestroy: true } as const;
-
 export class GatewayEdge extends Construct {
   readonly address: ComputeGlobalAddress;
   readonly dnsAuthorization: CertificateManagerDnsAuthorization;

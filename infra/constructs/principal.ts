@@ -1,4 +1,7 @@
-import { ITerraformDependable } from 'cdktf';
+import { ITerraformDependable, TerraformProvider } from 'cdktf';
+import { Construct } from 'constructs';
+import { BillingAccountIamMember } from '@cdktf/provider-google/lib/billing-account-iam-member';
+import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 
 /**
  * Something IAM can grant a role to. Constructs take a principal in their
@@ -37,4 +40,51 @@ export function assertSafeGrant(role: string, member: string): void {
  */
 export function principal(member: string, dependsOn?: ITerraformDependable[]): IPrincipal {
   return { principalMember: member, principalDependsOn: dependsOn };
+}
+
+export interface ProjectRoleGrantProps {
+  readonly projectId: string;
+  /** A predefined or custom role; never a primitive one. */
+  readonly role: string;
+  readonly grantee: IPrincipal;
+  /** @default the stack's default Google provider */
+  readonly provider?: TerraformProvider;
+}
+
+/** Grants `role` on a whole project to `grantee` (after the grantee exists). */
+export function grantProjectRole(
+  scope: Construct,
+  id: string,
+  props: ProjectRoleGrantProps,
+): ProjectIamMember {
+  assertSafeGrant(props.role, props.grantee.principalMember);
+  return new ProjectIamMember(scope, id, {
+    provider: props.provider,
+    project: props.projectId,
+    role: props.role,
+    member: props.grantee.principalMember,
+    dependsOn: props.grantee.principalDependsOn,
+  });
+}
+
+export interface BillingAccountRoleGrantProps {
+  /** `XXXXXX-XXXXXX-XXXXXX`. */
+  readonly billingAccountId: string;
+  readonly role: string;
+  readonly grantee: IPrincipal;
+}
+
+/** Grants `role` on a billing account (budgets live there, not in a project). */
+export function grantBillingAccountRole(
+  scope: Construct,
+  id: string,
+  props: BillingAccountRoleGrantProps,
+): BillingAccountIamMember {
+  assertSafeGrant(props.role, props.grantee.principalMember);
+  return new BillingAccountIamMember(scope, id, {
+    billingAccountId: props.billingAccountId,
+    role: props.role,
+    member: props.grantee.principalMember,
+    dependsOn: props.grantee.principalDependsOn,
+  });
 }

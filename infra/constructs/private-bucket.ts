@@ -123,13 +123,31 @@ export class PrivateBucket extends Construct {
     id: string,
     condition?: { title: string; expression: string },
   ): StorageBucketIamMember {
-    assertSafeGrant(role, grantee.principalMember);
-    return new StorageBucketIamMember(this, id, {
-      bucket: this.bucket.name,
-      role,
-      member: grantee.principalMember,
-      condition,
-      dependsOn: grantee.principalDependsOn,
-    });
+    return grantBucketRole(this, id, { bucketName: this.bucket.name, role, grantee, condition });
   }
+}
+
+export interface BucketRoleGrantProps {
+  /** A bucket this stack manages or one it only uses (another project's). */
+  readonly bucketName: string;
+  readonly role: string;
+  readonly grantee: IPrincipal;
+  /** @default unconditional — a condition needs uniform bucket-level access on the bucket. */
+  readonly condition?: { readonly title: string; readonly expression: string };
+}
+
+/** Grants `role` on one bucket to `grantee` (after the grantee exists). */
+export function grantBucketRole(
+  scope: Construct,
+  id: string,
+  props: BucketRoleGrantProps,
+): StorageBucketIamMember {
+  assertSafeGrant(props.role, props.grantee.principalMember);
+  return new StorageBucketIamMember(scope, id, {
+    bucket: props.bucketName,
+    role: props.role,
+    member: props.grantee.principalMember,
+    condition: props.condition ? { ...props.condition } : undefined,
+    dependsOn: props.grantee.principalDependsOn,
+  });
 }

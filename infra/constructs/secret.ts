@@ -45,14 +45,34 @@ export class Secret extends Construct {
 
   /** Lets `grantee` read the payload of this secret only. */
   grantAccess(grantee: IPrincipal, id = 'accessor'): SecretManagerSecretIamMember {
-    const role = 'roles/secretmanager.secretAccessor';
-    assertSafeGrant(role, grantee.principalMember);
-    return new SecretManagerSecretIamMember(this, id, {
-      project: this.projectId,
+    return grantSecretAccess(this, id, {
+      projectId: this.projectId,
       secretId: this.secret.secretId,
-      role,
-      member: grantee.principalMember,
-      dependsOn: grantee.principalDependsOn,
+      grantee,
     });
   }
+}
+
+export interface SecretAccessGrantProps {
+  readonly projectId: string;
+  /** A secret this or another stack manages. */
+  readonly secretId: string;
+  readonly grantee: IPrincipal;
+}
+
+/** Lets `grantee` read the payload of one secret, never the project's others. */
+export function grantSecretAccess(
+  scope: Construct,
+  id: string,
+  props: SecretAccessGrantProps,
+): SecretManagerSecretIamMember {
+  const role = 'roles/secretmanager.secretAccessor';
+  assertSafeGrant(role, props.grantee.principalMember);
+  return new SecretManagerSecretIamMember(scope, id, {
+    project: props.projectId,
+    secretId: props.secretId,
+    role,
+    member: props.grantee.principalMember,
+    dependsOn: props.grantee.principalDependsOn,
+  });
 }

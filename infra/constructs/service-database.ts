@@ -66,13 +66,39 @@ export class ServiceDatabase extends Construct {
     });
     this.databaseName = this.database.name;
     this.databaseUserName = props.iamUserName;
-    this.user = new SqlUser(this, 'iam-user', {
-      project: props.projectId,
-      instance: props.instanceName,
-      name: this.databaseUserName,
-      type: 'CLOUD_IAM_SERVICE_ACCOUNT',
+    this.user = createIamDatabaseUser(this, 'iam-user', {
+      projectId: props.projectId,
+      instanceName: props.instanceName,
+      userName: this.databaseUserName,
       deletionPolicy: props.userDeletionPolicy ?? 'ABANDON',
       dependsOn: props.iamUserDependsOn,
     });
   }
+}
+
+export interface IamDatabaseUserProps {
+  readonly projectId: string;
+  /** Cloud SQL instance name. */
+  readonly instanceName: string;
+  /** names.iamDatabaseUser(accountId, projectId): the account's email without `.gserviceaccount.com`. */
+  readonly userName: string;
+  /**
+   * @default Terraform drops the user on destroy. 'ABANDON' forgets it instead
+   * (a role that owns objects cannot be dropped; docs/deploy.md removes it).
+   */
+  readonly deletionPolicy?: 'ABANDON';
+  /** @default none — what creates the service account (Cloud SQL rejects a user whose account does not exist). */
+  readonly dependsOn?: ITerraformDependable[];
+}
+
+/** The IAM database user of a service account (`CLOUD_IAM_SERVICE_ACCOUNT`: no password exists anywhere). */
+export function createIamDatabaseUser(scope: Construct, id: string, props: IamDatabaseUserProps): SqlUser {
+  return new SqlUser(scope, id, {
+    project: props.projectId,
+    instance: props.instanceName,
+    name: props.userName,
+    type: 'CLOUD_IAM_SERVICE_ACCOUNT',
+    deletionPolicy: props.deletionPolicy,
+    dependsOn: props.dependsOn,
+  });
 }

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { ServiceAccountIamMember } from '@cdktf/provider-google/lib/service-account-iam-member';
 import { googleServiceAccountEmail, iamDatabaseUser } from '../config/names';
-import { IPrincipal } from './principal';
+import { assertSafeGrant, IPrincipal } from './principal';
 
 export interface WorkloadIdentityUserProps {
   readonly projectId: string;
@@ -75,4 +75,60 @@ export class WorkloadIdentityUser extends Construct implements IPrincipal {
       dependsOn: props.workloadIdentityPoolDependsOn,
     });
   }
+}
+
+export interface GoogleServiceAccountProps {
+  readonly projectId: string;
+  /** Account id (before `@`). */
+  readonly accountId: string;
+  readonly displayName: string;
+  /** @default none — what must exist first (the project's IAM API). */
+  readonly dependsOn?: ITerraformDependable[];
+}
+
+/** A service account no pod impersonates (e.g. GKE nodes'), as a principal; it never has keys. */
+export interface GoogleServiceAccount extends IPrincipal {
+  readonly serviceAccount: ServiceAccount;
+  /** `projects/<p>/serviceAccounts/<email>` for IAM bindings on the account. */
+  readonly serviceAccountName: string;
+  readonly principalDependsOn: ITerraformDependable[];
+}
+
+export function googleServiceAccount(
+  scope: Construct,
+  id: string,
+  props: GoogleServiceAccountProps,
+): GoogleServiceAccount {
+  const account = new ServiceAccount(scope, id, {
+    project: props.projectId,
+    accountId: props.accountId,
+    displayName: props.displayName,
+    dependsOn: props.dependsOn,
+  });
+  return {
+    serviceAccount: account,
+    serviceAccountName: account.name,
+    principalMember: `serviceAccount:${account.email}`,
+    principalDependsOn: [account],
+  };
+}
+
+/**
+ * Lets `grantee` act as the service account `serviceAccountName`
+ * (`roles/iam.serviceAccountUser` on that account only, never project-wide):
+ * what creating a resource that runs as the account needs.
+ */
+export function grantActAs(
+  scope: Construct,
+  id: string,
+  props: { readonly serviceAccountName: string; readonly grantee: IPrincipal },
+): ServiceAccountIamMember {
+  const role = 'roles/iam.serviceAccountUser';
+  assertSafeGrant(role, props.grantee.principalMember);
+  return new ServiceAccountIamMember(scope, id, {
+    serviceAccountId: props.serviceAccountName,
+    role,
+    member: props.grantee.principalMember,
+    dependsOn: [...(props.grantee.principalDependsOn ?? [])],
+  });
 }

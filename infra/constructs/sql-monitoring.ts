@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { MonitoringAlertPolicy } from '@cdktf/provider-google/lib/monitoring-alert-policy';
+import { MonitoringNotificationChannel } from '@cdktf/provider-google/lib/monitoring-notification-channel';
 
 export interface SqlMonitoringProps {
   readonly projectId: string;
@@ -105,4 +106,28 @@ export class SqlMonitoring extends Construct {
       ),
     };
   }
+}
+
+export interface EmailNotificationChannelProps {
+  readonly projectId: string;
+  readonly displayName: string;
+  readonly emailAddress: string;
+}
+
+/**
+ * An e-mail notification channel; returns its name
+ * (`projects/<p>/notificationChannels/<id>`), what alert policies, uptime
+ * checks and budgets take.
+ */
+export function emailNotificationChannel(
+  scope: Construct,
+  id: string,
+  props: EmailNotificationChannelProps,
+): string {
+  return new MonitoringNotificationChannel(scope, id, {
+    project: props.projectId,
+    displayName: props.displayName,
+    type: 'email',
+    labels: { email_address: props.emailAddress },
+  }).name;
 }

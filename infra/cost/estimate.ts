@@ -3,7 +3,7 @@
  * of its synthesized stacks (infra/cost/inventory.ts) with the dated price
  * table; only usage (traffic, log volume, series per target) is assumed.
  */
-import { Workload } from './helm-workloads';
+import { ContainerRequests, Workload } from './helm-workloads';
 import { Inventory } from './inventory';
 import { PRICE_TABLE as P, USAGE_ASSUMPTIONS as U } from './prices-asia-northeast1';
 
@@ -87,11 +87,22 @@ interface PodTotals {
 /** Requests Autopilot bills for one pod: defaults for containers without requests, then the pod minimum. */
 export function podRequests(w: Workload): { cpuMillis: number; memoryMiB: number; defaulted: string[] } {
   const d = P.gke.autopilotDefaultRequest;
-  const defaulted = w.containers
+  const inits = w.initContainers ?? [];
+  const defaulted = [...inits, ...w.containers]
     .filter((c) => c.cpuMillis === undefined || c.memoryMiB === undefined)
     .map((c) => c.name);
-  const cpu = w.containers.reduce((n, c) => n + (c.cpuMillis ?? d.cpuMillis), 0);
-  const mem = w.containers.reduce((n, c) => n + (c.memoryMiB ?? d.memoryMiB), 0);
+  // Kubernetes sizes a pod for the larger of its containers' sum and its largest init container.
+  const largestInit = (pick: (c: ContainerRequests) => number) => Math.max(0, ...inits.map(pick));
+  const cpuOf = (c: ContainerRequests) => c.cpuMillis ?? d.cpuMillis;
+  const memOf = (c: ContainerRequests) => c.memoryMiB ?? d.memoryMiB;
+  const cpu = Math.max(
+    w.containers.reduce((n, c) => n + cpuOf(c), 0),
+    largestInit(cpuOf),
+  );
+  const mem = Math.max(
+    w.containers.reduce((n, c) => n + memOf(c), 0),
+    largestInit(memOf),
+  );
   return {
     cpuMillis: Math.max(cpu, P.gke.autopilotPodMinimum.cpuMillis),
     memoryMiB: Math.max(mem, P.gke.autopilotPodMinimum.memoryMiB),

@@ -7,7 +7,7 @@
  * charts' sources at the versions in infra/constructs/cluster-addons.ts:
  * - flagger 1.44.0 and loadtester 0.38.0: fluxcd/flagger `charts/{flagger,loadtester}/values.yaml` (`resources`, `replicaCount`);
  * - grafana 12.11.1, loki 18.11.0: grafana-community/helm-charts `charts/grafana/values.yaml`
- *   (`replicas`, `resources`, `sidecar.*`) and `charts/loki/values.yaml` (`singleBinary.*`, `sidecar.rules.enabled`,
+ *   (`replicas`, `resources`, `sidecar.*`, `downloadDashboards.resources`; `templates/_pod.tpl` for the init container) and `charts/loki/values.yaml` (`singleBinary.*`, `sidecar.rules.enabled`,
  *   `sidecar.resources`, `gateway`, `lokiCanary`, `chunksCache`, `resultsCache`);
  * - alloy 1.11.1: grafana/alloy `operations/helm/charts/alloy/values.yaml` (`controller.*`, `alloy.resources`,
  *   `configReloader.*`).
@@ -34,6 +34,8 @@ export interface Workload {
   readonly replicasMin: number;
   readonly replicasMax: number;
   readonly containers: readonly ContainerRequests[];
+  /** Init containers that run to completion first: the pod is sized for the larger of them and the containers. */
+  readonly initContainers?: readonly ContainerRequests[];
   /** Runs on Autopilot Spot Pods (nodeSelector cloud.google.com/gke-spot). */
   readonly spot: boolean;
   /** Persistent volume claims, GiB per replica. */
@@ -144,6 +146,11 @@ const MODELS: Record<string, { version: string; model: ChartModel }> = {
           replicasMax: n,
           spot: spotSelected(r.values, NODE_SELECTOR_PATH.grafana),
           containers: [requestsAt(r.values, 'resources', 'grafana'), ...sidecars],
+          // templates/_pod.tpl renders `download-dashboards` whenever `dashboards` is set, inline JSON included.
+          initContainers:
+            Object.keys(r.values.dashboards ?? {}).length > 0
+              ? [requestsAt(r.values, 'downloadDashboards.resources', 'download-dashboards')]
+              : [],
           volumeGib: enabled(r.values, 'persistence.enabled', false)
             ? memoryMiB(at(r.values, 'persistence.size') ?? '10Gi') / 1024
             : 0,

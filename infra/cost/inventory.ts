@@ -94,6 +94,9 @@ function manifestWorkloads(stackName: string, manifests: Block[]): Workload[] {
         replicasMin: hpa ? Number(hpa.spec.minReplicas ?? 1) : fixed,
         replicasMax: hpa ? Number(hpa.spec.maxReplicas) : fixed,
         containers: [...(pod.containers ?? []), ...sidecars].map(containerRequests),
+        initContainers: (pod.initContainers ?? [])
+          .filter((c: Block) => c.restartPolicy !== 'Always')
+          .map(containerRequests),
         spot: pod.nodeSelector?.['cloud.google.com/gke-spot'] === 'true',
         volumeGib: 0,
         podLabels: (m.spec?.template?.metadata?.labels ?? {}) as Record<string, string>,

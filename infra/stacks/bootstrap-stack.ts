@@ -1,13 +1,5 @@
 import { GcsBackend, LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { BillingAccountIamMember } from '@cdktf/provider-google/lib/billing-account-iam-member';
-import { DataGoogleProject } from '@cdktf/provider-google/lib/data-google-project';
-import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
-import { IamDenyPolicy } from '@cdktf/provider-google/lib/iam-deny-policy';
-import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
-import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
-import { ProjectIamCustomRole } from '@cdktf/provider-google/lib/project-iam-custom-role';
-import { ServiceAccountIamMember } from '@cdktf/provider-google/lib/service-account-iam-member';
 import {
   BootstrapConfig,
   EnvironmentConfig,
@@ -27,9 +19,12 @@ import { GKE_NODE_SERVICE_ACCOUNT_ROLE } from '../config/platform-facts';
 import { ArtifactRegistry } from '../constructs/artifact-registry';
 import { DeployerServiceAccount, RoleGrant } from '../constructs/deployer-service-account';
 import { GitHubWorkloadIdentityFederation } from '../constructs/github-workload-identity-federation';
-import { principal } from '../constructs/principal';
+import { googleProvider, projectNumber } from '../constructs/google-provider';
+import { customProjectRole, denyProjectPermissions } from '../constructs/iam-guardrails';
+import { grantBillingAccountRole, grantProjectRole } from '../constructs/principal';
 import { PrivateBucket } from '../constructs/private-bucket';
 import { ProjectServices } from '../constructs/project-services';
+import { googleServiceAccount, grantActAs } from '../constructs/service-identity';
 
 /** APIs the bootstrap project needs (state, images, CI identities). */
 export const BOOTSTRAP_APIS = [
@@ -107,11 +102,6 @@ export const CI_DENIED_PERMISSIONS = [
   'iam.googleapis.com/serviceAccounts.implicitDelegation',
   'iam.googleapis.com/serviceAccountKeys.create',
 ] as const;
-
-/** A service account as a deny policy names it (https://cloud.google.com/iam/docs/principal-identifiers). */
-export function denyPrincipal(serviceAccountEmail: string): string {
-  return `principal://iam.googleapis.com/projects/-/serviceAccounts/${serviceAccountEmail}`;
-}
 
 /**
  * Read-only roles for `terraform plan` of the environment stacks (no
@@ -243,13 +233,8 @@ export class BootstrapStack extends TerraformStack {
       new GcsBackend(this, { bucket: b.stateBucket, prefix: statePrefix(stackName.bootstrap) });
     // Relative to cdktf.out/stacks/bootstrap: the repository root (gitignored), never inside cdktf.out.
     else new LocalBackend(this, { path: '../../../terraform.bootstrap.tfstate' });
-    new GoogleProvider(this, 'google', {
-      project: b.projectId,
-      region: b.region,
-      userProjectOverride: true,
-      billingProject: b.projectId,
-    });
-    const projectInfo = new DataGoogleProject(this, 'project', { projectId: b.projectId });
+    googleProvider(this, 'google', { projectId: b.projectId, region: b.region, billCallsToProject: true });
+    const bootstrapProjectNumber = projectNumber(this, 'project', b.projectId);
 
     const apis = new ProjectServices(this, 'apis', { projectId: b.projectId, services: BOOTSTRAP_APIS });
     const envProjects = [...new Set(ENVIRONMENT_NAMES.map((n) => props.environments[n].projectId))];
@@ -280,7 +265,7 @@ export class BootstrapStack extends TerraformStack {
 
     this.federation = new GitHubWorkloadIdentityFederation(this, 'github', {
       projectId: b.projectId,
-      projectNumber: projectInfo.number,
+      projectNumber: bootstrapProjectNumber,
       repository: b.githubRepository,
       repositoryId: b.githubRepositoryId,
       repositoryOwnerId: b.githubRepositoryOwnerId,
@@ -301,12 +286,12 @@ export class BootstrapStack extends TerraformStack {
 
     const secretsRoles: Record<string, string> = {};
     for (const projectId of envProjects) {
-      secretsRoles[projectId] = new ProjectIamCustomRole(this, `secrets-manager-role-${projectId}`, {
-        project: projectId,
+      secretsRoles[projectId] = customProjectRole(this, `secrets-manager-role-${projectId}`, {
+        projectId,
         roleId: SECRETS_MANAGER_ROLE.roleId,
         title: 'Secret Manager secrets without payload access',
-        permissions: [...SECRETS_MANAGER_ROLE.permissions],
-      }).name;
+        permissions: SECRETS_MANAGER_ROLE.permissions,
+      });
     }
 
     // Plan: read-only everywhere, on every long-lived stack's state; writes nothing (plans run -lock=false).
@@ -388,11 +373,10 @@ export class BootstrapStack extends TerraformStack {
         // deploy-env.yml checks that the digest is a release image before deploying it.
         this.registry.grantRead(identity, `deploy-${target}-pull`);
         // Budgets live on the billing account.
-        new BillingAccountIamMember(this, `deploy-${target}-budgets`, {
+        grantBillingAccountRole(this, `deploy-${target}-budgets`, {
           billingAccountId: b.billingAccount,
           role: 'roles/billing.costsManager',
-          member: identity.principalMember,
-          dependsOn: identity.principalDependsOn,
+          grantee: identity,
         });
       }
       deployers[target] = identity;
@@ -408,61 +392,47 @@ export class BootstrapStack extends TerraformStack {
           .filter((t) => (t === 'previews' ? host!.projectId : props.environments[t].projectId) === projectId)
           .map((t) => deployers[t]!),
       ];
-      new IamDenyPolicy(this, `ci-deny-${projectId}`, {
-        parent: encodeURIComponent(`cloudresourcemanager.googleapis.com/projects/${projectId}`),
+      denyProjectPermissions(this, `ci-deny-${projectId}`, {
+        projectId,
         name: 'ci-no-secrets-or-tokens',
         displayName: 'CI identities: no secret payloads, no service-account tokens or keys',
-        rules: [
-          {
-            description: 'deploy and plan identities never read secrets or act as another account',
-            denyRule: {
-              deniedPrincipals: actors.map((a) => denyPrincipal(a.serviceAccountEmail)),
-              deniedPermissions: [...CI_DENIED_PERMISSIONS],
-            },
-          },
-        ],
-        dependsOn: [
-          envApis[projectId]!.services['iam.googleapis.com']!,
-          ...actors.map((a) => a.serviceAccount),
-        ],
+        description: 'deploy and plan identities never read secrets or act as another account',
+        deniedServiceAccounts: actors,
+        deniedPermissions: CI_DENIED_PERMISSIONS,
+        dependsOn: [envApis[projectId]!.services['iam.googleapis.com']!],
       });
     }
 
     // Images: every environment's nodes pull release images; only the preview host's pull previews.
     for (const projectId of envProjects) {
       // Autopilot nodes run as a dedicated account (not the default compute one, which is Editor).
-      const nodes = new ServiceAccount(this, `gke-nodes-${projectId}`, {
-        project: projectId,
+      const nodeAccount = googleServiceAccount(this, `gke-nodes-${projectId}`, {
+        projectId,
         accountId: GKE_NODE_SERVICE_ACCOUNT_ID,
         displayName: 'GKE Autopilot nodes',
         dependsOn: [envApis[projectId]!.services['iam.googleapis.com']!],
       });
-      const nodeAccount = principal(`serviceAccount:${nodes.email}`, [nodes]);
-      new ProjectIamMember(this, `gke-nodes-role-${projectId}`, {
-        project: projectId,
+      grantProjectRole(this, `gke-nodes-role-${projectId}`, {
+        projectId,
         role: GKE_NODE_SERVICE_ACCOUNT_ROLE.value,
-        member: nodeAccount.principalMember,
-        dependsOn: nodeAccount.principalDependsOn,
+        grantee: nodeAccount,
       });
       this.registry.grantRead(nodeAccount, `nodes-${projectId}`);
       if (host?.projectId === projectId)
         this.previewRegistry.grantRead(nodeAccount, `preview-nodes-${projectId}`);
       // Creating the Autopilot cluster acts as its node account: actAs on that account only.
       for (const target of ENVIRONMENT_NAMES.filter((n) => props.environments[n].projectId === projectId)) {
-        new ServiceAccountIamMember(this, `deploy-${target}-act-as-nodes`, {
-          serviceAccountId: nodes.name,
-          role: 'roles/iam.serviceAccountUser',
-          member: deployers[target]!.principalMember,
-          dependsOn: [...(deployers[target]!.principalDependsOn ?? [])],
+        grantActAs(this, `deploy-${target}-act-as-nodes`, {
+          serviceAccountName: nodeAccount.serviceAccountName,
+          grantee: deployers[target]!,
         });
       }
     }
 
-    new BillingAccountIamMember(this, 'plan-budgets', {
+    grantBillingAccountRole(this, 'plan-budgets', {
       billingAccountId: b.billingAccount,
       role: 'roles/billing.viewer',
-      member: this.planIdentity.principalMember,
-      dependsOn: this.planIdentity.principalDependsOn,
+      grantee: this.planIdentity,
     });
 
     const out = (name: string, value: string, description: string) =>

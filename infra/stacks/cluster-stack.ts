@@ -1,7 +1,6 @@
 import { App as Cdk8sApp } from 'cdk8s';
 import { GcsBackend, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import { ClusterBaseChart } from '../../charts/cluster/cluster-base-chart';
 import { DatabaseAdminChart } from '../../charts/cluster/database-admin-chart';
 import { GATEWAY_EDGE, MONITORING } from '../../charts/lib/cluster-addons';
@@ -16,6 +15,7 @@ import {
 import { ClusterAccess } from '../constructs/cluster-access';
 import { ClusterAddons, ObservabilityValues } from '../constructs/cluster-addons';
 import { KubernetesManifests, KubernetesObject } from '../constructs/kubernetes-manifests';
+import { grantProjectRole } from '../constructs/principal';
 import { WorkloadIdentityUser } from '../constructs/service-identity';
 
 export interface ClusterStackProps {
@@ -68,12 +68,11 @@ export class ClusterStack extends TerraformStack {
       kubernetesServiceAccount: MONITORING.frontendName,
       displayName: 'Managed Prometheus query frontend (Flagger, Grafana)',
     });
-    const queryFrontendViewer = new ProjectIamMember(this, 'query-frontend-monitoring-viewer', {
+    const queryFrontendViewer = grantProjectRole(this, 'query-frontend-monitoring-viewer', {
       provider: google,
-      project: env.projectId,
+      projectId: env.projectId,
       role: 'roles/monitoring.viewer',
-      member: this.queryFrontendIdentity.principalMember,
-      dependsOn: this.queryFrontendIdentity.principalDependsOn,
+      grantee: this.queryFrontendIdentity,
     });
 
     this.baseChart = new ClusterBaseChart(new Cdk8sApp(), 'cluster-base', {

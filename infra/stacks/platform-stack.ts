@@ -1,10 +1,5 @@
 import { GcsBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { DataGoogleProject } from '@cdktf/provider-google/lib/data-google-project';
-import { MonitoringNotificationChannel } from '@cdktf/provider-google/lib/monitoring-notification-channel';
-import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
-import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
-import { SqlUser } from '@cdktf/provider-google/lib/sql-user';
 import { BootstrapConfig, EnvironmentConfig, serviceImageRepository } from '../config/environments';
 import { CLOUD_SQL_SUPERUSER_ROLE } from '../config/platform-facts';
 import {
@@ -15,10 +10,12 @@ import {
   GKE_NODE_SERVICE_ACCOUNT_ID,
   googleServiceAccountEmail,
   FIRESTORE_MIGRATION_IDENTITY,
+  FIRESTORE_MIGRATION_NEEDS,
   ALERT_RECEIVERS_SECRET_ID,
   PREVIEW_SIGNING_KEYS_SECRET_ID,
   SIGNING_KEYS_SECRET_ID,
   lokiBucketName,
+  walkImagesBucketName,
   serviceIdentity,
   stackName,
   statePrefix,
@@ -30,12 +27,15 @@ import { CloudSqlDatabaseRoles } from '../constructs/cloud-sql-database-roles';
 import { CloudSqlPostgres } from '../constructs/cloud-sql-postgres';
 import { GatewayEdge } from '../constructs/gateway-edge';
 import { GkeAutopilotCluster } from '../constructs/gke-autopilot-cluster';
+import { googleProvider, projectNumber } from '../constructs/google-provider';
 import { LokiStorage } from '../constructs/loki-storage';
 import { Network } from '../constructs/network';
+import { grantProjectRole } from '../constructs/principal';
+import { grantBucketRole, PrivateBucket } from '../constructs/private-bucket';
 import { Secret } from '../constructs/secret';
-import { ServiceDatabase } from '../constructs/service-database';
+import { createIamDatabaseUser, ServiceDatabase } from '../constructs/service-database';
 import { WorkloadIdentityUser } from '../constructs/service-identity';
-import { SqlMonitoring } from '../constructs/sql-monitoring';
+import { emailNotificationChannel, SqlMonitoring } from '../constructs/sql-monitoring';
 import { UptimeCheck } from '../constructs/uptime-check';
 import { GATEWAY_EDGE } from '../../charts/lib/cluster-addons';
 
@@ -78,6 +78,8 @@ export class PlatformStack extends TerraformStack {
   readonly alertReceivers: Secret;
   /** Runs the Firestore migration Job: reads Firestore, writes the database (runbooks/cutover.md). */
   readonly firestoreMigration: WorkloadIdentityUser;
+  /** The service's walk images; the migration copies Firebase thumbnails into it. */
+  readonly walkImages: PrivateBucket;
   /** Only where `hostsPreviews`: the key ring every preview mounts. */
   readonly previewSigningKeys?: Secret;
   /** The identity grant Jobs run as: each service user's schema privileges (all environments). */
@@ -97,14 +99,13 @@ export class PlatformStack extends TerraformStack {
       prefix: statePrefix(stackName.platform(env.name)),
     });
     // The Budgets API needs a quota project; the environment's own pays for its calls.
-    new GoogleProvider(this, 'google', {
-      project,
+    googleProvider(this, 'google', {
+      projectId: project,
       region: env.region,
-      userProjectOverride: true,
-      billingProject: project,
+      billCallsToProject: true,
       defaultLabels: { environment: env.name, managed_by: 'cdktf' },
     });
-    const projectInfo = new DataGoogleProject(this, 'project', { projectId: project });
+    const envProjectNumber = projectNumber(this, 'project', project);
 
     this.network = new Network(this, 'network', {
       projectId: project,
@@ -216,21 +217,22 @@ export class PlatformStack extends TerraformStack {
       workloadIdentityPoolDependsOn: pool,
     });
     this.database.grantConnect(this.databaseAdmin, 'db-admin');
-    const databaseAdminUser = new SqlUser(this, 'db-admin-user', {
-      project,
-      instance: this.database.instanceName,
-      name: this.databaseAdmin.serviceAccountDatabaseUser,
-      type: 'CLOUD_IAM_SERVICE_ACCOUNT',
-      dependsOn: this.databaseAdmin.principalDependsOn,
-    });
-    // Membership of cloudsqlsuperuser lets the admin grant schemas (ADR 0202).
-    new CloudSqlDatabaseRoles(this, 'db-admin-superuser', {
+    const databaseAdminUser = createIamDatabaseUser(this, 'db-admin-user', {
       projectId: project,
       instanceName: this.database.instanceName,
-      userName: databaseAdminUser.name,
-      userId: databaseAdminUser.id,
-      roles: [CLOUD_SQL_SUPERUSER_ROLE.value],
+      userName: this.databaseAdmin.serviceAccountDatabaseUser,
+      dependsOn: this.databaseAdmin.principalDependsOn,
     });
+    // Membership of cloudsqlsuperuser lets the admin grant schemas (ADR 0202). The Admin API refuses user
+    // changes on a stopped instance, so the grant exists only while it runs (re-applied, idempotently, on resume).
+    if (!env.paused && !env.hibernated)
+      new CloudSqlDatabaseRoles(this, 'db-admin-superuser', {
+        projectId: project,
+        instanceName: this.database.instanceName,
+        userName: databaseAdminUser.name,
+        userId: databaseAdminUser.id,
+        roles: [CLOUD_SQL_SUPERUSER_ROLE.value],
+      });
     // The cutover's own identity: Firestore reader on the Firebase project, IAM user on the instance.
     this.firestoreMigration = new WorkloadIdentityUser(this, 'firestore-migration', {
       projectId: project,
@@ -241,21 +243,45 @@ export class PlatformStack extends TerraformStack {
       workloadIdentityPoolDependsOn: pool,
     });
     this.database.grantConnect(this.firestoreMigration, 'firestore-migration');
-    new SqlUser(this, 'firestore-migration-user', {
-      project,
-      instance: this.database.instanceName,
-      name: this.firestoreMigration.serviceAccountDatabaseUser,
-      type: 'CLOUD_IAM_SERVICE_ACCOUNT',
+    createIamDatabaseUser(this, 'firestore-migration-user', {
+      projectId: project,
+      instanceName: this.database.instanceName,
+      userName: this.firestoreMigration.serviceAccountDatabaseUser,
       deletionPolicy: 'ABANDON',
       dependsOn: this.firestoreMigration.principalDependsOn,
     });
     // Read-only Firestore access: https://cloud.google.com/iam/docs/roles-permissions/firestore
-    new ProjectIamMember(this, 'firestore-migration-datastore-viewer', {
-      project: env.firebaseProjectId,
+    grantProjectRole(this, 'firestore-migration-datastore-viewer', {
+      projectId: env.firebaseProjectId,
       role: 'roles/datastore.viewer',
-      member: this.firestoreMigration.principalMember,
-      dependsOn: this.firestoreMigration.principalDependsOn,
+      grantee: this.firestoreMigration,
     });
+    // Roles: the smallest of STORAGE_OBJECT_ROLE_PERMISSIONS / FIREBASE_AUTH_ROLE_PERMISSIONS
+    // (infra/config/platform-facts.ts) that hold FIRESTORE_MIGRATION_NEEDS (tested).
+    grantProjectRole(this, 'firestore-migration-auth-viewer', {
+      projectId: env.firebaseProjectId,
+      role: 'roles/firebaseauth.viewer',
+      grantee: this.firestoreMigration,
+    });
+    // Firebase's bucket is the app's, not ours: its access mode is unknown, and an IAM condition
+    // needs uniform bucket-level access, so the read-only grant covers the whole bucket.
+    grantBucketRole(this, 'firestore-migration-firebase-bucket-viewer', {
+      bucketName: env.firebaseStorageBucket,
+      role: 'roles/storage.objectViewer',
+      grantee: this.firestoreMigration,
+    });
+    this.walkImages = new PrivateBucket(this, 'walk-images', {
+      projectId: project,
+      name: walkImagesBucketName(project),
+      location: env.region,
+    });
+    this.walkImages.grantReadWrite(
+      this.firestoreMigration,
+      'firestore-migration-thumbnails',
+      this.walkImages.prefixCondition('firestore-migration-thumbnails', [
+        FIRESTORE_MIGRATION_NEEDS.serviceBucketPrefix,
+      ]),
+    );
 
     if (env.hostsPreviews) {
       // Previews get their own key ring: PR code never holds this environment's keys.
@@ -306,13 +332,13 @@ export class PlatformStack extends TerraformStack {
 
     const channels: string[] = [];
     if (env.observability.notificationEmail) {
-      const channel = new MonitoringNotificationChannel(this, 'email', {
-        project,
-        displayName: `tekutoko ${env.name} on-call e-mail`,
-        type: 'email',
-        labels: { email_address: env.observability.notificationEmail },
-      });
-      channels.push(channel.name);
+      channels.push(
+        emailNotificationChannel(this, 'email', {
+          projectId: project,
+          displayName: `tekutoko ${env.name} on-call e-mail`,
+          emailAddress: env.observability.notificationEmail,
+        }),
+      );
     }
     const severity = env.observability.alertRouting === 'page' ? 'CRITICAL' : 'WARNING';
     new SqlMonitoring(this, 'sql-alerts', {
@@ -333,7 +359,7 @@ export class PlatformStack extends TerraformStack {
     });
     new Budget(this, 'budget', {
       billingAccount: props.bootstrap.billingAccount,
-      projectNumber: projectInfo.number,
+      projectNumber: envProjectNumber,
       displayName: `tekutoko ${env.name}`,
       monthlyAmount: env.budget.monthlyAmount,
       currencyCode: env.budget.currencyCode,

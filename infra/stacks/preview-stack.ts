@@ -6,11 +6,11 @@ import {
   TerraformStack,
 } from 'cdktf';
 import { Construct } from 'constructs';
-import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
-import { SecretManagerSecretIamMember } from '@cdktf/provider-google/lib/secret-manager-secret-iam-member';
 import { BootstrapConfig, EnvironmentConfig } from '../config/environments';
 import { PLATFORM_OUTPUTS, ServiceIdentity, serviceIdentity, stackName, statePrefix } from '../config/names';
 import { grantInstanceConnect } from '../constructs/cloud-sql-postgres';
+import { googleProvider } from '../constructs/google-provider';
+import { grantSecretAccess } from '../constructs/secret';
 import { ServiceDatabase } from '../constructs/service-database';
 import { WorkloadIdentityUser } from '../constructs/service-identity';
 import { App as Cdk8sApp } from 'cdk8s';
@@ -67,8 +67,8 @@ export class PreviewStack extends TerraformStack {
       bucket: props.bootstrap.stateBucket,
       prefix: statePrefix(stackName.preview(props.pr)),
     });
-    const google = new GoogleProvider(this, 'google', {
-      project,
+    const google = googleProvider(this, 'google', {
+      projectId: project,
       region: host.region,
       defaultLabels: { environment: 'preview', pull_request: String(props.pr), managed_by: 'cdktf' },
     });
@@ -108,12 +108,10 @@ export class PreviewStack extends TerraformStack {
       databaseDeletionPolicy: 'DELETE',
       userDeletionPolicy: 'ABANDON',
     });
-    const keysAccessor = new SecretManagerSecretIamMember(this, 'signing-keys-accessor', {
-      project,
+    const keysAccessor = grantSecretAccess(this, 'signing-keys-accessor', {
+      projectId: project,
       secretId: this.identity.signingKeysSecretId,
-      role: 'roles/secretmanager.secretAccessor',
-      member: this.serviceAccount.principalMember,
-      dependsOn: this.serviceAccount.principalDependsOn,
+      grantee: this.serviceAccount,
     });
 
     // Kubernetes half: namespace pr-<n> and walk-service (one replica, no HPA or canary) on the host cluster.

@@ -1,5 +1,5 @@
 /** Each construct synthesized alone: secure defaults with minimal props, full props honoured, errors name prop, value and range. */
-import { Testing } from 'cdktf';
+import { TerraformOutput, Testing } from 'cdktf';
 import { Construct } from 'constructs';
 import { ArtifactRegistry } from '../constructs/artifact-registry';
 import { Budget } from '../constructs/budget';
@@ -8,10 +8,19 @@ import { CloudSqlPostgres } from '../constructs/cloud-sql-postgres';
 import { GitHubWorkloadIdentityFederation } from '../constructs/github-workload-identity-federation';
 import { GkeAutopilotCluster } from '../constructs/gke-autopilot-cluster';
 import { Network } from '../constructs/network';
-import { assertSafeGrant, principal } from '../constructs/principal';
-import { PrivateBucket } from '../constructs/private-bucket';
-import { Secret } from '../constructs/secret';
-import { WorkloadIdentityUser } from '../constructs/service-identity';
+import { googleProvider } from '../constructs/google-provider';
+import { customProjectRole, denyProjectPermissions } from '../constructs/iam-guardrails';
+import {
+  assertSafeGrant,
+  grantBillingAccountRole,
+  grantProjectRole,
+  principal,
+} from '../constructs/principal';
+import { grantBucketRole, PrivateBucket } from '../constructs/private-bucket';
+import { grantSecretAccess, Secret } from '../constructs/secret';
+import { createIamDatabaseUser } from '../constructs/service-database';
+import { googleServiceAccount, grantActAs, WorkloadIdentityUser } from '../constructs/service-identity';
+import { emailNotificationChannel } from '../constructs/sql-monitoring';
 import { Block } from './synthesized';
 
 /** Resources of one type synthesized from `fn`. */
@@ -294,5 +303,175 @@ describe('identities', () => {
       'refusing to grant primitive role roles/editor',
     );
     expect(() => assertSafeGrant('roles/storage.objectViewer', 'allUsers')).toThrow('resources stay private');
+  });
+});
+
+/** The helpers stacks call instead of provider classes (ADR 0225): each resource where the stack puts it. */
+describe('provider helpers', () => {
+  const sa = 'serviceAccount:x@y.iam.gserviceaccount.com';
+
+  it('grants project, billing-account, secret and act-as roles only after the grantee exists', () => {
+    const json = JSON.parse(
+      Testing.synthScope((s) => {
+        const nodes = googleServiceAccount(s, 'nodes', {
+          projectId: P,
+          accountId: 'nodes',
+          displayName: 'n',
+        });
+        grantProjectRole(s, 'project-role', {
+          projectId: P,
+          role: 'roles/monitoring.viewer',
+          grantee: nodes,
+        });
+        grantBillingAccountRole(s, 'billing-role', {
+          billingAccountId: '000000-000000-000000',
+          role: 'roles/billing.viewer',
+          grantee: nodes,
+        });
+        grantSecretAccess(s, 'secret-access', { projectId: P, secretId: 'k', grantee: nodes });
+        grantActAs(s, 'act-as', { serviceAccountName: nodes.serviceAccountName, grantee: principal(sa) });
+      }),
+    ) as { resource: Record<string, Record<string, Block>> };
+    const r = json.resource;
+    // Addresses are the ids given: the stacks keep their Terraform addresses.
+    expect(Object.keys(r.google_service_account!)).toEqual(['nodes']);
+    const member = '${google_service_account.nodes.email}';
+    for (const [type, id] of [
+      ['google_project_iam_member', 'project-role'],
+      ['google_billing_account_iam_member', 'billing-role'],
+      ['google_secret_manager_secret_iam_member', 'secret-access'],
+    ] as const) {
+      expect([type, r[type]![id]!.member, r[type]![id]!.depends_on]).toEqual([
+        type,
+        `serviceAccount:${member}`,
+        ['google_service_account.nodes'],
+      ]);
+    }
+    expect(r.google_secret_manager_secret_iam_member!['secret-access']!.role).toBe(
+      'roles/secretmanager.secretAccessor',
+    );
+    expect(r.google_service_account_iam_member!['act-as']).toMatchObject({
+      service_account_id: '${google_service_account.nodes.name}',
+      role: 'roles/iam.serviceAccountUser',
+      member: sa,
+    });
+  });
+
+  it('refuses primitive roles and public members in every grant helper', () => {
+    const grantee = principal('allUsers');
+    expect(() =>
+      Testing.synthScope((s) =>
+        grantProjectRole(s, 'g', { projectId: P, role: 'roles/owner', grantee: principal(sa) }),
+      ),
+    ).toThrow('refusing to grant primitive role roles/owner');
+    expect(() =>
+      Testing.synthScope((s) =>
+        grantBillingAccountRole(s, 'g', { billingAccountId: 'b', role: 'roles/billing.viewer', grantee }),
+      ),
+    ).toThrow('resources stay private');
+    expect(() =>
+      Testing.synthScope((s) => grantSecretAccess(s, 'g', { projectId: P, secretId: 'k', grantee })),
+    ).toThrow('resources stay private');
+    expect(() => Testing.synthScope((s) => grantActAs(s, 'g', { serviceAccountName: 'n', grantee }))).toThrow(
+      'resources stay private',
+    );
+    expect(() =>
+      Testing.synthScope((s) =>
+        grantBucketRole(s, 'g', { bucketName: 'b', role: 'roles/storage.objectViewer', grantee }),
+      ),
+    ).toThrow('resources stay private');
+  });
+
+  it('bills provider calls to the project only when asked', () => {
+    const providers = (billCallsToProject?: boolean) =>
+      (
+        JSON.parse(
+          Testing.synthScope((s) =>
+            googleProvider(s, 'google', {
+              projectId: P,
+              region: 'asia-northeast1',
+              billCallsToProject,
+              defaultLabels: { environment: 'dev' },
+            }),
+          ),
+        ) as { provider: { google: Block[] } }
+      ).provider.google;
+    expect(providers()).toEqual([
+      { project: P, region: 'asia-northeast1', default_labels: { environment: 'dev' } },
+    ]);
+    expect(providers(true)[0]).toMatchObject({ user_project_override: true, billing_project: P });
+  });
+
+  it('creates IAM database users without a password, dropped on destroy unless abandoned', () => {
+    const users = synth((s) => {
+      createIamDatabaseUser(s, 'dropped', { projectId: P, instanceName: 'i', userName: 'a@p.iam' });
+      createIamDatabaseUser(s, 'kept', {
+        projectId: P,
+        instanceName: 'i',
+        userName: 'b@p.iam',
+        deletionPolicy: 'ABANDON',
+      });
+    }).google_sql_user!;
+    expect(users.map((u) => [u.type, u.deletion_policy, u.password])).toEqual([
+      ['CLOUD_IAM_SERVICE_ACCOUNT', undefined, undefined],
+      ['CLOUD_IAM_SERVICE_ACCOUNT', 'ABANDON', undefined],
+    ]);
+  });
+
+  it('denies permissions to named accounts after they and the IAM API exist', () => {
+    const r = synth((s) => {
+      const a = googleServiceAccount(s, 'a', { projectId: P, accountId: 'aaaaaa', displayName: 'a' });
+      const api = googleServiceAccount(s, 'api', { projectId: P, accountId: 'bbbbbb', displayName: 'b' });
+      const role = customProjectRole(s, 'role', {
+        projectId: P,
+        roleId: 'custom',
+        title: 't',
+        permissions: ['secretmanager.secrets.get'],
+      });
+      grantProjectRole(s, 'holds-role', { projectId: P, role, grantee: a });
+      denyProjectPermissions(s, 'deny', {
+        projectId: P,
+        name: 'n',
+        displayName: 'd',
+        description: 'why',
+        deniedServiceAccounts: [{ ...a, serviceAccountEmail: `aaaaaa@${P}.iam.gserviceaccount.com` }],
+        deniedPermissions: ['secretmanager.googleapis.com/versions.access'],
+        dependsOn: [api.serviceAccount],
+      });
+    });
+    const deny = r.google_iam_deny_policy![0]!;
+    expect(deny.parent).toBe(`cloudresourcemanager.googleapis.com%2Fprojects%2F${P}`);
+    expect(deny.depends_on).toEqual(['google_service_account.api', 'google_service_account.a']);
+    expect(deny.rules).toEqual([
+      {
+        description: 'why',
+        deny_rule: {
+          denied_principals: [
+            `principal://iam.googleapis.com/projects/-/serviceAccounts/aaaaaa@${P}.iam.gserviceaccount.com`,
+          ],
+          denied_permissions: ['secretmanager.googleapis.com/versions.access'],
+        },
+      },
+    ]);
+    expect(r.google_project_iam_custom_role![0]!.permissions).toEqual(['secretmanager.secrets.get']);
+    expect(r.google_project_iam_member![0]!.role).toBe('${google_project_iam_custom_role.role.name}');
+  });
+
+  it('returns an e-mail notification channel by name', () => {
+    const json = JSON.parse(
+      Testing.synthScope((s) => {
+        const name = emailNotificationChannel(s, 'email', {
+          projectId: P,
+          displayName: 'on-call',
+          emailAddress: 'o@example.com',
+        });
+        new TerraformOutput(s, 'channel', { value: name });
+      }),
+    ) as { resource: Record<string, Record<string, Block>>; output: Record<string, { value: string }> };
+    expect(json.output.channel!.value).toBe('${google_monitoring_notification_channel.email.name}');
+    expect(json.resource.google_monitoring_notification_channel!.email).toMatchObject({
+      type: 'email',
+      labels: { email_address: 'o@example.com' },
+    });
   });
 });

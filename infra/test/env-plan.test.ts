@@ -25,6 +25,7 @@ describe('npm run env', () => {
     // The Gateway's load balancer goes before the policy its backend attaches.
     expect(commands(plan.after)).toEqual([
       'npx tsx scripts/stack-apply.ts dev-cluster --auto-approve',
+      `npx tsx scripts/detach-edge-policy.ts --project=${all.environments.dev.projectId} --policy=walk-service-edge`,
       'npx tsx scripts/stack-apply.ts dev-platform --auto-approve',
     ]);
     expect(after({}, plan.context).config.environments.dev.paused).toBe(true);
@@ -36,10 +37,11 @@ describe('npm run env', () => {
     expect(after(paused.context, plan.context).config.environments.prod.paused).toBe(false);
     const lines = commands(plan.after);
     // prod is never applied unattended: Terraform shows the plan and waits for a person.
-    expect(lines.slice(0, 2)).toEqual([
-      'npx tsx scripts/stack-apply.ts prod-platform',
-      'npx tsx scripts/stack-apply.ts prod-cluster',
-    ]);
+    expect(lines[0]).toBe('npx tsx scripts/stack-apply.ts prod-platform');
+    // The cluster apply comes after the add-ons are scaled, so it restores manifest-managed replicas.
+    expect(lines.indexOf('npx tsx scripts/stack-apply.ts prod-cluster')).toBeGreaterThan(
+      lines.indexOf('kubectl scale deployment,statefulset --all --replicas=1 --namespace=monitoring'),
+    );
     expect(lines).toContain(
       'kubectl scale deployment/walk-service-primary --replicas=3 --namespace=walk-service',
     );

@@ -76,6 +76,7 @@ describe('cutover Job', () => {
         ['roles/cloudsql.client', prod.projectId],
         ['roles/cloudsql.instanceUser', prod.projectId],
         ['roles/datastore.viewer', prod.firebaseProjectId],
+        ['roles/firebaseauth.viewer', prod.firebaseProjectId],
       ].sort(),
     );
     const user = decodeURIComponent(new URL(env('DATABASE_URL')).username);

@@ -15,11 +15,14 @@ const synth = (state: State) =>
   }).stacks;
 const states = { running: synth('running'), paused: synth('paused'), hibernated: synth('hibernated') };
 
-/** `stack/type.name` → resource block, over the environment's stacks. */
-function resourcesOf(stacks: Readonly<Record<string, StackJson>>): Map<string, Block> {
+/** `stack/type.name` → resource block, over the environment's stacks (or those `include` selects). */
+function resourcesOf(
+  stacks: Readonly<Record<string, StackJson>>,
+  include = (stack: string) => stack.startsWith(`${ENV}-`),
+): Map<string, Block> {
   const out = new Map<string, Block>();
   for (const [stack, json] of Object.entries(stacks)) {
-    if (!stack.startsWith(`${ENV}-`)) continue;
+    if (!include(stack)) continue;
     for (const [type, blocks] of Object.entries(json.resource ?? {}))
       for (const [name, block] of Object.entries(blocks)) out.set(`${stack}/${type}.${name}`, block);
   }
@@ -59,12 +62,14 @@ const DATA_HOLDERS = [
 const isDataHolder = (address: string, block: Block) =>
   DATA_HOLDERS.some((type) => address.includes(`/${type}.`)) && block.address_type !== 'INTERNAL';
 
-it('pause removes only the Gateway (its forwarding rules) and the Cloud Armor policy', () => {
+it('pause removes only the Gateway (its forwarding rules), the Cloud Armor policy and the admin role grant', () => {
   const removed = removedBy('paused');
   expect(removed.length).toBeGreaterThan(0);
   const unexpected = removed.filter(
     (r) =>
       !/\/google_compute_security_policy\./.test(r) &&
+      // a command Terraform runs, not a resource: the Admin API refuses it on a stopped instance
+      !/\/terraform_data\.db-admin-superuser/.test(r) &&
       !/\(Gateway gateway\/external\)|\(HTTPRoute gateway\/https-redirect\)/.test(r),
   );
   expect(unexpected).toEqual([]);
@@ -100,7 +105,7 @@ it('hibernate removes the cluster stacks, the GKE cluster and the Cloud Armor po
   expect(
     removed.filter(
       (r) =>
-        !/\/google_container_cluster\.|\/google_compute_security_policy\./.test(r) &&
+        !/\/google_container_cluster\.|\/google_compute_security_policy\.|\/terraform_data\./.test(r) &&
         // members and grants bound to the cluster's Workload Identity pool go with it
         !/_iam_member\./.test(r),
     ),
@@ -110,9 +115,14 @@ it('hibernate removes the cluster stacks, the GKE cluster and the Cloud Armor po
   );
 });
 
-it('protects every resource that holds data from deletion (deletion protection or prevent_destroy)', () => {
-  const unprotected = [...resourcesOf(states.running)]
-    .filter(([address, block]) => isDataHolder(address, block))
+it('protects every resource that holds data from deletion, in bootstrap and every environment', () => {
+  // Previews are disposable by design: their database goes with the pull request.
+  const longLived = (stack: string) => !stack.startsWith('preview-');
+  const holders = [...resourcesOf(states.running, longLived)].filter(([address, block]) =>
+    isDataHolder(address, block),
+  );
+  expect(holders.some(([address]) => address.startsWith('bootstrap/'))).toBe(true);
+  const unprotected = holders
     .filter(
       ([, block]) =>
         block.lifecycle?.prevent_destroy !== true &&

@@ -13,10 +13,24 @@ import { Block, synthesizeAll } from './synthesized';
 
 const { stacks } = synthesizeAll();
 
+interface Requests {
+  readonly name: string;
+  readonly cpuMillis?: number;
+  readonly memoryMiB?: number;
+}
+
 interface PodRequests {
   readonly where: string;
-  readonly containers: readonly { name: string; cpuMillis?: number; memoryMiB?: number }[];
+  readonly containers: readonly Requests[];
+  /** Run to completion before the containers start. */
+  readonly initContainers: readonly Requests[];
 }
+
+const requestsOf = (c: Block): Requests => ({
+  name: String(c.name),
+  ...(c.resources?.requests?.cpu !== undefined && { cpuMillis: cpuMillis(c.resources.requests.cpu) }),
+  ...(c.resources?.requests?.memory !== undefined && { memoryMiB: memoryMiB(c.resources.requests.memory) }),
+});
 
 /** The pod spec of a Deployment, StatefulSet, DaemonSet, Job or CronJob manifest. */
 function podSpec(manifest: Block): Block | undefined {
@@ -34,15 +48,14 @@ function manifestPods(): PodRequests[] {
       return [
         {
           where: `${stack}: ${manifest.kind} ${manifest.metadata?.namespace}/${manifest.metadata?.name}`,
-          containers: [...(pod.initContainers ?? []), ...(pod.containers ?? [])].map((c: Block) => ({
-            name: String(c.name),
-            ...(c.resources?.requests?.cpu !== undefined && {
-              cpuMillis: cpuMillis(c.resources.requests.cpu),
-            }),
-            ...(c.resources?.requests?.memory !== undefined && {
-              memoryMiB: memoryMiB(c.resources.requests.memory),
-            }),
-          })),
+          // Native sidecars (init containers that keep running) count as containers.
+          containers: [
+            ...(pod.initContainers ?? []).filter((c: Block) => c.restartPolicy === 'Always'),
+            ...(pod.containers ?? []),
+          ].map(requestsOf),
+          initContainers: (pod.initContainers ?? [])
+            .filter((c: Block) => c.restartPolicy !== 'Always')
+            .map(requestsOf),
         },
       ];
     }),
@@ -53,7 +66,11 @@ function helmPods(): PodRequests[] {
   return Object.entries(stacks).flatMap(([stack, json]) =>
     inventory({ [stack]: json })
       .workloads.filter((w) => w.source.startsWith('helm:'))
-      .map((w) => ({ where: `${stack}: ${w.source} ${w.namespace}/${w.name}`, containers: w.containers })),
+      .map((w) => ({
+        where: `${stack}: ${w.source} ${w.namespace}/${w.name}`,
+        containers: w.containers,
+        initContainers: w.initContainers ?? [],
+      })),
   );
 }
 
@@ -75,7 +92,7 @@ it('reads the add-ons, the service and its Jobs from what synth writes', () => {
 
 it('sets a CPU and a memory request on every container', () => {
   const missing = pods.flatMap((pod) =>
-    pod.containers
+    [...pod.initContainers, ...pod.containers]
       .filter((c) => c.cpuMillis === undefined || c.memoryMiB === undefined)
       .map((c) => `${pod.where} container ${c.name}`),
   );
@@ -85,8 +102,14 @@ it('sets a CPU and a memory request on every container', () => {
 it('keeps every pod inside what Autopilot general-purpose accepts unchanged (minimum and memory per vCPU)', () => {
   const { minCpuMillis, minMemoryMiB, memoryGiBPerVcpu } = AUTOPILOT_GENERAL_PURPOSE_POD_REQUESTS.value;
   const outside = pods.flatMap((pod) => {
-    const cpu = pod.containers.reduce((sum, c) => sum + (c.cpuMillis ?? 0), 0);
-    const memory = pod.containers.reduce((sum, c) => sum + (c.memoryMiB ?? 0), 0);
+    // A pod is sized for the larger of its containers' sum and its largest init container.
+    const sized = (pick: (c: Requests) => number) =>
+      Math.max(
+        pod.containers.reduce((sum, c) => sum + pick(c), 0),
+        ...pod.initContainers.map(pick),
+      );
+    const cpu = sized((c) => c.cpuMillis ?? 0);
+    const memory = sized((c) => c.memoryMiB ?? 0);
     const ratio = memory / 1024 / (cpu / 1000);
     return cpu < minCpuMillis ||
       memory < minMemoryMiB ||

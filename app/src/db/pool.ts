@@ -64,6 +64,28 @@ export async function inTransaction<T>(
   }
 }
 
+/**
+ * Runs `work` inside a savepoint of the caller's transaction: a PostgreSQL
+ * error (a SQLSTATE) rolls back only what `work` did and is returned; any
+ * other error is rethrown and leaves the transaction to the caller.
+ */
+export async function inSavepoint(
+  client: ClientBase,
+  work: () => Promise<void>,
+): Promise<{ code: string; constraint?: string; message?: string } | undefined> {
+  await client.query('SAVEPOINT work');
+  try {
+    await work();
+    await client.query('RELEASE SAVEPOINT work');
+    return undefined;
+  } catch (error) {
+    const pgError = error as { code?: string; constraint?: string; message?: string };
+    if (typeof pgError.code !== 'string' || pgError.code.length !== 5) throw error; // not PostgreSQL's verdict
+    await client.query('ROLLBACK TO SAVEPOINT work');
+    return { code: pgError.code, constraint: pgError.constraint, message: pgError.message };
+  }
+}
+
 const UNAVAILABLE_NODE_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',

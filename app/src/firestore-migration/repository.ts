@@ -2,7 +2,8 @@
  * The migration's SQL: its bookkeeping tables (ledger, checkpoint, quarantine),
  * consents, and reading walks back for reconciliation and verification.
  */
-import type { Pool, PoolClient } from 'pg';
+import type { PoolClient } from 'pg';
+import type { Queryable } from '../db/pool';
 import { insertWalk, replaceWalk, ts } from '../walks/repository';
 import {
   toWalkWrite,
@@ -12,8 +13,6 @@ import {
   type TargetWalk,
 } from './mapping';
 import type { LedgerEntry } from './reconcile';
-
-export type Queryable = Pool | PoolClient;
 
 export type Phase = 'walks' | 'deletions' | 'consents' | 'accounts' | 'done';
 

@@ -11,6 +11,7 @@ import type { Auth } from 'firebase-admin/auth';
 import type { Firestore } from 'firebase-admin/firestore';
 import type { Pool, PoolClient } from 'pg';
 import { inBackendCohort } from '../appconfig/rollout';
+import { inSavepoint, inTransaction } from '../db/pool';
 import { authDirectory, type AuthDirectory } from './auth-users';
 import { consentContentHash, walkContentHash } from './content-hash';
 import { mapConsent, mapWalk, type Quarantined, type TargetConsent, type TargetWalk } from './mapping';
@@ -157,7 +158,7 @@ function restoreCounts(saved: unknown): RunCounts {
 }
 
 interface PageContext {
-  readonly db: repo.Queryable;
+  readonly db: PoolClient;
   readonly deps: MigrationDeps;
   readonly scope: Scope;
   readonly scopeKey: string;
@@ -178,17 +179,10 @@ async function perDocument(ctx: PageContext, work: () => Promise<void>): Promise
     await work();
     return undefined;
   }
-  await ctx.db.query('SAVEPOINT document');
-  try {
-    await work();
-    await ctx.db.query('RELEASE SAVEPOINT document');
-    return undefined;
-  } catch (error) {
-    const pgError = error as { code?: string; constraint?: string; message?: string };
-    if (typeof pgError.code !== 'string' || pgError.code.length !== 5) throw error; // not PostgreSQL's verdict
-    await ctx.db.query('ROLLBACK TO SAVEPOINT document');
-    return `${pgError.code}${pgError.constraint ? ` (${pgError.constraint})` : ''}: ${pgError.message ?? ''}`;
-  }
+  const rejected = await inSavepoint(ctx.db, work);
+  return rejected
+    ? `${rejected.code}${rejected.constraint ? ` (${rejected.constraint})` : ''}: ${rejected.message ?? ''}`
+    : undefined;
 }
 
 /** Owners that exist in Firebase Auth get their users row; the documents of deleted accounts are quarantined. */
@@ -480,17 +474,6 @@ async function reconcileAccounts(ctx: PageContext): Promise<void> {
     }
     if (!dryRun) await repo.deleteUser(db, userId);
     counts.deletions.accounts_deleted += 1;
-  }
-}
-
-async function inTransaction(client: PoolClient, work: () => Promise<void>): Promise<void> {
-  await client.query('BEGIN');
-  try {
-    await work();
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
   }
 }
 

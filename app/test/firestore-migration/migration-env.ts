@@ -1,13 +1,16 @@
 /**
  * What a migration test file runs on: the gcloud Firestore emulator, the
- * Firebase Auth emulator (firebase-tools), and a fresh migrated PostgreSQL
- * database; the CLI runs in-process against all of them.
+ * Firebase Auth emulator (firebase-tools), a fresh migrated PostgreSQL
+ * database and, when asked for, firebase-tools' Cloud Storage emulator; the
+ * CLI runs in-process against all of them.
  */
 import { deleteApp, initializeApp, type App } from 'firebase-admin/app';
 import { getAuth, type Auth } from 'firebase-admin/auth';
 import { getFirestore, type Firestore } from 'firebase-admin/firestore';
+import { getStorage, type Storage } from 'firebase-admin/storage';
 import type { Pool } from 'pg';
 import { startThrowawayAuthEmulator, type RunningAuthEmulator } from '../../dev/auth-emulator';
+import { startStorageEmulator, type RunningStorageEmulator } from '../../dev/storage-emulator';
 import { main } from '../../src/firestore-migration/cli';
 import { createTestDatabase, type TestDatabase } from '../harness';
 import { EMULATOR_PROJECT_ID, startFirestoreEmulator, type FirestoreEmulator } from './firestore-emulator';
@@ -15,6 +18,8 @@ import { EMULATOR_PROJECT_ID, startFirestoreEmulator, type FirestoreEmulator } f
 export interface MigrationEnv {
   readonly firestore: Firestore;
   readonly auth: Auth;
+  /** Only with `{ storage: true }`. */
+  readonly storage?: Storage;
   readonly pool: Pool;
   readonly databaseUrl: string;
   /** The variables the CLI reads. */
@@ -24,24 +29,32 @@ export interface MigrationEnv {
   close(): Promise<void>;
 }
 
-export async function startMigrationEnv(): Promise<MigrationEnv> {
+export async function startMigrationEnv(options: { storage?: boolean } = {}): Promise<MigrationEnv> {
   let firestoreEmulator: FirestoreEmulator | undefined;
   let firebase: RunningAuthEmulator | undefined;
   let database: TestDatabase | undefined;
+  let storageEmulator: RunningStorageEmulator | undefined;
   try {
-    [firestoreEmulator, firebase, database] = await Promise.all([
+    [firestoreEmulator, firebase, database, storageEmulator] = await Promise.all([
       startFirestoreEmulator(),
       startThrowawayAuthEmulator(),
       createTestDatabase(),
+      options.storage ? startStorageEmulator() : undefined,
     ]);
   } catch (error) {
-    await Promise.allSettled([firestoreEmulator?.stop(), firebase?.stop(), database?.drop()]);
+    await Promise.allSettled([
+      firestoreEmulator?.stop(),
+      firebase?.stop(),
+      database?.drop(),
+      storageEmulator?.stop(),
+    ]);
     throw error;
   }
   const variables = {
     FIREBASE_PROJECT_ID: EMULATOR_PROJECT_ID,
     FIRESTORE_EMULATOR_HOST: firestoreEmulator.host,
     FIREBASE_AUTH_EMULATOR_HOST: firebase.host,
+    ...(storageEmulator && { FIREBASE_STORAGE_EMULATOR_HOST: storageEmulator.host }),
   };
   // firebase-admin reads these from the process environment, in the CLI and in the test alike.
   Object.assign(process.env, variables, { METADATA_SERVER_DETECTION: 'none' });
@@ -51,9 +64,11 @@ export async function startMigrationEnv(): Promise<MigrationEnv> {
   const fs = firestoreEmulator;
   const fb = firebase;
   const db = database;
+  const st = storageEmulator;
   return {
     firestore,
     auth: getAuth(app),
+    ...(st && { storage: getStorage(app) }),
     pool: db.pool,
     databaseUrl: db.url,
     env,
@@ -69,7 +84,8 @@ export async function startMigrationEnv(): Promise<MigrationEnv> {
     async close() {
       // deleteApp leaves Firestore's gRPC channels open: a call failing after this file ends would land in the next
       await Promise.allSettled([firestore.terminate().then(() => deleteApp(app)), db.drop()]);
-      await Promise.allSettled([fs.stop(), fb.stop()]);
+      await Promise.allSettled([fs.stop(), fb.stop(), st?.stop()]);
+      if (st) delete process.env.FIREBASE_STORAGE_EMULATOR_HOST;
     },
   };
 }

@@ -1,7 +1,6 @@
 /**
- * Which thumbnail URLs the migration moves and where to. (The copy itself
- * needs the Firebase Storage emulator, which cannot start on a machine
- * without access to storage.googleapis.com: see ADR 0143.)
+ * Which thumbnail URLs the migration moves and where to. The copy itself is
+ * tested against the Cloud Storage emulator in thumbnails-storage.test.ts.
  */
 import type { Storage } from 'firebase-admin/storage';
 import type { TargetWalk } from '../../src/firestore-migration/mapping';
