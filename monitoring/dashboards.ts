@@ -255,6 +255,40 @@ export function serviceOverview(): Dashboard {
       ],
     },
     {
+      // issue 18: app/src/observability/product-metrics.ts
+      title: 'Policies, consents, remote config',
+      height: 8,
+      panels: [
+        [
+          timeseries(
+            'consents recorded per second by type',
+            'reqps',
+            prom(rate('consents_recorded_total', '', 'consent_type'), '{{consent_type}}'),
+          ),
+          8,
+        ],
+        [
+          timeseries(
+            'GET /v1/config answers per second by template version',
+            'reqps',
+            prom(rate('config_served_total', '', 'template_version'), 'version {{template_version}}'),
+          ),
+          8,
+        ],
+        [
+          timeseries(
+            'GET /v1/config answered 304 (not modified)',
+            'percentunit',
+            prom(
+              `${rate('config_served_total', ',result="304"')}\n/\n${rate('config_served_total')}`,
+              '304 ratio',
+            ),
+          ),
+          8,
+        ],
+      ],
+    },
+    {
       title: 'Logs',
       height: 10,
       panels: [

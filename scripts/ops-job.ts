@@ -43,6 +43,8 @@ import { confirm, defineCommand, parseCommandLine, runCommand, UsageError } from
 export const ENTRY = {
   sql: 'dist/app/db/sql-cli.js',
   firestoreMigration: 'dist/app/firestore-migration/cli.js',
+  policy: 'dist/app/policies/cli.js',
+  remoteConfig: 'dist/app/remote-config/cli.js',
 } as const;
 
 export type OpsIdentity = 'walk-service' | 'firestore-migration';
@@ -285,6 +287,24 @@ export function opsJobMain(argv: string[]): number {
       image: deployedImage(config.environments[a.env]),
       args: [ENTRY.sql, sqlScript(a.sql, config.environments[a.env].projectId)],
       ...(a.instance ? { instance: a.instance } : {}),
+    },
+    config,
+  );
+}
+
+/**
+ * `npm run policy` / `npm run remote-config` with --env (scripts/app-operator.ts):
+ * the built CLI with `args` as a Job, as the tables' owner (walk-service).
+ */
+export function appOperatorJob(env: EnvironmentName, entry: string, name: string, args: string[]): number {
+  const config = opsConfig();
+  return runJob(
+    {
+      env,
+      as: 'walk-service',
+      name: `${name}-${stamp()}`,
+      image: deployedImage(config.environments[env]),
+      args: [entry, ...args],
     },
     config,
   );

@@ -52,6 +52,8 @@ const NPM_SCRIPTS = [
   'reset',
   'cutover',
   'ops-job',
+  'policy',
+  'remote-config',
 ];
 const TSX_CLIS = [
   'scripts/actionlint.ts',
@@ -123,6 +125,7 @@ it('covers every command-line entry point in scripts/ (a new one joins the list 
     'scripts/env.ts',
     'scripts/preview.ts',
     'scripts/ops-job.ts',
+    'scripts/app-operator.ts',
   ];
   expect(entries.sort()).toEqual([...TSX_CLIS.filter((f) => f.startsWith('scripts/')), ...viaNpm].sort());
   for (const file of entries) {

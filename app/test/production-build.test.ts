@@ -66,6 +66,19 @@ it('runs the migrations Job from dist (node dist/app/db/migrate-cli.js)', async 
   expect(rows.map((r) => r.name)).toContain('0001_walks');
 });
 
+it('runs the operator CLIs the ops Jobs start (policy, remote-config) from dist, against the database', async () => {
+  const env = { PATH: process.env.PATH, DATABASE_URL: db.url };
+  const inline = JSON.stringify({ parameters: { goal: { type: 'number', default_value: 1 } } });
+  const { stdout } = await run(
+    process.execPath,
+    ['dist/app/remote-config/cli.js', 'publish', '--inline', inline, '--base-version', '0', '--by', 'ops'],
+    { cwd: dir, env },
+  );
+  expect(stdout).toMatch(/published version 1/);
+  const list = await run(process.execPath, ['dist/app/policies/cli.js', 'list'], { cwd: dir, env });
+  expect(list.stdout).toBe('');
+});
+
 it('starts node dist/app/server.js and answers /readyz, /openapi.json and metrics', async () => {
   server = await startServerProcess(['dist/app/server.js'], testEnv(db.url, { LOG_LEVEL: 'warn' }), {
     cwd: dir,

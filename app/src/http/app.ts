@@ -13,6 +13,11 @@ import { CLIENT_LOGS_PATH, clientLogsComponent } from '../client-logs/routes';
 import { CLIENT_LOG_BODY_LIMIT } from '../client-logs/schemas';
 import { createClientLogService } from '../client-logs/service';
 import { healthComponent } from '../health/routes';
+import { consentsComponent } from '../consents/routes';
+import { createConsentsService } from '../consents/service';
+import { policiesComponent } from '../policies/routes';
+import { createRemoteConfigService } from '../remote-config/service';
+import { createPoliciesService } from '../policies/service';
 import { walksComponent } from '../walks/routes';
 import { createWalksService } from '../walks/service';
 import type { Clock, Lifecycle } from '../lifecycle';
@@ -75,6 +80,7 @@ export function createApp(deps: AppDeps): Express {
   const openApiDocument = () => (document ??= generateOpenApiDocument(registry));
   const verifiers = tokenVerifiers(deps);
   const { sessions } = deps;
+  const { product } = deps.metrics;
   const components: HttpComponent[] = [
     healthComponent({
       ...deps,
@@ -82,7 +88,23 @@ export function createApp(deps: AppDeps): Express {
       ...(sessions && { revocationListLoaded: () => sessions.revokedSessions.loaded }),
     }),
     walksComponent({ service: createWalksService(deps), verifiers }),
-    appConfigComponent({ verifiers, rolloutPercent: deps.config.rolloutPercent }),
+    appConfigComponent({
+      verifiers,
+      metrics: product,
+      service: createRemoteConfigService({
+        ...deps,
+        environment: deps.config.appEnv,
+        rolloutPercent: deps.config.rolloutPercent,
+      }),
+    }),
+    policiesComponent({ service: createPoliciesService(deps) }),
+    consentsComponent({
+      service: createConsentsService({
+        ...deps,
+        onRecorded: (consent) => product.consentsRecorded.inc({ consent_type: consent.consent_type }),
+      }),
+      verifiers,
+    }),
     clientLogsComponent({
       service: createClientLogService({
         ...deps,

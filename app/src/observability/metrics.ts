@@ -4,6 +4,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Pool } from 'pg';
+import { productMetrics, type ProductMetrics } from './product-metrics';
 
 export const HTTP_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -21,6 +22,8 @@ export interface Metrics {
   readonly clientLogEntries: Counter<'level' | 'operation' | 'app_version'>;
   /** result: accepted | invalid | rate_limited */
   readonly clientLogBatches: Counter<'result'>;
+  /** Policies, consents, remote configuration (product-metrics.ts). */
+  readonly product: ProductMetrics;
 }
 
 /** A fresh registry with default process metrics and the service's own; one per app instance. */
@@ -78,6 +81,7 @@ export function createMetrics(): Metrics {
       labelNames: ['result'],
       registers: [registry],
     }),
+    product: productMetrics(registry),
   };
 }
 

@@ -39,8 +39,14 @@ describe('GET /v1/config', () => {
     const user = users[0]!;
     const res = await configOf(50, user);
     expect(res.status).toBe(200);
-    expect(res.headers.get('cache-control')).toBe('private, no-store');
-    expect(res.body).toEqual({ backend_cohort: inBackendCohort(user.uid, 50), rollout_percent: 50 });
+    expect(res.headers.get('cache-control')).toBe('private, no-cache');
+    const cohort = inBackendCohort(user.uid, 50);
+    expect(res.body).toEqual({
+      backend_cohort: cohort,
+      rollout_percent: 50,
+      template_version: 0,
+      parameters: { backend_cohort: cohort },
+    });
   });
 
   it('never moves a user back out of the cohort as the waves go 0 → 10 → 50 → 100 %', async () => {
@@ -74,6 +80,11 @@ describe('GET /v1/config', () => {
     const operation = res.body.paths['/v1/config'].get;
     expect(operation.security).toEqual([{ bearerAuth: [] }]);
     expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['200', '401']));
-    expect(res.body.components.schemas.AppConfig.required).toEqual(['backend_cohort', 'rollout_percent']);
+    expect(res.body.components.schemas.AppConfig.required).toEqual([
+      'backend_cohort',
+      'rollout_percent',
+      'template_version',
+      'parameters',
+    ]);
   });
 });
