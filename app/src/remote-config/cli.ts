@@ -17,7 +17,7 @@ publish <file.yml> --base-version <N> [--description <text>]
           N is not the current version (someone published since you read it)
 history [--limit <n>]    versions newest first: who, when, what changed
 get [<N>]                a version's template as YAML (default: the current one)
-rollback <N> [--base-version <M>]
+rollback <N> --base-version <M>
           publishes version N's content as a new version
 
 --database-url <url>  the database (default: DATABASE_URL)
@@ -56,6 +56,9 @@ export async function remoteConfigMain(
   const target = action === 'get' || action === 'rollback' ? versionArg(arg, 'the version') : undefined;
   if (action === 'rollback' && target === undefined)
     throw new UsageError('rollback needs the version to restore');
+  // Without it a rollback would silently replace whatever another operator published meanwhile.
+  if (action === 'rollback' && base === undefined)
+    throw new UsageError('rollback needs --base-version (the current version you saw in history)');
   const pool = operatorPool(v['database-url']);
   try {
     if (action === 'publish') {
@@ -66,7 +69,7 @@ export async function remoteConfigMain(
       });
       out(`published version ${row.version}: ${JSON.stringify(row.changes)}`);
     } else if (action === 'rollback') {
-      const row = await rollbackTemplate(pool, target!, { baseVersion: base, publishedBy: v.by });
+      const row = await rollbackTemplate(pool, target!, { baseVersion: base!, publishedBy: v.by });
       out(`published version ${row.version} (rollback to ${target}): ${JSON.stringify(row.changes)}`);
     } else if (action === 'history') {
       const limit = versionArg(v.limit, '--limit') ?? 20;

@@ -9,6 +9,7 @@ import type { AppEnv } from '../config';
 import { inTransaction } from '../db/pool';
 import { DomainError } from '../domain-errors';
 import type { Clock } from '../lifecycle';
+import type { Logger } from '../observability/logger';
 import { resolveTemplate, templateChanges } from './evaluate';
 import * as repo from './repository';
 import { EMPTY_TEMPLATE, TemplateSchema, type ConfigQuery, type Template } from './schemas';
@@ -66,13 +67,19 @@ export function publishTemplate(pool: Pool, template: unknown, options: PublishO
 export async function rollbackTemplate(
   pool: Pool,
   target: number,
-  options: { readonly baseVersion?: number | undefined; readonly publishedBy?: string | undefined },
+  options: { readonly baseVersion: number; readonly publishedBy?: string | undefined },
 ): Promise<repo.TemplateVersion> {
   const old = await repo.findTemplate(pool, target);
   if (!old) throw DomainError.notFound(`config template version ${target}`);
-  const baseVersion = options.baseVersion ?? (await repo.latestTemplate(pool))?.version ?? 0;
-  return publishVersion(pool, TemplateSchema.parse(old.template), {
-    baseVersion,
+  const parsed = TemplateSchema.safeParse(old.template);
+  if (!parsed.success)
+    throw DomainError.invalid(
+      'version',
+      'invalid',
+      `version ${target} no longer passes validation; publish a fixed copy`,
+    );
+  return publishVersion(pool, parsed.data, {
+    baseVersion: options.baseVersion,
     description: `rollback to version ${target}`,
     rollbackOf: target,
     publishedBy: options.publishedBy,
@@ -93,6 +100,7 @@ export interface ResolvedConfig {
 
 export interface RemoteConfigDeps {
   readonly pool: Pool;
+  readonly logger?: Logger;
   readonly clock: Clock;
   readonly environment: AppEnv;
   readonly rolloutPercent: number;
@@ -105,17 +113,25 @@ export function createRemoteConfigService(deps: RemoteConfigDeps) {
   async function current(): Promise<{ template: Template; version: number }> {
     const now = deps.clock.now().getTime();
     if (cached && now - cached.at < TEMPLATE_REFRESH_MS) return cached;
+    let row: Awaited<ReturnType<typeof repo.latestTemplate>>;
     try {
-      const row = await repo.latestTemplate(deps.pool);
-      cached = {
-        template: row ? TemplateSchema.parse(row.template) : EMPTY_TEMPLATE,
-        version: row?.version ?? 0,
-        at: now,
-      };
+      row = await repo.latestTemplate(deps.pool);
     } catch (error) {
       if (!cached) throw error;
+      return cached; // the database is down: the last template read
     }
-    return cached!;
+    const parsed = row ? TemplateSchema.safeParse(row.template) : undefined;
+    if (parsed && !parsed.success) {
+      // A stored version this code no longer accepts: never a 500 for every app (the cohort answer included).
+      deps.logger?.error(
+        { template_version: row!.version, issues: parsed.error.issues.slice(0, 3) },
+        'remote config template no longer passes validation; serving the last good one (or none)',
+      );
+      cached = cached ? { ...cached, at: now } : { template: EMPTY_TEMPLATE, version: 0, at: now };
+      return cached;
+    }
+    cached = { template: parsed?.data ?? EMPTY_TEMPLATE, version: row?.version ?? 0, at: now };
+    return cached;
   }
 
   return {

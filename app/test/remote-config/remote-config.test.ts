@@ -177,6 +177,28 @@ describe('GET /v1/config', () => {
   });
 });
 
+describe('a stored version this code no longer accepts', () => {
+  it('never turns GET /v1/config into a 500: the cohort answer stays, the error is logged', async () => {
+    // A separate database: the version stays there (history is immutable).
+    const other = await createTestDatabase();
+    try {
+      await other.pool.query(
+        `INSERT INTO config_templates (version, template) VALUES (1, '{"parameters": {"x": {"type": "color"}}, "conditions": []}')`,
+      );
+      const app = await startTestApp({ db: other, env: { ROLLOUT_PERCENT: '100' } });
+      try {
+        const res = await apiClient(app.url, user.authorization).get('/v1/config');
+        expect(res.status).toBe(200);
+        expect(res.body).toMatchObject({ backend_cohort: true, template_version: 0 });
+      } finally {
+        await app.server.close();
+      }
+    } finally {
+      await other.drop();
+    }
+  });
+});
+
 describe('npm run remote-config', () => {
   it('refuses a stale base version and an invalid template, writing nothing', async () => {
     const stale = await cli('publish', file('stale.yml', V1), '--base-version', '1');
@@ -213,7 +235,11 @@ describe('npm run remote-config', () => {
   });
 
   it('rolls back to N by publishing its content as a new version, and lists who, when and what', async () => {
-    const rolled = await cli('rollback', '1');
+    // Without the version the operator saw, a rollback could replace another operator's publish unseen.
+    const unbased = await cli('rollback', '1');
+    expect(unbased.code).toBe(2);
+    expect(unbased.stderr).toMatch(/rollback needs --base-version/);
+    const rolled = await cli('rollback', '1', '--base-version', '3');
     expect([rolled.code, rolled.stderr]).toEqual([0, '']);
     expect(rolled.stdout).toMatch(/published version 4 \(rollback to 1\)/);
     const { rows } = await db.pool.query(
@@ -249,7 +275,7 @@ describe('npm run remote-config', () => {
     const get = await cli('get', '1');
     expect(get.stdout).toMatch(/^# version 1, published .* by /);
     expect(get.stdout).toContain('daily_step_goal:');
-    expect((await cli('rollback', '99')).stderr).toMatch(/version 99 not found/);
+    expect((await cli('rollback', '99', '--base-version', '4')).stderr).toMatch(/version 99 not found/);
     expect((await cli('rollback', '1', '--base-version', '3')).stderr).toMatch(/stale base version 3/);
   });
 
