@@ -24,6 +24,16 @@ export const ConsentInputSchema = z
     consent_type: z.enum(CONSENT_TYPES).meta({
       description: 'initial (first consent), update (a newer version), withdrawal (consent withdrawn)',
     }),
+    consented_at: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .meta({
+        description:
+          'When the user decided (RFC 3339), for a consent sent late from an offline device; ' +
+          'at most 30 days old and not in the future. Default: when the server receives it. ' +
+          'Consents and withdrawals are ordered by it.',
+        example: '2026-11-22T06:00:00Z',
+      }),
     device_platform: device('e.g. iOS'),
     device_os_version: device('e.g. 18.2'),
     device_app_version: device('e.g. 1.4.0'),
@@ -37,7 +47,9 @@ export const ConsentSchema = z
     id: z.string(),
     policy_version: z.string(),
     consent_type: z.enum(CONSENT_TYPES),
-    consented_at: z.string().meta({ description: 'RFC 3339, set by the server' }),
+    consented_at: z
+      .string()
+      .meta({ description: 'RFC 3339: the time the app sent, else when the server received it' }),
     device_platform: z.string().nullable(),
     device_os_version: z.string().nullable(),
     device_app_version: z.string().nullable(),

@@ -28,6 +28,26 @@ export function decodeCursor(cursor: string): repo.ListPosition {
   }
 }
 
+/** How old a consent sent late by an offline device may be. */
+const MAX_LATE_DAYS = 30;
+/** Clock skew allowed for a device's time. */
+const MAX_AHEAD_MS = 5 * 60_000;
+
+/** When the user decided: the app's time if it sent one (bounded), else now. */
+function decisionTime(sent: string | undefined, now: Date): Date {
+  if (sent === undefined) return now;
+  const at = new Date(sent);
+  if (at.getTime() > now.getTime() + MAX_AHEAD_MS)
+    throw DomainError.invalid('consented_at', 'in_future', 'consented_at is in the future');
+  if (at.getTime() < now.getTime() - MAX_LATE_DAYS * 86_400_000)
+    throw DomainError.invalid(
+      'consented_at',
+      'too_old',
+      `consented_at is more than ${MAX_LATE_DAYS} days old`,
+    );
+  return at;
+}
+
 const SAME_FIELDS = [
   'policy_version',
   'consent_type',
@@ -50,6 +70,8 @@ export function createConsentsService({ pool, clock, onRecorded }: ConsentsServi
       user: AuthenticatedUser,
       input: ConsentInput,
     ): Promise<{ consent: Consent; created: boolean }> {
+      const now = clock.now();
+      const decidedAt = decisionTime(input.consented_at, now);
       const result = await inTransaction(pool, async (client) => {
         if (!(await policies.findPolicy(client, input.policy_version))) {
           throw DomainError.invalid(
@@ -59,7 +81,7 @@ export function createConsentsService({ pool, clock, onRecorded }: ConsentsServi
           );
         }
         await ensureUser(client, user);
-        return repo.insertConsent(client, user.id, input, clock.now());
+        return repo.insertConsent(client, user.id, input, decidedAt);
       });
       if (!result.created && SAME_FIELDS.some((f) => result.consent[f] !== input[f])) {
         throw new DomainError('conflict', `consent ${input.id} was recorded with different content`);

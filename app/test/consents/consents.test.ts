@@ -229,6 +229,37 @@ describe('GET /v1/consents/status', () => {
     });
   });
 
+  it('orders a consent sent late from an offline device by when the user decided, not when it arrived', async () => {
+    const { client } = await newUser();
+    const status = async () => (await client.get('/v1/consents/status')).body;
+    const decidedEarlier = new Date(now.getTime() - HOUR).toISOString();
+    tick();
+    await client.post('/v1/consents', consent({ policy_version: '2.0', consent_type: 'withdrawal' }));
+    tick();
+    // decided an hour before the withdrawal, delivered after it: the withdrawal stands
+    const late = await client.post(
+      '/v1/consents',
+      consent({ policy_version: '2.0', consented_at: decidedEarlier }),
+    );
+    expect(late.status).toBe(201);
+    expect(late.body.consented_at).toBe(decidedEarlier.replace(/Z$/, '000Z'));
+    expect((await status()).needs_consent).toBe(true);
+    tick();
+    await client.post('/v1/consents', consent({ policy_version: '2.0', consent_type: 'update' }));
+    expect((await status()).needs_consent).toBe(false);
+
+    const future = await client.post(
+      '/v1/consents',
+      consent({ consented_at: new Date(now.getTime() + HOUR).toISOString() }),
+    );
+    expect([future.status, future.body.error.details[0].field]).toEqual([400, 'consented_at']);
+    const old = await client.post(
+      '/v1/consents',
+      consent({ consented_at: new Date(now.getTime() - 31 * 24 * HOUR).toISOString() }),
+    );
+    expect([old.status, old.body.error.details[0].issue]).toEqual([400, 'too_old']);
+  });
+
   it('treats a consent to a version unknown here (migrated from Firestore) as older than the current one', async () => {
     const { user, client } = await newUser();
     await client.post('/v1/consents', consent());
