@@ -57,7 +57,26 @@ export async function publishPolicy(
       `effective_date ${file.effective_date} is in the past; publish with --force to backdate it`,
     );
   }
-  if (!(await repo.insertPolicy(pool, file, backdated, options.publishedBy))) {
+  let inserted: boolean;
+  try {
+    inserted = await repo.insertPolicy(pool, file, backdated, options.publishedBy);
+  } catch (error) {
+    // The database's own rules, said in the operator's words (migration 0005).
+    const pg = error as { code?: string; constraint?: string };
+    if (pg.code === '23505' && pg.constraint === 'policies_effective_date_idx')
+      throw new DomainError(
+        'conflict',
+        `another version already takes effect at ${file.effective_date}; pick another effective_date`,
+      );
+    if (pg.code === '23514')
+      throw DomainError.invalid(
+        'policy',
+        'rejected',
+        `the database refused the policy (${pg.constraint}): a text is blank or backdating was not allowed`,
+      );
+    throw error;
+  }
+  if (!inserted) {
     throw new DomainError(
       'conflict',
       `policy version ${file.version} is already published (versions are immutable)`,

@@ -150,4 +150,13 @@ describe('npm run policy', () => {
     expect((await policyCli(db.url, 'delete', 'x')).code).toBe(2);
     expect((await policyCli(db.url, 'publish')).code).toBe(2);
   });
+
+  it('says in words when another version already takes effect at the same time', async () => {
+    const at = new Date(Date.now() + 5 * HOUR);
+    expect((await policyCli(db.url, 'publish', writeYaml('a.yml', policyFile('7.0', at)))).code).toBe(0);
+    const clash = await policyCli(db.url, 'publish', writeYaml('b.yml', policyFile('7.1', at)));
+    expect(clash.code).toBe(1);
+    expect(clash.stderr).toMatch(/another version already takes effect at .*pick another effective_date/);
+    expect(clash.stderr).not.toMatch(/duplicate key/);
+  });
 });
