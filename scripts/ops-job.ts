@@ -121,7 +121,7 @@ export function opsJobManifests(o: OpsJobOptions, all: Environments): object[] {
       GOOGLE_CLOUD_QUOTA_PROJECT: env.firebaseProjectId,
       LOG_LEVEL: 'info',
     },
-    activeDeadlineMinutes: 12 * 60,
+    activeDeadlineMinutes: JOB_DEADLINE_MINUTES,
     backoffLimit: 0,
     memoryMiB: 512,
   });
@@ -202,6 +202,8 @@ function sh(command: string[], input?: string): { status: number; stdout: string
   return { status: r.status ?? 1, stdout: r.stdout ?? '' };
 }
 
+/** The operator Job's activeDeadlineSeconds, in minutes: a cutover wave over every user fits. */
+const JOB_DEADLINE_MINUTES = 12 * 60;
 /** Seconds between two looks at a running Job; a test sets it lower. */
 const POLL_SECONDS = Number(process.env.OPS_JOB_POLL_SECONDS ?? 5);
 const sleep = (seconds: number) =>
@@ -244,7 +246,9 @@ function runJob(o: OpsJobOptions, config: Environments): number {
     { stdio: 'inherit' },
   );
   let outcome = jobOutcome(o.name);
-  for (let waited = 0; outcome === undefined; waited += POLL_SECONDS) {
+  // Kubernetes fails the Job at its activeDeadlineSeconds; a few minutes more and no verdict means something else is wrong.
+  const giveUpAfter = JOB_DEADLINE_MINUTES * 60 + 300;
+  for (let waited = 0; outcome === undefined && waited < giveUpAfter; waited += POLL_SECONDS) {
     if (waited > 0 && waited % 60 < POLL_SECONDS) console.error(`job ${o.name} still running (${waited} s)`);
     sleep(POLL_SECONDS);
     outcome = jobOutcome(o.name);
@@ -252,7 +256,9 @@ function runJob(o: OpsJobOptions, config: Environments): number {
   console.error(
     outcome === 'Complete'
       ? `job ${o.name} completed`
-      : `job ${o.name} failed: kubectl -n ${SERVICE_NAMESPACE} describe job ${o.name}`,
+      : outcome === 'Failed'
+        ? `job ${o.name} failed: kubectl -n ${SERVICE_NAMESPACE} describe job ${o.name}`
+        : `job ${o.name} has no verdict after its deadline: kubectl -n ${SERVICE_NAMESPACE} describe job ${o.name}`,
   );
   return outcome === 'Complete' ? 0 : 1;
 }
