@@ -176,6 +176,16 @@ export function toWalkWrite(walk: TargetWalk): WalkWrite {
 }
 
 /** Maps `users/{userId}/consents/{consentId}`. */
+/**
+ * A device field within the API's bounds (1–32 characters, migration 0005):
+ * blank becomes null and a longer one is cut, so a consent, a legal record,
+ * is never quarantined for its device metadata.
+ */
+function deviceField(value: string | null | undefined): string | null {
+  const trimmed = value?.trim();
+  return trimmed ? trimmed.slice(0, 32) : null;
+}
+
 export function mapConsent(userId: string, consentId: string, data: unknown): MapResult<TargetConsent> {
   const parsed = sourceConsentSchema.safeParse(data);
   if (!parsed.success) return { ok: false, quarantine: classify(parsed.error.issues, 'camel') };
@@ -188,9 +198,9 @@ export function mapConsent(userId: string, consentId: string, data: unknown): Ma
       policy_version: doc.policyVersion,
       consented_at: timestampIso(doc.consentedAt),
       consent_type: doc.consentType,
-      device_platform: doc.deviceInfo?.platform ?? null,
-      device_os_version: doc.deviceInfo?.osVersion ?? null,
-      device_app_version: doc.deviceInfo?.appVersion ?? null,
+      device_platform: deviceField(doc.deviceInfo?.platform),
+      device_os_version: deviceField(doc.deviceInfo?.osVersion),
+      device_app_version: deviceField(doc.deviceInfo?.appVersion),
     },
   };
 }

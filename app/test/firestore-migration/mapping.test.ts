@@ -148,6 +148,20 @@ describe('consent mapping', () => {
     expect(result.ok && result.value.device_platform).toBeNull();
   });
 
+  it('keeps device fields within the API bounds the database checks (blank → null, cut at 32), never quarantining a consent for them', () => {
+    const result = mapConsent('uid-1', 'auto-4', {
+      ...consent,
+      deviceInfo: { platform: '', osVersion: `18.1 (${'x'.repeat(40)})`, appVersion: ' 1.4.0 ' },
+    });
+    expect(
+      result.ok && [
+        result.value.device_platform,
+        result.value.device_os_version,
+        result.value.device_app_version,
+      ],
+    ).toEqual([null, `18.1 (${'x'.repeat(26)}`, '1.4.0']);
+  });
+
   it('quarantines snake_case consent keys as a casing error', () => {
     const result = mapConsent('uid-1', 'auto-3', {
       policy_version: '2026-01',
