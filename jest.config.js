@@ -17,14 +17,16 @@ module.exports = {
     '!**/*.d.ts',
   ],
   coverageReporters: ['text-summary', 'json-summary'],
-  // Measured on main when this landed (app/src 88.4/76.5/88.6/89.5 %, infra 96.1/81.4/96.9/96.9,
-  // charts 79.4/73.6/80.3/81.4, monitoring 92.7/65.1/92.9/93.0: statements/branches/functions/lines),
-  // floors about three points below so unrelated churn does not fail CI but a real drop does.
+  // Floors about two points under what a fresh clone measured when they were set
+  // (app/src 92.6/83.5/91.5/93.8 %, config 94.1/88.8/98.1/95.3, infra 96.1/82.0/99.0/96.7,
+  // charts 81.2/80.2/81.7/83.1, monitoring 93.6/69.5/94.5/94.2: statements/branches/functions/lines),
+  // so a real drop fails CI and run-to-run noise does not. Raise them when coverage rises.
   coverageThreshold: {
-    './app/src/': { statements: 85, branches: 73, functions: 85, lines: 86 },
-    './infra/': { statements: 93, branches: 78, functions: 93, lines: 93 },
-    './charts/': { statements: 76, branches: 70, functions: 77, lines: 78 },
-    './monitoring/': { statements: 89, branches: 62, functions: 89, lines: 90 },
+    './app/src/': { statements: 90, branches: 81, functions: 89, lines: 91 },
+    './config/': { statements: 92, branches: 86, functions: 96, lines: 93 },
+    './infra/': { statements: 94, branches: 80, functions: 97, lines: 94 },
+    './charts/': { statements: 79, branches: 78, functions: 80, lines: 81 },
+    './monitoring/': { statements: 91, branches: 67, functions: 92, lines: 92 },
   },
   projects: [
     {
