@@ -138,6 +138,12 @@ function parseDuration(d: string): number {
 
 const NS = `namespace="${SERVICE_NAMESPACE}"`;
 
+/** Client log lines (POST /v1/client-logs) counted over `range`, by `by`. */
+const clientLines = (range: string, by: string) =>
+  `sum by (${by}) (increase(client_log_entries_total{${SERVICE_SELECTOR}}[${range}]))`;
+const clientErrors = (range: string, by: string) =>
+  `sum by (${by}) (increase(client_log_entries_total{${SERVICE_SELECTOR},level=~"error|critical"}[${range}]))`;
+
 const serviceCauses: AlertRule[] = [
   {
     alert: 'WalkServiceTargetDown',
@@ -170,6 +176,24 @@ const serviceCauses: AlertRule[] = [
     description:
       'db_pool_waiting_clients never dropped to 0 in the last 10 minutes: requests queue for the database.',
     runbook: 'db-pool-clients-waiting.md',
+  },
+  {
+    alert: 'WalkServiceClientErrorsRising',
+    // Per app version: the share of error/critical lines the app sends over 30 min, against twice the
+    // share of the day before over every version; at least 100 lines and 2 % so a quiet hour stays quiet.
+    expr:
+      `(\n  (\n    ${clientErrors('30m', 'namespace, app_version')}\n` +
+      `    / ${clientLines('30m', 'namespace, app_version')}\n  )\n` +
+      `  > on (namespace) group_left ()\n` +
+      `  (2 * ${clientErrors('1d', 'namespace')} / ${clientLines('1d', 'namespace')})\n` +
+      `) > 0.02\n` +
+      `and on (namespace, app_version)\n${clientLines('30m', 'namespace, app_version')} >= 100`,
+    for: '15m',
+    severity: 'ticket',
+    summary: 'App version {{ $labels.app_version }} sends more than twice the usual share of error log lines',
+    description:
+      'Over 30 minutes the share of error and critical lines from this app version is more than twice the share of the day before: a release (of the app or of walk-service) broke something users meet.',
+    runbook: 'client-errors-rising.md',
   },
   {
     alert: 'WalkServiceRefreshTokenReuse',

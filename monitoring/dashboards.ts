@@ -289,6 +289,40 @@ export function serviceOverview(): Dashboard {
       ],
     },
     {
+      // issue 20: POST /v1/client-logs (app/src/client-logs); alert WalkServiceClientErrorsRising
+      title: 'App (client logs)',
+      height: 8,
+      panels: [
+        [
+          timeseries(
+            'app log lines per second by level',
+            'reqps',
+            prom(rate('client_log_entries_total', '', 'level'), '{{level}}'),
+          ),
+          8,
+        ],
+        [
+          timeseries(
+            'share of error and critical lines by app version',
+            'percentunit',
+            prom(
+              `${rate('client_log_entries_total', ',level=~"error|critical"', 'app_version')}\n/\n${rate('client_log_entries_total', '', 'app_version')}`,
+              '{{app_version}}',
+            ),
+          ),
+          8,
+        ],
+        [
+          timeseries(
+            'error lines per second by operation',
+            'reqps',
+            prom(rate('client_log_entries_total', ',level=~"error|critical"', 'operation'), '{{operation}}'),
+          ),
+          8,
+        ],
+      ],
+    },
+    {
       title: 'Logs',
       height: 10,
       panels: [

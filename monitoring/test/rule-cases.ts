@@ -54,6 +54,21 @@ function brokenPipeline(steps: number, changes: Record<string, string | undefine
   });
 }
 
+/**
+ * Client log lines: app 1.4.0 for 26 h at 1 error and 100 info lines a minute;
+ * app 1.5.0 from minute 1500 with `errors` error and `infos` info lines a minute.
+ */
+function clientLogs(errors: string, infos: string): Series[] {
+  const line = (version: string, level: string) =>
+    `client_log_entries_total{${SVC},level="${level}",operation="walkSync",app_version="${version}"}`;
+  return [
+    { series: line('1.4.0', 'error'), values: '0+1x1600' },
+    { series: line('1.4.0', 'info'), values: '0+100x1600' },
+    { series: line('1.5.0', 'error'), values: `_x1500 0+${errors}x100` },
+    { series: line('1.5.0', 'info'), values: `_x1500 0+${infos}x100` },
+  ];
+}
+
 /** Requests at `perStep` per interval, `badPerStep` of them 5xx and `slowPerStep` slower than 0.5 s. */
 function traffic(steps: number, perStep: number, badPerStep: number, slowPerStep: number): Series[] {
   const counter = (n: number) => `0+${n}x${steps}`;
@@ -216,6 +231,21 @@ export const RULE_CASES: readonly RuleCase[] = [
     name: 'short bursts of waiting',
     evalTime: '12m',
     series: [{ series: `db_pool_waiting_clients{${SVC}}`, values: '0 4 0 2 0 0 5 0 1 0 0 3 0 0 0 0' }],
+  },
+  {
+    alert: 'WalkServiceClientErrorsRising',
+    fires: true,
+    name: 'app 1.5.0 sends 10 % errors where the day before had 1 %',
+    evalTime: '1560m',
+    series: clientLogs('10', '90'),
+    labels: { namespace: SERVICE_NAMESPACE, app_version: '1.5.0' },
+  },
+  {
+    alert: 'WalkServiceClientErrorsRising',
+    fires: false,
+    name: 'app 1.5.0 sends errors at the share of the day before',
+    evalTime: '1560m',
+    series: clientLogs('1', '99'),
   },
   {
     alert: 'WalkServiceRefreshTokenReuse',
