@@ -10,24 +10,11 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { parseAllDocuments, stringify } from 'yaml';
 import { ENTRY } from '../../scripts/ops-job';
-import { DEPLOY_REQUIRED_KEYS, envVarForKey } from '../../config/environments';
+import { DEPLOY_VARS as DEPLOY_ENV, releaseImage } from './deploy-vars';
 
 const ROOT = join(__dirname, '..', '..');
-const IMAGE = `asia-northeast1-docker.pkg.dev/ops-real-1/tekutoko/walk-service@sha256:${'d'.repeat(64)}`;
-const DEPLOY_VARS: Record<string, string> = {
-  ...Object.fromEntries(DEPLOY_REQUIRED_KEYS.map((k) => [envVarForKey(k), ''])),
-  TEKUTOKO_BOOTSTRAP_PROJECT_ID: 'ops-real-1',
-  TEKUTOKO_BILLING_ACCOUNT: '012345-6789AB-CDEF01',
-  TEKUTOKO_GITHUB_REPOSITORY: 'acme/tekutoko-platform',
-  TEKUTOKO_GITHUB_REPOSITORY_ID: '123456',
-  TEKUTOKO_GITHUB_REPOSITORY_OWNER_ID: '654321',
-  TEKUTOKO_DEV_PROJECT_ID: 'real-dev-123',
-  TEKUTOKO_DEV_DOMAIN: 'dev.acme.test',
-  TEKUTOKO_STAGING_PROJECT_ID: 'real-staging-123',
-  TEKUTOKO_STAGING_DOMAIN: 'staging.acme.test',
-  TEKUTOKO_PROD_PROJECT_ID: 'real-prod-123',
-  TEKUTOKO_PROD_DOMAIN: 'acme.test',
-};
+const IMAGE = releaseImage('d');
+const DEPLOY_VARS = DEPLOY_ENV;
 
 const dir = mkdtempSync(join(tmpdir(), 'app-operator-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
