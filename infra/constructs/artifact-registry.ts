@@ -2,7 +2,7 @@ import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { ArtifactRegistryRepository } from '@cdktf/provider-google/lib/artifact-registry-repository';
 import { ArtifactRegistryRepositoryIamMember } from '@cdktf/provider-google/lib/artifact-registry-repository-iam-member';
-import { assertSafeGrant, IPrincipal } from './principal';
+import { safeGrant, IPrincipal } from './principal';
 
 export interface ArtifactRegistryProps {
   readonly projectId: string;
@@ -80,14 +80,11 @@ export class ArtifactRegistry extends Construct {
   }
 
   private grant(role: string, grantee: IPrincipal, id: string): ArtifactRegistryRepositoryIamMember {
-    assertSafeGrant(role, grantee.principalMember);
     return new ArtifactRegistryRepositoryIamMember(this, id, {
       project: this.props.projectId,
       location: this.props.location,
       repository: this.repository.name,
-      role,
-      member: grantee.principalMember,
-      dependsOn: grantee.principalDependsOn,
+      ...safeGrant(role, grantee),
     });
   }
 }

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import { SqlDatabaseInstance } from '@cdktf/provider-google/lib/sql-database-instance';
 import { ITerraformDependable } from 'cdktf';
-import { assertSafeGrant, IPrincipal } from './principal';
+import { safeGrant, IPrincipal } from './principal';
 
 export interface CloudSqlPostgresProps {
   readonly projectId: string;
@@ -171,12 +171,9 @@ export function grantInstanceConnect(
   grantee: IPrincipal,
 ): ProjectIamMember[] {
   return ['roles/cloudsql.client', 'roles/cloudsql.instanceUser'].map((role) => {
-    assertSafeGrant(role, grantee.principalMember);
     return new ProjectIamMember(scope, `${idPrefix}-${role.split('.')[1]}`, {
       project: projectId,
-      role,
-      member: grantee.principalMember,
-      dependsOn: grantee.principalDependsOn,
+      ...safeGrant(role, grantee),
       condition: {
         title: 'only this instance',
         expression: `resource.name == "projects/${projectId}/instances/${instanceName}" && resource.service == "sqladmin.googleapis.com"`,

@@ -35,6 +35,19 @@ export function assertSafeGrant(role: string, member: string): void {
 }
 
 /**
+ * The fields every IAM member resource takes for `grantee`, after the
+ * safety check: no primitive role, no public member; created after the
+ * grantee exists.
+ */
+export function safeGrant(
+  role: string,
+  grantee: IPrincipal,
+): { role: string; member: string; dependsOn: ITerraformDependable[] | undefined } {
+  assertSafeGrant(role, grantee.principalMember);
+  return { role, member: grantee.principalMember, dependsOn: grantee.principalDependsOn };
+}
+
+/**
  * A principal from a member string (e.g. a service account read from remote
  * state); `dependsOn` is what creates it in this stack, if anything.
  */
@@ -57,13 +70,10 @@ export function grantProjectRole(
   id: string,
   props: ProjectRoleGrantProps,
 ): ProjectIamMember {
-  assertSafeGrant(props.role, props.grantee.principalMember);
   return new ProjectIamMember(scope, id, {
     provider: props.provider,
     project: props.projectId,
-    role: props.role,
-    member: props.grantee.principalMember,
-    dependsOn: props.grantee.principalDependsOn,
+    ...safeGrant(props.role, props.grantee),
   });
 }
 
@@ -80,11 +90,8 @@ export function grantBillingAccountRole(
   id: string,
   props: BillingAccountRoleGrantProps,
 ): BillingAccountIamMember {
-  assertSafeGrant(props.role, props.grantee.principalMember);
   return new BillingAccountIamMember(scope, id, {
     billingAccountId: props.billingAccountId,
-    role: props.role,
-    member: props.grantee.principalMember,
-    dependsOn: props.grantee.principalDependsOn,
+    ...safeGrant(props.role, props.grantee),
   });
 }

@@ -2,7 +2,7 @@ import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { StorageBucket, StorageBucketLifecycleRule } from '@cdktf/provider-google/lib/storage-bucket';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
-import { assertSafeGrant, IPrincipal } from './principal';
+import { safeGrant, IPrincipal } from './principal';
 
 export interface PrivateBucketProps {
   readonly projectId: string;
@@ -142,12 +142,9 @@ export function grantBucketRole(
   id: string,
   props: BucketRoleGrantProps,
 ): StorageBucketIamMember {
-  assertSafeGrant(props.role, props.grantee.principalMember);
   return new StorageBucketIamMember(scope, id, {
     bucket: props.bucketName,
-    role: props.role,
-    member: props.grantee.principalMember,
+    ...safeGrant(props.role, props.grantee),
     condition: props.condition ? { ...props.condition } : undefined,
-    dependsOn: props.grantee.principalDependsOn,
   });
 }

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { SecretManagerSecret } from '@cdktf/provider-google/lib/secret-manager-secret';
 import { SecretManagerSecretIamMember } from '@cdktf/provider-google/lib/secret-manager-secret-iam-member';
-import { assertSafeGrant, IPrincipal } from './principal';
+import { safeGrant, IPrincipal } from './principal';
 
 export interface SecretProps {
   readonly projectId: string;
@@ -66,13 +66,9 @@ export function grantSecretAccess(
   id: string,
   props: SecretAccessGrantProps,
 ): SecretManagerSecretIamMember {
-  const role = 'roles/secretmanager.secretAccessor';
-  assertSafeGrant(role, props.grantee.principalMember);
   return new SecretManagerSecretIamMember(scope, id, {
     project: props.projectId,
     secretId: props.secretId,
-    role,
-    member: props.grantee.principalMember,
-    dependsOn: props.grantee.principalDependsOn,
+    ...safeGrant('roles/secretmanager.secretAccessor', props.grantee),
   });
 }
