@@ -7,7 +7,8 @@
  * `npm run migrate:firestore` locally.
  */
 import { createHash } from 'node:crypto';
-import { deleteApp, initializeApp } from 'firebase-admin/app';
+import { initializeApp } from 'firebase-admin/app';
+import { closeFirebaseApp } from '../src/firestore-migration/close-firebase';
 import { getFirestore, Timestamp } from 'firebase-admin/firestore';
 import { type CommandArgs, defineCommand, runCli, UsageError } from '../src/cli';
 import { EMULATOR_PROJECT_ID, emulatorIdToken } from './auth-emulator';
@@ -171,9 +172,7 @@ async function seedFirestore(uid: string, email: string, walks: SeedWalk[]): Pro
     );
     await batch.commit();
   } finally {
-    // deleteApp leaves Firestore's gRPC channels open
-    await db.terminate();
-    await deleteApp(app);
+    await closeFirebaseApp(app);
   }
 }
 

@@ -6,7 +6,7 @@
  * itself, so the same command runs against the emulators or a real project.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { deleteApp, initializeApp } from 'firebase-admin/app';
+import { initializeApp } from 'firebase-admin/app';
 import { getAuth } from 'firebase-admin/auth';
 import { getFirestore } from 'firebase-admin/firestore';
 import { getStorage } from 'firebase-admin/storage';
@@ -17,14 +17,13 @@ import { confirm, UsageError as CommandUsageError } from '../cli';
 import { parseCliArgs, UsageError, USAGE } from './args';
 import { describeFailure, progressReporter } from './progress';
 import { runMigration, type MigrationDeps } from './run';
+import { closeFirebaseApp } from './close-firebase';
 import { createThumbnailMover } from './thumbnails';
 import { verifyMigration } from './verify';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, stopped: 3 } as const;
 /** How long a stopped --verify waits for the page in flight before closing the clients anyway. */
 const VERIFY_STOP_GRACE_MS = 5_000;
-/** How long closing waits for Firestore calls in flight. */
-const CLOSE_GRACE_MS = 10_000;
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -178,9 +177,7 @@ export async function main(
     return EXIT.failed;
   } finally {
     logger.flush();
-    // deleteApp leaves Firestore's gRPC channels open; terminate() ends them once calls in flight settle
-    await Promise.race([deps.firestore.terminate(), delay(CLOSE_GRACE_MS, undefined, { ref: false })]);
-    await deleteApp(app);
+    await closeFirebaseApp(app);
     await pool.end();
   }
 }

@@ -3,9 +3,10 @@
  * by default (pages, documents, rate, quarantined), failures in plain words,
  * and Ctrl-C during --verify ends it with the documented exit code 3.
  */
-import { deleteApp, initializeApp, type App } from 'firebase-admin/app';
+import { initializeApp, type App } from 'firebase-admin/app';
 import { Firestore, getFirestore } from 'firebase-admin/firestore';
 import { main } from '../../src/firestore-migration/cli';
+import { closeFirebaseApp } from '../../src/firestore-migration/close-firebase';
 import { describeFailure, progressReporter } from '../../src/firestore-migration/progress';
 import { createTestDatabase, harnessValue, type TestDatabase } from '../harness';
 import { EMULATOR_PROJECT_ID, startFirestoreEmulator, type FirestoreEmulator } from './firestore-emulator';
@@ -25,14 +26,7 @@ beforeAll(async () => {
   await seedFixtures(getFirestore(app));
 });
 afterAll(async () => {
-  // deleteApp leaves Firestore's gRPC channels open: a call failing after this file ends would land in the next
-  await Promise.allSettled([
-    app &&
-      getFirestore(app)
-        .terminate()
-        .then(() => deleteApp(app)),
-    database?.drop(),
-  ]);
+  await Promise.allSettled([app && closeFirebaseApp(app), database?.drop()]);
   await emulator?.stop();
 });
 

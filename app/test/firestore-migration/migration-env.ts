@@ -4,7 +4,7 @@
  * database and, when asked for, firebase-tools' Cloud Storage emulator; the
  * CLI runs in-process against all of them.
  */
-import { deleteApp, initializeApp, type App } from 'firebase-admin/app';
+import { initializeApp, type App } from 'firebase-admin/app';
 import { getAuth, type Auth } from 'firebase-admin/auth';
 import { getFirestore, type Firestore } from 'firebase-admin/firestore';
 import { getStorage, type Storage } from 'firebase-admin/storage';
@@ -12,6 +12,7 @@ import type { Pool } from 'pg';
 import { startThrowawayAuthEmulator, type RunningAuthEmulator } from '../../dev/auth-emulator';
 import { startStorageEmulator, type RunningStorageEmulator } from '../../dev/storage-emulator';
 import { main } from '../../src/firestore-migration/cli';
+import { closeFirebaseApp } from '../../src/firestore-migration/close-firebase';
 import { createTestDatabase, type TestDatabase } from '../harness';
 import { EMULATOR_PROJECT_ID, startFirestoreEmulator, type FirestoreEmulator } from './firestore-emulator';
 
@@ -82,8 +83,7 @@ export async function startMigrationEnv(options: { storage?: boolean } = {}): Pr
       return { code, report: stdout.trim().startsWith('{') ? JSON.parse(stdout) : {}, stderr };
     },
     async close() {
-      // deleteApp leaves Firestore's gRPC channels open: a call failing after this file ends would land in the next
-      await Promise.allSettled([firestore.terminate().then(() => deleteApp(app)), db.drop()]);
+      await Promise.allSettled([closeFirebaseApp(app), db.drop()]);
       await Promise.allSettled([fs.stop(), fb.stop(), st?.stop()]);
       if (st) delete process.env.FIREBASE_STORAGE_EMULATOR_HOST;
     },
