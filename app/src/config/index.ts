@@ -92,6 +92,23 @@ const envSchema = z.object({
   SERVICE_VERSION: z.string().trim().min(1).max(128).default('unknown'),
   POD_NAME: optionalString,
   POD_NAMESPACE: optionalString,
+  // Walk images (app/src/storage): the private bucket; unset outside deployed envs = no storage.
+  WALK_IMAGES_BUCKET: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/, 'must be a Cloud Storage bucket name')
+      .optional(),
+  ),
+  STORAGE_API_ENDPOINT: optionalString.pipe(
+    z
+      .string()
+      .regex(/^https?:\/\/[^\s/]+\/?$/, 'must be a base URL such as http://127.0.0.1:9199')
+      .optional(),
+  ),
+  STORAGE_SIGNING_CREDENTIALS_FILE: optionalString,
+  THUMBNAIL_MAX_BYTES: intInRange(1024, 50 * 1024 * 1024, 5 * 1024 * 1024),
+  THUMBNAIL_UPLOAD_URL_TTL_SECONDS: intInRange(60, 3600, 600),
+  IMAGE_READ_URL_TTL_SECONDS: intInRange(60, 7 * 24 * 3600, 3600),
 });
 
 /** Rules across variables; checked on the raw values so they report even when other variables are bad. */
@@ -109,7 +126,42 @@ function crossVariableProblems(env: NodeJS.ProcessEnv): string[] {
       `SESSION_SIGNING_KEYS_FILE: is required when APP_ENV=${appEnv} (path of the mounted signing key ring)`,
     );
   }
+  if (!env.WALK_IMAGES_BUCKET?.trim()) {
+    problems.push(`WALK_IMAGES_BUCKET: is required when APP_ENV=${appEnv} (the walk images bucket)`);
+  }
+  for (const name of ['STORAGE_API_ENDPOINT', 'STORAGE_SIGNING_CREDENTIALS_FILE'] as const) {
+    if (env[name]?.trim()) {
+      problems.push(
+        `${name}: must not be set when APP_ENV=${appEnv}: deployed, storage is Cloud Storage signed by the workload's identity`,
+      );
+    }
+  }
   return problems;
+}
+
+/** Rules across variables that hold in every environment. */
+function storageProblems(env: NodeJS.ProcessEnv): string[] {
+  const endpoint = Boolean(env.STORAGE_API_ENDPOINT?.trim());
+  const key = Boolean(env.STORAGE_SIGNING_CREDENTIALS_FILE?.trim());
+  if (endpoint === key) return [];
+  return [
+    'STORAGE_SIGNING_CREDENTIALS_FILE: STORAGE_API_ENDPOINT and STORAGE_SIGNING_CREDENTIALS_FILE go together (the local stand-in checks signatures with that key)',
+  ];
+}
+
+/**
+ * Walk images: the bucket and, locally, the stand-in's endpoint and the key it
+ * checks signatures with. Deployed there is neither (see app/src/storage).
+ */
+export interface StorageConfig {
+  readonly bucket: string;
+  /** Base URL of the local stand-in; undefined = Cloud Storage. */
+  readonly apiEndpoint: string | undefined;
+  /** Service-account-shaped JSON with a locally generated key; undefined = the workload's identity. */
+  readonly signingCredentialsFile: string | undefined;
+  readonly thumbnailMaxBytes: number;
+  readonly uploadUrlTtlSeconds: number;
+  readonly readUrlTtlSeconds: number;
 }
 
 export interface TracingConfig {
@@ -161,6 +213,8 @@ export interface Config {
   /** Cloud project of the trace ids in logs; without it logs carry the bare trace id. */
   readonly googleCloudProject: string | undefined;
   readonly tracing: TracingConfig;
+  /** Undefined outside deployed environments when WALK_IMAGES_BUCKET is unset (image routes answer 503). */
+  readonly storage: StorageConfig | undefined;
 }
 
 /**
@@ -194,7 +248,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         const shown = value === undefined || /KEY|URL|SECRET/i.test(name) ? '' : ` (got "${value}")`;
         return `${name}: ${issue.message}${shown}`;
       });
-  problems.push(...crossVariableProblems(env));
+  problems.push(...crossVariableProblems(env), ...storageProblems(env));
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   return {
@@ -223,6 +277,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     googleCloudProject: e.GOOGLE_CLOUD_PROJECT,
     tracing: tracingOf(e),
+    storage: storageOf(e),
+  };
+}
+
+function storageOf(e: z.output<typeof envSchema>): StorageConfig | undefined {
+  if (!e.WALK_IMAGES_BUCKET) return undefined;
+  return {
+    bucket: e.WALK_IMAGES_BUCKET,
+    apiEndpoint: e.STORAGE_API_ENDPOINT?.replace(/\/$/, ''),
+    signingCredentialsFile: e.STORAGE_SIGNING_CREDENTIALS_FILE,
+    thumbnailMaxBytes: e.THUMBNAIL_MAX_BYTES,
+    uploadUrlTtlSeconds: e.THUMBNAIL_UPLOAD_URL_TTL_SECONDS,
+    readUrlTtlSeconds: e.IMAGE_READ_URL_TTL_SECONDS,
   };
 }
 
