@@ -109,6 +109,13 @@ const envSchema = z.object({
   THUMBNAIL_MAX_BYTES: intInRange(1024, 50 * 1024 * 1024, 5 * 1024 * 1024),
   THUMBNAIL_UPLOAD_URL_TTL_SECONDS: intInRange(60, 3600, 600),
   IMAGE_READ_URL_TTL_SECONDS: intInRange(60, 7 * 24 * 3600, 3600),
+  // Share-image jobs (app/src/share-images, ADR 0255).
+  SHARE_IMAGE_WORKER_CONCURRENCY: intInRange(1, 16, 1),
+  SHARE_IMAGE_MAX_ATTEMPTS: intInRange(1, 20, 5),
+  SHARE_IMAGE_LEASE_MS: intInRange(500, 3_600_000, 60_000),
+  SHARE_IMAGE_RETRY_BASE_MS: intInRange(10, 3_600_000, 10_000),
+  SHARE_IMAGE_POLL_INTERVAL_MS: intInRange(10, 60_000, 1000),
+  SHARE_IMAGE_QUEUE_GAUGE_INTERVAL_MS: intInRange(100, 300_000, 15_000),
 });
 
 /** Rules across variables; checked on the raw values so they report even when other variables are bad. */
@@ -164,6 +171,22 @@ export interface StorageConfig {
   readonly readUrlTtlSeconds: number;
 }
 
+/** Share-image jobs: the API's attempt budget and the worker's loop (ADR 0255). */
+export interface ShareImagesConfig {
+  /** Jobs one worker process renders at once. */
+  readonly workerConcurrency: number;
+  /** Attempts before a job ends as failed. */
+  readonly maxAttempts: number;
+  /** How long a claim holds a job before another worker may take it. */
+  readonly leaseMs: number;
+  /** Backoff before the second attempt; doubles per attempt (capped at 64×). */
+  readonly retryBaseMs: number;
+  /** How often an idle worker asks for a job. */
+  readonly pollIntervalMs: number;
+  /** How often walk-service refreshes the waiting-jobs gauges. */
+  readonly queueGaugeIntervalMs: number;
+}
+
 export interface TracingConfig {
   readonly exporter: (typeof TRACE_EXPORTERS)[number];
   /** OTLP/HTTP base URL; spans are posted to `<endpoint>/v1/traces`. */
@@ -215,6 +238,7 @@ export interface Config {
   readonly tracing: TracingConfig;
   /** Undefined outside deployed environments when WALK_IMAGES_BUCKET is unset (image routes answer 503). */
   readonly storage: StorageConfig | undefined;
+  readonly shareImages: ShareImagesConfig;
 }
 
 /**
@@ -278,6 +302,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     googleCloudProject: e.GOOGLE_CLOUD_PROJECT,
     tracing: tracingOf(e),
     storage: storageOf(e),
+    shareImages: shareImagesOf(e),
+  };
+}
+
+function shareImagesOf(e: z.output<typeof envSchema>): ShareImagesConfig {
+  return {
+    workerConcurrency: e.SHARE_IMAGE_WORKER_CONCURRENCY,
+    maxAttempts: e.SHARE_IMAGE_MAX_ATTEMPTS,
+    leaseMs: e.SHARE_IMAGE_LEASE_MS,
+    retryBaseMs: e.SHARE_IMAGE_RETRY_BASE_MS,
+    pollIntervalMs: e.SHARE_IMAGE_POLL_INTERVAL_MS,
+    queueGaugeIntervalMs: e.SHARE_IMAGE_QUEUE_GAUGE_INTERVAL_MS,
   };
 }
 
@@ -340,6 +376,86 @@ export function loadTracingConfig(env: NodeJS.ProcessEnv = process.env): Tracing
     throw new ConfigError(parsed.error.issues.map((issue) => `${String(issue.path[0])}: ${issue.message}`));
   }
   return tracingOf(parsed.data);
+}
+
+/** What the share-image worker (dist/app/worker.js) reads: no Firebase, no session keys. */
+export type WorkerConfig = Pick<
+  Config,
+  | 'appEnv'
+  | 'deployed'
+  | 'metricsPort'
+  | 'databaseUrl'
+  | 'dbPoolMax'
+  | 'dbStatementTimeoutMs'
+  | 'dbConnectionTimeoutMs'
+  | 'shutdownTimeoutMs'
+  | 'logLevel'
+  | 'googleCloudProject'
+  | 'tracing'
+  | 'shareImages'
+> & { readonly storage: StorageConfig };
+
+const WORKER_VARIABLES = {
+  APP_ENV: true,
+  METRICS_PORT: true,
+  DATABASE_URL: true,
+  DB_POOL_MAX: true,
+  DB_STATEMENT_TIMEOUT_MS: true,
+  DB_CONNECTION_TIMEOUT_MS: true,
+  SHUTDOWN_TIMEOUT_MS: true,
+  LOG_LEVEL: true,
+  GOOGLE_CLOUD_PROJECT: true,
+  OTEL_TRACES_EXPORTER: true,
+  OTEL_EXPORTER_OTLP_ENDPOINT: true,
+  OTEL_EXPORTER_OTLP_AUTH: true,
+  OTEL_TRACES_SAMPLER_ARG: true,
+  SERVICE_VERSION: true,
+  POD_NAME: true,
+  POD_NAMESPACE: true,
+  WALK_IMAGES_BUCKET: true,
+  STORAGE_API_ENDPOINT: true,
+  STORAGE_SIGNING_CREDENTIALS_FILE: true,
+  THUMBNAIL_MAX_BYTES: true,
+  THUMBNAIL_UPLOAD_URL_TTL_SECONDS: true,
+  IMAGE_READ_URL_TTL_SECONDS: true,
+  SHARE_IMAGE_WORKER_CONCURRENCY: true,
+  SHARE_IMAGE_MAX_ATTEMPTS: true,
+  SHARE_IMAGE_LEASE_MS: true,
+  SHARE_IMAGE_RETRY_BASE_MS: true,
+  SHARE_IMAGE_POLL_INTERVAL_MS: true,
+  SHARE_IMAGE_QUEUE_GAUGE_INTERVAL_MS: true,
+} as const;
+
+export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const parsed = envSchema.pick(WORKER_VARIABLES).safeParse(env);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => `${String(issue.path[0])}: ${issue.message}`);
+  // The storage rules of the service hold for the worker too; the Firebase and session ones do not.
+  problems.push(
+    ...crossVariableProblems(env).filter((problem) => /^(WALK_IMAGES_BUCKET|STORAGE_)/.test(problem)),
+    ...storageProblems(env),
+  );
+  if (!env.WALK_IMAGES_BUCKET?.trim() && !problems.some((p) => p.startsWith('WALK_IMAGES_BUCKET'))) {
+    problems.push('WALK_IMAGES_BUCKET: is required by the worker (where share images are stored)');
+  }
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  const e = parsed.data as z.output<typeof envSchema>;
+  return {
+    appEnv: e.APP_ENV,
+    deployed: DEPLOYED_ENVS.includes(e.APP_ENV),
+    metricsPort: e.METRICS_PORT,
+    databaseUrl: e.DATABASE_URL,
+    dbPoolMax: e.DB_POOL_MAX,
+    dbStatementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
+    dbConnectionTimeoutMs: e.DB_CONNECTION_TIMEOUT_MS,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    logLevel: e.LOG_LEVEL,
+    googleCloudProject: e.GOOGLE_CLOUD_PROJECT,
+    tracing: tracingOf(e),
+    storage: storageOf(e)!,
+    shareImages: shareImagesOf(e),
+  };
 }
 
 /** What the migrations Job needs: DATABASE_URL and LOG_LEVEL only. */

@@ -18,6 +18,9 @@ import { createConsentsService } from '../consents/service';
 import { policiesComponent } from '../policies/routes';
 import { createRemoteConfigService } from '../remote-config/service';
 import { createPoliciesService } from '../policies/service';
+import { shareImagesComponent } from '../share-images/routes';
+import { createShareImagesService } from '../share-images/service';
+import type { ObjectStore } from '../storage';
 import { walksComponent } from '../walks/routes';
 import { createWalksService } from '../walks/service';
 import type { Clock, Lifecycle } from '../lifecycle';
@@ -53,6 +56,8 @@ export interface AppDeps {
   };
   /** Sessions: /v1/sessions routes; its verifier is verifiers.accessToken. */
   readonly sessions?: Sessions;
+  /** The walk images bucket; absent when this environment has none (image routes answer 503). */
+  readonly objectStore?: ObjectStore;
 }
 
 /** The 5xx statuses the service answers (errors.ts): their series exist from startup. */
@@ -88,6 +93,15 @@ export function createApp(deps: AppDeps): Express {
       ...(sessions && { revocationListLoaded: () => sessions.revokedSessions.loaded }),
     }),
     walksComponent({ service: createWalksService(deps), verifiers }),
+    shareImagesComponent({
+      service: createShareImagesService({
+        pool: deps.pool,
+        store: deps.objectStore,
+        config: deps.config.shareImages,
+        readUrlTtlSeconds: deps.config.storage?.readUrlTtlSeconds ?? 3600,
+      }),
+      verifiers,
+    }),
     appConfigComponent({
       verifiers,
       metrics: product,
