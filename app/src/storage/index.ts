@@ -14,7 +14,6 @@
  * itself: https://cloud.google.com/storage/docs/access-control/signing-urls-with-helpers
  */
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { Storage, type StorageOptions } from '@google-cloud/storage';
 import type { StorageConfig } from '../config';
 
@@ -91,24 +90,6 @@ export function readSigningCredentials(file: string): SigningCredentials {
   return { client_email: parsed.client_email, private_key: parsed.private_key };
 }
 
-/**
- * A JWT client of the google-auth-library that @google-cloud/storage itself
- * loads (its own nested copy): GoogleAuth.sign signs locally only for an
- * `instanceof JWT` of that copy; the `credentials` option would work too but
- * warns that it is deprecated on every start.
- */
-function localSigner(credentials: SigningCredentials): StorageOptions['authClient'] {
-  const storageRequire = createRequire(require.resolve('@google-cloud/storage'));
-  const { JWT } = storageRequire('google-auth-library') as {
-    JWT: new (options: { email: string; key: string; scopes: string[] }) => StorageOptions['authClient'];
-  };
-  return new JWT({
-    email: credentials.client_email,
-    key: credentials.private_key,
-    scopes: ['https://www.googleapis.com/auth/devstorage.read_write'],
-  });
-}
-
 const isNotFound = (error: unknown) => (error as { code?: unknown }).code === 404;
 
 export function createObjectStore(
@@ -119,7 +100,8 @@ export function createObjectStore(
   const storage = new Storage({
     ...(config.apiEndpoint && { apiEndpoint: config.apiEndpoint }),
     ...(config.signingCredentialsFile && {
-      authClient: localSigner(readSigningCredentials(config.signingCredentialsFile)),
+      // GoogleAuth signs locally when its credentials carry a private key (it warns the option is deprecated)
+      credentials: readSigningCredentials(config.signingCredentialsFile),
     }),
     ...(options.authClient && { authClient: options.authClient }),
   });
