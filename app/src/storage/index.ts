@@ -100,6 +100,7 @@ export function createObjectStore(
   const storage = new Storage({
     ...(config.apiEndpoint && { apiEndpoint: config.apiEndpoint }),
     ...(config.signingCredentialsFile && {
+      // GoogleAuth signs locally when its credentials carry a private key (it warns the option is deprecated)
       credentials: readSigningCredentials(config.signingCredentialsFile),
     }),
     ...(options.authClient && { authClient: options.authClient }),
