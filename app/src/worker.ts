@@ -88,7 +88,10 @@ export async function startWorker(
       lifecycle.beginShutdown(reason);
       // Leave time to release what is still in hand and drain before the forced exit.
       const { finished, released } = await worker.stop(Math.max(0, config.shutdownTimeoutMs - 2000));
-      logger.info({ reason, finished, released }, 'worker stopped claiming; jobs in hand finished or released');
+      logger.info(
+        { reason, finished, released },
+        'worker stopped claiming; jobs in hand finished or released',
+      );
       await pool.end();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await tracing.shutdown().catch((error: unknown) => logger.warn({ err: error }, 'spans not exported'));

@@ -85,7 +85,9 @@ export function parseTemplates(raw: Record<string, unknown>): Record<string, Sha
       const parsed = TemplateSchema.safeParse(value);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
-        throw new Error(`share-image template "${name}": ${issue?.path.join('.') || '(root)'} ${issue?.message}`);
+        throw new Error(
+          `share-image template "${name}": ${issue?.path.join('.') || '(root)'} ${issue?.message}`,
+        );
       }
       return [name, parsed.data];
     }),

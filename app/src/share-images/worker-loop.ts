@@ -4,14 +4,7 @@
  * the claim fenced by the claimed attempt, so a worker whose lease expired
  * never overwrites the result of the attempt that replaced it.
  */
-import {
-  context,
-  propagation,
-  ROOT_CONTEXT,
-  SpanStatusCode,
-  trace,
-  type Link,
-} from '@opentelemetry/api';
+import { context, propagation, ROOT_CONTEXT, SpanStatusCode, trace, type Link } from '@opentelemetry/api';
 import type { Pool } from 'pg';
 import type { ShareImagesConfig } from '../config';
 import type { Logger } from '../observability/logger';
@@ -164,7 +157,9 @@ export function createShareImageWorker(deps: ShareImageWorkerDeps) {
 
   async function recordFailed(job: repo.ClaimedJob, error: unknown, log: Logger): Promise<JobResult> {
     const failure =
-      error instanceof JobFailure ? error : new JobFailure('internal', (error as Error)?.message ?? String(error));
+      error instanceof JobFailure
+        ? error
+        : new JobFailure('internal', (error as Error)?.message ?? String(error));
     const status = await repo.recordFailure(pool, job, {
       code: failure.code,
       message: failure.message,
