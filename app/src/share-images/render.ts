@@ -204,7 +204,7 @@ export async function renderShareImage(t: ShareImageTemplate, input: RenderInput
   drawStats(ctx, t, input);
   let jpeg: Buffer | undefined;
   for (const quality of QUALITIES) {
-    jpeg = await (process.env.SCRATCH_PNG ? canvas.encode('png') : canvas.encode('jpeg', quality)); // encodes off the event loop
+    jpeg = await canvas.encode('jpeg', quality); // encodes off the event loop
     if (jpeg.length <= t.maxBytes) return { jpeg, width: t.width, height: t.height, quality };
   }
   throw new Error(`share image is ${jpeg?.length} bytes at quality ${QUALITIES.at(-1)}, over ${t.maxBytes}`);
