@@ -458,6 +458,32 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
   };
 }
 
+/**
+ * The migrations Job's post-migration grant (app/src/db/worker-grants.ts):
+ * the share-image worker's IAM database user; unset = no grant step.
+ */
+export function loadWorkerGrantConfig(env: NodeJS.ProcessEnv = process.env): {
+  readonly workerDatabaseUser: string | undefined;
+} {
+  const parsed = z
+    .object({
+      WORKER_DATABASE_USER: optionalString.pipe(
+        z
+          .string()
+          .regex(
+            /^[A-Za-z0-9._@-]{1,63}$/,
+            'must be a database user name (e.g. walk-image-worker@project.iam)',
+          )
+          .optional(),
+      ),
+    })
+    .safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${String(issue.path[0])}: ${issue.message}`));
+  }
+  return { workerDatabaseUser: parsed.data.WORKER_DATABASE_USER };
+}
+
 /** What the migrations Job needs: DATABASE_URL and LOG_LEVEL only. */
 export function loadMigrationConfig(
   env: NodeJS.ProcessEnv = process.env,
