@@ -22,6 +22,7 @@ import { createLogger, type Logger } from './observability/logger';
 import { createMetrics, registerPoolMetrics } from './observability/metrics';
 import { createMetricsServer } from './observability/metrics-server';
 import { createSessions } from './sessions';
+import { createObjectStore } from './storage';
 
 export interface RunningService {
   readonly deps: AppDeps;
@@ -51,6 +52,7 @@ export function buildDeps(config: Config, logger: Logger): AppDeps {
     shippedMigrations: shippedMigrations(),
     sessions,
     verifiers: { firebase: createFirebaseVerifier(config.firebaseProjectId), accessToken: sessions.verifier },
+    ...(config.storage && { objectStore: createObjectStore(config.storage) }),
   };
 }
 
