@@ -25,7 +25,14 @@ import { generateSigningJwk, keyRingJson } from '../src/sessions';
 import { EMULATOR_PROJECT_ID, startAuthEmulator, type RunningAuthEmulator } from './auth-emulator';
 import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from './embedded-postgres';
 import { freePort, portIsFree, waitFor } from './ports';
-import { localAuthEmulatorPort, localDataDir, localEnvPrefix, shownDataDir } from './local-settings';
+import {
+  localAuthEmulatorPort,
+  localDataDir,
+  localEnvPrefix,
+  localStoragePort,
+  shownDataDir,
+} from './local-settings';
+import { generateSigningCredentials, startStorageStandIn } from './storage-stand-in';
 import { localLogDestination } from './pretty-logs';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -203,9 +210,23 @@ async function worker(): Promise<void> {
       ran.length ? `applied migrations: ${ran.join(', ')}\n` : 'migrations are up to date\n',
     );
 
+    // walk images: the stand-in checks signatures with the key the service signs with (kept in .local/)
+    const storageKey = path.join(LOCAL_DIR, 'storage-signing-key.json');
+    if (!existsSync(storageKey)) generateSigningCredentials(storageKey);
+    const storage = await startStorageStandIn({
+      dataDir: path.join(LOCAL_DIR, 'storage'),
+      credentialsFile: storageKey,
+      port: localStoragePort(),
+    });
+    stops.push(storage.stop);
+    say(`storage stand-in is up on ${storage.endpoint}`);
+
     const env = {
       ...process.env,
       APP_ENV: 'local',
+      WALK_IMAGES_BUCKET: process.env.WALK_IMAGES_BUCKET?.trim() || 'local-walk-images',
+      STORAGE_API_ENDPOINT: storage.endpoint,
+      STORAGE_SIGNING_CREDENTIALS_FILE: storageKey,
       PORT: String(port),
       METRICS_PORT: String(metricsPort),
       DATABASE_URL: databaseUrl,
@@ -238,6 +259,7 @@ async function worker(): Promise<void> {
         `  metrics        http://127.0.0.1:${metricsPort}/metrics`,
         `  Auth emulator  http://${emulator.host}   (project ${EMULATOR_PROJECT_ID})`,
         `  PostgreSQL     ${databaseUrl}`,
+        `  Storage        ${storage.endpoint}   (stand-in, objects in ${path.join(shownDataDir(), 'storage')})`,
         '',
         'get a Firebase ID token and call the API:',
         `  TOKEN=$(${toApi}npm run -s token -- --email you@example.com)`,

@@ -52,8 +52,8 @@ export function buildDeps(config: Config, logger: Logger): AppDeps {
     lifecycle,
     shippedMigrations: shippedMigrations(),
     sessions,
-    ...(config.storage && { objectStore: createObjectStore(config.storage) }),
     verifiers: { firebase: createFirebaseVerifier(config.firebaseProjectId), accessToken: sessions.verifier },
+    ...(config.storage && { objectStore: createObjectStore(config.storage) }),
   };
 }
 
