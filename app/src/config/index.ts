@@ -261,17 +261,20 @@ export class ConfigError extends Error {
   }
 }
 
+/** One line per bad variable, with its value unless the name suggests a secret or a URL. */
+function issueLines(issues: readonly z.core.$ZodIssue[], env: NodeJS.ProcessEnv): string[] {
+  return issues.map((issue) => {
+    const name = String(issue.path[0] ?? 'environment');
+    const value = env[name];
+    const shown = value === undefined || /KEY|URL|SECRET/i.test(name) ? '' : ` (got "${value}")`;
+    return `${name}: ${issue.message}${shown}`;
+  });
+}
+
 /** Parses an environment (process.env by default); throws ConfigError with one line per bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
-  const problems = parsed.success
-    ? []
-    : parsed.error.issues.map((issue) => {
-        const name = String(issue.path[0] ?? 'environment');
-        const value = env[name];
-        const shown = value === undefined || /KEY|URL|SECRET/i.test(name) ? '' : ` (got "${value}")`;
-        return `${name}: ${issue.message}${shown}`;
-      });
+  const problems = parsed.success ? [] : issueLines(parsed.error.issues, env);
   problems.push(...crossVariableProblems(env), ...storageProblems(env));
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
@@ -428,9 +431,7 @@ const WORKER_VARIABLES = {
 
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const parsed = envSchema.pick(WORKER_VARIABLES).safeParse(env);
-  const problems = parsed.success
-    ? []
-    : parsed.error.issues.map((issue) => `${String(issue.path[0])}: ${issue.message}`);
+  const problems = parsed.success ? [] : issueLines(parsed.error.issues, env);
   // The storage rules of the service hold for the worker too; the Firebase and session ones do not.
   problems.push(
     ...crossVariableProblems(env).filter((problem) => /^(WALK_IMAGES_BUCKET|STORAGE_)/.test(problem)),
