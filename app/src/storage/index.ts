@@ -98,6 +98,8 @@ export function createObjectStore(
 ): ObjectStore {
   const now = options.now ?? Date.now;
   const storage = new Storage({
+    // bounded: a request handler waits for these (the library's default retries for up to 600 s)
+    retryOptions: { autoRetry: true, maxRetries: 2, totalTimeout: 15 },
     ...(config.apiEndpoint && { apiEndpoint: config.apiEndpoint }),
     ...(config.signingCredentialsFile && {
       // GoogleAuth signs locally when its credentials carry a private key (it warns the option is deprecated)
