@@ -331,3 +331,17 @@ describe('upload, confirm, read, replace, delete', () => {
     }
   });
 });
+
+describe('without image storage configured', () => {
+  const bare = useApp((db) => startTestApp({ db }));
+
+  it('answers the thumbnail routes with 503', async () => {
+    const user = await emulatorUser();
+    const client = apiClient(bare.app.url, user.authorization);
+    const created = await client.post('/v1/walks', walkBody);
+    const res = await client.post(`/v1/walks/${created.body.id}/thumbnail/upload-url`, {
+      content_type: 'image/jpeg',
+    });
+    expect([res.status, res.body.error.code]).toEqual([503, 'UNAVAILABLE']);
+  });
+});

@@ -11,7 +11,8 @@
  * sign to the IAM Credentials signBlob API
  * (node_modules/@google-cloud/storage/node_modules/google-auth-library/build/src/auth/googleauth.js,
  * sign → signBlob). The identity needs roles/iam.serviceAccountTokenCreator on
- * itself: https://cloud.google.com/storage/docs/access-control/signing-urls-with-helpers
+ * itself (iam.serviceAccounts.signBlob is in that role):
+ * https://cloud.google.com/storage/docs/authentication/creating-signatures
  */
 import { readFileSync } from 'node:fs';
 import { Storage, type StorageOptions } from '@google-cloud/storage';
