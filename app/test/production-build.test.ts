@@ -92,7 +92,11 @@ it('starts node dist/app/server.js and answers /readyz, /openapi.json and metric
     paths: Record<string, unknown>;
   };
   expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/walks', '/v1/walks/{id}']));
-  expect(await (await fetch(server.metricsUrl)).text()).toContain('http_requests_total');
+  const metrics = await (await fetch(server.metricsUrl)).text();
+  expect(metrics).toContain('http_requests_total');
+  // the queue depth KEDA scales the worker on comes from walk-service, so it exists with no worker running
+  expect(metrics).toMatch(/^walk_share_image_jobs_waiting 0$/m);
+  expect(metrics).toMatch(/^walk_share_image_oldest_waiting_seconds 0$/m);
   server.child.kill('SIGTERM');
   expect(await server.exited()).toBe(0);
 });
