@@ -187,6 +187,13 @@ export function walkImagesBucketName(projectId: string): string {
   return `${projectId}-walk-images`;
 }
 
+/**
+ * Object-name prefixes of the walk-images bucket (issue 19's contract):
+ * `thumbnails/<user>/<walk>/<random>.(jpg|png)` uploaded through signed URLs,
+ * `share-images/<user>/<walk>/<job>.jpg` written by the share-image worker.
+ */
+export const WALK_IMAGE_PREFIXES = { thumbnails: 'thumbnails/', shareImages: 'share-images/' } as const;
+
 /** Default state bucket of a bootstrap project. */
 export function stateBucketName(bootstrapProjectId: string): string {
   return `${bootstrapProjectId}-tfstate`;

@@ -20,6 +20,7 @@ import {
   SIGNING_KEYS_SECRET_ID,
   lokiBucketName,
   walkImagesBucketName,
+  WALK_IMAGE_PREFIXES,
   serviceIdentity,
   stackName,
   statePrefix,
@@ -291,6 +292,11 @@ export class PlatformStack extends TerraformStack {
       projectId: project,
       name: walkImagesBucketName(project),
       location: env.region,
+      // The service deletes a walk's objects; lifecycle removes share images nobody fetched again (ADR 0260).
+      deleteUnderPrefixAfterDays: {
+        [WALK_IMAGE_PREFIXES.shareImages]: env.walkImages.shareImageRetentionDays,
+      },
+      softDeleteRetentionDays: env.walkImages.softDeleteRetentionDays,
     });
     this.walkImages.grantReadWrite(
       this.firestoreMigration,
