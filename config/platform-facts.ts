@@ -284,3 +284,15 @@ export const SOFT_DELETE_RETENTION_DAYS: PlatformFact<{
   value: { off: 0, min: 7, max: 90, default: 7 },
   source: 'https://cloud.google.com/storage/docs/soft-delete',
 };
+
+/**
+ * Signing a V4 signed URL without a key: the client library asks the IAM
+ * Service Account Credentials API's `signBlob` to sign as the service
+ * account, which takes `iam.serviceAccounts.signBlob` on that account, in
+ * this role; the account itself must hold the object permissions the URL
+ * grants.
+ */
+export const SIGN_BLOB_ROLE: PlatformFact<{ readonly role: string; readonly permission: string }> = {
+  value: { role: 'roles/iam.serviceAccountTokenCreator', permission: 'iam.serviceAccounts.signBlob' },
+  source: 'https://cloud.google.com/storage/docs/authentication/creating-signatures',
+};
