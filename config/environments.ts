@@ -858,9 +858,10 @@ const DIFFERENCES: Record<EnvironmentName, DeepPartial<EnvironmentConfig>> = {
       canary: CANARY_PROD,
     },
     edge: { owaspRulesMode: 'enforce', adaptiveProtection: true },
-    // Users' thumbnails stay restorable for a month; one warm worker answers without a cold start (ADR 0262).
+    // Users' thumbnails stay restorable for a month; one warm worker answers without a cold start, and
+    // two at most fit max_connections beside the service at full scale (ADR 0262).
     walkImages: { softDeleteRetentionDays: 30 },
-    shareImageWorker: { minReplicas: 1, maxReplicas: 4, concurrency: 2, cpuMillis: 1000, memoryMiB: 1024 },
+    shareImageWorker: { minReplicas: 1, maxReplicas: 2, cpuMillis: 1000, memoryMiB: 1024 },
     observability: {
       lokiRetentionDays: 30,
       alertRouting: 'page',
