@@ -28,6 +28,8 @@ export interface ScrapeTarget {
   readonly intervalSeconds: number;
   /** Pods the target selects, at the workload's minimum. */
   readonly podsMin: number;
+  /** Pods the target selects at the workload's maximum (a worker scaled to zero has podsMin 0). */
+  readonly podsMax: number;
   /** Metric names a `keep` metricRelabeling lets through (plus the synthetic `up`); undefined: all. */
   readonly keptMetrics?: number;
 }
@@ -73,7 +75,23 @@ function containerRequests(c: Block): ContainerRequests {
 
 /** Deployments and StatefulSets among the manifests, with replicas from an HPA that targets them. */
 function manifestWorkloads(stackName: string, manifests: Block[]): Workload[] {
-  const hpas = manifests.filter((m) => m.kind === 'HorizontalPodAutoscaler');
+  // A KEDA ScaledObject creates the HPA itself: its replica range is the ScaledObject's.
+  const hpas = [
+    ...manifests.filter((m) => m.kind === 'HorizontalPodAutoscaler'),
+    ...manifests
+      .filter((m) => m.kind === 'ScaledObject')
+      .map((m) => ({
+        metadata: m.metadata,
+        spec: {
+          scaleTargetRef: {
+            kind: m.spec.scaleTargetRef.kind ?? 'Deployment',
+            name: m.spec.scaleTargetRef.name,
+          },
+          minReplicas: m.spec.minReplicaCount ?? 0,
+          maxReplicas: m.spec.maxReplicaCount ?? 100,
+        },
+      })),
+  ];
   return manifests
     .filter((m) => m.kind === 'Deployment' || m.kind === 'StatefulSet')
     .map((m) => {
@@ -159,12 +177,16 @@ export function inventory(stacks: Readonly<Record<string, StackJson | undefined>
       name: `${pm.metadata?.namespace}/${pm.metadata?.name}`,
       intervalSeconds: intervalSeconds(pm.spec?.endpoints?.[0]?.interval),
       keptMetrics: keptMetrics(pm.spec?.endpoints?.[0]),
-      podsMin: workloads
-        .filter(
+      ...(() => {
+        const selected = workloads.filter(
           (w) =>
             w.namespace === pm.metadata?.namespace && matches(pm.spec?.selector?.matchLabels, w.podLabels),
-        )
-        .reduce((n, w) => n + w.replicasMin, 0),
+        );
+        return {
+          podsMin: selected.reduce((n, w) => n + w.replicasMin, 0),
+          podsMax: selected.reduce((n, w) => n + w.replicasMax, 0),
+        };
+      })(),
     }));
 
   return {

@@ -60,6 +60,7 @@ export const BINARY_AUTHORIZATION_THIRD_PARTY_IMAGES = [
   'docker.io/grafana/**',
   'grafana/**',
   'quay.io/kiwigrid/k8s-sidecar*',
+  'ghcr.io/kedacore/*',
 ] as const;
 
 export interface PlatformStackProps {

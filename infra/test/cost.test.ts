@@ -60,7 +60,11 @@ describe('cost estimate from the synthesized stacks', () => {
       expect(targets.map((t) => t.name)).toEqual(
         expect.arrayContaining(['monitoring/loki', 'monitoring/alloy', 'flagger-system/flagger']),
       );
-      expect(targets.filter((t) => t.podsMin === 0).map((t) => `${env} ${t.name}`)).toEqual([]);
+      expect(targets.filter((t) => t.podsMax === 0).map((t) => `${env} ${t.name}`)).toEqual([]);
+      // Only a workload KEDA scales to zero may have no pod at its minimum (ADR 0262).
+      expect(targets.filter((t) => t.podsMin === 0).map((t) => t.name)).toEqual(
+        env === 'dev' || env === 'staging' ? ['walk-service/walk-image-worker'] : [],
+      );
       // Loki and Alloy keep only the metrics their alerts read (2 each, plus `up`), not their hundreds.
       expect(targets.find((t) => t.name === 'monitoring/loki')!.keptMetrics).toBe(3);
     }
@@ -73,8 +77,9 @@ describe('cost estimate from the synthesized stacks', () => {
       return s;
     };
     const deployment = (s: ReturnType<typeof envStacks>) =>
-      Object.values(s.app!.resource!.kubernetes_manifest!).find((r: any) => r.manifest.kind === 'Deployment')!
-        .manifest;
+      Object.values(s.app!.resource!.kubernetes_manifest!).find(
+        (r: any) => r.manifest.kind === 'Deployment' && r.manifest.metadata.name === 'walk-service',
+      )!.manifest;
 
     it('a container without requests is priced at Autopilot’s default', () => {
       const s = mutate((x) => delete deployment(x).spec.template.spec.containers[0].resources);
@@ -111,7 +116,7 @@ describe('cost estimate from the synthesized stacks', () => {
     it('a faster scrape costs more samples', () => {
       const s = mutate((x) => {
         const pm = Object.values(x.app!.resource!.kubernetes_manifest!).find(
-          (r: any) => r.manifest.kind === 'PodMonitoring',
+          (r: any) => r.manifest.kind === 'PodMonitoring' && r.manifest.metadata.name === 'walk-service',
         )!.manifest;
         pm.spec.endpoints[0].interval = '5s';
       });
