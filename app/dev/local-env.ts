@@ -1,7 +1,8 @@
 /**
  * `npm start`: the whole local environment with no cloud account —
  * PostgreSQL 17 (data kept in .local/), the Firebase Auth emulator on
- * 127.0.0.1:9099 (project demo-tekutoko), migrations, and the service.
+ * 127.0.0.1:9099 (project demo-tekutoko), migrations, the service and the
+ * share-image worker.
  *
  * Ctrl-C or SIGTERM stops all of it, in order: the service drains first, then
  * PostgreSQL and the emulator stop. A signal sent to `npm start`'s process
@@ -17,15 +18,23 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { defineCommand, parseCommandLine, usageLine } from '../src/cli';
-import { loadConfig, ConfigError } from '../src/config';
+import { loadConfig, loadWorkerConfig, ConfigError } from '../src/config';
 import { migrateUp } from '../src/db/migrate';
 import { createLogger } from '../src/observability/logger';
 import { startService, type RunningService } from '../src/server';
+import { startWorker, type RunningWorker } from '../src/worker';
 import { generateSigningJwk, keyRingJson } from '../src/sessions';
 import { EMULATOR_PROJECT_ID, startAuthEmulator, type RunningAuthEmulator } from './auth-emulator';
 import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from './embedded-postgres';
 import { freePort, portIsFree, waitFor } from './ports';
-import { localAuthEmulatorPort, localDataDir, localEnvPrefix, shownDataDir } from './local-settings';
+import {
+  localAuthEmulatorPort,
+  localDataDir,
+  localEnvPrefix,
+  localStoragePort,
+  shownDataDir,
+} from './local-settings';
+import { generateSigningCredentials, startStorageStandIn } from './storage-stand-in';
 import { localLogDestination } from './pretty-logs';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -138,6 +147,7 @@ async function worker(): Promise<void> {
   const stops: Array<() => Promise<void>> = [];
   let starting: Promise<unknown> = Promise.resolve();
   let service: RunningService | undefined;
+  let worker: RunningWorker | undefined;
   let stopWatched: (() => Promise<void>) | undefined; // npm run dev: the tsx watch child
   let stopping = false;
   const stopAll = async (code: number) => {
@@ -147,6 +157,7 @@ async function worker(): Promise<void> {
     await starting.catch(() => undefined); // whatever is still starting is stopped too
     // the service first: requests in flight still have their database
     await service?.stop('local environment stopping').catch(() => undefined);
+    await worker?.stop('local environment stopping').catch(() => undefined);
     await stopWatched?.().catch(() => undefined);
     await Promise.all(
       stops.map((stop) =>
@@ -203,9 +214,23 @@ async function worker(): Promise<void> {
       ran.length ? `applied migrations: ${ran.join(', ')}\n` : 'migrations are up to date\n',
     );
 
+    // walk images: the stand-in checks signatures with the key the service signs with (kept in .local/)
+    const storageKey = path.join(LOCAL_DIR, 'storage-signing-key.json');
+    if (!existsSync(storageKey)) generateSigningCredentials(storageKey);
+    const storage = await startStorageStandIn({
+      dataDir: path.join(LOCAL_DIR, 'storage'),
+      credentialsFile: storageKey,
+      port: localStoragePort(),
+    });
+    stops.push(storage.stop);
+    say(`storage stand-in is up on ${storage.endpoint}`);
+
     const env = {
       ...process.env,
       APP_ENV: 'local',
+      WALK_IMAGES_BUCKET: process.env.WALK_IMAGES_BUCKET?.trim() || 'local-walk-images',
+      STORAGE_API_ENDPOINT: storage.endpoint,
+      STORAGE_SIGNING_CREDENTIALS_FILE: storageKey,
       PORT: String(port),
       METRICS_PORT: String(metricsPort),
       DATABASE_URL: databaseUrl,
@@ -226,6 +251,13 @@ async function worker(): Promise<void> {
         createLogger({ level: config.logLevel, destination: localLogDestination() }),
       );
     }
+    // the share-image worker, in this process with its own pool and metrics port (in production: its own Deployment)
+    const workerConfig = loadWorkerConfig({ ...env, METRICS_PORT: String(await freePort()) });
+    worker = await startWorker(
+      workerConfig,
+      createLogger({ level: workerConfig.logLevel, destination: localLogDestination() }),
+    );
+    say(`share-image worker is running (metrics on :${worker.metricsPort})`);
 
     // the commands as typed in another terminal: with the settings this environment differs by
     const toApi = localEnvPrefix(['PORT', 'LOCAL_AUTH_EMULATOR_PORT']);
@@ -238,10 +270,13 @@ async function worker(): Promise<void> {
         `  metrics        http://127.0.0.1:${metricsPort}/metrics`,
         `  Auth emulator  http://${emulator.host}   (project ${EMULATOR_PROJECT_ID})`,
         `  PostgreSQL     ${databaseUrl}`,
+        `  Storage        ${storage.endpoint}   (stand-in, objects in ${path.join(shownDataDir(), 'storage')})`,
         '',
         'get a Firebase ID token and call the API:',
         `  TOKEN=$(${toApi}npm run -s token -- --email you@example.com)`,
         `  curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:${port}/v1/walks`,
+        `  curl -X POST -H "Authorization: Bearer $TOKEN" http://127.0.0.1:${port}/v1/walks/<id>/share-images`,
+        `  curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:${port}/v1/share-image-jobs/<job_id>`,
         `  ${toApi}npm run seed      a user with walks`,
         `  ${toData}npm run reset     (once stopped) empties ${shownDataDir()}/`,
         '',

@@ -13,6 +13,7 @@ export const LOCAL_DEFAULTS = {
   PORT: '8080',
   LOCAL_AUTH_EMULATOR_PORT: '9099',
   LOCAL_PG_PORT: '54329',
+  LOCAL_STORAGE_PORT: '9199',
   LOCAL_DATA_DIR: '.local',
 } as const;
 
@@ -34,6 +35,11 @@ export function shownDataDir(env: NodeJS.ProcessEnv = process.env): string {
 
 export function localAuthEmulatorPort(env: NodeJS.ProcessEnv = process.env): number {
   return Number(setting('LOCAL_AUTH_EMULATOR_PORT', env));
+}
+
+/** The storage stand-in (app/dev/storage-stand-in.ts); its base URL is STORAGE_API_ENDPOINT. */
+export function localStoragePort(env: NodeJS.ProcessEnv = process.env): number {
+  return Number(setting('LOCAL_STORAGE_PORT', env));
 }
 
 export function localPgPort(env: NodeJS.ProcessEnv = process.env): number {

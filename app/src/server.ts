@@ -22,6 +22,8 @@ import { createLogger, type Logger } from './observability/logger';
 import { createMetrics, registerPoolMetrics } from './observability/metrics';
 import { createMetricsServer } from './observability/metrics-server';
 import { createSessions } from './sessions';
+import { queueGauges, startQueueGaugeRefresher } from './share-images/metrics';
+import { createObjectStore } from './storage';
 
 export interface RunningService {
   readonly deps: AppDeps;
@@ -51,6 +53,7 @@ export function buildDeps(config: Config, logger: Logger): AppDeps {
     shippedMigrations: shippedMigrations(),
     sessions,
     verifiers: { firebase: createFirebaseVerifier(config.firebaseProjectId), accessToken: sessions.verifier },
+    ...(config.storage && { objectStore: createObjectStore(config.storage) }),
   };
 }
 
@@ -80,6 +83,13 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     httpServer.close();
     throw error;
   });
+  // The queue depth KEDA scales the worker on: exported here, so it exists while the worker is at zero.
+  const queueDepth = startQueueGaugeRefresher({
+    pool: deps.pool,
+    gauges: queueGauges(deps.metrics.registry),
+    intervalMs: config.shareImages.queueGaugeIntervalMs,
+    logger,
+  });
 
   let stopping: Promise<void> | undefined;
   const stop = (reason: string): Promise<void> => {
@@ -94,6 +104,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       const idleSweep = setInterval(() => httpServer.closeIdleConnections(), 50);
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));
       clearInterval(idleSweep);
+      queueDepth.stop();
       await deps.pool.end();
       await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
       await tracing.shutdown().catch((error: unknown) => logger.warn({ err: error }, 'spans not exported'));

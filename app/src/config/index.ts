@@ -92,6 +92,30 @@ const envSchema = z.object({
   SERVICE_VERSION: z.string().trim().min(1).max(128).default('unknown'),
   POD_NAME: optionalString,
   POD_NAMESPACE: optionalString,
+  // Walk images (app/src/storage): the private bucket; unset outside deployed envs = no storage.
+  WALK_IMAGES_BUCKET: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/, 'must be a Cloud Storage bucket name')
+      .optional(),
+  ),
+  STORAGE_API_ENDPOINT: optionalString.pipe(
+    z
+      .string()
+      .regex(/^https?:\/\/[^\s/]+\/?$/, 'must be a base URL such as http://127.0.0.1:9199')
+      .optional(),
+  ),
+  STORAGE_SIGNING_CREDENTIALS_FILE: optionalString,
+  THUMBNAIL_MAX_BYTES: intInRange(1024, 50 * 1024 * 1024, 5 * 1024 * 1024),
+  THUMBNAIL_UPLOAD_URL_TTL_SECONDS: intInRange(60, 3600, 600),
+  IMAGE_READ_URL_TTL_SECONDS: intInRange(60, 7 * 24 * 3600, 3600),
+  // Share-image jobs (app/src/share-images, ADR 0255).
+  SHARE_IMAGE_WORKER_CONCURRENCY: intInRange(1, 16, 1),
+  SHARE_IMAGE_MAX_ATTEMPTS: intInRange(1, 20, 5),
+  SHARE_IMAGE_LEASE_MS: intInRange(500, 3_600_000, 60_000),
+  SHARE_IMAGE_RETRY_BASE_MS: intInRange(10, 3_600_000, 10_000),
+  SHARE_IMAGE_POLL_INTERVAL_MS: intInRange(10, 60_000, 1000),
+  SHARE_IMAGE_QUEUE_GAUGE_INTERVAL_MS: intInRange(100, 300_000, 15_000),
 });
 
 /** Rules across variables; checked on the raw values so they report even when other variables are bad. */
@@ -109,7 +133,58 @@ function crossVariableProblems(env: NodeJS.ProcessEnv): string[] {
       `SESSION_SIGNING_KEYS_FILE: is required when APP_ENV=${appEnv} (path of the mounted signing key ring)`,
     );
   }
+  if (!env.WALK_IMAGES_BUCKET?.trim()) {
+    problems.push(`WALK_IMAGES_BUCKET: is required when APP_ENV=${appEnv} (the walk images bucket)`);
+  }
+  for (const name of ['STORAGE_API_ENDPOINT', 'STORAGE_SIGNING_CREDENTIALS_FILE'] as const) {
+    if (env[name]?.trim()) {
+      problems.push(
+        `${name}: must not be set when APP_ENV=${appEnv}: deployed, storage is Cloud Storage signed by the workload's identity`,
+      );
+    }
+  }
   return problems;
+}
+
+/** Rules across variables that hold in every environment. */
+function storageProblems(env: NodeJS.ProcessEnv): string[] {
+  const endpoint = Boolean(env.STORAGE_API_ENDPOINT?.trim());
+  const key = Boolean(env.STORAGE_SIGNING_CREDENTIALS_FILE?.trim());
+  if (endpoint === key) return [];
+  return [
+    'STORAGE_SIGNING_CREDENTIALS_FILE: STORAGE_API_ENDPOINT and STORAGE_SIGNING_CREDENTIALS_FILE go together (the local stand-in checks signatures with that key)',
+  ];
+}
+
+/**
+ * Walk images: the bucket and, locally, the stand-in's endpoint and the key it
+ * checks signatures with. Deployed there is neither (see app/src/storage).
+ */
+export interface StorageConfig {
+  readonly bucket: string;
+  /** Base URL of the local stand-in; undefined = Cloud Storage. */
+  readonly apiEndpoint: string | undefined;
+  /** Service-account-shaped JSON with a locally generated key; undefined = the workload's identity. */
+  readonly signingCredentialsFile: string | undefined;
+  readonly thumbnailMaxBytes: number;
+  readonly uploadUrlTtlSeconds: number;
+  readonly readUrlTtlSeconds: number;
+}
+
+/** Share-image jobs: the API's attempt budget and the worker's loop (ADR 0255). */
+export interface ShareImagesConfig {
+  /** Jobs one worker process renders at once. */
+  readonly workerConcurrency: number;
+  /** Attempts before a job ends as failed. */
+  readonly maxAttempts: number;
+  /** How long a claim holds a job before another worker may take it. */
+  readonly leaseMs: number;
+  /** Backoff before the second attempt; doubles per attempt (capped at 64×). */
+  readonly retryBaseMs: number;
+  /** How often an idle worker asks for a job. */
+  readonly pollIntervalMs: number;
+  /** How often walk-service refreshes the waiting-jobs gauges. */
+  readonly queueGaugeIntervalMs: number;
 }
 
 export interface TracingConfig {
@@ -161,6 +236,9 @@ export interface Config {
   /** Cloud project of the trace ids in logs; without it logs carry the bare trace id. */
   readonly googleCloudProject: string | undefined;
   readonly tracing: TracingConfig;
+  /** Undefined outside deployed environments when WALK_IMAGES_BUCKET is unset (image routes answer 503). */
+  readonly storage: StorageConfig | undefined;
+  readonly shareImages: ShareImagesConfig;
 }
 
 /**
@@ -183,18 +261,21 @@ export class ConfigError extends Error {
   }
 }
 
+/** One line per bad variable, with its value unless the name suggests a secret or a URL. */
+function issueLines(issues: readonly z.core.$ZodIssue[], env: NodeJS.ProcessEnv): string[] {
+  return issues.map((issue) => {
+    const name = String(issue.path[0] ?? 'environment');
+    const value = env[name];
+    const shown = value === undefined || /KEY|URL|SECRET/i.test(name) ? '' : ` (got "${value}")`;
+    return `${name}: ${issue.message}${shown}`;
+  });
+}
+
 /** Parses an environment (process.env by default); throws ConfigError with one line per bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
-  const problems = parsed.success
-    ? []
-    : parsed.error.issues.map((issue) => {
-        const name = String(issue.path[0] ?? 'environment');
-        const value = env[name];
-        const shown = value === undefined || /KEY|URL|SECRET/i.test(name) ? '' : ` (got "${value}")`;
-        return `${name}: ${issue.message}${shown}`;
-      });
-  problems.push(...crossVariableProblems(env));
+  const problems = parsed.success ? [] : issueLines(parsed.error.issues, env);
+  problems.push(...crossVariableProblems(env), ...storageProblems(env));
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   return {
@@ -223,6 +304,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     googleCloudProject: e.GOOGLE_CLOUD_PROJECT,
     tracing: tracingOf(e),
+    storage: storageOf(e),
+    shareImages: shareImagesOf(e),
+  };
+}
+
+function shareImagesOf(e: z.output<typeof envSchema>): ShareImagesConfig {
+  return {
+    workerConcurrency: e.SHARE_IMAGE_WORKER_CONCURRENCY,
+    maxAttempts: e.SHARE_IMAGE_MAX_ATTEMPTS,
+    leaseMs: e.SHARE_IMAGE_LEASE_MS,
+    retryBaseMs: e.SHARE_IMAGE_RETRY_BASE_MS,
+    pollIntervalMs: e.SHARE_IMAGE_POLL_INTERVAL_MS,
+    queueGaugeIntervalMs: e.SHARE_IMAGE_QUEUE_GAUGE_INTERVAL_MS,
+  };
+}
+
+function storageOf(e: z.output<typeof envSchema>): StorageConfig | undefined {
+  if (!e.WALK_IMAGES_BUCKET) return undefined;
+  return {
+    bucket: e.WALK_IMAGES_BUCKET,
+    apiEndpoint: e.STORAGE_API_ENDPOINT?.replace(/\/$/, ''),
+    signingCredentialsFile: e.STORAGE_SIGNING_CREDENTIALS_FILE,
+    thumbnailMaxBytes: e.THUMBNAIL_MAX_BYTES,
+    uploadUrlTtlSeconds: e.THUMBNAIL_UPLOAD_URL_TTL_SECONDS,
+    readUrlTtlSeconds: e.IMAGE_READ_URL_TTL_SECONDS,
   };
 }
 
@@ -273,6 +379,110 @@ export function loadTracingConfig(env: NodeJS.ProcessEnv = process.env): Tracing
     throw new ConfigError(parsed.error.issues.map((issue) => `${String(issue.path[0])}: ${issue.message}`));
   }
   return tracingOf(parsed.data);
+}
+
+/** What the share-image worker (dist/app/worker.js) reads: no Firebase, no session keys. */
+export type WorkerConfig = Pick<
+  Config,
+  | 'appEnv'
+  | 'deployed'
+  | 'metricsPort'
+  | 'databaseUrl'
+  | 'dbPoolMax'
+  | 'dbStatementTimeoutMs'
+  | 'dbConnectionTimeoutMs'
+  | 'shutdownTimeoutMs'
+  | 'logLevel'
+  | 'googleCloudProject'
+  | 'tracing'
+  | 'shareImages'
+> & { readonly storage: StorageConfig };
+
+const WORKER_VARIABLES = {
+  APP_ENV: true,
+  METRICS_PORT: true,
+  DATABASE_URL: true,
+  DB_POOL_MAX: true,
+  DB_STATEMENT_TIMEOUT_MS: true,
+  DB_CONNECTION_TIMEOUT_MS: true,
+  SHUTDOWN_TIMEOUT_MS: true,
+  LOG_LEVEL: true,
+  GOOGLE_CLOUD_PROJECT: true,
+  OTEL_TRACES_EXPORTER: true,
+  OTEL_EXPORTER_OTLP_ENDPOINT: true,
+  OTEL_EXPORTER_OTLP_AUTH: true,
+  OTEL_TRACES_SAMPLER_ARG: true,
+  SERVICE_VERSION: true,
+  POD_NAME: true,
+  POD_NAMESPACE: true,
+  WALK_IMAGES_BUCKET: true,
+  STORAGE_API_ENDPOINT: true,
+  STORAGE_SIGNING_CREDENTIALS_FILE: true,
+  THUMBNAIL_MAX_BYTES: true,
+  THUMBNAIL_UPLOAD_URL_TTL_SECONDS: true,
+  IMAGE_READ_URL_TTL_SECONDS: true,
+  SHARE_IMAGE_WORKER_CONCURRENCY: true,
+  SHARE_IMAGE_MAX_ATTEMPTS: true,
+  SHARE_IMAGE_LEASE_MS: true,
+  SHARE_IMAGE_RETRY_BASE_MS: true,
+  SHARE_IMAGE_POLL_INTERVAL_MS: true,
+  SHARE_IMAGE_QUEUE_GAUGE_INTERVAL_MS: true,
+} as const;
+
+export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const parsed = envSchema.pick(WORKER_VARIABLES).safeParse(env);
+  const problems = parsed.success ? [] : issueLines(parsed.error.issues, env);
+  // The storage rules of the service hold for the worker too; the Firebase and session ones do not.
+  problems.push(
+    ...crossVariableProblems(env).filter((problem) => /^(WALK_IMAGES_BUCKET|STORAGE_)/.test(problem)),
+    ...storageProblems(env),
+  );
+  if (!env.WALK_IMAGES_BUCKET?.trim() && !problems.some((p) => p.startsWith('WALK_IMAGES_BUCKET'))) {
+    problems.push('WALK_IMAGES_BUCKET: is required by the worker (where share images are stored)');
+  }
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  const e = parsed.data as z.output<typeof envSchema>;
+  return {
+    appEnv: e.APP_ENV,
+    deployed: DEPLOYED_ENVS.includes(e.APP_ENV),
+    metricsPort: e.METRICS_PORT,
+    databaseUrl: e.DATABASE_URL,
+    dbPoolMax: e.DB_POOL_MAX,
+    dbStatementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
+    dbConnectionTimeoutMs: e.DB_CONNECTION_TIMEOUT_MS,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    logLevel: e.LOG_LEVEL,
+    googleCloudProject: e.GOOGLE_CLOUD_PROJECT,
+    tracing: tracingOf(e),
+    storage: storageOf(e)!,
+    shareImages: shareImagesOf(e),
+  };
+}
+
+/**
+ * The migrations Job's post-migration grant (app/src/db/worker-grants.ts):
+ * the share-image worker's IAM database user; unset = no grant step.
+ */
+export function loadWorkerGrantConfig(env: NodeJS.ProcessEnv = process.env): {
+  readonly workerDatabaseUser: string | undefined;
+} {
+  const parsed = z
+    .object({
+      WORKER_DATABASE_USER: optionalString.pipe(
+        z
+          .string()
+          .regex(
+            /^[A-Za-z0-9._@-]{1,63}$/,
+            'must be a database user name (e.g. walk-image-worker@project.iam)',
+          )
+          .optional(),
+      ),
+    })
+    .safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${String(issue.path[0])}: ${issue.message}`));
+  }
+  return { workerDatabaseUser: parsed.data.WORKER_DATABASE_USER };
 }
 
 /** What the migrations Job needs: DATABASE_URL and LOG_LEVEL only. */

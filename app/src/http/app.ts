@@ -18,6 +18,12 @@ import { createConsentsService } from '../consents/service';
 import { policiesComponent } from '../policies/routes';
 import { createRemoteConfigService } from '../remote-config/service';
 import { createPoliciesService } from '../policies/service';
+import { shareImagesComponent } from '../share-images/routes';
+import { createShareImagesService } from '../share-images/service';
+import type { ObjectStore } from '../storage';
+import { createWalkImages } from '../thumbnails/images';
+import { thumbnailsComponent } from '../thumbnails/routes';
+import { createThumbnailsService } from '../thumbnails/service';
 import { walksComponent } from '../walks/routes';
 import { createWalksService } from '../walks/service';
 import type { Clock, Lifecycle } from '../lifecycle';
@@ -53,6 +59,8 @@ export interface AppDeps {
   };
   /** Sessions: /v1/sessions routes; its verifier is verifiers.accessToken. */
   readonly sessions?: Sessions;
+  /** Walk images' bucket (config.storage); absent, the image routes answer 503. */
+  readonly objectStore?: ObjectStore;
 }
 
 /** The 5xx statuses the service answers (errors.ts): their series exist from startup. */
@@ -81,13 +89,37 @@ export function createApp(deps: AppDeps): Express {
   const verifiers = tokenVerifiers(deps);
   const { sessions } = deps;
   const { product } = deps.metrics;
+  const storageConfig = deps.config.storage;
+  const storage =
+    deps.objectStore && storageConfig
+      ? {
+          store: deps.objectStore,
+          config: storageConfig,
+          images: createWalkImages({
+            store: deps.objectStore,
+            readUrlTtlSeconds: storageConfig.readUrlTtlSeconds,
+            logger: deps.logger,
+            onDeleteFailure: (object) => deps.metrics.imageObjectDeleteFailures.inc({ object }),
+          }),
+        }
+      : undefined;
   const components: HttpComponent[] = [
     healthComponent({
       ...deps,
       openApiDocument,
       ...(sessions && { revocationListLoaded: () => sessions.revokedSessions.loaded }),
     }),
-    walksComponent({ service: createWalksService(deps), verifiers }),
+    walksComponent({ service: createWalksService({ ...deps, images: storage?.images }), verifiers }),
+    thumbnailsComponent({ service: createThumbnailsService({ ...deps, storage }), verifiers }),
+    shareImagesComponent({
+      service: createShareImagesService({
+        pool: deps.pool,
+        store: deps.objectStore,
+        config: deps.config.shareImages,
+        readUrlTtlSeconds: deps.config.storage?.readUrlTtlSeconds ?? 3600,
+      }),
+      verifiers,
+    }),
     appConfigComponent({
       verifiers,
       metrics: product,

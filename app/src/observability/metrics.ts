@@ -24,6 +24,8 @@ export interface Metrics {
   readonly clientLogBatches: Counter<'result'>;
   /** Policies, consents, remote configuration (product-metrics.ts). */
   readonly product: ProductMetrics;
+  /** object: thumbnail (a replaced one) | walk_objects (a deleted walk's); leftovers are the lifecycle rule's. */
+  readonly imageObjectDeleteFailures: Counter<'object'>;
 }
 
 /** A fresh registry with default process metrics and the service's own; one per app instance. */
@@ -82,7 +84,23 @@ export function createMetrics(): Metrics {
       registers: [registry],
     }),
     product: productMetrics(registry),
+    imageObjectDeleteFailures: initialised(
+      new Counter({
+        name: 'walk_image_object_delete_failures_total',
+        help: 'Bucket objects the service failed to delete after the database change committed.',
+        labelNames: ['object'],
+        registers: [registry],
+      }),
+      'object',
+      ['thumbnail', 'walk_objects'],
+    ),
   };
+}
+
+/** Series at 0 from the start, so the first failure is a step rate() sees. */
+function initialised<L extends string>(counter: Counter<L>, label: L, values: readonly string[]): Counter<L> {
+  for (const value of values) counter.inc({ [label]: value } as Partial<Record<L, string>>, 0);
+  return counter;
 }
 
 /** A route the service serves, as its metrics label it. */

@@ -180,19 +180,21 @@ async function insertLocations(db: Queryable, walk: WalkWrite): Promise<void> {
 
 /**
  * Deletes a walk of this user (and, by cascade, its locations). With
- * `versions`, only when the current version is one of them.
+ * `versions`, only when the current version is one of them. Returns the
+ * deleted row's thumbnail URL (its objects go after the commit), or undefined.
  */
 export async function deleteWalk(
   db: Queryable,
   userId: string,
   id: string,
   versions?: readonly number[],
-): Promise<boolean> {
-  const { rows } = await db.query(
-    `DELETE FROM walks WHERE id = $1 AND user_id = $2 AND ($3::int[] IS NULL OR version = ANY($3::int[])) RETURNING 1`,
+): Promise<{ thumbnail_image_url: string | null } | undefined> {
+  const { rows } = await db.query<{ thumbnail_image_url: string | null }>(
+    `DELETE FROM walks WHERE id = $1 AND user_id = $2 AND ($3::int[] IS NULL OR version = ANY($3::int[]))
+      RETURNING thumbnail_image_url`,
     [id, userId, versions ?? null],
   );
-  return rows.length > 0;
+  return rows[0];
 }
 
 export async function walkExists(db: Queryable, userId: string, id: string): Promise<boolean> {

@@ -10,6 +10,7 @@ import { inTransaction } from '../db/pool';
 import { DomainError } from '../domain-errors';
 import type { Clock } from '../lifecycle';
 import type { Metrics } from '../observability/metrics';
+import type { WalkImages } from '../thumbnails/images';
 import * as repo from './repository';
 import type { Walk, WalkInput, WalkSummary } from './schemas';
 
@@ -25,7 +26,12 @@ export interface WalksServiceDeps {
   readonly pool: Pool;
   readonly clock: Clock;
   readonly metrics: Pick<Metrics, 'walkWrites'>;
+  /** Thumbnails in the bucket (thumbnails/images.ts); without it URLs pass through as stored. */
+  readonly images?: Pick<WalkImages, 'canonicalUrl' | 'presentUrl' | 'deleteWalkObjects'> | undefined;
 }
+
+/** `"thumbnail_image_url":<JSON string or null>` in the walk's JSON text (row_to_json writes it compactly). */
+const THUMBNAIL_FIELD = /"thumbnail_image_url":("(?:[^"\\]|\\.)*"|null)/;
 
 const CursorSchema = z.object({ t: z.iso.datetime(), i: z.uuid() }).strict();
 
@@ -44,7 +50,11 @@ export function decodeCursor(cursor: string): repo.ListPosition {
 }
 
 /** Validated input (timestamps already UTC with microseconds, see toUtcMicros) as the repository writes it. */
-function toWrite(id: string, input: WalkInput): repo.WalkWrite {
+function toWrite(
+  id: string,
+  input: WalkInput,
+  canonical: (url: string | null) => string | null,
+): repo.WalkWrite {
   return {
     id,
     title: input.title,
@@ -57,7 +67,7 @@ function toWrite(id: string, input: WalkInput): repo.WalkWrite {
     total_distance: input.total_distance,
     total_steps: input.total_steps,
     polyline_data: input.polyline_data,
-    thumbnail_image_url: input.thumbnail_image_url,
+    thumbnail_image_url: canonical(input.thumbnail_image_url),
     // Absent: keep the stored locations (docs/api.md, client guide).
     locations: input.locations && [...input.locations].sort((a, b) => a.sequence_number - b.sequence_number),
   };
@@ -108,7 +118,15 @@ const stale = () =>
 const notFound = () => DomainError.notFound('walk');
 
 export function createWalksService(deps: WalksServiceDeps) {
-  const { pool, clock, metrics } = deps;
+  const { pool, clock, metrics, images } = deps;
+  const canonical = (url: string | null) => (images ? images.canonicalUrl(url) : url);
+
+  /** The thumbnail as responses show it: a signed GET URL for our objects (thumbnails/images.ts). */
+  async function present<W extends WalkSummary>(walk: W): Promise<W> {
+    if (!images || walk.thumbnail_image_url === null) return walk;
+    const shown = await images.presentUrl(walk.user_id, walk.id, walk.thumbnail_image_url);
+    return shown === walk.thumbnail_image_url ? walk : { ...walk, thumbnail_image_url: shown };
+  }
 
   async function readBack(db: repo.Queryable, user: AuthenticatedUser, id: string): Promise<Walk> {
     const walk = await repo.findWalk(db, user.id, id);
@@ -123,7 +141,7 @@ export function createWalksService(deps: WalksServiceDeps) {
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
       return {
-        walks: page.map(({ sort_key: _sortKey, ...walk }) => walk),
+        walks: await Promise.all(page.map(({ sort_key: _sortKey, ...walk }) => present(walk))),
         next_cursor:
           rows.length > limit && last ? encodeCursor({ sortTime: last.sort_key, id: last.id }) : null,
       };
@@ -133,12 +151,18 @@ export function createWalksService(deps: WalksServiceDeps) {
     async get(user: AuthenticatedUser, id: string): Promise<repo.WalkJson> {
       const walk = await repo.findWalkJson(pool, user.id, id);
       if (!walk) throw notFound();
-      return walk;
+      const match = images && THUMBNAIL_FIELD.exec(walk.json);
+      if (!images || !match?.[1] || match[1] === 'null') return walk;
+      const stored = JSON.parse(match[1]) as string;
+      const shown = await images.presentUrl(user.id, id, stored);
+      if (shown === stored) return walk;
+      const json = `${walk.json.slice(0, match.index)}"thumbnail_image_url":${JSON.stringify(shown)}${walk.json.slice(match.index + match[0].length)}`;
+      return { ...walk, json };
     },
 
     /** POST: a new walk; the client may choose the id; an existing id is 409. */
     async create(user: AuthenticatedUser, input: WalkInput): Promise<Walk> {
-      const write = toWrite(input.id ?? randomUUID(), input);
+      const write = toWrite(input.id ?? randomUUID(), input, canonical);
       const walk = await inTransaction(pool, async (client) => {
         await repo.ensureUser(client, user);
         if (!(await repo.insertWalk(client, user.id, write, clock.now()))) {
@@ -147,7 +171,7 @@ export function createWalksService(deps: WalksServiceDeps) {
         return readBack(client, user, write.id);
       });
       metrics.walkWrites.inc({ operation: 'create' });
-      return walk;
+      return present(walk);
     },
 
     /**
@@ -164,7 +188,7 @@ export function createWalksService(deps: WalksServiceDeps) {
       if (input.id !== undefined && input.id.toLowerCase() !== id.toLowerCase()) {
         throw DomainError.invalid('id', 'mismatch', 'id in the body must match the id in the path');
       }
-      const write = toWrite(id, input);
+      const write = toWrite(id, input, canonical);
       const result = await inTransaction(pool, async (client) => {
         await repo.ensureUser(client, user);
         // Two rounds at most: a concurrent create between our lock and insert sends us to the update path.
@@ -188,13 +212,16 @@ export function createWalksService(deps: WalksServiceDeps) {
         throw DomainError.unavailable('the walk is being written concurrently, retry');
       });
       if (result.changed) metrics.walkWrites.inc({ operation: result.created ? 'create' : 'replace' });
-      return { walk: result.walk, created: result.created };
+      return { walk: await present(result.walk), created: result.created };
     },
 
     async remove(user: AuthenticatedUser, id: string, precondition: Precondition | undefined): Promise<void> {
       const versions = precondition && 'versions' in precondition ? precondition.versions : undefined;
-      if (await repo.deleteWalk(pool, user.id, id, versions)) {
+      const deleted = await repo.deleteWalk(pool, user.id, id, versions);
+      if (deleted) {
         metrics.walkWrites.inc({ operation: 'delete' });
+        // after the commit; never fails the call (logged and counted, the bucket lifecycle covers leftovers)
+        await images?.deleteWalkObjects(user.id, id, deleted.thumbnail_image_url);
         return;
       }
       if (versions && (await repo.walkExists(pool, user.id, id))) throw stale();

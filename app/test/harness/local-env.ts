@@ -43,6 +43,7 @@ export async function startLocalEnv(options: LocalEnvOptions = {}): Promise<Loca
     metrics: await freePort(),
     pg: await freePort(),
     emulator: await freePort(),
+    storage: await freePort(),
   };
   // detached: its own process group, as a terminal gives `npm start`
   const child = spawn('npm', ['run', options.script ?? 'start', '--silent'], {
@@ -57,6 +58,7 @@ export async function startLocalEnv(options: LocalEnvOptions = {}): Promise<Loca
       METRICS_PORT: String(ports.metrics),
       LOCAL_PG_PORT: String(ports.pg),
       LOCAL_AUTH_EMULATOR_PORT: String(ports.emulator),
+      LOCAL_STORAGE_PORT: String(ports.storage),
       ...options.env,
     },
   });

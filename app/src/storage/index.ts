@@ -1,0 +1,169 @@
+/**
+ * Walk images in one private bucket, through @google-cloud/storage on both
+ * paths: Cloud Storage when deployed, the local stand-in (app/dev/storage-stand-in.ts)
+ * through the library's `apiEndpoint` otherwise, so the same calls run locally.
+ *
+ * Signing. Locally the library signs with the stand-in's generated key
+ * (STORAGE_SIGNING_CREDENTIALS_FILE). Deployed there is no key: the library's
+ * URLSigner (node_modules/@google-cloud/storage/build/cjs/src/signer.js,
+ * getSignedUrlV4) calls GoogleAuth.sign, which, for a client without a private
+ * key (Workload Identity's metadata-server credentials), posts the string to
+ * sign to the IAM Credentials signBlob API
+ * (node_modules/@google-cloud/storage/node_modules/google-auth-library/build/src/auth/googleauth.js,
+ * sign → signBlob). The identity needs roles/iam.serviceAccountTokenCreator on
+ * itself: https://cloud.google.com/storage/docs/access-control/signing-urls-with-helpers
+ */
+import { readFileSync } from 'node:fs';
+import { Storage, type StorageOptions } from '@google-cloud/storage';
+import type { StorageConfig } from '../config';
+
+/**
+ * Cloud Storage refuses a signed PUT whose body is outside the byte range of a
+ * signed `x-goog-content-length-range` header with 400:
+ * https://cloud.google.com/storage/docs/xml-api/reference-headers#xgoogcontentlengthrange
+ */
+export const CONTENT_LENGTH_RANGE_HEADER = 'x-goog-content-length-range';
+
+/** Where public (non-signed) object URLs of Cloud Storage live; stored walk URLs use this form. */
+export const CLOUD_STORAGE_ORIGIN = 'https://storage.googleapis.com';
+
+export interface SignedUpload {
+  readonly url: string;
+  readonly method: 'PUT';
+  /** Headers the client must send exactly (they are part of the signature). */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly expiresAt: Date;
+}
+
+export interface SignedRead {
+  readonly url: string;
+  readonly expiresAt: Date;
+}
+
+export interface ObjectMetadata {
+  readonly contentType: string | undefined;
+  readonly size: number;
+}
+
+export interface SignedUploadRequest {
+  readonly key: string;
+  readonly contentType: string;
+  readonly maxBytes: number;
+  readonly expiresInSeconds: number;
+}
+
+export interface ObjectStore {
+  readonly bucket: string;
+  signedUploadUrl(request: SignedUploadRequest): Promise<SignedUpload>;
+  signedReadUrl(key: string, expiresInSeconds: number): Promise<SignedRead>;
+  put(key: string, bytes: Buffer, contentType: string): Promise<void>;
+  /** Not-found counts as deleted. */
+  delete(key: string): Promise<void>;
+  /** Every object whose key starts with `prefix`; returns how many were deleted. */
+  deletePrefix(prefix: string): Promise<number>;
+  /** undefined when the object does not exist. */
+  metadata(key: string): Promise<ObjectMetadata | undefined>;
+  exists(key: string): Promise<boolean>;
+}
+
+export interface ObjectStoreOptions {
+  /**
+   * The auth client the library signs and authenticates with (tests pass one
+   * that records signBlob calls). @default Application Default Credentials, or
+   * the stand-in's key when `signingCredentialsFile` is set
+   */
+  readonly authClient?: StorageOptions['authClient'];
+  /** @default Date.now */
+  readonly now?: () => number;
+}
+
+interface SigningCredentials {
+  readonly client_email: string;
+  readonly private_key: string;
+}
+
+export function readSigningCredentials(file: string): SigningCredentials {
+  const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<SigningCredentials>;
+  if (typeof parsed.client_email !== 'string' || typeof parsed.private_key !== 'string') {
+    throw new Error(`${file}: expected a service-account-shaped JSON with client_email and private_key`);
+  }
+  return { client_email: parsed.client_email, private_key: parsed.private_key };
+}
+
+const isNotFound = (error: unknown) => (error as { code?: unknown }).code === 404;
+
+export function createObjectStore(
+  config: Pick<StorageConfig, 'bucket' | 'apiEndpoint' | 'signingCredentialsFile'>,
+  options: ObjectStoreOptions = {},
+): ObjectStore {
+  const now = options.now ?? Date.now;
+  const storage = new Storage({
+    ...(config.apiEndpoint && { apiEndpoint: config.apiEndpoint }),
+    ...(config.signingCredentialsFile && {
+      // GoogleAuth signs locally when its credentials carry a private key (it warns the option is deprecated)
+      credentials: readSigningCredentials(config.signingCredentialsFile),
+    }),
+    ...(options.authClient && { authClient: options.authClient }),
+  });
+  const bucket = storage.bucket(config.bucket);
+
+  return {
+    bucket: config.bucket,
+
+    async signedUploadUrl({ key, contentType, maxBytes, expiresInSeconds }) {
+      const expiresAt = new Date(now() + expiresInSeconds * 1000);
+      const range = `0,${maxBytes}`;
+      const [url] = await bucket.file(key).getSignedUrl({
+        version: 'v4',
+        action: 'write',
+        expires: expiresAt,
+        contentType,
+        extensionHeaders: { [CONTENT_LENGTH_RANGE_HEADER]: range },
+      });
+      return {
+        url,
+        method: 'PUT',
+        headers: { 'Content-Type': contentType, [CONTENT_LENGTH_RANGE_HEADER]: range },
+        expiresAt,
+      };
+    },
+
+    async signedReadUrl(key, expiresInSeconds) {
+      const expiresAt = new Date(now() + expiresInSeconds * 1000);
+      const [url] = await bucket
+        .file(key)
+        .getSignedUrl({ version: 'v4', action: 'read', expires: expiresAt });
+      return { url, expiresAt };
+    },
+
+    async put(key, bytes, contentType) {
+      await bucket.file(key).save(bytes, { resumable: false, contentType, validation: 'md5' });
+    },
+
+    async delete(key) {
+      await bucket.file(key).delete({ ignoreNotFound: true });
+    },
+
+    async deletePrefix(prefix) {
+      if (!prefix.endsWith('/'))
+        throw new Error(`deletePrefix wants a folder-like prefix ending in "/", got ${prefix}`);
+      const [files] = await bucket.getFiles({ prefix });
+      await Promise.all(files.map((file) => file.delete({ ignoreNotFound: true })));
+      return files.length;
+    },
+
+    async metadata(key) {
+      try {
+        const [metadata] = await bucket.file(key).getMetadata();
+        return { contentType: metadata.contentType, size: Number(metadata.size ?? 0) };
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
+    },
+
+    async exists(key) {
+      return (await this.metadata(key)) !== undefined;
+    },
+  };
+}

@@ -1,0 +1,152 @@
+/**
+ * The share-image worker process (`node dist/app/worker.js`, the same image
+ * as walk-service): claims jobs from share_image_jobs, renders, stores the
+ * JPEG in the walk images bucket and records the result (ADR 0255).
+ *
+ * METRICS_PORT serves /metrics, /healthz (the process is alive) and /readyz
+ * (the database answers and the worker is not stopping). SIGTERM/SIGINT: stop
+ * claiming, finish the jobs in hand or release them within
+ * SHUTDOWN_TIMEOUT_MS, drain the pool, exit 0.
+ */
+// First: tracing patches pg and http as they load (a no-op unless configured).
+import { tracing } from './observability/tracing-start';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { loadConfigOrExit, loadWorkerConfig, type WorkerConfig } from './config';
+import { createPool } from './db/pool';
+import { Lifecycle } from './lifecycle';
+import { createLogger, type Logger } from './observability/logger';
+import { registerPoolMetrics } from './observability/metrics';
+import { registerFonts } from './share-images/fonts';
+import { workerMetrics } from './share-images/metrics';
+import { createShareImageWorker, type ShareImageWorker } from './share-images/worker-loop';
+import { createObjectStore, type ObjectStore } from './storage';
+
+export interface RunningWorker {
+  readonly worker: ShareImageWorker;
+  readonly registry: Registry;
+  readonly metricsPort: number;
+  stop(reason: string): Promise<void>;
+}
+
+/** /metrics, /healthz and /readyz on one port (the worker serves no API). */
+function probeServer(registry: Registry, ready: () => Promise<boolean>): Server {
+  return createServer((req, res) => {
+    const path = req.url?.split('?')[0];
+    if (req.method === 'GET' && path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+    } else if (req.method === 'GET' && path === '/readyz') {
+      void ready().then((ok) =>
+        res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ready\n' : 'not ready\n'),
+      );
+    } else if (req.method === 'GET' && path === '/metrics') {
+      registry.metrics().then(
+        (body) => res.writeHead(200, { 'content-type': registry.contentType }).end(body),
+        () => res.writeHead(500, { 'content-type': 'text/plain' }).end('metrics unavailable\n'),
+      );
+    } else {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+    }
+  });
+}
+
+export async function startWorker(
+  config: WorkerConfig,
+  logger: Logger,
+  options: { readonly store?: Pick<ObjectStore, 'put'> } = {},
+): Promise<RunningWorker> {
+  registerFonts(); // once, before the first job: a missing font fails the start, not a job
+  const pool = createPool(config, logger);
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  registerPoolMetrics(registry, pool, config.dbPoolMax);
+  const lifecycle = new Lifecycle();
+  const worker = createShareImageWorker({
+    pool,
+    store: options.store ?? createObjectStore(config.storage),
+    config: config.shareImages,
+    metrics: workerMetrics(registry),
+    logger,
+  });
+  const server = probeServer(registry, async () => {
+    if (lifecycle.shuttingDown) return false;
+    return pool.query('SELECT 1').then(
+      () => true,
+      () => false,
+    );
+  });
+  const metricsPort = await new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.metricsPort, () => resolve((server.address() as AddressInfo).port));
+  });
+  worker.start();
+
+  let stopping: Promise<void> | undefined;
+  const stop = (reason: string) =>
+    (stopping ??= (async () => {
+      lifecycle.beginShutdown(reason);
+      // Leave time to release what is still in hand and drain before the forced exit.
+      const { finished, released } = await worker.stop(Math.max(0, config.shutdownTimeoutMs - 2000));
+      logger.info(
+        { reason, finished, released },
+        'worker stopped claiming; jobs in hand finished or released',
+      );
+      await pool.end();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await tracing.shutdown().catch((error: unknown) => logger.warn({ err: error }, 'spans not exported'));
+    })());
+  return { worker, registry, metricsPort, stop };
+}
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit(loadWorkerConfig);
+  const logger = createLogger({ level: config.logLevel, traceProject: config.googleCloudProject });
+  let running: RunningWorker;
+  try {
+    running = await startWorker(config, logger);
+  } catch (error) {
+    process.stderr.write(
+      `share-image worker failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    process.exit(1);
+  }
+  const exitAfterStop = (reason: string, code: number) => {
+    const force = setTimeout(() => {
+      logger.error({ timeout_ms: config.shutdownTimeoutMs }, 'shutdown timed out; exiting');
+      logger.flush();
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    force.unref();
+    running.stop(reason).then(
+      () => {
+        logger.flush();
+        process.exit(code);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        logger.flush();
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => exitAfterStop('SIGTERM', 0));
+  process.once('SIGINT', () => exitAfterStop('SIGINT', 0));
+  const fatal = (error: unknown) => {
+    logger.fatal({ err: error }, 'unexpected error; shutting down');
+    exitAfterStop('fatal error', 1);
+  };
+  process.on('uncaughtException', fatal);
+  process.on('unhandledRejection', fatal);
+  logger.info(
+    {
+      metrics_port: running.metricsPort,
+      concurrency: config.shareImages.workerConcurrency,
+      bucket: config.storage.bucket,
+      app_env: config.appEnv,
+    },
+    `share-image worker running (metrics on :${running.metricsPort})`,
+  );
+}
+
+if (require.main === module) void main();

@@ -1,0 +1,147 @@
+/**
+ * The worker as Kubernetes runs it: a process with /healthz, /readyz and
+ * /metrics on METRICS_PORT, that takes a job end to end and exits 0 on
+ * SIGTERM; and, in process, a stop that releases the job in hand.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { Pool } from 'pg';
+import { Registry } from 'prom-client';
+import { freePort, waitFor } from '../../dev/ports';
+import { createLogger } from '../../src/observability/logger';
+import { workerMetrics } from '../../src/share-images/metrics';
+import { insertOrGetJob } from '../../src/share-images/repository';
+import { createShareImageWorker } from '../../src/share-images/worker-loop';
+import { createObjectStore } from '../../src/storage';
+import { createTestDatabase, type TestDatabase } from '../harness';
+import { startTestStorage, type TestStorage } from './storage';
+
+const WORKER = path.join(__dirname, '../../src/worker.ts');
+let db: TestDatabase;
+let storage: TestStorage;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  storage = await startTestStorage();
+});
+afterAll(async () => {
+  await db?.drop();
+  await storage?.stop();
+});
+
+async function queuedJob(): Promise<string> {
+  const userId = `user-${randomUUID()}`;
+  const walkId = randomUUID();
+  await db.pool.query('INSERT INTO users (id) VALUES ($1)', [userId]);
+  await db.pool.query(
+    `INSERT INTO walks (id, user_id, title, status, start_time, end_time, total_distance, total_steps)
+     VALUES ($1, $2, '夕方の散歩', 'completed', '2026-11-22T06:00:00Z', '2026-11-22T06:30:00Z', 1500, 2000)`,
+    [walkId, userId],
+  );
+  const { job } = await insertOrGetJob(db.pool, {
+    id: randomUUID(),
+    walkId,
+    userId,
+    walkVersion: 1,
+    template: 'story',
+    maxAttempts: 3,
+    traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+  });
+  return job.id;
+}
+
+const status = async (id: string) =>
+  (await db.pool.query('SELECT status, error_code FROM share_image_jobs WHERE id = $1', [id])).rows[0];
+
+it('serves its probes and metrics, renders a job, and exits 0 on SIGTERM', async () => {
+  const metricsPort = await freePort();
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', WORKER], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      APP_ENV: 'test',
+      DATABASE_URL: db.url,
+      METRICS_PORT: String(metricsPort),
+      SHARE_IMAGE_POLL_INTERVAL_MS: '50',
+      SHUTDOWN_TIMEOUT_MS: '5000',
+      LOG_LEVEL: 'info',
+      ...storage.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const base = `http://127.0.0.1:${metricsPort}`;
+  try {
+    await waitFor('the worker', async () => (await fetch(`${base}/readyz`)).ok, 30_000);
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    for (const outcome of ['succeeded', 'retried', 'failed']) {
+      expect(metrics).toContain(`walk_share_image_jobs_total{outcome="${outcome}"} 0`);
+    }
+    expect(metrics).toContain('walk_share_image_render_seconds_count 0');
+    expect(metrics).toContain('db_pool_max_connections');
+
+    const jobId = await queuedJob();
+    await waitFor('the job', async () => (await status(jobId)).status === 'succeeded', 30_000);
+    expect(await (await fetch(`${base}/metrics`)).text()).toContain(
+      'walk_share_image_jobs_total{outcome="succeeded"} 1',
+    );
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(output).toMatch(/worker stopped claiming/);
+  } finally {
+    child.kill('SIGKILL');
+  }
+}, 60_000);
+
+it('refuses to start without a bucket, one line per problem', () => {
+  const result = spawnSync(process.execPath, ['--require', 'tsx/cjs', WORKER], {
+    env: { PATH: process.env.PATH, DATABASE_URL: db.url, SHARE_IMAGE_WORKER_CONCURRENCY: '0' },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  expect(result.status).toBe(1);
+  expect(result.stderr.trim().split('\n')).toEqual([
+    'config error: SHARE_IMAGE_WORKER_CONCURRENCY: must be at least 1 (got "0")',
+    'config error: WALK_IMAGES_BUCKET: is required by the worker (where share images are stored)',
+  ]);
+});
+
+it('on stop, releases a job still in hand after the timeout (queued again, due now)', async () => {
+  const pool = new Pool({ connectionString: db.url, max: 2 });
+  try {
+    const jobId = await queuedJob();
+    let claimed = false;
+    const worker = createShareImageWorker({
+      pool,
+      store: createObjectStore(storage.config),
+      config: {
+        workerConcurrency: 1,
+        maxAttempts: 3,
+        leaseMs: 30_000,
+        retryBaseMs: 100,
+        pollIntervalMs: 20,
+        queueGaugeIntervalMs: 60_000,
+      },
+      metrics: workerMetrics(new Registry()),
+      logger: createLogger({ level: 'silent' }),
+      // a render that outlasts the shutdown budget
+      onClaimed: async () => {
+        claimed = true;
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+      },
+    });
+    worker.start();
+    await waitFor('the claim', async () => claimed, 10_000);
+    expect(await worker.stop(200)).toEqual({ finished: 0, released: 1 });
+    expect(await status(jobId)).toEqual({ status: 'queued', error_code: 'worker_stopped' });
+    // the abandoned attempt finishing later writes nothing
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(await status(jobId)).toEqual({ status: 'queued', error_code: 'worker_stopped' });
+  } finally {
+    await pool.end();
+  }
+});
