@@ -861,7 +861,7 @@ const DIFFERENCES: Record<EnvironmentName, DeepPartial<EnvironmentConfig>> = {
     // Users' thumbnails stay restorable for a month; one warm worker answers without a cold start, and
     // two at most fit max_connections beside the service at full scale (ADR 0262).
     walkImages: { softDeleteRetentionDays: 30 },
-    shareImageWorker: { minReplicas: 1, maxReplicas: 2, cpuMillis: 1000, memoryMiB: 1024 },
+    shareImageWorker: { minReplicas: 1, maxReplicas: 2 },
     observability: {
       lokiRetentionDays: 30,
       alertRouting: 'page',

@@ -52,7 +52,14 @@ export interface Inventory {
   /** One forwarding rule per protocol a global external Gateway listens on. */
   readonly forwardingRules: number;
   readonly securityPolicies: readonly { name: string; rules: number }[];
-  readonly buckets: readonly { name: string; deleteAfterDays?: number }[];
+  readonly buckets: readonly {
+    name: string;
+    deleteAfterDays?: number;
+    /** Lifecycle deletes under these prefixes after the days. */
+    deleteUnderPrefixAfterDays?: Readonly<Record<string, number>>;
+    /** Days deleted objects stay (and are billed); Google's default 7 when the stack sets none. */
+    softDeleteDays: number;
+  }[];
   readonly dnsZones: number;
   readonly secrets: number;
   readonly workloads: readonly Workload[];
@@ -220,8 +227,20 @@ export function inventory(stacks: Readonly<Record<string, StackJson | undefined>
       rules: (p.rule ?? []).length,
     })),
     buckets: every('google_storage_bucket').map((b) => {
-      const age = (b.lifecycle_rule ?? []).find((r: Block) => r.action?.type === 'Delete')?.condition?.age;
-      return { name: String(b.name), ...(age !== undefined ? { deleteAfterDays: Number(age) } : {}) };
+      const deletes = ((b.lifecycle_rule ?? []) as Block[]).filter((r) => r.action?.type === 'Delete');
+      // A rule with matches_prefix deletes part of the bucket only (share images in walk-images).
+      const age = deletes.find((r) => r.condition?.matches_prefix === undefined)?.condition?.age;
+      const prefixes = Object.fromEntries(
+        deletes
+          .filter((r) => r.condition?.matches_prefix !== undefined && r.condition?.age !== undefined)
+          .flatMap((r) => (r.condition.matches_prefix as string[]).map((p) => [p, Number(r.condition.age)])),
+      );
+      return {
+        name: String(b.name),
+        ...(age !== undefined ? { deleteAfterDays: Number(age) } : {}),
+        ...(Object.keys(prefixes).length > 0 ? { deleteUnderPrefixAfterDays: prefixes } : {}),
+        softDeleteDays: Number(b.soft_delete_policy?.retention_duration_seconds ?? 7 * 86_400) / 86_400,
+      };
     }),
     dnsZones: every('google_dns_managed_zone').length,
     secrets: every('google_secret_manager_secret').length,
