@@ -7,6 +7,7 @@
  * the managed collectors may reach it, and KEDA scales it on the queue depth.
  */
 import { Testing } from 'cdk8s';
+import { loadConfig, loadWorkerConfig, loadWorkerGrantConfig } from '../../app/src/config';
 import { ENVIRONMENT_NAMES, loadEnvironments } from '../../config/environments';
 import {
   iamDatabaseUser,
@@ -106,6 +107,36 @@ describe.each(ENVIRONMENT_NAMES)('%s: the share-image worker', (envName) => {
     ).toBe(walkImagesBucketName(env.projectId));
   });
 
+  it("is an environment the worker's own config loader accepts, with the values it was given", () => {
+    const env = Object.fromEntries(
+      container.env.map((e: any) => [e.name, e.value ?? `from-${e.valueFrom ? 'field' : '?'}`]),
+    );
+    const config = loadWorkerConfig(env);
+    expect(config).toMatchObject({
+      appEnv: props.appEnv,
+      deployed: true,
+      metricsPort: SERVICE_PORTS.metrics,
+    });
+    expect(config.storage).toMatchObject({
+      bucket: walkImagesBucketName(props.projectId),
+      apiEndpoint: undefined,
+    });
+    expect(config.shareImages.workerConcurrency).toBe(props.shareImageWorker!.concurrency);
+    expect(config.dbPoolMax).toBe(props.shareImageWorker!.concurrency + 1);
+    // The metrics port is the one the probes and the PodMonitoring use.
+    expect(worker.spec.template.spec.containers[0].ports).toEqual([
+      { containerPort: SERVICE_PORTS.metrics, name: 'metrics' },
+    ]);
+  });
+
+  it('gives walk-service an environment its config loader accepts deployed: the bucket it signs URLs for', () => {
+    const service = one(objects, 'Deployment', 'walk-service').spec.template.spec.containers[0];
+    const env = Object.fromEntries(service.env.map((e: any) => [e.name, e.value ?? 'from-field']));
+    expect(loadConfig(env).storage?.bucket).toBe(walkImagesBucketName(props.projectId));
+    const { WALK_IMAGES_BUCKET: _, ...without } = env;
+    expect(() => loadConfig(without)).toThrow(/WALK_IMAGES_BUCKET/);
+  });
+
   it('probes /healthz and /readyz on METRICS_PORT and sizes from config', () => {
     for (const [probe, path] of [
       ['startupProbe', '/healthz'],
@@ -160,11 +191,13 @@ describe.each(ENVIRONMENT_NAMES)('%s: the share-image worker', (envName) => {
     expect(one(objects, 'PodMonitoring').spec.selector.matchLabels).toEqual(workerPodLabels());
   });
 
-  it("hands the migrations Job the worker's database user to grant", () => {
+  it("hands the migrations Job the worker's database user to grant, as the grant step reads it", () => {
     const job = new MigrationsChart(Testing.app(), 'm', props).toJson().find((o: any) => o.kind === 'Job');
-    expect(envOf(job.spec.template.spec.containers.at(-1)).WORKER_DATABASE_USER).toBe(
+    const jobEnv = envOf(job.spec.template.spec.containers.at(-1));
+    expect(jobEnv.WORKER_DATABASE_USER).toBe(
       iamDatabaseUser(SHARE_IMAGE_WORKER_IDENTITY.googleServiceAccountId, env.projectId),
     );
+    expect(loadWorkerGrantConfig(jobEnv).workerDatabaseUser).toBe(jobEnv.WORKER_DATABASE_USER);
   });
 });
 
