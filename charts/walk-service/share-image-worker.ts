@@ -27,6 +27,26 @@ export const WORKER_COMPONENT = 'share-image-worker';
 /** The queue-depth gauge walk-service exports (issue 19's contract): KEDA and the alerts read it. */
 export const JOBS_WAITING_METRIC = 'walk_share_image_jobs_waiting';
 
+/**
+ * What Managed Prometheus keeps of the worker's /metrics (billed per sample):
+ * the contract's job metrics (issue 19) and the saturation series the
+ * dashboard and a runbook read; monitoring/test/metrics.test.ts checks each
+ * name against the worker's own registry.
+ */
+export const WORKER_SCRAPED_METRICS = [
+  'walk_share_image_jobs_total',
+  'walk_share_image_job_seconds_bucket',
+  'walk_share_image_job_seconds_sum',
+  'walk_share_image_job_seconds_count',
+  'walk_share_image_render_seconds_bucket',
+  'walk_share_image_render_seconds_sum',
+  'walk_share_image_render_seconds_count',
+  'process_cpu_seconds_total',
+  'process_resident_memory_bytes',
+  'db_pool_connections',
+  'db_pool_waiting_clients',
+] as const;
+
 /** Labels of the worker's pods. */
 export function workerPodLabels(): Record<string, string> {
   return {
@@ -178,7 +198,16 @@ export function shareImageWorker(
     metadata: { name },
     spec: {
       selector: { matchLabels: workerPodLabels() },
-      endpoints: [{ port: 'metrics', path: '/metrics', interval: `${p.scrapeIntervalSeconds ?? 15}s` }],
+      endpoints: [
+        {
+          port: 'metrics',
+          path: '/metrics',
+          interval: `${p.scrapeIntervalSeconds ?? 15}s`,
+          metricRelabeling: [
+            { action: 'keep', sourceLabels: ['__name__'], regex: WORKER_SCRAPED_METRICS.join('|') },
+          ],
+        },
+      ],
     },
   });
   const pods = kplus.Pods.select(scope, 'worker-pods', { labels: workerPodLabels() });
