@@ -51,6 +51,11 @@ type Panel = TimeseriesPanel | StatPanel | LogsPanel;
 
 const prom = (expr: string, legend: string, refId = 'A') =>
   new PromQuery().expr(expr).legendFormat(legend).refId(refId).datasource(DATASOURCES.prometheus);
+/**
+ * A latency query that also asks for exemplars: the request's sampled trace,
+ * linked to Cloud Trace by the datasource (helm-values.ts, ADR 0243).
+ */
+const latency = (expr: string, legend: string, refId = 'A') => prom(expr, legend, refId).exemplar(true);
 const loki = (expr: string, refId = 'A') =>
   new LokiQuery().expr(expr).refId(refId).datasource(DATASOURCES.loki);
 
@@ -208,9 +213,9 @@ export function serviceOverview(): Dashboard {
           timeseries(
             'latency percentiles (user requests, probes excluded)',
             's',
-            prom(quantile(0.5), 'p50', 'A'),
-            prom(quantile(0.95), 'p95', 'B'),
-            prom(quantile(0.99), 'p99', 'C'),
+            latency(quantile(0.5), 'p50', 'A'),
+            latency(quantile(0.95), 'p95', 'B'),
+            latency(quantile(0.99), 'p99', 'C'),
           ),
           12,
         ],
@@ -538,7 +543,7 @@ export function canary(): Dashboard {
           ),
           12,
         ],
-        [timeseries('p99 latency (user requests)', 's', prom(quantile(0.99, 'app'), '{{app}}')), 12],
+        [timeseries('p99 latency (user requests)', 's', latency(quantile(0.99, 'app'), '{{app}}')), 12],
       ],
     },
     {

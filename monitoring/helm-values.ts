@@ -18,7 +18,21 @@ export const DASHBOARD_PROVIDER = 'tekutoko';
  */
 export const LOG_LABELS = ['namespace', 'app', 'workload', 'severity'] as const;
 
-function grafanaValues(): Record<string, unknown> {
+/** The exemplar label that carries the trace id (the service writes it; app/src/observability/metrics.ts). */
+export const EXEMPLAR_TRACE_LABEL = 'trace_id';
+
+/**
+ * The Cloud Trace page of one trace in the environment's project. Google
+ * documents no deep-link format for the console; this is the Trace explorer's
+ * `;traceId=` form. `$${__value.raw}` is Grafana's exemplar value, with `$$`
+ * because Grafana expands `$NAME` and `${NAME}` in provisioning files as
+ * environment variables (https://grafana.com/docs/grafana/latest/administration/provisioning/#using-environment-variables).
+ */
+export function cloudTraceUrl(projectId: string): string {
+  return `https://console.cloud.google.com/traces/explorer;traceId=$\${__value.raw}?project=${encodeURIComponent(projectId)}`;
+}
+
+function grafanaValues(env: EnvironmentConfig): Record<string, unknown> {
   const boards = dashboards();
   return {
     datasources: {
@@ -33,7 +47,18 @@ function grafanaValues(): Record<string, unknown> {
             access: 'proxy',
             isDefault: true,
             editable: false,
-            jsonData: { timeInterval: '15s' },
+            jsonData: {
+              timeInterval: '15s',
+              // Exemplars reach Grafana end to end: managed collection ingests them on histograms and
+              // the frontend forwards /api/v1/query_exemplars to Cloud Monitoring (ADR 0243).
+              exemplarTraceIdDestinations: [
+                {
+                  name: EXEMPLAR_TRACE_LABEL,
+                  url: cloudTraceUrl(env.projectId),
+                  urlDisplayLabel: 'Cloud Trace',
+                },
+              ],
+            },
           },
           {
             name: 'Loki',
@@ -145,7 +170,7 @@ export function alloyConfig(): string {
 
 export function observabilityValues(env: EnvironmentConfig): ObservabilityValues {
   return {
-    grafana: grafanaValues(),
+    grafana: grafanaValues(env),
     loki: lokiValues(env),
     alloy: { alloy: { configMap: { content: alloyConfig() } } },
   };

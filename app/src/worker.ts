@@ -12,12 +12,12 @@
 import { tracing } from './observability/tracing-start';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { collectDefaultMetrics, Registry, type OpenMetricsContentType } from 'prom-client';
 import { loadConfigOrExit, loadWorkerConfig, type WorkerConfig } from './config';
 import { createPool } from './db/pool';
 import { Lifecycle } from './lifecycle';
 import { createLogger, type Logger } from './observability/logger';
-import { registerPoolMetrics } from './observability/metrics';
+import { registerPoolMetrics, type MetricsRegistry } from './observability/metrics';
 import { registerFonts } from './share-images/fonts';
 import { workerMetrics } from './share-images/metrics';
 import { createShareImageWorker, type ShareImageWorker } from './share-images/worker-loop';
@@ -25,13 +25,13 @@ import { createObjectStore, type ObjectStore } from './storage';
 
 export interface RunningWorker {
   readonly worker: ShareImageWorker;
-  readonly registry: Registry;
+  readonly registry: MetricsRegistry;
   readonly metricsPort: number;
   stop(reason: string): Promise<void>;
 }
 
 /** /metrics, /healthz and /readyz on one port (the worker serves no API). */
-function probeServer(registry: Registry, ready: () => Promise<boolean>): Server {
+function probeServer(registry: MetricsRegistry, ready: () => Promise<boolean>): Server {
   return createServer((req, res) => {
     const path = req.url?.split('?')[0];
     if (req.method === 'GET' && path === '/healthz') {
@@ -58,7 +58,9 @@ export async function startWorker(
 ): Promise<RunningWorker> {
   registerFonts(); // once, before the first job: a missing font fails the start, not a job
   const pool = createPool(config, logger);
-  const registry = new Registry();
+  // OpenMetrics like walk-service's (exemplars need it; one format for every scrape)
+  const registry = new Registry<OpenMetricsContentType>();
+  registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
   collectDefaultMetrics({ register: registry });
   registerPoolMetrics(registry, pool, config.dbPoolMax);
   const lifecycle = new Lifecycle();

@@ -130,7 +130,9 @@ describe('metrics', () => {
     expect((await fetch(`${base}/metrics`)).status).toBe(404);
     const res = await fetch(`http://127.0.0.1:${service.metricsPort}/metrics`);
     expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+    // OpenMetrics: the format prom-client writes exemplars in (ADR 0243)
+    expect(res.headers.get('content-type')).toMatch(/^application\/openmetrics-text; version=1\.0\.0/);
+    expect(await res.text()).toMatch(/\n# EOF\n$/);
   });
 
   it('start every route with its 5xx series at 0, so the first 5xx is a step rate() sees', async () => {
@@ -186,7 +188,8 @@ describe('metrics', () => {
       'session_refreshes_total',
       'session_refresh_token_reuse_total',
     ]) {
-      expect(text).toContain(`# TYPE ${name} counter`);
+      // an OpenMetrics counter family is named without its _total sample suffix
+      expect(text).toContain(`# TYPE ${name.replace(/_total$/, '')} counter`);
     }
     expect(text).toContain('process_cpu_seconds_total');
     expect(text).toContain('nodejs_eventloop_lag_seconds');

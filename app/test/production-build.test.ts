@@ -1,9 +1,10 @@
 /**
  * The production layout alone — `npm ci --omit=dev` output, dist/ from
  * `npm run build`'s tsconfig, app/migrations/ — runs the migrations Job and
- * the service.
+ * the service and the share-image worker.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,6 +16,8 @@ import {
   type ServerProcess,
   type TestDatabase,
 } from './harness';
+import { freePort, waitFor } from '../dev/ports';
+import { startTestStorage } from './share-images/storage';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '../..');
@@ -92,4 +95,59 @@ it('starts node dist/app/server.js and answers /readyz, /openapi.json and metric
   expect(await (await fetch(server.metricsUrl)).text()).toContain('http_requests_total');
   server.child.kill('SIGTERM');
   expect(await server.exited()).toBe(0);
+});
+
+it('runs the share-image worker from dist (node dist/app/worker.js): canvas and fonts come with the production dependencies', async () => {
+  const storage = await startTestStorage();
+  const metricsPort = await freePort();
+  const child = spawn(process.execPath, ['dist/app/worker.js'], {
+    cwd: dir,
+    env: {
+      PATH: process.env.PATH ?? '',
+      APP_ENV: 'test',
+      DATABASE_URL: db.url,
+      METRICS_PORT: String(metricsPort),
+      SHARE_IMAGE_POLL_INTERVAL_MS: '50',
+      LOG_LEVEL: 'warn',
+      ...storage.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  try {
+    await waitFor(
+      'the worker',
+      async () => (await fetch(`http://127.0.0.1:${metricsPort}/readyz`)).ok,
+      30_000,
+    );
+    const userId = `prod-${randomUUID()}`;
+    const walkId = randomUUID();
+    await db.pool.query('INSERT INTO users (id) VALUES ($1)', [userId]);
+    await db.pool.query(
+      `INSERT INTO walks (id, user_id, title, status) VALUES ($1, $2, '本番の散歩', 'in_progress')`,
+      [walkId, userId],
+    );
+    const jobId = randomUUID();
+    await db.pool.query(
+      `INSERT INTO share_image_jobs (id, walk_id, user_id, walk_version, template, max_attempts)
+       VALUES ($1, $2, $3, 1, 'story', 1)`,
+      [jobId, walkId, userId],
+    );
+    const status = async () =>
+      (await db.pool.query('SELECT status FROM share_image_jobs WHERE id = $1', [jobId])).rows[0].status;
+    await waitFor(
+      'the job',
+      async () => (await status()) !== 'queued' && (await status()) !== 'running',
+      30_000,
+    );
+    if ((await status()) !== 'succeeded')
+      throw new Error(`the job did not succeed; worker output:\n${output}`);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  } finally {
+    child.kill('SIGKILL');
+    await storage.stop();
+  }
 });

@@ -123,6 +123,7 @@ describe('tracing through the service process', () => {
       testEnv(databaseUrl(viaProxy.toString(), db.name), {
         OTEL_TRACES_EXPORTER: 'otlp',
         OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
         GOOGLE_CLOUD_PROJECT: 'tekutoko-test',
         SERVICE_VERSION: '1.2.3',
         POD_NAME: 'walk-service-7d9f-abcde',
@@ -265,6 +266,7 @@ describe('log lines inside a span (in-memory exporter)', () => {
         OTEL_TRACES_EXPORTER: 'otlp',
         OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
         OTEL_EXPORTER_OTLP_AUTH: 'google',
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
       }),
       { accessToken: async () => `token-${++issued}` },
     );
@@ -276,6 +278,40 @@ describe('log lines inside a span (in-memory exporter)', () => {
     }
     expect(receiver.spans.map((s) => s.name)).toEqual(['exported']);
     expect(seen).toEqual(['Bearer token-1']);
+  });
+
+  it('posts binary protobuf to /v1/traces by default, the encoding every OTLP/HTTP receiver must accept', async () => {
+    const posts: { url?: string; contentType?: string; body: Buffer }[] = [];
+    const sink = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        posts.push({ url: req.url, contentType: req.headers['content-type'], body: Buffer.concat(chunks) });
+        res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+      });
+    });
+    await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+    const tracing = startTracing(
+      loadTracingConfig({
+        OTEL_TRACES_EXPORTER: 'otlp',
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(sink.address() as AddressInfo).port}`,
+      }),
+    );
+    let traceId = '';
+    try {
+      const span = trace.getTracer('test').startSpan('protobuf-encoded');
+      traceId = span.spanContext().traceId;
+      span.end();
+    } finally {
+      await tracing.shutdown();
+      await new Promise((resolve) => sink.close(resolve));
+    }
+    expect(posts.map((p) => [p.url, p.contentType])).toEqual([['/v1/traces', 'application/x-protobuf']]);
+    const body = posts[0]!.body;
+    // protobuf writes strings as UTF-8 and the trace id as its 16 raw bytes; JSON would carry hex
+    expect(body.includes(Buffer.from('protobuf-encoded'))).toBe(true);
+    expect(body.includes(Buffer.from(traceId, 'hex'))).toBe(true);
+    expect(body.includes(Buffer.from(traceId))).toBe(false);
   });
 
   it('is off by default: no exporter, no spans', () => {

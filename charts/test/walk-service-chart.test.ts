@@ -354,6 +354,7 @@ describe('tracing environment', () => {
       OTEL_TRACES_EXPORTER: 'otlp',
       OTEL_EXPORTER_OTLP_ENDPOINT: TELEMETRY_OTLP_ENDPOINT.value,
       OTEL_EXPORTER_OTLP_AUTH: 'google',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
       OTEL_TRACES_SAMPLER_ARG: '0.05',
       SERVICE_VERSION: props.imageDigest,
     });
@@ -370,6 +371,7 @@ describe('tracing environment', () => {
       exporter: 'otlp',
       otlpEndpoint: 'https://telemetry.googleapis.com',
       otlpAuth: 'google',
+      otlpProtocol: 'http/protobuf',
       sampleRatio: 0.05,
     });
   });

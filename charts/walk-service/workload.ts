@@ -114,6 +114,7 @@ export function tracingEnvironment(p: WalkServiceProps): Record<string, kplus.En
     OTEL_TRACES_EXPORTER: v('otlp'),
     OTEL_EXPORTER_OTLP_ENDPOINT: v(TELEMETRY_OTLP_ENDPOINT.value),
     OTEL_EXPORTER_OTLP_AUTH: v('google'),
+    OTEL_EXPORTER_OTLP_PROTOCOL: v('http/protobuf'),
     OTEL_TRACES_SAMPLER_ARG: v(String(ratio)),
     SERVICE_VERSION: v(p.imageDigest),
     POD_NAME: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME),

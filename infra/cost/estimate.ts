@@ -34,6 +34,11 @@ export interface PricingContext {
   readonly replicas?: 'min' | 'max';
   /** Namespaces whose workloads the state scales to zero (a pause). */
   readonly scaledToZero?: readonly string[];
+  /**
+   * Share of requests traced (`service.traceSampleRatio` in config/environments.ts).
+   * @default 0 (no Cloud Trace line)
+   */
+  readonly traceSampleRatio?: number;
 }
 
 /** vCPU and memory (GiB) of a Cloud SQL tier; shared-core tiers have none. */
@@ -281,6 +286,14 @@ export function estimateInventory(inv: Inventory, ctx: PricingContext): CostEsti
     add(
       `Managed Prometheus (${Math.round(samples)} M samples, ${intervals || 'no'} scrape)`,
       samples * P.managedPrometheus.perMillionSamples,
+    );
+  }
+  const traceRatio = ctx.traceSampleRatio ?? 0;
+  if (pods.pods > 0 && traceRatio > 0) {
+    const spans = traffic.millionRequests * traceRatio * U.spansPerTracedRequest;
+    add(
+      `Cloud Trace (${spans.toFixed(1)} M spans: ${traffic.millionRequests} M requests × ${traceRatio} sampled × ${U.spansPerTracedRequest}; ${P.cloudTrace.freeMillionSpansPerBillingAccount} M free per billing account not applied)`,
+      spans * P.cloudTrace.perMillionSpans,
     );
   }
   if (pods.pods > 0 && inv.autopilotClusters > 0) {

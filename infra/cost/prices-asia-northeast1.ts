@@ -98,6 +98,18 @@ export const PRICE_TABLE = {
     ingestedGib: 0.5,
     freeGibPerProjectMonth: 50,
   },
+  /**
+   * Spans ingested by Cloud Trace (through the Telemetry API or a collector alike):
+   * per million spans, the first 2.5 million per billing account and month free
+   * (https://cloud.google.com/stackdriver/pricing#trace-costs; the stored copy read
+   * on RECORDED_ON cut off before the Trace table: figures as in docs/adr/0242, re-check).
+   * The allotment is the billing account's, shared by every environment, so a line
+   * per environment does not subtract it.
+   */
+  cloudTrace: {
+    perMillionSpans: 0.2,
+    freeMillionSpansPerBillingAccount: 2.5,
+  },
   dns: { privateZoneMonth: 0.2 },
   secretManager: { activeVersionMonth: 0.06 },
 } as const;
@@ -122,6 +134,8 @@ export const USAGE_ASSUMPTIONS = {
   lokiGibPerDay: { dev: 0.2, staging: 0.5, prod: 2 } as Record<string, number>,
   /** Active series one scrape of a walk-service pod returns (measured: `curl -s 127.0.0.1:9464/metrics | grep -vc '^#'` after a test run). */
   seriesPerTarget: 300,
+  /** Spans one traced request makes: server, pool checkout, query, the token-revocation call (docs/adr/0242). */
+  spansPerTracedRequest: 4,
   /** Used database size as a share of the provisioned disk; backups hold about that much (more with PITR logs). */
   usedDiskShare: 0.5,
   pitrLogShare: 0.5,

@@ -3,7 +3,7 @@ import { stackName } from '../../config/names';
 import { containersWithoutRequests, estimateInventory, PricingContext, sqlTierShape } from '../cost/estimate';
 import { helmWorkloads } from '../cost/helm-workloads';
 import { inventory, StackJson } from '../cost/inventory';
-import { PRICE_TABLE } from '../cost/prices-asia-northeast1';
+import { PRICE_TABLE, USAGE_ASSUMPTIONS } from '../cost/prices-asia-northeast1';
 import { cpuMillis, memoryMiB } from '../cost/quantities';
 import { costDeltaMarkdown, costReport } from '../../scripts/lib/cost-report';
 import { synthesizeAll } from './synthesized';
@@ -113,6 +113,16 @@ describe('cost estimate from the synthesized stacks', () => {
       });
       expect(total(s) - total(base)).toBeCloseTo(PRICE_TABLE.cloudArmor.ruleMonth, 2);
     });
+    it('a higher trace sample ratio costs more spans, none at 0', () => {
+      const trace = (ratio: number) =>
+        estimateInventory(inventory(base), { ...ctx, traceSampleRatio: ratio }).lines.find((l) =>
+          l.item.startsWith('Cloud Trace'),
+        )?.monthly;
+      expect(trace(0)).toBeUndefined();
+      expect(trace(0.5)!).toBeGreaterThan(0);
+      expect(trace(1)!).toBeCloseTo(2 * trace(0.5)!, 2);
+    });
+
     it('a faster scrape costs more samples', () => {
       const s = mutate((x) => {
         const pm = Object.values(x.app!.resource!.kubernetes_manifest!).find(
@@ -264,6 +274,18 @@ describe('npm run cost', () => {
     expect(line('staging').monthly).toBe(0);
     expect(line('prod').monthly).toBeCloseTo((2 * (730 / 24) - 50) * 0.5, 2);
     expect(byName.dev!.hibernated!.lines.some((l) => l.item.startsWith('Cloud Logging'))).toBe(false);
+  });
+
+  it('prices Cloud Trace spans from each environment’s sample ratio', () => {
+    const line = (name: string) =>
+      byName[name]!.runningMin.lines.find((l) => l.item.startsWith('Cloud Trace'))!;
+    const config = loadEnvironments();
+    for (const name of ['dev', 'staging', 'prod']) {
+      const { millionRequests } = USAGE_ASSUMPTIONS.traffic[name]!;
+      const spans = millionRequests * config.environments[name as 'dev'].service.traceSampleRatio * 4;
+      expect([name, line(name).monthly]).toEqual([name, Math.round(spans * 0.2 * 100) / 100]);
+    }
+    expect(byName.dev!.paused.lines.some((l) => l.item.startsWith('Cloud Trace'))).toBe(false);
   });
 
   it('prices dev on the free-tier credit and Spot Pods, and prod on neither', () => {

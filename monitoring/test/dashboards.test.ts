@@ -9,13 +9,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { stringify } from 'yaml';
+import { traceExemplar } from '../../app/src/observability/metrics';
+import { ENVIRONMENT_NAMES, loadEnvironments } from '../../config/environments';
 import { PROBE_ROUTES } from '../../config/sli';
 import { DATASOURCES, VARIABLES, dashboards } from '../dashboards';
+import { EXEMPLAR_TRACE_LABEL, observabilityValues } from '../helm-values';
 
 interface Query {
   where: string;
   type: string;
   expr: string;
+  exemplar?: boolean;
 }
 interface Variable {
   name: string;
@@ -30,11 +34,15 @@ const BUILT_IN = new Set(['__rate_interval', '__interval', '__range']);
 function panelQueries(): Query[] {
   return Object.entries(boards).flatMap(([name, board]) =>
     (board.panels ?? []).flatMap((p) => {
-      const panel = p as { title?: string; targets?: { expr?: string; datasource?: { type?: string } }[] };
+      const panel = p as {
+        title?: string;
+        targets?: { expr?: string; exemplar?: boolean; datasource?: { type?: string } }[];
+      };
       return (panel.targets ?? []).map((t) => ({
         where: `${name} / ${panel.title}`,
         type: t.datasource?.type ?? '?',
         expr: t.expr ?? '',
+        exemplar: t.exemplar,
       }));
     }),
   );
@@ -165,5 +173,64 @@ describe('dashboards', () => {
       /kube_deployment_status_replicas_available\{.*deployment="walk-image-worker"/,
     ])
       expect([String(wanted), exprs.some((e) => wanted.test(e))]).toEqual([String(wanted), true]);
+  });
+
+  it('every latency panel asks for exemplars, the link from a latency point to its trace', () => {
+    const latency = panelQueries().filter((q) => q.expr.includes('http_request_duration_seconds_bucket'));
+    expect(latency.length).toBeGreaterThanOrEqual(4);
+    expect(latency.filter((q) => q.exemplar !== true).map((q) => q.where)).toEqual([]);
+  });
+});
+
+describe('exemplar link to Cloud Trace (Grafana datasource)', () => {
+  const config = loadEnvironments();
+  /** Grafana's own variables in an exemplar link: the exemplar label's value. */
+  const GRAFANA_LINK_VARIABLES = new Set(['__value.raw']);
+  const prometheusOf = (name: (typeof ENVIRONMENT_NAMES)[number]) => {
+    const grafana = observabilityValues(config.environments[name]).grafana as {
+      datasources: Record<
+        string,
+        {
+          datasources: {
+            uid: string;
+            jsonData?: { exemplarTraceIdDestinations?: { name: string; url: string }[] };
+          }[];
+        }
+      >;
+    };
+    return grafana.datasources['datasources.yaml']!.datasources.find(
+      (d) => d.uid === DATASOURCES.prometheus.uid,
+    )!;
+  };
+
+  it('names the label the service writes and opens the trace in the environment’s project', () => {
+    const written = Object.keys(
+      traceExemplar(
+        { spanContext: () => ({ traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: 1 }) } as never,
+        'p',
+      )!,
+    );
+    for (const name of ENVIRONMENT_NAMES) {
+      const [destination, ...more] = prometheusOf(name).jsonData!.exemplarTraceIdDestinations!;
+      expect(more).toEqual([]);
+      expect(written).toContain(destination!.name);
+      expect(destination!.name).toBe(EXEMPLAR_TRACE_LABEL);
+      const url = new URL(destination!.url.replace(/\$\$\{[^}]*\}/g, 'x'));
+      expect([url.origin, url.searchParams.get('project')]).toEqual([
+        'https://console.cloud.google.com',
+        config.environments[name].projectId,
+      ]);
+    }
+  });
+
+  it('uses only variables Grafana defines, escaped from provisioning’s environment expansion', () => {
+    for (const name of ENVIRONMENT_NAMES) {
+      const { url } = prometheusOf(name).jsonData!.exemplarTraceIdDestinations![0]!;
+      const escaped = [...url.matchAll(/\$\$\{([^}]*)\}/g)].map((m) => m[1]!);
+      expect(escaped.length).toBeGreaterThan(0);
+      expect(escaped.filter((v) => !GRAFANA_LINK_VARIABLES.has(v))).toEqual([]);
+      // no bare $NAME / ${NAME} left for provisioning to replace with an (empty) environment variable
+      expect(url.replace(/\$\$/g, '')).not.toContain('$');
+    }
   });
 });

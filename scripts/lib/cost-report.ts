@@ -80,6 +80,7 @@ export function costReport(context: ConfigInput, env: ConfigInput): CostReport {
         region: e.region,
         state,
         freeTierCredit: e.gke.freeTierCredit,
+        traceSampleRatio: e.service.traceSampleRatio,
         replicas,
         // A pause scales these namespaces to zero with kubectl (scripts/env-plan.ts).
         scaledToZero: state === 'paused' ? PAUSED_NAMESPACES : [],

@@ -4,8 +4,11 @@
  */
 
 /**
- * The operations the app instruments, as it names them. A new one is added
- * here when the app starts logging it; until then it counts as `other`.
+ * The operations the app instruments. No authoritative list exists: the app's
+ * source is not in this repository and the API's starting point (API.md) names
+ * none, so these are assumed names, not the app's contract. Anything else folds
+ * into `other`, which keeps the series bounded whatever the app sends; align
+ * the list once the app publishes its operation names.
  */
 export const CLIENT_OPERATIONS = [
   'appLaunch',

@@ -83,6 +83,8 @@ const envSchema = z.object({
     .transform((url) => url.replace(/\/+$/, ''))
     .default('http://localhost:4318'),
   OTEL_EXPORTER_OTLP_AUTH: z.enum(['none', 'google']).default('none'),
+  // The specification's default; Google's Telemetry API examples send protobuf too.
+  OTEL_EXPORTER_OTLP_PROTOCOL: z.enum(['http/protobuf', 'http/json']).default('http/protobuf'),
   OTEL_TRACES_SAMPLER_ARG: z
     .string()
     .trim()
@@ -193,6 +195,8 @@ export interface TracingConfig {
   readonly otlpEndpoint: string;
   /** `google`: an access token of the workload's identity on each export (the Telemetry API). */
   readonly otlpAuth: 'none' | 'google';
+  /** OTLP/HTTP body encoding: binary protobuf (default) or JSON (readable, for local receivers). */
+  readonly otlpProtocol: 'http/protobuf' | 'http/json';
   /** Share of traces kept, decided on the trace id (the caller's sampled flag is not trusted). */
   readonly sampleRatio: number;
   readonly serviceVersion: string;
@@ -338,6 +342,7 @@ type TracingVariables = Pick<
   | 'OTEL_TRACES_EXPORTER'
   | 'OTEL_EXPORTER_OTLP_ENDPOINT'
   | 'OTEL_EXPORTER_OTLP_AUTH'
+  | 'OTEL_EXPORTER_OTLP_PROTOCOL'
   | 'OTEL_TRACES_SAMPLER_ARG'
   | 'SERVICE_VERSION'
   | 'POD_NAME'
@@ -349,6 +354,7 @@ function tracingOf(e: TracingVariables): TracingConfig {
     exporter: e.OTEL_TRACES_EXPORTER,
     otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
     otlpAuth: e.OTEL_EXPORTER_OTLP_AUTH,
+    otlpProtocol: e.OTEL_EXPORTER_OTLP_PROTOCOL,
     sampleRatio: e.OTEL_TRACES_SAMPLER_ARG,
     serviceVersion: e.SERVICE_VERSION,
     appEnv: e.APP_ENV,
@@ -369,6 +375,7 @@ export function loadTracingConfig(env: NodeJS.ProcessEnv = process.env): Tracing
       OTEL_TRACES_EXPORTER: true,
       OTEL_EXPORTER_OTLP_ENDPOINT: true,
       OTEL_EXPORTER_OTLP_AUTH: true,
+      OTEL_EXPORTER_OTLP_PROTOCOL: true,
       OTEL_TRACES_SAMPLER_ARG: true,
       SERVICE_VERSION: true,
       POD_NAME: true,

@@ -159,7 +159,7 @@ export function createApp(deps: AppDeps): Express {
     if (deps.lifecycle.shuttingDown) res.setHeader('Connection', 'close');
     next();
   });
-  app.use(accessLogAndMetrics(deps.metrics));
+  app.use(accessLogAndMetrics(deps.metrics, deps.config.googleCloudProject));
   app.use(helmet());
   app.use(requireJsonBody);
   // Walk writes first: a body read here is finished, so the general parser leaves it alone.

@@ -1,8 +1,9 @@
 /** Cross-cutting middleware: request id and trace, access log and RED metrics, media-type guard, 404. */
 import { randomUUID } from 'node:crypto';
+import { trace } from '@opentelemetry/api';
 import type { Request, RequestHandler } from 'express';
 import { type Logger, traceLogFields, withLogFields } from '../observability/logger';
-import type { Metrics } from '../observability/metrics';
+import { traceExemplar, type Metrics } from '../observability/metrics';
 import { AppError } from './errors';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
@@ -64,15 +65,21 @@ export function routesOf(router: { stack: readonly unknown[] }): { method: strin
   });
 }
 
-/** One access-log line and the RED metrics per request, when the response is done. */
-export function accessLogAndMetrics(metrics: Metrics): RequestHandler {
+/**
+ * One access-log line and the RED metrics per request, when the response is
+ * done; the latency observation carries the request's sampled trace as its
+ * exemplar (`googleCloudProject` names the project that holds the trace).
+ */
+export function accessLogAndMetrics(metrics: Metrics, googleCloudProject?: string): RequestHandler {
   return (req, res, next) => {
     const started = process.hrtime.bigint();
+    const span = trace.getActiveSpan(); // the server span, while the request's context is current
     res.once('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const labels = { method: req.method, route: routeTemplate(req), status_code: String(res.statusCode) };
       metrics.httpRequests.inc(labels);
-      metrics.httpDuration.observe(labels, seconds);
+      const exemplarLabels = traceExemplar(span, googleCloudProject);
+      metrics.httpDuration.observe({ labels, value: seconds, ...(exemplarLabels && { exemplarLabels }) });
       const level = res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';
       req.log[level](
         {

@@ -1,8 +1,8 @@
 /** /metrics on its own port, so the public port never exposes it. */
 import { createServer, type Server } from 'node:http';
-import type { Registry } from 'prom-client';
+import type { MetricsRegistry } from './metrics';
 
-export function createMetricsServer(registry: Registry): Server {
+export function createMetricsServer(registry: MetricsRegistry): Server {
   return createServer((req, res) => {
     if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');

@@ -3,7 +3,7 @@
  * of createMetrics() (metrics.ts); names are a contract with monitoring/
  * (the overview dashboard's row) like the others.
  */
-import { Counter, type Registry } from 'prom-client';
+import { Counter, type OpenMetricsContentType, type Registry } from 'prom-client';
 
 export interface ProductMetrics {
   /** consent_type: initial | update | withdrawal; retries are not counted. */
@@ -13,7 +13,7 @@ export interface ProductMetrics {
 }
 
 function counter<L extends string>(
-  registry: Registry,
+  registry: Registry<OpenMetricsContentType>,
   name: string,
   help: string,
   labelNames: L[],
@@ -21,7 +21,7 @@ function counter<L extends string>(
   return new Counter({ name, help, labelNames, registers: [registry] });
 }
 
-export function productMetrics(registry: Registry): ProductMetrics {
+export function productMetrics(registry: Registry<OpenMetricsContentType>): ProductMetrics {
   const metrics = {
     consentsRecorded: counter(registry, 'consents_recorded_total', 'Consents recorded, by type.', [
       'consent_type',

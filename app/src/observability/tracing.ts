@@ -8,7 +8,8 @@
  * required, so this starts before anything else loads (./tracing-start.ts).
  */
 import { trace } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as OtlpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as OtlpProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { GoogleAuth } from 'google-auth-library';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
@@ -61,10 +62,11 @@ function googleAccessToken(): () => Promise<string> {
 
 function otlpExporter(config: TracingConfig, options: StartTracingOptions): SpanExporter {
   const url = `${config.otlpEndpoint}/v1/traces`;
-  if (config.otlpAuth === 'none') return new OTLPTraceExporter({ url });
+  const Exporter = config.otlpProtocol === 'http/json' ? OtlpJsonExporter : OtlpProtobufExporter;
+  if (config.otlpAuth === 'none') return new Exporter({ url });
   const token = options.accessToken ?? googleAccessToken();
   // a factory: asked on each export, so the token is refreshed as it expires
-  return new OTLPTraceExporter({ url, headers: async () => ({ authorization: `Bearer ${await token()}` }) });
+  return new Exporter({ url, headers: async () => ({ authorization: `Bearer ${await token()}` }) });
 }
 
 const disabled: Tracing = { enabled: false, shutdown: async () => {} };

@@ -3,7 +3,7 @@
  * walk-service exports the queue depth, so it exists while the worker is
  * scaled to zero; the worker exports outcomes and timings.
  */
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry, type RegistryContentType } from 'prom-client';
 import type { Pool } from 'pg';
 import type { Logger } from '../observability/logger';
 import { waitingJobs } from './repository';
@@ -16,7 +16,7 @@ export interface QueueGauges {
   readonly oldestWaitingSeconds: Gauge;
 }
 
-export function queueGauges(registry: Registry): QueueGauges {
+export function queueGauges(registry: Registry<RegistryContentType>): QueueGauges {
   return {
     waiting: new Gauge({
       name: 'walk_share_image_jobs_waiting',
@@ -63,7 +63,7 @@ export interface WorkerMetrics {
   readonly renderSeconds: Histogram;
 }
 
-export function workerMetrics(registry: Registry): WorkerMetrics {
+export function workerMetrics(registry: Registry<RegistryContentType>): WorkerMetrics {
   const metrics: WorkerMetrics = {
     jobs: new Counter({
       name: 'walk_share_image_jobs_total',

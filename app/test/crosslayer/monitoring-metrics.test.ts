@@ -33,11 +33,12 @@ afterAll(async () => {
   await db?.drop();
 });
 
-/** Series names /metrics can yield, from its `# TYPE` lines (histograms expanded). */
+/** Series names /metrics can yield, from its OpenMetrics `# TYPE` lines (histograms and counters expanded). */
 function exposedNames(text: string): Set<string> {
   const names = new Set<string>();
   for (const [, name, type] of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
     if (type === 'histogram') for (const s of ['_bucket', '_sum', '_count']) names.add(name! + s);
+    else if (type === 'counter') names.add(`${name!}_total`);
     else names.add(name!);
   }
   return names;

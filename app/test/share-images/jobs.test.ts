@@ -161,6 +161,16 @@ describe('POST /v1/walks/{id}/share-images → worker → GET /v1/share-image-jo
     expect([decoded.width, decoded.height]).toEqual([1080, 1080]);
   });
 
+  it("stores the caller's W3C traceparent on the job for the worker's span link", async () => {
+    const walkId = await createWalk();
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const posted = await asAlice.post(`/v1/walks/${walkId}/share-images`, {}, { headers: { traceparent } });
+    const { rows } = await db.pool.query('SELECT traceparent FROM share_image_jobs WHERE id = $1', [
+      posted.body.job_id,
+    ]);
+    expect(rows[0].traceparent).toBe(traceparent);
+  });
+
   it('refuses an unknown template and another user', async () => {
     const walkId = await createWalk();
     const bad = await enqueue(walkId, { template: 'poster' });

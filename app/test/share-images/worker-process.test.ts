@@ -7,7 +7,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Pool } from 'pg';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-node';
 import { Registry } from 'prom-client';
+import { loadTracingConfig } from '../../src/config';
+import { startTracing } from '../../src/observability/tracing';
 import { freePort, waitFor } from '../../dev/ports';
 import { createLogger } from '../../src/observability/logger';
 import { workerMetrics } from '../../src/share-images/metrics';
@@ -143,5 +146,41 @@ it('on stop, releases a job still in hand after the timeout (queued again, due n
     expect(await status(jobId)).toEqual({ status: 'queued', error_code: 'worker_stopped' });
   } finally {
     await pool.end();
+  }
+});
+
+it('traces each job in one span linked to the request that created it (the stored traceparent)', async () => {
+  const exporter = new InMemorySpanExporter();
+  const tracing = startTracing(loadTracingConfig({ APP_ENV: 'test' }), { exporter });
+  const pool = new Pool({ connectionString: db.url, max: 2 });
+  try {
+    // only this test's job is ready (the previous test released one)
+    await db.pool.query(`UPDATE share_image_jobs SET status = 'failed' WHERE status = 'queued'`);
+    const jobId = await queuedJob();
+    const worker = createShareImageWorker({
+      pool,
+      store: createObjectStore(storage.config),
+      config: {
+        workerConcurrency: 1,
+        maxAttempts: 3,
+        leaseMs: 30_000,
+        retryBaseMs: 100,
+        pollIntervalMs: 20,
+        queueGaugeIntervalMs: 60_000,
+      },
+      metrics: workerMetrics(new Registry()),
+      logger: createLogger({ level: 'silent' }),
+    });
+    expect(await worker.processNext()).toBe('succeeded');
+    const [span] = exporter.getFinishedSpans().filter((s) => s.name === 'share-image job');
+    expect(span?.attributes).toMatchObject({ 'job.id': jobId, 'job.attempt': 1, 'job.template': 'story' });
+    expect(span?.links.map((l) => [l.context.traceId, l.context.spanId])).toEqual([
+      ['0af7651916cd43dd8448eb211c80319c', 'b7ad6b7169203331'],
+    ]);
+    // its own trace (a root), not the request's: the request ended long ago
+    expect(span?.spanContext().traceId).not.toBe('0af7651916cd43dd8448eb211c80319c');
+  } finally {
+    await pool.end();
+    await tracing.shutdown();
   }
 });
