@@ -68,6 +68,7 @@ it.each(['dev', 'staging', 'prod', 'preview'])(
       APP_ENV: appEnv,
       FIREBASE_AUTH_EMULATOR_HOST: '127.0.0.1:9099',
       SESSION_SIGNING_KEYS_FILE: '/var/run/secrets/keys.json',
+      WALK_IMAGES_BUCKET: 'example-walk-images',
     });
     expect(found).toEqual([
       expect.stringMatching(/^FIREBASE_AUTH_EMULATOR_HOST: must not be set when APP_ENV=/),
@@ -85,9 +86,71 @@ it('accepts the emulator locally and in tests', () => {
 });
 
 it('requires a signing key ring in deployed environments', () => {
-  expect(problems({ ...valid, APP_ENV: 'prod' })).toEqual([
+  expect(problems({ ...valid, APP_ENV: 'prod', WALK_IMAGES_BUCKET: 'example-walk-images' })).toEqual([
     expect.stringMatching(/^SESSION_SIGNING_KEYS_FILE: is required/),
   ]);
+});
+
+describe('walk images storage', () => {
+  const deployed = { ...valid, APP_ENV: 'prod', SESSION_SIGNING_KEYS_FILE: '/var/run/secrets/keys.json' };
+
+  it('requires the bucket deployed, and then signs with the identity (no endpoint, no key)', () => {
+    expect(problems(deployed)).toEqual([
+      expect.stringMatching(/^WALK_IMAGES_BUCKET: is required when APP_ENV=prod/),
+    ]);
+    expect(loadConfig({ ...deployed, WALK_IMAGES_BUCKET: 'example-walk-images' }).storage).toEqual({
+      bucket: 'example-walk-images',
+      apiEndpoint: undefined,
+      signingCredentialsFile: undefined,
+      thumbnailMaxBytes: 5 * 1024 * 1024,
+      uploadUrlTtlSeconds: 600,
+      readUrlTtlSeconds: 3600,
+    });
+  });
+
+  it('refuses the local stand-in and its key when deployed', () => {
+    const found = problems({
+      ...deployed,
+      WALK_IMAGES_BUCKET: 'example-walk-images',
+      STORAGE_API_ENDPOINT: 'http://127.0.0.1:9199',
+      STORAGE_SIGNING_CREDENTIALS_FILE: '/tmp/key.json',
+    });
+    expect(found).toEqual([
+      expect.stringMatching(/^STORAGE_API_ENDPOINT: must not be set when APP_ENV=prod/),
+      expect.stringMatching(/^STORAGE_SIGNING_CREDENTIALS_FILE: must not be set when APP_ENV=prod/),
+    ]);
+  });
+
+  it('locally: no bucket means no storage; the endpoint comes with its key', () => {
+    expect(loadConfig(valid).storage).toBeUndefined();
+    expect(
+      problems({
+        ...valid,
+        WALK_IMAGES_BUCKET: 'local-walk-images',
+        STORAGE_API_ENDPOINT: 'http://127.0.0.1:9199',
+      }),
+    ).toEqual([
+      expect.stringMatching(
+        /^STORAGE_SIGNING_CREDENTIALS_FILE: STORAGE_API_ENDPOINT and STORAGE_SIGNING_CREDENTIALS_FILE go together/,
+      ),
+    ]);
+    expect(
+      loadConfig({
+        ...valid,
+        WALK_IMAGES_BUCKET: 'local-walk-images',
+        STORAGE_API_ENDPOINT: 'http://127.0.0.1:9199/',
+        STORAGE_SIGNING_CREDENTIALS_FILE: '/tmp/key.json',
+      }).storage,
+    ).toMatchObject({ apiEndpoint: 'http://127.0.0.1:9199', signingCredentialsFile: '/tmp/key.json' });
+  });
+
+  it('refuses a bucket name Cloud Storage would refuse and sizes out of range', () => {
+    const found = problems({ ...valid, WALK_IMAGES_BUCKET: 'Not A Bucket', THUMBNAIL_MAX_BYTES: '10' });
+    expect(found).toEqual([
+      expect.stringMatching(/^WALK_IMAGES_BUCKET: must be a Cloud Storage bucket name/),
+      expect.stringMatching(/^THUMBNAIL_MAX_BYTES: must be at least 1024/),
+    ]);
+  });
 });
 
 it('never echoes the value of a URL or key variable', () => {

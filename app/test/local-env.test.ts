@@ -79,6 +79,9 @@ describe('npm start', () => {
           'dev@example.com',
           'dev-password',
         );
+        // the storage stand-in serves the walk images bucket (its port is checked free at the end too)
+        const listed = await fetch(`http://127.0.0.1:${env.ports.storage}/storage/v1/b/local-walk-images/o`);
+        expect(listed.status).toBe(200);
         const put = slowPut(env.ports.api, `Bearer ${idToken}`, '0b6f1c3e-5d1a-4c9e-9b7a-2f4e8d6c1a01');
         await new Promise((resolve) => setTimeout(resolve, 300)); // the request is on the server
         process.kill(-env.child.pid!, signal);

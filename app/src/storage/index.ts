@@ -11,7 +11,8 @@
  * sign to the IAM Credentials signBlob API
  * (node_modules/@google-cloud/storage/node_modules/google-auth-library/build/src/auth/googleauth.js,
  * sign → signBlob). The identity needs roles/iam.serviceAccountTokenCreator on
- * itself: https://cloud.google.com/storage/docs/access-control/signing-urls-with-helpers
+ * itself (iam.serviceAccounts.signBlob is in that role):
+ * https://cloud.google.com/storage/docs/authentication/creating-signatures
  */
 import { readFileSync } from 'node:fs';
 import { Storage, type StorageOptions } from '@google-cloud/storage';
@@ -98,6 +99,8 @@ export function createObjectStore(
 ): ObjectStore {
   const now = options.now ?? Date.now;
   const storage = new Storage({
+    // bounded: a request handler waits for these (the library's default retries for up to 600 s)
+    retryOptions: { autoRetry: true, maxRetries: 2, totalTimeout: 15 },
     ...(config.apiEndpoint && { apiEndpoint: config.apiEndpoint }),
     ...(config.signingCredentialsFile && {
       // GoogleAuth signs locally when its credentials carry a private key (it warns the option is deprecated)

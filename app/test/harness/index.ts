@@ -6,3 +6,4 @@ export { apiClient, type ApiClient, type ApiResponse } from './client';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy';
 export { startServerProcess, type ServerProcess } from './server-process';
 export { lateBound, useApp, useTestApp, type AppFixture } from './fixtures';
+export { startTestStorage, type TestStorage } from './storage';

@@ -14,7 +14,7 @@ export const REPO_ROOT = path.resolve(__dirname, '../../..');
 export interface LocalEnv {
   readonly child: ChildProcess;
   readonly dataDir: string;
-  readonly ports: { api: number; metrics: number; pg: number; emulator: number };
+  readonly ports: { api: number; metrics: number; pg: number; emulator: number; storage: number };
   output(): string;
   readonly exited: Promise<number | null>;
   /** Polls `check` until it holds; fails at once when npm exits first. */
