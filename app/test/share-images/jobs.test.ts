@@ -184,6 +184,18 @@ describe('POST /v1/walks/{id}/share-images → worker → GET /v1/share-image-jo
   });
 });
 
+it('answers 503 where no image bucket is configured', async () => {
+  const bare = await startTestApp({ db });
+  try {
+    const walkId = await createWalk();
+    const res = await apiClient(bare.url, alice.authorization).post(`/v1/walks/${walkId}/share-images`, {});
+    expect(res.status).toBe(503);
+    expect(res.body.error.code).toBe('UNAVAILABLE');
+  } finally {
+    await bare.close();
+  }
+});
+
 describe('idempotency', () => {
   it('returns the same job for the same walk version and template, a new one after the walk changes', async () => {
     const walkId = await createWalk();

@@ -9,7 +9,12 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { Client, Pool } from 'pg';
 import { Registry } from 'prom-client';
-import { WORKER_UPDATABLE_JOB_COLUMNS, workerGrantStatements } from '../../src/db/worker-grants';
+import {
+  grantWorker,
+  WORKER_UPDATABLE_JOB_COLUMNS,
+  WorkerRoleMissingError,
+  workerGrantStatements,
+} from '../../src/db/worker-grants';
 import { createLogger } from '../../src/observability/logger';
 import { workerMetrics } from '../../src/share-images/metrics';
 import { insertOrGetJob } from '../../src/share-images/repository';
@@ -112,11 +117,18 @@ describe('worker grants (WORKER_DATABASE_USER in the migrations CLI)', () => {
   });
 
   it('lets the worker do its job and nothing else; running it twice changes nothing', async () => {
-    for (let run = 0; run < 2; run += 1) {
-      const result = migrateCli({ WORKER_DATABASE_USER: workerUser });
-      expect(result.stderr).toBe('');
-      expect(result.status).toBe(0);
-      expect(result.stdout).toMatch(/share-image worker grants applied/);
+    // once as the migrations Job runs it, once more in process (a redeploy): the same result
+    const result = migrateCli({ WORKER_DATABASE_USER: workerUser });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/share-image worker grants applied/);
+    const owner = new Client({ connectionString: db.url });
+    await owner.connect();
+    try {
+      await grantWorker(owner, workerUser);
+      await expect(grantWorker(owner, 'nobody@project.iam')).rejects.toBeInstanceOf(WorkerRoleMissingError);
+    } finally {
+      await owner.end();
     }
     const jobId = await queuedJob();
     const worker = createShareImageWorker({

@@ -9,7 +9,8 @@ import path from 'node:path';
 import { Pool } from 'pg';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-node';
 import { Registry } from 'prom-client';
-import { loadTracingConfig } from '../../src/config';
+import { loadTracingConfig, loadWorkerConfig } from '../../src/config';
+import { startWorker } from '../../src/worker';
 import { startTracing } from '../../src/observability/tracing';
 import { freePort, waitFor } from '../../dev/ports';
 import { createLogger } from '../../src/observability/logger';
@@ -183,4 +184,27 @@ it('traces each job in one span linked to the request that created it (the store
     await pool.end();
     await tracing.shutdown();
   }
+});
+
+it('in process: probes and metrics on one port; stop closes it with nothing in hand', async () => {
+  const config = loadWorkerConfig({
+    APP_ENV: 'test',
+    DATABASE_URL: db.url,
+    METRICS_PORT: '0',
+    SHARE_IMAGE_POLL_INTERVAL_MS: '50',
+    SHUTDOWN_TIMEOUT_MS: '3000',
+    ...storage.env,
+  });
+  const running = await startWorker(config, createLogger({ level: 'silent' }));
+  const base = `http://127.0.0.1:${running.metricsPort}`;
+  expect((await fetch(`${base}/healthz`)).status).toBe(200);
+  expect((await fetch(`${base}/readyz`)).status).toBe(200);
+  const scrape = await fetch(`${base}/metrics`);
+  expect(scrape.headers.get('content-type')).toMatch(/openmetrics/);
+  expect(await scrape.text()).toMatch(/walk_share_image_jobs_total\{outcome="failed"\} 0/);
+  expect((await fetch(`${base}/nothing`)).status).toBe(404);
+  const stopped = running.stop('test');
+  await stopped;
+  await expect(fetch(`${base}/healthz`)).rejects.toThrow();
+  expect(running.worker.inHand).toBe(0);
 });
