@@ -12,10 +12,15 @@ import {
   serviceImageRepository,
   previewImageRepository,
 } from '../config/environments';
-import { previewDbPoolMax } from '../config/connection-budget';
-import { serviceIdentity } from '../config/names';
+import { PREVIEW_WORKER, previewDbPoolMax } from '../config/connection-budget';
+import {
+  previewWalkImagesBucketName,
+  serviceIdentity,
+  SHARE_IMAGE_WORKER_IDENTITY,
+  walkImagesBucketName,
+} from '../config/names';
 import { LABEL } from './lib/labels';
-import { WalkServiceProps } from './walk-service/props';
+import { ShareImageWorkerProps, WalkServiceProps } from './walk-service/props';
 
 /**
  * Digest used when none is given: synth for review works before the first
@@ -69,6 +74,29 @@ export function walkServiceProps(
     logLevel: s.logLevel,
     traceSampleRatio: s.traceSampleRatio,
     databaseCidrs: [env.network.privateServiceAccessCidr],
+    walkImagesBucket: walkImagesBucketName(env.projectId),
+    shareImageWorker: {
+      ...shareImageWorkerSizing(env),
+      kubernetesServiceAccount: SHARE_IMAGE_WORKER_IDENTITY.kubernetesServiceAccount,
+      googleServiceAccountId: SHARE_IMAGE_WORKER_IDENTITY.googleServiceAccountId,
+    },
+  };
+}
+
+/** SHUTDOWN_TIMEOUT_MS of the worker: a render takes seconds; past this the job is released. */
+export const WORKER_SHUTDOWN_TIMEOUT_MS = 20_000;
+
+/** The worker's replicas, scaling and pods from the environment (its identity is the caller's). */
+function shareImageWorkerSizing(env: EnvironmentConfig): ShareImageWorkerProps {
+  const w = env.shareImageWorker;
+  return {
+    minReplicas: w.minReplicas,
+    maxReplicas: w.maxReplicas,
+    jobsPerReplica: w.jobsPerReplica,
+    cooldownSeconds: w.cooldownSeconds,
+    concurrency: w.concurrency,
+    resources: { cpuMillis: w.cpuMillis, memoryMiB: w.memoryMiB },
+    shutdownTimeoutMs: WORKER_SHUTDOWN_TIMEOUT_MS,
   };
 }
 
@@ -109,6 +137,9 @@ export function previewWalkServiceProps(
     maxReplicas: 1,
     canary: undefined,
     dbPoolMax: previewDbPoolMax(host),
+    // Its own bucket; the worker runs as the preview's identity, at most one pod (ADR 0261).
+    walkImagesBucket: previewWalkImagesBucketName(host.projectId, o.pr),
+    shareImageWorker: { ...shareImageWorkerSizing(host), minReplicas: 0, ...PREVIEW_WORKER },
     extraLabels: previewLabels(o.pr, o.expiresAt),
   };
 }

@@ -36,11 +36,35 @@ export function surgePods(replicas: number): number {
   return Math.ceil((replicas * ROLLING_MAX_SURGE_PERCENT) / 100);
 }
 
-/** Connections of one environment's service at full scale, its rollout surge and its migrations Job. */
+/** DB_POOL_MAX of a share-image worker pod: one connection per job in hand and one for claiming. */
+export function workerDbPoolMax(concurrency: number): number {
+  return concurrency + 1;
+}
+
+/**
+ * The share-image worker at KEDA's maximum (ADR 0262). Its rollout adds no
+ * pod (maxSurge 0: a stopping worker releases its job, no user waits on it).
+ */
+export function workerConnections(maxReplicas: number, concurrency: number): number {
+  return maxReplicas * workerDbPoolMax(concurrency);
+}
+
+/** A preview's worker: at most one pod rendering one job at a time. */
+export const PREVIEW_WORKER = { maxReplicas: 1, concurrency: 1 } as const;
+
+/**
+ * Connections of one environment's service at full scale, its rollout surge,
+ * its migrations Job and its share-image worker at full scale.
+ */
 export function serviceConnections(env: EnvironmentConfig): number {
   const s = env.service;
   const copies = s.canary ? 2 : 1;
-  return (copies * s.maxReplicas + surgePods(s.maxReplicas)) * s.dbPoolMax + MIGRATIONS_CONNECTIONS;
+  const w = env.shareImageWorker;
+  return (
+    (copies * s.maxReplicas + surgePods(s.maxReplicas)) * s.dbPoolMax +
+    MIGRATIONS_CONNECTIONS +
+    workerConnections(w.maxReplicas, w.concurrency)
+  );
 }
 
 /** DB_POOL_MAX of a preview on `host`. */
@@ -48,9 +72,13 @@ export function previewDbPoolMax(host: EnvironmentConfig): number {
   return Math.min(host.service.dbPoolMax, PREVIEW_DB_POOL_MAX);
 }
 
-/** One preview: its replica and the rollout's surge pod at full pool, and its migrations Job. */
+/** One preview: its replica and the rollout's surge pod at full pool, its migrations Job and its worker. */
 export function previewConnections(host: EnvironmentConfig): number {
-  return (1 + surgePods(1)) * previewDbPoolMax(host) + MIGRATIONS_CONNECTIONS;
+  return (
+    (1 + surgePods(1)) * previewDbPoolMax(host) +
+    MIGRATIONS_CONNECTIONS +
+    workerConnections(PREVIEW_WORKER.maxReplicas, PREVIEW_WORKER.concurrency)
+  );
 }
 
 /**
@@ -67,6 +95,6 @@ export function previewCapExplanation(host: EnvironmentConfig): string {
   return (
     `${host.name}'s max_connections ${host.database.maxConnections} − reserved ${RESERVED_CONNECTIONS} − ` +
     `${host.name} at full scale ${serviceConnections(host)}, divided by ${previewConnections(host)} per preview ` +
-    `(pool ${previewDbPoolMax(host)} × 2 pods during a rollout + its migrations Job)`
+    `(pool ${previewDbPoolMax(host)} × 2 pods during a rollout + its migrations Job + its share-image worker)`
   );
 }

@@ -11,7 +11,7 @@
  */
 import { z } from 'zod';
 import { canaryPlanProblems, SCRAPE_INTERVAL_SECONDS } from './canary-analysis';
-import { FIREBASE_DEFAULT_BUCKET_SUFFIX } from './platform-facts';
+import { FIREBASE_DEFAULT_BUCKET_SUFFIX, SOFT_DELETE_RETENTION_DAYS } from './platform-facts';
 import {
   ARTIFACT_REPOSITORY_ID,
   PREVIEW_ARTIFACT_REPOSITORY_ID,
@@ -244,6 +244,40 @@ const observabilitySchema = z.object({
   notificationEmail: z.union([z.email(), z.literal('')]),
 });
 
+/** The walk-images bucket (ADR 0260): what deletes what, and for how long a deletion can be undone. */
+const walkImagesSchema = z.object({
+  /**
+   * Days a share image is kept (a lifecycle rule on `share-images/`): the app
+   * shows it right after the job and requests a new job for an older walk.
+   */
+  shareImageRetentionDays: z.number().int().min(1).max(365),
+  /**
+   * Soft delete: days a deleted or replaced object stays restorable (billed as
+   * stored meanwhile); 0 turns it off (SOFT_DELETE_RETENTION_DAYS).
+   */
+  softDeleteRetentionDays: z.union([
+    z.literal(SOFT_DELETE_RETENTION_DAYS.value.off),
+    z.number().int().min(SOFT_DELETE_RETENTION_DAYS.value.min).max(SOFT_DELETE_RETENTION_DAYS.value.max),
+  ]),
+});
+
+/** The share-image worker (ADR 0261, 0262): its pods and how KEDA scales them on the queue. */
+const shareImageWorkerSchema = z.object({
+  /** Replicas while no job waits: 0 lets KEDA scale the Deployment to zero. */
+  minReplicas: z.number().int().min(0),
+  maxReplicas: z.number().int().min(1),
+  /** Waiting jobs per replica KEDA aims at (its prometheus trigger's threshold). */
+  jobsPerReplica: z.number().int().min(1),
+  /** Seconds without waiting jobs before KEDA scales to minReplicas. */
+  cooldownSeconds: z.number().int().min(30).max(3600),
+  /** SHARE_IMAGE_WORKER_CONCURRENCY: jobs one pod renders at once (the pool holds one more). */
+  concurrency: z.number().int().min(1).max(8),
+  /** CPU request in millicores (rendering is CPU-bound). */
+  cpuMillis: z.number().int().min(50),
+  /** Memory request and limit in MiB. */
+  memoryMiB: z.number().int().min(64),
+});
+
 const budgetSchema = z.object({
   /** Monthly budget in the billing account's currency. */
   monthlyAmount: z.number().int().min(1),
@@ -302,6 +336,8 @@ export const environmentSchema = z
     gke: gkeSchema,
     database: databaseSchema,
     service: serviceSchema,
+    walkImages: walkImagesSchema,
+    shareImageWorker: shareImageWorkerSchema,
     edge: edgeSchema,
     observability: observabilitySchema,
     budget: budgetSchema,
@@ -310,6 +346,13 @@ export const environmentSchema = z
     const issue = (path: (string | number)[], value: unknown, fix: string) =>
       ctx.addIssue({ code: 'custom', path, message: `got ${JSON.stringify(value)}; ${fix}` });
 
+    if (env.shareImageWorker.maxReplicas < env.shareImageWorker.minReplicas) {
+      issue(
+        ['shareImageWorker', 'maxReplicas'],
+        env.shareImageWorker.maxReplicas,
+        `set it >= shareImageWorker.minReplicas (${env.shareImageWorker.minReplicas})`,
+      );
+    }
     if (env.service.maxReplicas < env.service.minReplicas) {
       issue(
         ['service', 'maxReplicas'],
@@ -468,6 +511,13 @@ export const environmentSchema = z
           ['service', 'canary'],
           null,
           `${env.name} deploys by canary; set service.canary with stepWeights [10, 50]`,
+        );
+      }
+      if (env.walkImages.softDeleteRetentionDays === 0) {
+        issue(
+          ['walkImages', 'softDeleteRetentionDays'],
+          0,
+          `${env.name} keeps users' images restorable; set walkImages.softDeleteRetentionDays >= ${SOFT_DELETE_RETENTION_DAYS.value.min}`,
         );
       }
       if (env.gke.spotPods) {
@@ -677,6 +727,16 @@ function baseline(
       traceSampleRatio: 1,
       canary: null,
     },
+    walkImages: { shareImageRetentionDays: 30, softDeleteRetentionDays: 7 },
+    shareImageWorker: {
+      minReplicas: 0,
+      maxReplicas: 1,
+      jobsPerReplica: 5,
+      cooldownSeconds: 300,
+      concurrency: 1,
+      cpuMillis: 500,
+      memoryMiB: 512,
+    },
     edge: {
       owaspRulesMode: 'preview',
       httpRedirectListener: true,
@@ -713,6 +773,8 @@ const DIFFERENCES: Record<EnvironmentName, DeepPartial<EnvironmentConfig>> = {
     // The billing account's free-tier credit pays dev's cluster fee; Spot Pods (ADR 0170).
     gke: { freeTierCredit: true, spotPods: true },
     observability: { scrapeIntervalSeconds: 30 },
+    // Test images only: a deletion is final, and share images go after a week (ADR 0260).
+    walkImages: { shareImageRetentionDays: 7, softDeleteRetentionDays: 0 },
     // The same policy attachment with only the rate ban and default rule; HTTPS only (ADR 0170).
     edge: { owaspRulesMode: 'off', httpRedirectListener: false },
   },
@@ -740,6 +802,8 @@ const DIFFERENCES: Record<EnvironmentName, DeepPartial<EnvironmentConfig>> = {
       canary: CANARY_STAGING,
     },
     edge: { owaspRulesMode: 'enforce' },
+    // Rehearses prod's scaling from zero; at most two pods (ADR 0262).
+    shareImageWorker: { maxReplicas: 2 },
     observability: { lokiRetentionDays: 14, uptimeCheckPeriodSeconds: 60 },
     budget: { monthlyAmount: 350 },
   },
@@ -794,6 +858,10 @@ const DIFFERENCES: Record<EnvironmentName, DeepPartial<EnvironmentConfig>> = {
       canary: CANARY_PROD,
     },
     edge: { owaspRulesMode: 'enforce', adaptiveProtection: true },
+    // Users' thumbnails stay restorable for a month; one warm worker answers without a cold start, and
+    // two at most fit max_connections beside the service at full scale (ADR 0262).
+    walkImages: { softDeleteRetentionDays: 30 },
+    shareImageWorker: { minReplicas: 1, maxReplicas: 2 },
     observability: {
       lokiRetentionDays: 30,
       alertRouting: 'page',

@@ -187,6 +187,58 @@ export function walkImagesBucketName(projectId: string): string {
   return `${projectId}-walk-images`;
 }
 
+/**
+ * Object-name prefixes of the walk-images bucket (issue 19's contract):
+ * `thumbnails/<user>/<walk>/<random>.(jpg|png)` uploaded through signed URLs,
+ * `share-images/<user>/<walk>/<job>.jpg` written by the share-image worker.
+ */
+export const WALK_IMAGE_PREFIXES = { thumbnails: 'thumbnails/', shareImages: 'share-images/' } as const;
+
+/**
+ * The share-image worker (issue 19): its own Deployment of the service's
+ * image in the service's namespace, its own Kubernetes and Google service
+ * accounts, and its own IAM database user.
+ */
+export const SHARE_IMAGE_WORKER_IDENTITY = {
+  /** Deployment, app label and container name. */
+  name: 'walk-image-worker',
+  namespace: SERVICE_NAMESPACE,
+  kubernetesServiceAccount: 'walk-image-worker',
+  googleServiceAccountId: 'walk-image-worker',
+} as const;
+
+/**
+ * What the worker's storage calls need: it writes
+ * `share-images/<user>/<walk>/<job>.jpg`, and a retried job writes the same
+ * name again, which replaces the object (a replacement takes
+ * `storage.objects.delete`, STORAGE_OBJECT_ROLE_PERMISSIONS). It reads no
+ * other object.
+ */
+export const SHARE_IMAGE_WORKER_NEEDS = {
+  bucket: ['storage.objects.create', 'storage.objects.delete'],
+  bucketPrefix: WALK_IMAGE_PREFIXES.shareImages,
+} as const;
+
+/**
+ * What walk-service's storage calls need: signed upload and read URLs for
+ * thumbnails (its own identity signs, so it holds what the URLs grant),
+ * deleting a replaced thumbnail and a deleted walk's objects, reading share
+ * images and the cutover's copies (`walk_thumbnails/`).
+ */
+export const WALK_SERVICE_BUCKET_NEEDS = {
+  bucket: ['storage.objects.create', 'storage.objects.delete', 'storage.objects.get'],
+  bucketPrefixes: [
+    WALK_IMAGE_PREFIXES.thumbnails,
+    WALK_IMAGE_PREFIXES.shareImages,
+    FIRESTORE_MIGRATION_NEEDS.serviceBucketPrefix,
+  ],
+} as const;
+
+/** A preview's own walk-images bucket, removed with the preview (ADR 0261). */
+export function previewWalkImagesBucketName(projectId: string, pr: number): string {
+  return `${walkImagesBucketName(projectId)}-pr-${pr}`;
+}
+
 /** Default state bucket of a bootstrap project. */
 export function stateBucketName(bootstrapProjectId: string): string {
   return `${bootstrapProjectId}-tfstate`;
@@ -233,6 +285,9 @@ export const PLATFORM_OUTPUTS = {
   privateServiceAccessCidr: 'private_service_access_cidr',
   walkServiceServiceAccountEmail: 'walk_service_gsa_email',
   walkServiceDatabaseUser: 'walk_service_database_user',
+  shareImageWorkerServiceAccountEmail: 'share_image_worker_gsa_email',
+  shareImageWorkerDatabaseUser: 'share_image_worker_database_user',
+  walkImagesBucket: 'walk_images_bucket',
   signingKeysSecretId: 'signing_keys_secret_id',
   cloudArmorPolicyName: 'cloud_armor_policy_name',
   lokiBucket: 'loki_bucket',

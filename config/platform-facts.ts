@@ -269,3 +269,30 @@ export const TELEMETRY_TRACES_WRITER_ROLE: PlatformFact<string> = {
   value: 'roles/telemetry.tracesWriter',
   source: 'https://cloud.google.com/iam/docs/roles-permissions/telemetry',
 };
+
+/**
+ * Cloud Storage soft delete: on by default with a 7-day retention; a policy
+ * sets 0 (off) or between 7 and 90 days. Soft-deleted bytes are billed as
+ * stored until the retention ends.
+ */
+export const SOFT_DELETE_RETENTION_DAYS: PlatformFact<{
+  readonly off: 0;
+  readonly min: number;
+  readonly max: number;
+  readonly default: number;
+}> = {
+  value: { off: 0, min: 7, max: 90, default: 7 },
+  source: 'https://cloud.google.com/storage/docs/soft-delete',
+};
+
+/**
+ * Signing a V4 signed URL without a key: the client library asks the IAM
+ * Service Account Credentials API's `signBlob` to sign as the service
+ * account, which takes `iam.serviceAccounts.signBlob` on that account, in
+ * this role; the account itself must hold the object permissions the URL
+ * grants.
+ */
+export const SIGN_BLOB_ROLE: PlatformFact<{ readonly role: string; readonly permission: string }> = {
+  value: { role: 'roles/iam.serviceAccountTokenCreator', permission: 'iam.serviceAccounts.signBlob' },
+  source: 'https://cloud.google.com/storage/docs/authentication/creating-signatures',
+};

@@ -5,7 +5,7 @@
  */
 import { SERVICE_NAMESPACE } from '../config/names';
 import { CLOUD_MONITORING_PROMQL_NAMING, GKE_KUBE_STATE_POD_PHASE_METRIC } from '../config/platform-facts';
-import { ALLOY_SELECTOR, FLAGGER_JOB, LOKI_SELECTOR, SERVICE_SELECTOR } from './config';
+import { ALLOY_SELECTOR, FLAGGER_JOB, LOKI_SELECTOR, SERVICE_SELECTOR, WORKER_SELECTOR } from './config';
 import {
   BURN_RATE_WINDOWS,
   BurnRateWindow,
@@ -59,6 +59,12 @@ export interface RuleGroup {
 export function isAlert(rule: RecordingRule | AlertRule): rule is AlertRule {
   return 'alert' in rule;
 }
+
+/** WalkShareImageBacklog: minutes the oldest ready job may wait (cold start from zero included). */
+export const SHARE_IMAGE_BACKLOG_MINUTES = 10;
+/** WalkShareImageJobsFailing: share of finished jobs that failed, and the finished jobs an hour needs first. */
+export const SHARE_IMAGE_FAILED_RATIO = 0.1;
+export const SHARE_IMAGE_MIN_FINISHED = 10;
 
 const LONG_WINDOWS: readonly ErrorRatioWindow[] = ['3d', '30d'];
 /** Windows whose request count guards an alert against low traffic (every burn window's long window). */
@@ -194,6 +200,35 @@ const serviceCauses: AlertRule[] = [
     description:
       'Over 30 minutes the share of error and critical lines from this app version is more than twice the share of the day before: a release (of the app or of walk-service) broke something users meet.',
     runbook: 'client-errors-rising.md',
+  },
+  {
+    alert: 'WalkShareImageBacklog',
+    // The oldest ready job has waited longer than a worker needs to start from zero (a scrape of the
+    // gauge, KEDA's poll, an Autopilot pod start: a few minutes, ADR 0262) while work waits.
+    expr:
+      `max by (namespace) (walk_share_image_oldest_waiting_seconds{${SERVICE_SELECTOR}}) > ${SHARE_IMAGE_BACKLOG_MINUTES * 60}\n` +
+      `and on (namespace)\nmax by (namespace) (walk_share_image_jobs_waiting{${SERVICE_SELECTOR}}) > 0`,
+    for: '5m',
+    severity: 'ticket',
+    summary: `Share-image jobs have waited more than ${SHARE_IMAGE_BACKLOG_MINUTES} minutes for a worker`,
+    description:
+      'The oldest ready share-image job has waited longer than a worker needs to start: no worker takes jobs (KEDA down, the worker failing to start) or too few for the load.',
+    runbook: 'share-image-backlog.md',
+  },
+  {
+    alert: 'WalkShareImageJobsFailing',
+    // Final failures over finished jobs in an hour; at least 10 finished so one bad walk in a quiet hour stays quiet.
+    expr:
+      `(\n  sum by (namespace) (increase(walk_share_image_jobs_total{${WORKER_SELECTOR},outcome="failed"}[1h]))\n` +
+      `  / sum by (namespace) (increase(walk_share_image_jobs_total{${WORKER_SELECTOR},outcome=~"succeeded|failed"}[1h]))\n` +
+      `) > ${SHARE_IMAGE_FAILED_RATIO}\n` +
+      `and on (namespace)\nsum by (namespace) (increase(walk_share_image_jobs_total{${WORKER_SELECTOR},outcome=~"succeeded|failed"}[1h])) >= ${SHARE_IMAGE_MIN_FINISHED}`,
+    for: '10m',
+    severity: 'ticket',
+    summary: `More than ${SHARE_IMAGE_FAILED_RATIO * 100} % of share-image jobs end in failed`,
+    description:
+      'Over the last hour, more than one in ten finished share-image jobs failed after its last attempt: rendering or storing breaks for many walks.',
+    runbook: 'share-image-jobs-failing.md',
   },
   {
     alert: 'WalkServiceRefreshTokenReuse',

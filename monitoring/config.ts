@@ -6,7 +6,7 @@
  */
 import { ContextSources, resolveContext } from '../config/context';
 import { EnvironmentConfig, Environments, loadEnvironments } from '../config/environments';
-import { SERVICE_NAME, SERVICE_NAMESPACE } from '../config/names';
+import { SERVICE_NAME, SERVICE_NAMESPACE, SHARE_IMAGE_WORKER_IDENTITY } from '../config/names';
 import { FLAGGER, LOG_PIPELINE, MONITORING } from '../charts/lib/cluster-addons';
 
 /** GKE cluster name of an environment (the platform stack names it `tekutoko-<env>`). */
@@ -20,6 +20,9 @@ export function clusterName(env: Pick<EnvironmentConfig, 'name'>): string {
  * left out of the SLOs on purpose.
  */
 export const SERVICE_SELECTOR = `job="${SERVICE_NAME}",namespace="${SERVICE_NAMESPACE}"`;
+
+/** The share-image worker's series: its PodMonitoring is named after its Deployment (charts/walk-service/share-image-worker.ts). */
+export const WORKER_SELECTOR = `job="${SHARE_IMAGE_WORKER_IDENTITY.name}",namespace="${SERVICE_NAMESPACE}"`;
 
 /** Flagger's own metrics (flagger_*) as scraped by the PodMonitoring in monitoring/k8s-objects.ts. */
 export const FLAGGER_JOB = FLAGGER.releaseName;

@@ -16,7 +16,12 @@ import { DataqueryBuilder as PromQuery } from '@grafana/grafana-foundation-sdk/p
 import { PanelBuilder as StatPanel } from '@grafana/grafana-foundation-sdk/stat';
 import { PanelBuilder as TimeseriesPanel } from '@grafana/grafana-foundation-sdk/timeseries';
 import { FLAGGER_JOB } from './config';
-import { SERVICE_NAME, SERVICE_NAMESPACE, sqlInstanceName } from '../config/names';
+import {
+  SERVICE_NAME,
+  SERVICE_NAMESPACE,
+  SHARE_IMAGE_WORKER_IDENTITY,
+  sqlInstanceName,
+} from '../config/names';
 import { userRequests } from '../config/sli';
 import { SLOS, errorBudget, errorRatioRecord } from './slo';
 
@@ -36,6 +41,8 @@ const ENV = `cluster=~"$${VARIABLES.environment}"`;
 const NAMESPACE = `namespace=~"$${VARIABLES.namespace}"`;
 /** The service's series in the chosen environment and namespace. */
 const SELECTOR = `job="${SERVICE_NAME}",${ENV},${NAMESPACE}`;
+/** The share-image worker's own series (its PodMonitoring is named after it). */
+const WORKER_DASHBOARD_SELECTOR = `job="${SHARE_IMAGE_WORKER_IDENTITY.name}",${ENV},${NAMESPACE}`;
 
 /** Log stream selector of the service: only the low-cardinality labels Alloy keeps (Loki is per cluster). */
 export const SERVICE_LOG_SELECTOR = `{${NAMESPACE}, app=~"${SERVICE_NAME}.*"}`;
@@ -290,6 +297,70 @@ export function serviceOverview(): Dashboard {
             ),
           ),
           8,
+        ],
+      ],
+    },
+    {
+      // issue 19: app/src/share-images/metrics.ts; alerts WalkShareImageBacklog, WalkShareImageJobsFailing
+      title: 'Share images',
+      height: 8,
+      panels: [
+        [
+          timeseries(
+            'jobs waiting and the oldest one’s wait',
+            's',
+            prom(`max(walk_share_image_jobs_waiting{${SELECTOR}})`, 'jobs waiting'),
+            prom(`max(walk_share_image_oldest_waiting_seconds{${SELECTOR}})`, 'oldest waiting (s)', 'B'),
+          ),
+          6,
+        ],
+        [
+          timeseries(
+            'job attempts per second by outcome',
+            'ops',
+            prom(
+              `sum by (outcome) (rate(walk_share_image_jobs_total{${WORKER_DASHBOARD_SELECTOR}}[$__rate_interval]))`,
+              '{{outcome}}',
+            ),
+          ),
+          6,
+        ],
+        [
+          timeseries(
+            'p50 / p99 job time (enqueue to finish) and render time',
+            's',
+            ...(
+              [
+                [0.5, 'walk_share_image_job_seconds', 'job p50', 'A'],
+                [0.99, 'walk_share_image_job_seconds', 'job p99', 'B'],
+                [0.5, 'walk_share_image_render_seconds', 'render p50', 'C'],
+                [0.99, 'walk_share_image_render_seconds', 'render p99', 'D'],
+              ] as const
+            ).map(([q, metric, legend, ref]) =>
+              prom(
+                `histogram_quantile(${q}, sum by (le) (rate(${metric}_bucket{${WORKER_DASHBOARD_SELECTOR}}[$__rate_interval])))`,
+                legend,
+                ref,
+              ),
+            ),
+          ),
+          6,
+        ],
+        [
+          timeseries(
+            'worker replicas (KEDA)',
+            'none',
+            prom(
+              `sum(kube_deployment_status_replicas_available{${ENV},${NAMESPACE},deployment="${SHARE_IMAGE_WORKER_IDENTITY.name}"})`,
+              'available',
+            ),
+            prom(
+              `sum(kube_deployment_spec_replicas{${ENV},${NAMESPACE},deployment="${SHARE_IMAGE_WORKER_IDENTITY.name}"})`,
+              'wanted',
+              'B',
+            ),
+          ),
+          6,
         ],
       ],
     },

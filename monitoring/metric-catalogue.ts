@@ -3,6 +3,10 @@
  * own (app/src/observability/metrics.ts), each with the document that defines
  * it. A test fails when a query names a metric found in neither place.
  *
+ * The share-image worker's series are the service's own (app/src/share-images/metrics.ts),
+ * not catalogued here; its PodMonitoring keeps WORKER_SCRAPED_METRICS
+ * (charts/walk-service/share-image-worker.ts), checked by test/metrics.test.ts.
+ *
  * Flagger's own `namespace` label collides with the target's under managed
  * collection, so its series carry the canary's namespace as
  * `exported_namespace`.

@@ -4,7 +4,7 @@
  * docs/deploy.md and the tests all describe the same thing.
  */
 import { defaultEnvironment, EnvironmentConfig, envVarForKey } from '../config/environments';
-import { FLAGGER } from '../charts/lib/cluster-addons';
+import { FLAGGER, KEDA } from '../charts/lib/cluster-addons';
 import {
   CLOUD_ARMOR_POLICY_NAME,
   MONITORING_NAMESPACE,
@@ -61,7 +61,13 @@ export function unconfiguredKeys(env: EnvironmentConfig): UnconfiguredKey[] {
 }
 
 /** Namespaces whose workloads a pause scales to zero (the add-ons' first). */
-export const PAUSED_NAMESPACES = [SERVICE_NAMESPACE, MONITORING_NAMESPACE, FLAGGER.namespace] as const;
+export const PAUSED_NAMESPACES = [
+  SERVICE_NAMESPACE,
+  MONITORING_NAMESPACE,
+  FLAGGER.namespace,
+  // KEDA stopped leaves the worker where pause put it, at zero (ADR 0262).
+  KEDA.namespace,
+] as const;
 
 /**
  * Terraform on the synthesized stack; `--auto-approve` only where the
@@ -162,6 +168,7 @@ export function planEnvAction(action: EnvAction, env: EnvironmentConfig): EnvPla
           credentials(env),
           scaleNamespace(MONITORING_NAMESPACE, 1),
           scaleNamespace(FLAGGER.namespace, 1),
+          scaleNamespace(KEDA.namespace, 1),
           {
             // After the scaling: the apply puts manifest-managed replicas (the query frontend's 2) back.
             ...apply(env, cluster),

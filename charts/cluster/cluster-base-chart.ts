@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import type { IGateway } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/Gateway';
 import type { IHTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute';
 import { GATEWAY, SERVICE_NAMESPACE } from '../../config/names';
-import { FLAGGER, MONITORING } from '../lib/cluster-addons';
+import { FLAGGER, KEDA, MONITORING } from '../lib/cluster-addons';
 import { LABEL } from '../lib/labels';
 
 /** GKE's global external Application Load Balancer (Envoy-based) Gateway class. */
@@ -51,6 +51,7 @@ export class ClusterBaseChart extends Chart {
     ns(GATEWAY.namespace, { 'pod-security.kubernetes.io/enforce': 'restricted' });
     ns(MONITORING.namespace, { 'pod-security.kubernetes.io/enforce': 'baseline' });
     ns(FLAGGER.namespace, { 'pod-security.kubernetes.io/enforce': 'baseline' });
+    ns(KEDA.namespace, { 'pod-security.kubernetes.io/enforce': 'baseline' });
     loadTesterIngress(this);
     if (props.serveTraffic === false) return;
 

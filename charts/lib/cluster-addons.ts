@@ -20,6 +20,20 @@ export const FLAGGER = {
   controllerPodName: 'flagger',
 } as const;
 
+/**
+ * KEDA (ADR 0262): its operator reads the queue depth from the query
+ * frontend and scales the share-image worker, to zero where configured. Pod
+ * names are its chart's (kedacore/charts `keda/values.yaml` 2.20.2:
+ * `operator.name`, `webhooks.name`; the metrics server is `<operator>-metrics-apiserver`).
+ */
+export const KEDA = {
+  namespace: 'keda',
+  releaseName: 'keda',
+  operatorName: 'keda-operator',
+  metricsServerName: 'keda-operator-metrics-apiserver',
+  webhooksName: 'keda-admission-webhooks',
+} as const;
+
 export const MONITORING = {
   namespace: MONITORING_NAMESPACE,
   /** Managed Prometheus query frontend: a Prometheus HTTP API over Cloud Monitoring. */

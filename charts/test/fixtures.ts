@@ -25,6 +25,7 @@ export function canaryProps(overrides: Partial<WalkServiceProps> = {}): WalkServ
     firebaseProjectId: 'tekutoko-prod-example',
     rolloutPercent: 10,
     databaseCidrs: ['10.20.0.0/16'],
+    walkImagesBucket: 'tekutoko-prod-example-walk-images',
     ...overrides,
   };
 }

@@ -10,6 +10,7 @@ import { canaryRelease } from './canary';
 import { networkPolicies } from './network-policies';
 import { WalkServiceProps, validateWalkServiceProps } from './props';
 import { backendPolicies, httpRoute, podDisruptionBudget, podMonitoring, serverService } from './traffic';
+import { shareImageWorker } from './share-image-worker';
 import { serverDeployment, signingKeysVolume, workloadServiceAccount } from './workload';
 
 export type WalkServiceChartProps = WalkServiceProps & Pick<ChartProps, 'disableResourceNameHashes'>;
@@ -21,6 +22,8 @@ export type WalkServiceChartProps = WalkServiceProps & Pick<ChartProps, 'disable
  */
 export class WalkServiceChart extends Chart {
   readonly deployment: kplus.Deployment;
+  /** The share-image worker's Deployment, when the props ask for one. */
+  readonly worker?: kplus.Deployment;
   readonly serviceAccount: kplus.ServiceAccount;
   readonly autoscaler?: kplus.HorizontalPodAutoscaler;
   readonly canary?: FlaggerCanary;
@@ -80,6 +83,8 @@ export class WalkServiceChart extends Chart {
       googleApisCidrs: props.googleApisCidrs ?? [PRIVATE_GOOGLE_APIS_CIDR],
       allowCanaryLoadTester: isCanary,
     });
+
+    if (props.shareImageWorker) this.worker = shareImageWorker(this, props, props.shareImageWorker);
 
     this.node.addValidation({ validate: () => this.validateSynth() });
   }

@@ -6,6 +6,7 @@ import { COMPONENT } from '../lib/labels';
 import { FINISHED_JOB_TTL_SECONDS } from './database-grant-chart';
 import { WalkServiceProps, validateWalkServiceProps } from './props';
 import { serviceJob } from './service-job';
+import { workerIdentity } from './share-image-worker';
 import { databaseUrl } from './workload';
 
 /**
@@ -37,6 +38,7 @@ export class MigrationsChart extends Chart {
       disableResourceNameHashes: true,
     });
     validateWalkServiceProps(props);
+    const worker = props.shareImageWorker && workerIdentity(props, props.shareImageWorker);
     this.job = serviceJob(this, props, {
       name: migrationsJobName(props.imageDigest),
       component: COMPONENT.migrations,
@@ -47,6 +49,8 @@ export class MigrationsChart extends Chart {
         APP_ENV: props.appEnv,
         DATABASE_URL: databaseUrl(props),
         LOG_LEVEL: props.logLevel ?? 'info',
+        // The worker's own database user gets its table rights after each migration (contract, ADR 0261).
+        ...(worker?.ownIdentity ? { WORKER_DATABASE_USER: worker.databaseUser } : {}),
       },
       activeDeadlineMinutes: MIGRATIONS_DEADLINE_SECONDS / 60,
       ttlAfterFinishedSeconds: FINISHED_JOB_TTL_SECONDS,

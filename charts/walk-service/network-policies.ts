@@ -1,7 +1,13 @@
 import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { SERVICE_NAME, SERVICE_PORTS } from '../../config/names';
-import { FLAGGER, GKE_METADATA_SERVER, GOOGLE_LB_SOURCE_RANGES, MONITORING } from '../lib/cluster-addons';
+import {
+  FLAGGER,
+  GKE_METADATA_SERVER,
+  GOOGLE_LB_SOURCE_RANGES,
+  MONITORING,
+  PRIVATE_GOOGLE_APIS_CIDR,
+} from '../lib/cluster-addons';
 import { LABEL } from '../lib/labels';
 
 export interface NetworkPolicyProps {
@@ -22,6 +28,41 @@ const NODE_LOCAL_DNS = '169.254.20.10/32';
  * canary, Flagger's load tester; egress to DNS, the metadata server (Workload
  * Identity), the Cloud SQL private range and Google APIs.
  */
+/**
+ * Egress of a walk-service workload: DNS, the metadata server (Workload
+ * Identity), the Cloud SQL private range (Auth Proxy) and Google APIs on 443.
+ * `idPrefix` keeps construct ids apart when two policies share a chart.
+ */
+export function workloadEgressRules(
+  scope: Construct,
+  idPrefix: string,
+  p: { readonly databaseCidrs: string[]; readonly googleApisCidrs?: string[] },
+): kplus.NetworkPolicyRule[] {
+  const id = (x: string) => (idPrefix ? `${idPrefix}-${x}` : x);
+  const dnsPorts = [kplus.NetworkPolicyPort.udp(53), kplus.NetworkPolicyPort.tcp(53)];
+  return [
+    {
+      peer: kplus.Pods.all(scope, id('kube-dns'), {
+        namespaces: kplus.Namespaces.select(scope, id('kube-system'), { names: ['kube-system'] }),
+      }),
+      ports: dnsPorts,
+    },
+    { peer: kplus.NetworkPolicyIpBlock.ipv4(scope, id('node-local-dns'), NODE_LOCAL_DNS), ports: dnsPorts },
+    ...GKE_METADATA_SERVER.map((m, i) => ({
+      peer: kplus.NetworkPolicyIpBlock.ipv4(scope, id(`metadata-${i}`), m.cidr),
+      ports: [kplus.NetworkPolicyPort.tcp(m.port)],
+    })),
+    ...p.databaseCidrs.map((cidr, i) => ({
+      peer: kplus.NetworkPolicyIpBlock.ipv4(scope, id(`cloud-sql-${i}`), cidr),
+      ports: [kplus.NetworkPolicyPort.tcp(CLOUD_SQL_SERVER_PORT)],
+    })),
+    ...(p.googleApisCidrs ?? [PRIVATE_GOOGLE_APIS_CIDR]).map((cidr, i) => ({
+      peer: kplus.NetworkPolicyIpBlock.ipv4(scope, id(`google-apis-${i}`), cidr),
+      ports: [kplus.NetworkPolicyPort.tcp(443)],
+    })),
+  ];
+}
+
 export function networkPolicies(scope: Construct, p: NetworkPolicyProps): void {
   new kplus.NetworkPolicy(scope, 'default-deny', {
     metadata: { name: 'default-deny' },
@@ -56,28 +97,7 @@ export function networkPolicies(scope: Construct, p: NetworkPolicyProps): void {
     });
   }
 
-  const dnsPorts = [kplus.NetworkPolicyPort.udp(53), kplus.NetworkPolicyPort.tcp(53)];
-  const egress: kplus.NetworkPolicyRule[] = [
-    {
-      peer: kplus.Pods.all(scope, 'kube-dns', {
-        namespaces: kplus.Namespaces.select(scope, 'kube-system', { names: ['kube-system'] }),
-      }),
-      ports: dnsPorts,
-    },
-    { peer: kplus.NetworkPolicyIpBlock.ipv4(scope, 'node-local-dns', NODE_LOCAL_DNS), ports: dnsPorts },
-    ...GKE_METADATA_SERVER.map((m, i) => ({
-      peer: kplus.NetworkPolicyIpBlock.ipv4(scope, `metadata-${i}`, m.cidr),
-      ports: [kplus.NetworkPolicyPort.tcp(m.port)],
-    })),
-    ...p.databaseCidrs.map((cidr, i) => ({
-      peer: kplus.NetworkPolicyIpBlock.ipv4(scope, `cloud-sql-${i}`, cidr),
-      ports: [kplus.NetworkPolicyPort.tcp(CLOUD_SQL_SERVER_PORT)],
-    })),
-    ...p.googleApisCidrs.map((cidr, i) => ({
-      peer: kplus.NetworkPolicyIpBlock.ipv4(scope, `google-apis-${i}`, cidr),
-      ports: [kplus.NetworkPolicyPort.tcp(443)],
-    })),
-  ];
+  const egress = workloadEgressRules(scope, '', p);
 
   new kplus.NetworkPolicy(scope, 'walk-service-traffic', {
     metadata: { name: SERVICE_NAME },

@@ -28,6 +28,26 @@ export interface ResourceSizing {
   readonly memoryMiB: number;
 }
 
+/** The share-image worker (charts/walk-service/share-image-worker.ts, ADR 0262). */
+export interface ShareImageWorkerProps {
+  /** Replicas with no job waiting (0: KEDA scales the Deployment to zero). */
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  /** Waiting jobs per replica KEDA aims at. */
+  readonly jobsPerReplica: number;
+  /** Seconds without waiting jobs before KEDA scales down to minReplicas. */
+  readonly cooldownSeconds: number;
+  /** SHARE_IMAGE_WORKER_CONCURRENCY. */
+  readonly concurrency: number;
+  readonly resources: ResourceSizing;
+  /** SHUTDOWN_TIMEOUT_MS: finish or release the job in hand; the grace period adds 10 s. */
+  readonly shutdownTimeoutMs: number;
+  /** @default the service's — Kubernetes service account of the worker (previews share the service's). */
+  readonly kubernetesServiceAccount?: string;
+  /** @default the service's — Google service account id (its own IAM database user follows). */
+  readonly googleServiceAccountId?: string;
+}
+
 export interface WalkServiceProps {
   /** APP_ENV of the service. */
   readonly appEnv: DeployedAppEnv;
@@ -83,6 +103,10 @@ export interface WalkServiceProps {
   readonly shutdown?: ShutdownTiming;
   /** @default {} — extra labels on every object (preview PR number, expiry). */
   readonly extraLabels?: Record<string, string>;
+  /** WALK_IMAGES_BUCKET: the bucket of thumbnails and share images. */
+  readonly walkImagesBucket: string;
+  /** @default no worker — the share-image worker beside the service. */
+  readonly shareImageWorker?: ShareImageWorkerProps;
   /** @default 'latest' — Secret Manager version of the signing key ring. */
   readonly signingKeysVersion?: string;
 }
@@ -144,5 +168,20 @@ export function validateWalkServiceProps(p: WalkServiceProps): void {
       errors.push('canary needs an HPA (minReplicas < maxReplicas): Flagger scales the primary from it');
     }
   }
+  const w = p.shareImageWorker;
+  if (w) {
+    if (!Number.isInteger(w.minReplicas) || w.minReplicas < 0)
+      errors.push(`shareImageWorker.minReplicas must be an integer >= 0, got ${w.minReplicas}`);
+    if (!Number.isInteger(w.maxReplicas) || w.maxReplicas < Math.max(1, w.minReplicas))
+      errors.push(
+        `shareImageWorker.maxReplicas must be an integer >= max(1, minReplicas), got ${w.maxReplicas}`,
+      );
+    if (w.resources.cpuMillis < 50 || w.resources.memoryMiB < 64)
+      errors.push(
+        `shareImageWorker.resources must request at least 50m CPU and 64 MiB, got ${w.resources.cpuMillis}m/${w.resources.memoryMiB}Mi`,
+      );
+  }
+  if (!/^[a-z0-9][-_.a-z0-9]{1,61}[a-z0-9]$/.test(p.walkImagesBucket))
+    errors.push(`walkImagesBucket must be a bucket name, got "${p.walkImagesBucket}"`);
   if (errors.length > 0) throw new Error(`invalid walk-service props: ${errors.join('; ')}`);
 }

@@ -89,6 +89,7 @@ export function serviceEnvironment(
     METRICS_PORT: v(SERVICE_PORTS.metrics),
     DATABASE_URL: v(databaseUrl(p)),
     DB_POOL_MAX: v(p.dbPoolMax ?? 10),
+    WALK_IMAGES_BUCKET: v(p.walkImagesBucket),
     FIREBASE_PROJECT_ID: v(p.firebaseProjectId),
     SESSION_SIGNING_KEYS_FILE: v(SIGNING_KEYS_FILE),
     SESSION_ISSUER: v(`https://${p.hostname}`),
@@ -105,7 +106,7 @@ export function serviceEnvironment(
 }
 
 /** Tracing (app/src/observability/tracing.ts): straight to the Telemetry API as the pod's identity. */
-function tracingEnvironment(p: WalkServiceProps): Record<string, kplus.EnvValue> {
+export function tracingEnvironment(p: WalkServiceProps): Record<string, kplus.EnvValue> {
   const ratio = p.traceSampleRatio ?? 0;
   if (ratio === 0) return {};
   const v = (x: string) => kplus.EnvValue.fromValue(x);

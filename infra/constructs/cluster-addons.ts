@@ -8,6 +8,7 @@ import { App } from 'cdk8s';
 import { GmpFrontendChart } from '../../charts/cluster/gmp-frontend-chart';
 import {
   FLAGGER,
+  KEDA,
   LOKI_URL,
   MONITORING,
   prometheusQueryUrl,
@@ -32,6 +33,7 @@ export const ADDON_CHARTS = {
   },
   loki: { repository: 'https://grafana-community.github.io/helm-charts', chart: 'loki', version: '18.11.0' },
   alloy: { repository: 'https://grafana.github.io/helm-charts', chart: 'alloy', version: '1.11.1' },
+  keda: { repository: 'https://kedacore.github.io/charts', chart: 'keda', version: '2.20.2' },
 } as const;
 
 /** Merges Helm values: objects key by key, anything else (arrays included) replaced. */
@@ -146,6 +148,15 @@ export function defaultAddonValues(loki: LokiStorageTarget): Record<keyof typeof
       backend: { replicas: 0 },
       read: { replicas: 0 },
       write: { replicas: 0 },
+    },
+    keda: {
+      // One operator, metrics server and webhook pod each, sized for one ScaledObject polled every
+      // 15–30 s (ADR 0262); the chart's defaults are 100m/100Mi requests and 1 CPU/1000Mi limits.
+      resources: {
+        operator: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: null, memory: '256Mi' } },
+        metricServer: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: null, memory: '256Mi' } },
+        webhooks: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: null, memory: '128Mi' } },
+      },
     },
     alloy: {
       alloy: {
@@ -265,6 +276,8 @@ export class ClusterAddons extends Construct {
       grafana: release('grafana', MONITORING.namespace, mergeValues(defaults.grafana, observability.grafana)),
       loki: release('loki', MONITORING.namespace, mergeValues(defaults.loki, observability.loki)),
       alloy: release('alloy', MONITORING.namespace, mergeValues(defaults.alloy, observability.alloy)),
+      // Installs the ScaledObject CRD the app stacks' worker objects need.
+      keda: release('keda', KEDA.namespace, defaults.keda),
     };
   }
 }

@@ -2,7 +2,10 @@ import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { StorageBucket, StorageBucketLifecycleRule } from '@cdktf/provider-google/lib/storage-bucket';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
+import { SOFT_DELETE_RETENTION_DAYS } from '../../config/platform-facts';
 import { safeGrant, IPrincipal } from './principal';
+
+const SECONDS_PER_DAY = 86_400;
 
 export interface PrivateBucketProps {
   readonly projectId: string;
@@ -13,6 +16,16 @@ export interface PrivateBucketProps {
   readonly versioning?: boolean;
   /** @default none — delete live objects older than this many days. */
   readonly deleteAfterDays?: number;
+  /**
+   * @default none — per object-name prefix, delete live objects older than
+   * this many days (a lifecycle rule with `matches_prefix`).
+   */
+  readonly deleteUnderPrefixAfterDays?: Readonly<Record<string, number>>;
+  /**
+   * @default Google's default (7 days) — days a deleted or replaced object
+   * stays restorable; 0 turns soft delete off (bytes kept are billed).
+   */
+  readonly softDeleteRetentionDays?: number;
   /** @default none (with versioning: 10) — noncurrent versions kept per object. */
   readonly keepNoncurrentVersions?: number;
   /** @default false — `destroy` refuses while objects remain. */
@@ -51,7 +64,24 @@ export class PrivateBucket extends Construct {
         `PrivateBucket ${id}: deleteAfterDays must be a positive integer, got ${props.deleteAfterDays}`,
       );
     }
+    for (const [prefix, days] of Object.entries(props.deleteUnderPrefixAfterDays ?? {})) {
+      if (!/^[\w.-]+\/$/.test(prefix) || !Number.isInteger(days) || days < 1) {
+        throw new Error(
+          `PrivateBucket ${id}: deleteUnderPrefixAfterDays takes "<folder>/": <positive days>, got "${prefix}": ${days}`,
+        );
+      }
+    }
+    const soft = props.softDeleteRetentionDays;
+    const { off, min, max } = SOFT_DELETE_RETENTION_DAYS.value;
+    if (soft !== undefined && soft !== off && !(Number.isInteger(soft) && soft >= min && soft <= max)) {
+      throw new Error(
+        `PrivateBucket ${id}: softDeleteRetentionDays must be ${off} (off) or ${min}..${max}, got ${soft}`,
+      );
+    }
     const rules: StorageBucketLifecycleRule[] = [];
+    for (const [prefix, days] of Object.entries(props.deleteUnderPrefixAfterDays ?? {})) {
+      rules.push({ action: { type: 'Delete' }, condition: { age: days, matchesPrefix: [prefix] } });
+    }
     if (props.deleteAfterDays !== undefined) {
       rules.push({ action: { type: 'Delete' }, condition: { age: props.deleteAfterDays, withState: 'ANY' } });
     }
@@ -73,6 +103,7 @@ export class PrivateBucket extends Construct {
       forceDestroy: props.forceDestroy ?? false,
       lifecycle: { preventDestroy: props.preventDestroy ?? !props.forceDestroy },
       lifecycleRule: rules.length > 0 ? rules : undefined,
+      softDeletePolicy: soft === undefined ? undefined : { retentionDurationSeconds: soft * SECONDS_PER_DAY },
       dependsOn: props.dependsOn,
     });
     this.bucketName = props.name;

@@ -3,7 +3,8 @@ import { Construct } from 'constructs';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { ServiceAccountIamMember } from '@cdktf/provider-google/lib/service-account-iam-member';
 import { googleServiceAccountEmail, iamDatabaseUser } from '../../config/names';
-import { assertSafeGrant, IPrincipal } from './principal';
+import { SIGN_BLOB_ROLE } from '../../config/platform-facts';
+import { assertSafeGrant, IPrincipal, safeGrant } from './principal';
 
 export interface WorkloadIdentityUserProps {
   readonly projectId: string;
@@ -73,6 +74,18 @@ export class WorkloadIdentityUser extends Construct implements IPrincipal {
       role: 'roles/iam.workloadIdentityUser',
       member: this.workloadIdentityMember,
       dependsOn: props.workloadIdentityPoolDependsOn,
+    });
+  }
+
+  /**
+   * Lets `grantee` sign blobs as this account (SIGN_BLOB_ROLE on this account
+   * only): V4 signed URLs without a key. Granting it to the account itself
+   * lets the pod sign as its own identity and as no other.
+   */
+  grantSignBlob(grantee: IPrincipal, id = 'sign-blob'): ServiceAccountIamMember {
+    return new ServiceAccountIamMember(this, id, {
+      serviceAccountId: this.serviceAccount.name,
+      ...safeGrant(SIGN_BLOB_ROLE.value.role, grantee),
     });
   }
 }

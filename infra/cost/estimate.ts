@@ -6,6 +6,7 @@
 import { ContainerRequests, Workload } from './helm-workloads';
 import { Inventory } from './inventory';
 import { PRICE_TABLE as P, USAGE_ASSUMPTIONS as U } from './prices-asia-northeast1';
+import { SHARE_IMAGE_WORKER_IDENTITY, WALK_IMAGE_PREFIXES } from '../../config/names';
 
 /** Environment states with a different bill. */
 export type CostState = 'running' | 'paused' | 'hibernated';
@@ -120,9 +121,19 @@ function replicasOf(w: Workload, ctx: PricingContext): number {
   return ctx.replicas === 'max' ? w.replicasMax : w.replicasMin;
 }
 
-function podTotals(inv: Inventory, ctx: PricingContext): PodTotals {
+/** Workloads with a line of their own (ADR 0262): the rest share "Autopilot pods". */
+const OWN_LINES: readonly { label: string; is: (w: Workload) => boolean }[] = [
+  { label: 'Share-image worker', is: (w) => w.name === SHARE_IMAGE_WORKER_IDENTITY.name },
+  { label: 'KEDA', is: (w) => w.source === 'helm:keda' },
+];
+
+function podTotals(
+  inv: Inventory,
+  ctx: PricingContext,
+  only: (w: Workload) => boolean = () => true,
+): PodTotals {
   const t: PodTotals = { vcpu: 0, memoryGib: 0, spotVcpu: 0, spotMemoryGib: 0, defaulted: [], pods: 0 };
-  for (const w of inv.workloads) {
+  for (const w of inv.workloads.filter(only)) {
     const n = replicasOf(w, ctx);
     if (n === 0) continue;
     const r = podRequests(w);
@@ -137,6 +148,47 @@ function podTotals(inv: Inventory, ctx: PricingContext): PodTotals {
     t.defaulted.push(...r.defaulted.map((c) => `${w.namespace}/${w.name}/${c}`));
   }
   return t;
+}
+
+/**
+ * The walk-images bucket from USAGE_ASSUMPTIONS.walkImages: stored thumbnails, share images kept
+ * for the lifecycle's days, soft-deleted thumbnails for the soft-delete days; writes (uploads,
+ * share images), reads (downloads) and their egress.
+ */
+function walkImageLines(
+  name: string,
+  shareImageDays: number,
+  softDeleteDays: number,
+  env: string,
+  serving: boolean,
+): CostLine[] {
+  const u = U.walkImages[env];
+  if (!u) return [];
+  const { thumbnailKib, shareImageKib } = U.walkImageSizes;
+  const gib = (n: number, kib: number) => (n * kib) / 1024 / 1024;
+  const stored =
+    gib(u.thumbnailsKept, thumbnailKib) +
+    gib(u.shareImages * (Math.min(shareImageDays, 30) / 30), shareImageKib) +
+    gib(u.deleted * (Math.min(softDeleteDays, 30) / 30), thumbnailKib);
+  const storage = {
+    item: `Bucket ${name} (${stored.toFixed(1)} GiB)`,
+    monthly: stored * P.storage.standardGibMonth,
+  };
+  // Paused or hibernated, nobody uploads or downloads: only the bytes are billed.
+  if (!serving) return [storage];
+  const writes = u.uploads + u.shareImages;
+  const egress = gib(u.downloads, thumbnailKib);
+  return [
+    storage,
+    {
+      item: `Bucket ${name} operations (${writes} writes, ${u.downloads} reads)`,
+      monthly: (writes / 1000) * P.storage.classAPer1000 + (u.downloads / 1000) * P.storage.classBPer1000,
+    },
+    {
+      item: `Bucket ${name} downloads (${egress.toFixed(1)} GiB)`,
+      monthly: egress * P.storage.internetEgressGib,
+    },
+  ];
 }
 
 /** Monthly estimate of one environment in one state from its inventory. */
@@ -159,17 +211,33 @@ export function estimateInventory(inv: Inventory, ctx: PricingContext): CostEsti
       add('GKE free-tier credit', -Math.min(P.gke.freeTierCreditMonth, P.gke.clusterHour * H));
   }
   const pods = podTotals(inv, ctx);
-  if (pods.pods > 0) {
-    const gp = (pods.vcpu * P.gke.autopilotVcpuHour + pods.memoryGib * P.gke.autopilotMemoryGibHour) * H;
-    const spot =
-      (pods.spotVcpu * P.gke.autopilotSpotVcpuHour + pods.spotMemoryGib * P.gke.autopilotSpotMemoryGibHour) *
-      H;
-    if (gp > 0) add(`Autopilot pods (${pods.vcpu.toFixed(2)} vCPU, ${pods.memoryGib.toFixed(2)} GiB)`, gp);
+  const monthlyOf = (t: PodTotals) => ({
+    gp: (t.vcpu * P.gke.autopilotVcpuHour + t.memoryGib * P.gke.autopilotMemoryGibHour) * H,
+    spot: (t.spotVcpu * P.gke.autopilotSpotVcpuHour + t.spotMemoryGib * P.gke.autopilotSpotMemoryGibHour) * H,
+  });
+  const shared = podTotals(inv, ctx, (w) => !OWN_LINES.some((o) => o.is(w)));
+  if (shared.pods > 0) {
+    const { gp, spot } = monthlyOf(shared);
+    if (gp > 0)
+      add(`Autopilot pods (${shared.vcpu.toFixed(2)} vCPU, ${shared.memoryGib.toFixed(2)} GiB)`, gp);
     if (spot > 0)
       add(
-        `Autopilot Spot Pods (${pods.spotVcpu.toFixed(2)} vCPU, ${pods.spotMemoryGib.toFixed(2)} GiB)`,
+        `Autopilot Spot Pods (${shared.spotVcpu.toFixed(2)} vCPU, ${shared.spotMemoryGib.toFixed(2)} GiB)`,
         spot,
       );
+  }
+  for (const own of OWN_LINES) {
+    const ws = inv.workloads.filter(own.is);
+    if (ws.length === 0) continue;
+    const at = podTotals(inv, ctx, own.is);
+    const atMax = podTotals(inv, { ...ctx, replicas: 'max' }, own.is);
+    if (atMax.pods === 0) continue;
+    const cost = (t: PodTotals) => monthlyOf(t).gp + monthlyOf(t).spot;
+    const range = `${ws.reduce((n, w) => n + w.replicasMin, 0)}–${ws.reduce((n, w) => n + w.replicasMax, 0)}`;
+    add(
+      `${own.label} pods (${at.pods} of ${range}${ws.some((w) => w.spot) ? ' Spot' : ''}; at max $${cost(atMax).toFixed(2)})`,
+      cost(at),
+    );
   }
   const volumes = inv.workloads.reduce((g, w) => g + w.volumeGib * w.replicasMin, 0);
   if (volumes > 0) add(`Persistent disks (${volumes} GiB balanced)`, volumes * P.gke.balancedPdGibMonth);
@@ -237,6 +305,13 @@ export function estimateInventory(inv: Inventory, ctx: PricingContext): CostEsti
     );
   }
   for (const bucket of inv.buckets) {
+    const images = bucket.deleteUnderPrefixAfterDays?.[WALK_IMAGE_PREFIXES.shareImages];
+    if (images !== undefined) {
+      lines.push(
+        ...walkImageLines(bucket.name, images, bucket.softDeleteDays, ctx.environment, pods.pods > 0),
+      );
+      continue;
+    }
     const gib = /loki/.test(bucket.name)
       ? (U.lokiGibPerDay[ctx.environment] ?? 0) * (bucket.deleteAfterDays ?? 30)
       : U.otherBucketGib;

@@ -9,11 +9,14 @@
  * - grafana 12.11.1, loki 18.11.0: grafana-community/helm-charts `charts/grafana/values.yaml`
  *   (`replicas`, `resources`, `sidecar.*`, `downloadDashboards.resources`; `templates/_pod.tpl` for the init container) and `charts/loki/values.yaml` (`singleBinary.*`, `sidecar.rules.enabled`,
  *   `sidecar.resources`, `gateway`, `lokiCanary`, `chunksCache`, `resultsCache`);
+ * - keda 2.20.2: kedacore/charts `keda/values.yaml` (`resources.{operator,metricServer,webhooks}`,
+ *   `{operator,metricsServer,webhooks}.replicaCount`, `metricsServer.enabled`, `webhooks.enabled`, `nodeSelector`);
  * - alloy 1.11.1: grafana/alloy `operations/helm/charts/alloy/values.yaml` (`controller.*`, `alloy.resources`,
  *   `configReloader.*`).
  * A chart version other than these makes the estimate fail, so a bump revisits this file.
  */
 import { AUTOPILOT_SPOT_NODE_SELECTOR } from '../../config/platform-facts';
+import { KEDA } from '../../charts/lib/cluster-addons';
 import { cpuMillis, memoryMiB } from './quantities';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- Helm values are untyped data */
@@ -74,6 +77,7 @@ export const NODE_SELECTOR_PATH = {
   grafana: 'nodeSelector',
   loki: 'singleBinary.nodeSelector',
   alloy: 'controller.nodeSelector',
+  keda: 'nodeSelector',
 } as const;
 
 /** Values that put a chart's pods on `nodeSelector` (nested at the chart's path). */
@@ -188,6 +192,7 @@ const MODELS: Record<string, { version: string; model: ChartModel }> = {
       ];
     },
   },
+  keda: { version: '2.20.2', model: kedaWorkloads },
   alloy: {
     version: '1.11.1',
     model: (r) => {
@@ -217,6 +222,36 @@ const MODELS: Record<string, { version: string; model: ChartModel }> = {
     },
   },
 };
+
+/** KEDA's three Deployments (keda/templates/{manager,metrics-server,webhooks}/deployment.yaml). */
+function kedaWorkloads(r: Release): Workload[] {
+  const pod = (name: string, replicasPath: string, resources: string, enabledPath?: string): Workload[] =>
+    enabledPath && !enabled(r.values, enabledPath, true)
+      ? []
+      : [
+          {
+            source: `helm:${r.name}`,
+            namespace: r.namespace,
+            name,
+            replicasMin: Number(at(r.values, replicasPath) ?? 1),
+            replicasMax: Number(at(r.values, replicasPath) ?? 1),
+            spot: spotSelected(r.values, NODE_SELECTOR_PATH.keda),
+            containers: [requestsAt(r.values, resources, name, { cpu: '100m', memory: '100Mi' })],
+            volumeGib: 0,
+            podLabels: { 'app.kubernetes.io/name': name },
+          },
+        ];
+  return [
+    ...pod(KEDA.operatorName, 'operator.replicaCount', 'resources.operator'),
+    ...pod(
+      KEDA.metricsServerName,
+      'metricsServer.replicaCount',
+      'resources.metricServer',
+      'metricsServer.enabled',
+    ),
+    ...pod(KEDA.webhooksName, 'webhooks.replicaCount', 'resources.webhooks', 'webhooks.enabled'),
+  ];
+}
 
 /** The workloads a Helm release renders; throws for a chart or version this file does not model. */
 export function helmWorkloads(release: Release): Workload[] {

@@ -28,6 +28,8 @@ export interface ScrapeTarget {
   readonly intervalSeconds: number;
   /** Pods the target selects, at the workload's minimum. */
   readonly podsMin: number;
+  /** Pods the target selects at the workload's maximum (a worker scaled to zero has podsMin 0). */
+  readonly podsMax: number;
   /** Metric names a `keep` metricRelabeling lets through (plus the synthetic `up`); undefined: all. */
   readonly keptMetrics?: number;
 }
@@ -50,7 +52,14 @@ export interface Inventory {
   /** One forwarding rule per protocol a global external Gateway listens on. */
   readonly forwardingRules: number;
   readonly securityPolicies: readonly { name: string; rules: number }[];
-  readonly buckets: readonly { name: string; deleteAfterDays?: number }[];
+  readonly buckets: readonly {
+    name: string;
+    deleteAfterDays?: number;
+    /** Lifecycle deletes under these prefixes after the days. */
+    deleteUnderPrefixAfterDays?: Readonly<Record<string, number>>;
+    /** Days deleted objects stay (and are billed); Google's default 7 when the stack sets none. */
+    softDeleteDays: number;
+  }[];
   readonly dnsZones: number;
   readonly secrets: number;
   readonly workloads: readonly Workload[];
@@ -73,7 +82,23 @@ function containerRequests(c: Block): ContainerRequests {
 
 /** Deployments and StatefulSets among the manifests, with replicas from an HPA that targets them. */
 function manifestWorkloads(stackName: string, manifests: Block[]): Workload[] {
-  const hpas = manifests.filter((m) => m.kind === 'HorizontalPodAutoscaler');
+  // A KEDA ScaledObject creates the HPA itself: its replica range is the ScaledObject's.
+  const hpas = [
+    ...manifests.filter((m) => m.kind === 'HorizontalPodAutoscaler'),
+    ...manifests
+      .filter((m) => m.kind === 'ScaledObject')
+      .map((m) => ({
+        metadata: m.metadata,
+        spec: {
+          scaleTargetRef: {
+            kind: m.spec.scaleTargetRef.kind ?? 'Deployment',
+            name: m.spec.scaleTargetRef.name,
+          },
+          minReplicas: m.spec.minReplicaCount ?? 0,
+          maxReplicas: m.spec.maxReplicaCount ?? 100,
+        },
+      })),
+  ];
   return manifests
     .filter((m) => m.kind === 'Deployment' || m.kind === 'StatefulSet')
     .map((m) => {
@@ -159,12 +184,16 @@ export function inventory(stacks: Readonly<Record<string, StackJson | undefined>
       name: `${pm.metadata?.namespace}/${pm.metadata?.name}`,
       intervalSeconds: intervalSeconds(pm.spec?.endpoints?.[0]?.interval),
       keptMetrics: keptMetrics(pm.spec?.endpoints?.[0]),
-      podsMin: workloads
-        .filter(
+      ...(() => {
+        const selected = workloads.filter(
           (w) =>
             w.namespace === pm.metadata?.namespace && matches(pm.spec?.selector?.matchLabels, w.podLabels),
-        )
-        .reduce((n, w) => n + w.replicasMin, 0),
+        );
+        return {
+          podsMin: selected.reduce((n, w) => n + w.replicasMin, 0),
+          podsMax: selected.reduce((n, w) => n + w.replicasMax, 0),
+        };
+      })(),
     }));
 
   return {
@@ -198,8 +227,20 @@ export function inventory(stacks: Readonly<Record<string, StackJson | undefined>
       rules: (p.rule ?? []).length,
     })),
     buckets: every('google_storage_bucket').map((b) => {
-      const age = (b.lifecycle_rule ?? []).find((r: Block) => r.action?.type === 'Delete')?.condition?.age;
-      return { name: String(b.name), ...(age !== undefined ? { deleteAfterDays: Number(age) } : {}) };
+      const deletes = ((b.lifecycle_rule ?? []) as Block[]).filter((r) => r.action?.type === 'Delete');
+      // A rule with matches_prefix deletes part of the bucket only (share images in walk-images).
+      const age = deletes.find((r) => r.condition?.matches_prefix === undefined)?.condition?.age;
+      const prefixes = Object.fromEntries(
+        deletes
+          .filter((r) => r.condition?.matches_prefix !== undefined && r.condition?.age !== undefined)
+          .flatMap((r) => (r.condition.matches_prefix as string[]).map((p) => [p, Number(r.condition.age)])),
+      );
+      return {
+        name: String(b.name),
+        ...(age !== undefined ? { deleteAfterDays: Number(age) } : {}),
+        ...(Object.keys(prefixes).length > 0 ? { deleteUnderPrefixAfterDays: prefixes } : {}),
+        softDeleteDays: Number(b.soft_delete_policy?.retention_duration_seconds ?? 7 * 86_400) / 86_400,
+      };
     }),
     dnsZones: every('google_dns_managed_zone').length,
     secrets: every('google_secret_manager_secret').length,

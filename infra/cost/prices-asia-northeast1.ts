@@ -79,6 +79,11 @@ export const PRICE_TABLE = {
   storage: {
     /** Standard class, regional bucket. */
     standardGibMonth: 0.023,
+    /** Class A (object writes, lists) and Class B (reads, metadata) operations, Standard class, per 1,000. */
+    classAPer1000: 0.005,
+    classBPer1000: 0.0004,
+    /** Data transfer from a bucket to the internet (Asia), per GiB: signed GET URLs the app downloads. */
+    internetEgressGib: 0.12,
   },
   managedPrometheus: {
     perMillionSamples: 0.06,
@@ -136,6 +141,26 @@ export const USAGE_ASSUMPTIONS = {
   pitrLogShare: 0.5,
   /** Data in a bucket other than Loki's (state, uploads before their own estimate). */
   otherBucketGib: 1,
+  /**
+   * Walk images (issue 19, ADR 0260): thumbnails kept (one per walk, replaced rarely), uploads and
+   * share images per month, downloads (signed GETs) per month, and their sizes (the app compresses
+   * thumbnails; the worker's JPEG size target). Replaced or deleted thumbnails per month are soft-deleted.
+   */
+  walkImages: {
+    dev: { thumbnailsKept: 2_000, uploads: 500, shareImages: 200, downloads: 5_000, deleted: 100 },
+    staging: { thumbnailsKept: 5_000, uploads: 1_000, shareImages: 500, downloads: 10_000, deleted: 200 },
+    prod: {
+      thumbnailsKept: 300_000,
+      uploads: 30_000,
+      shareImages: 20_000,
+      downloads: 600_000,
+      deleted: 3_000,
+    },
+  } as Record<
+    string,
+    { thumbnailsKept: number; uploads: number; shareImages: number; downloads: number; deleted: number }
+  >,
+  walkImageSizes: { thumbnailKib: 150, shareImageKib: 400 },
   /** Versions kept per secret (current + previous key ring). */
   versionsPerSecret: 2,
 } as const;

@@ -20,6 +20,10 @@ import {
   SIGNING_KEYS_SECRET_ID,
   lokiBucketName,
   walkImagesBucketName,
+  WALK_IMAGE_PREFIXES,
+  WALK_SERVICE_BUCKET_NEEDS,
+  SHARE_IMAGE_WORKER_IDENTITY,
+  SHARE_IMAGE_WORKER_NEEDS,
   serviceIdentity,
   stackName,
   statePrefix,
@@ -56,6 +60,7 @@ export const BINARY_AUTHORIZATION_THIRD_PARTY_IMAGES = [
   'docker.io/grafana/**',
   'grafana/**',
   'quay.io/kiwigrid/k8s-sidecar*',
+  'ghcr.io/kedacore/*',
 ] as const;
 
 export interface PlatformStackProps {
@@ -84,6 +89,8 @@ export class PlatformStack extends TerraformStack {
   readonly firestoreMigration: WorkloadIdentityUser;
   /** The service's walk images; the migration copies Firebase thumbnails into it. */
   readonly walkImages: PrivateBucket;
+  /** Renders share images: writes `share-images/` only, reads the database as its own user. */
+  readonly shareImageWorker: WorkloadIdentityUser;
   /** Only where `hostsPreviews`: the key ring every preview mounts. */
   readonly previewSigningKeys?: Secret;
   /** The identity grant Jobs run as: each service user's schema privileges (all environments). */
@@ -291,6 +298,11 @@ export class PlatformStack extends TerraformStack {
       projectId: project,
       name: walkImagesBucketName(project),
       location: env.region,
+      // The service deletes a walk's objects; lifecycle removes share images nobody fetched again (ADR 0260).
+      deleteUnderPrefixAfterDays: {
+        [WALK_IMAGE_PREFIXES.shareImages]: env.walkImages.shareImageRetentionDays,
+      },
+      softDeleteRetentionDays: env.walkImages.softDeleteRetentionDays,
     });
     this.walkImages.grantReadWrite(
       this.firestoreMigration,
@@ -298,6 +310,41 @@ export class PlatformStack extends TerraformStack {
       this.walkImages.prefixCondition('firestore-migration-thumbnails', [
         FIRESTORE_MIGRATION_NEEDS.serviceBucketPrefix,
       ]),
+    );
+    // walk-service: object user under its prefixes; signs V4 URLs as itself through signBlob (no key).
+    this.walkImages.grantReadWrite(
+      this.walkService,
+      'walk-service-images',
+      this.walkImages.prefixCondition('walk-service-images', WALK_SERVICE_BUCKET_NEEDS.bucketPrefixes),
+    );
+    this.walkService.grantSignBlob(this.walkService, 'sign-blob-as-itself');
+
+    // The share-image worker: its own identity, database user, traces and share-images/ only (ADR 0261).
+    const worker = SHARE_IMAGE_WORKER_IDENTITY;
+    this.shareImageWorker = new WorkloadIdentityUser(this, 'share-image-worker', {
+      projectId: project,
+      googleServiceAccountId: worker.googleServiceAccountId,
+      namespace: worker.namespace,
+      kubernetesServiceAccount: worker.kubernetesServiceAccount,
+      displayName: 'walk-service share-image worker',
+      workloadIdentityPoolDependsOn: pool,
+    });
+    this.database.grantConnect(this.shareImageWorker, 'share-image-worker');
+    createIamDatabaseUser(this, 'share-image-worker-user', {
+      projectId: project,
+      instanceName: this.database.instanceName,
+      userName: this.shareImageWorker.serviceAccountDatabaseUser,
+      dependsOn: this.shareImageWorker.principalDependsOn,
+    });
+    grantProjectRole(this, 'share-image-worker-traces-writer', {
+      projectId: project,
+      role: TELEMETRY_TRACES_WRITER_ROLE.value,
+      grantee: this.shareImageWorker,
+    });
+    this.walkImages.grantReadWrite(
+      this.shareImageWorker,
+      'share-image-worker-images',
+      this.walkImages.prefixCondition('share-image-worker-images', [SHARE_IMAGE_WORKER_NEEDS.bucketPrefix]),
     );
 
     if (env.hostsPreviews) {
@@ -413,6 +460,17 @@ export class PlatformStack extends TerraformStack {
       'walk-service Google service account',
     );
     out('walkServiceDatabaseUser', this.walksDatabase.databaseUserName, 'walk-service IAM database user');
+    out(
+      'shareImageWorkerServiceAccountEmail',
+      this.shareImageWorker.serviceAccountEmail,
+      'share-image worker Google service account',
+    );
+    out(
+      'shareImageWorkerDatabaseUser',
+      this.shareImageWorker.serviceAccountDatabaseUser,
+      'share-image worker IAM database user (WORKER_DATABASE_USER of the migrations Job)',
+    );
+    out('walkImagesBucket', this.walkImages.bucketName, 'bucket of thumbnails and share images');
     out(
       'signingKeysSecretId',
       this.signingKeys.secretId,

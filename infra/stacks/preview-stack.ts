@@ -9,6 +9,8 @@ import { Construct } from 'constructs';
 import { BootstrapConfig, EnvironmentConfig } from '../../config/environments';
 import {
   PLATFORM_OUTPUTS,
+  previewWalkImagesBucketName,
+  WALK_IMAGE_PREFIXES,
   ServiceIdentity,
   serviceIdentity,
   stackName,
@@ -16,6 +18,8 @@ import {
 } from '../../config/names';
 import { grantInstanceConnect } from '../constructs/cloud-sql-postgres';
 import { googleProvider } from '../constructs/google-provider';
+import { PrivateBucket } from '../constructs/private-bucket';
+import { SOFT_DELETE_RETENTION_DAYS } from '../../config/platform-facts';
 import { grantSecretAccess } from '../constructs/secret';
 import { ServiceDatabase } from '../constructs/service-database';
 import { WorkloadIdentityUser } from '../constructs/service-identity';
@@ -61,6 +65,8 @@ export class PreviewStack extends TerraformStack {
   /** Host platform outputs, for the Kubernetes half of this stack. */
   readonly hostSqlInstanceConnectionName: string;
   readonly hostPrivateServiceAccessCidr: string;
+  /** Thumbnails and share images of this preview only (the service and worker both run as its identity). */
+  readonly walkImages: PrivateBucket;
   /** The preview's walk-service objects (Kubernetes half). */
   readonly release: WalkServiceRelease;
 
@@ -114,6 +120,19 @@ export class PreviewStack extends TerraformStack {
       databaseDeletionPolicy: 'DELETE',
       userDeletionPolicy: 'ABANDON',
     });
+    // Its own bucket, emptied and removed with the preview; PR code never touches dev's images (ADR 0261).
+    this.walkImages = new PrivateBucket(this, 'walk-images', {
+      projectId: project,
+      name: previewWalkImagesBucketName(project, props.pr),
+      location: host.region,
+      forceDestroy: true,
+      deleteUnderPrefixAfterDays: {
+        [WALK_IMAGE_PREFIXES.shareImages]: host.walkImages.shareImageRetentionDays,
+      },
+      softDeleteRetentionDays: SOFT_DELETE_RETENTION_DAYS.value.off,
+    });
+    const imagesAccess = this.walkImages.grantReadWrite(this.serviceAccount, 'walk-service-images');
+    const signing = this.serviceAccount.grantSignBlob(this.serviceAccount, 'sign-blob-as-itself');
     const keysAccessor = grantSecretAccess(this, 'signing-keys-accessor', {
       projectId: project,
       secretId: this.identity.signingKeysSecretId,
@@ -152,12 +171,15 @@ export class PreviewStack extends TerraformStack {
           c.node.findAll().filter((r): r is TerraformResource => r instanceof TerraformResource),
         ),
         keysAccessor,
+        imagesAccess,
+        signing,
         ...connect,
       ],
     });
 
     new TerraformOutput(this, 'namespace', { value: this.identity.namespace });
     new TerraformOutput(this, 'service_account_email', { value: this.serviceAccount.serviceAccountEmail });
+    new TerraformOutput(this, 'walk_images_bucket', { value: this.walkImages.bucketName });
     new TerraformOutput(this, 'database_name', { value: this.database.databaseName });
     new TerraformOutput(this, 'database_user', { value: this.database.databaseUserName });
     new TerraformOutput(this, 'sql_instance_connection_name', { value: this.hostSqlInstanceConnectionName });

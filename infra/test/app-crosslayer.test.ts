@@ -9,6 +9,7 @@ import {
   ARTIFACT_REPOSITORY_ID,
   PREVIEW_ARTIFACT_REPOSITORY_ID,
   SERVICE_NAME,
+  SHARE_IMAGE_WORKER_IDENTITY,
   stackName,
 } from '../../config/names';
 import {
@@ -103,7 +104,7 @@ describe.each(targets)('$label: walk-service ↔ platform', ({ app, gcp, platfor
     expect(sqlUser).toMatchObject({ type: 'CLOUD_IAM_SERVICE_ACCOUNT' });
     const database = resources(gcpStack, 'google_sql_database').find((d) => d.name === url.pathname.slice(1));
     expect(database).toBeDefined();
-    const ksaEmail = manifest(appStack, 'ServiceAccount').metadata.annotations[
+    const ksaEmail = manifest(appStack, 'ServiceAccount', pod.serviceAccountName).metadata.annotations[
       'iam.gke.io/gcp-service-account'
     ];
     expect(`${user}.gserviceaccount.com`).toBe(ksaEmail);
@@ -120,7 +121,9 @@ describe.each(targets)('$label: walk-service ↔ platform', ({ app, gcp, platfor
       (x) => x.secret_id === secretId,
     );
     expect(secret).toBeDefined();
-    const email = manifest(appStack, 'ServiceAccount').metadata.annotations['iam.gke.io/gcp-service-account'];
+    const email = manifest(appStack, 'ServiceAccount', pod.serviceAccountName).metadata.annotations[
+      'iam.gke.io/gcp-service-account'
+    ];
     const grants = resources(gcpStack, 'google_secret_manager_secret_iam_member').filter(
       (g) => g.role === 'roles/secretmanager.secretAccessor' && g.member === `serviceAccount:${email}`,
     );
@@ -152,6 +155,44 @@ describe.each(targets)('$label: walk-service ↔ platform', ({ app, gcp, platfor
     for (const address of googleApis.rrdatas) {
       expect(cidrs.some((c: any) => cidrContains(c.cidr, address))).toBe(true);
     }
+  });
+});
+
+describe.each(targets)('$label: share-image worker ↔ platform', ({ app, gcp }) => {
+  const appStack = s.stacks[app]!;
+  const gcpStack = s.stacks[gcp]!;
+  const worker = manifest(appStack, 'Deployment', SHARE_IMAGE_WORKER_IDENTITY.name);
+  const pod = worker.spec.template.spec;
+  const ksa = manifest(appStack, 'ServiceAccount', pod.serviceAccountName);
+  const email: string = ksa.metadata.annotations['iam.gke.io/gcp-service-account'];
+
+  it("runs as a KSA bound to its Google service account, and logs in as that account's IAM user", () => {
+    const bindings = resources(gcpStack, 'google_service_account_iam_member').filter(
+      (b) =>
+        b.role === 'roles/iam.workloadIdentityUser' &&
+        referenced(gcpStack, b.service_account_id).account_id === email.split('@')[0],
+    );
+    expect(bindings.map((b) => b.member)).toEqual([
+      expect.stringMatching(new RegExp(`\\[${ksa.metadata.namespace}/${ksa.metadata.name}\\]$`)),
+    ]);
+    const user = decodeURIComponent(
+      new URL(env(container(worker, SHARE_IMAGE_WORKER_IDENTITY.name), 'DATABASE_URL')).username,
+    );
+    expect(`${user}.gserviceaccount.com`).toBe(email);
+    expect(resources(gcpStack, 'google_sql_user').map((u) => u.name)).toContain(user);
+  });
+
+  it('writes a bucket the stack creates, where its account holds an object grant', () => {
+    const bucket = env(container(worker, SHARE_IMAGE_WORKER_IDENTITY.name), 'WALK_IMAGES_BUCKET');
+    const [key] = Object.entries(gcpStack.resource!.google_storage_bucket!).find(
+      ([, b]) => b.name === bucket,
+    )!;
+    const grants = resources(gcpStack, 'google_storage_bucket_iam_member').filter(
+      (g) => g.bucket === `\${google_storage_bucket.${key}.name}` && g.member === `serviceAccount:${email}`,
+    );
+    expect(grants.map((g) => g.role)).toEqual(['roles/storage.objectUser']);
+    const service = manifest(appStack, 'Deployment', SERVICE_NAME);
+    expect(env(container(service, SERVICE_NAME), 'WALK_IMAGES_BUCKET')).toBe(bucket);
   });
 });
 
@@ -314,7 +355,15 @@ describe.each(ENVS)('%s: connection budget ↔ Cloud SQL max_connections', (e) =
       'grant',
       'walk-service-migrate',
     ]);
-    return (copies * maxReplicas + surge) * pool + MIGRATIONS_CONNECTIONS;
+    // The share-image worker at KEDA's maximum, plus its surge.
+    const worker = manifest(app, 'Deployment', SHARE_IMAGE_WORKER_IDENTITY.name);
+    const workerPool = Number(env(container(worker, SHARE_IMAGE_WORKER_IDENTITY.name), 'DB_POOL_MAX'));
+    const workerMax: number = manifest(app, 'ScaledObject', SHARE_IMAGE_WORKER_IDENTITY.name).spec
+      .maxReplicaCount;
+    const workerSurge = Number(worker.spec.strategy.rollingUpdate.maxSurge);
+    return (
+      (copies * maxReplicas + surge) * pool + MIGRATIONS_CONNECTIONS + (workerMax + workerSurge) * workerPool
+    );
   };
 
   it('fits every pool at full scale — primary and canary both at maxReplicas during an analysis, a rollout surge — plus the migrations Job', () => {

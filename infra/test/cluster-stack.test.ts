@@ -136,6 +136,7 @@ describe('ClusterStack', () => {
       grafana: (v) => v.nodeSelector,
       loki: (v) => v.singleBinary.nodeSelector,
       alloy: (v) => v.controller.nodeSelector,
+      keda: (v) => v.nodeSelector,
     };
     for (const r of releases(json)) {
       const values = Object.assign({}, ...r.values.map((v: string) => JSON.parse(v)));

@@ -198,6 +198,30 @@ describe('PrivateBucket, Secret, ArtifactRegistry, Budget', () => {
     ).toThrow('got "Bad_Name!"');
   });
 
+  it('deletes under a prefix after N days and sets soft delete, refusing values GCS refuses', () => {
+    const b = synth(
+      (s) =>
+        new PrivateBucket(s, 'b', {
+          projectId: P,
+          name: 'b-example',
+          location: 'asia-northeast1',
+          deleteUnderPrefixAfterDays: { 'share-images/': 30 },
+          softDeleteRetentionDays: 0,
+        }),
+    ).google_storage_bucket![0]!;
+    expect(b.lifecycle_rule).toEqual([
+      { action: { type: 'Delete' }, condition: { age: 30, matches_prefix: ['share-images/'] } },
+    ]);
+    expect(b.soft_delete_policy).toEqual({ retention_duration_seconds: 0 });
+    const bad = (props: object) => () =>
+      synth((s) => new PrivateBucket(s, 'b', { projectId: P, name: 'b-example', location: 'x', ...props }));
+    expect(bad({ softDeleteRetentionDays: 3 })).toThrow(
+      'softDeleteRetentionDays must be 0 (off) or 7..90, got 3',
+    );
+    expect(bad({ deleteUnderPrefixAfterDays: { 'share-images': 3 } })).toThrow('"share-images": 3');
+    expect(bad({ deleteUnderPrefixAfterDays: { 'a/': 0 } })).toThrow('"a/": 0');
+  });
+
   it('creates a secret without a version and grants one accessor', () => {
     const r = synth((s) =>
       new Secret(s, 'k', { projectId: P, secretId: 'k', replicaLocations: ['asia-northeast1'] }).grantAccess(

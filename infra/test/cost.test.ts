@@ -60,7 +60,11 @@ describe('cost estimate from the synthesized stacks', () => {
       expect(targets.map((t) => t.name)).toEqual(
         expect.arrayContaining(['monitoring/loki', 'monitoring/alloy', 'flagger-system/flagger']),
       );
-      expect(targets.filter((t) => t.podsMin === 0).map((t) => `${env} ${t.name}`)).toEqual([]);
+      expect(targets.filter((t) => t.podsMax === 0).map((t) => `${env} ${t.name}`)).toEqual([]);
+      // Only a workload KEDA scales to zero may have no pod at its minimum (ADR 0262).
+      expect(targets.filter((t) => t.podsMin === 0).map((t) => t.name)).toEqual(
+        env === 'dev' || env === 'staging' ? ['walk-service/walk-image-worker'] : [],
+      );
       // Loki and Alloy keep only the metrics their alerts read (2 each, plus `up`), not their hundreds.
       expect(targets.find((t) => t.name === 'monitoring/loki')!.keptMetrics).toBe(3);
     }
@@ -73,8 +77,9 @@ describe('cost estimate from the synthesized stacks', () => {
       return s;
     };
     const deployment = (s: ReturnType<typeof envStacks>) =>
-      Object.values(s.app!.resource!.kubernetes_manifest!).find((r: any) => r.manifest.kind === 'Deployment')!
-        .manifest;
+      Object.values(s.app!.resource!.kubernetes_manifest!).find(
+        (r: any) => r.manifest.kind === 'Deployment' && r.manifest.metadata.name === 'walk-service',
+      )!.manifest;
 
     it('a container without requests is priced at Autopilot’s default', () => {
       const s = mutate((x) => delete deployment(x).spec.template.spec.containers[0].resources);
@@ -121,11 +126,54 @@ describe('cost estimate from the synthesized stacks', () => {
     it('a faster scrape costs more samples', () => {
       const s = mutate((x) => {
         const pm = Object.values(x.app!.resource!.kubernetes_manifest!).find(
-          (r: any) => r.manifest.kind === 'PodMonitoring',
+          (r: any) => r.manifest.kind === 'PodMonitoring' && r.manifest.metadata.name === 'walk-service',
         )!.manifest;
         pm.spec.endpoints[0].interval = '5s';
       });
       expect(total(s)).toBeGreaterThan(total(base));
+    });
+    it("the share-image worker's requests move its line: at max replicas in dev, at min in prod", () => {
+      const worker = (x: ReturnType<typeof envStacks>) =>
+        Object.values(x.app!.resource!.kubernetes_manifest!).find(
+          (r: any) => r.manifest.kind === 'Deployment' && r.manifest.metadata.name === 'walk-image-worker',
+        )!.manifest;
+      const doubled = (x: ReturnType<typeof envStacks>) => {
+        const c = worker(x).spec.template.spec.containers[0];
+        c.resources.requests.cpu = `${cpuMillis(c.resources.requests.cpu) * 2}m`;
+      };
+      const line = (x: ReturnType<typeof envStacks>, c: Partial<PricingContext> = {}) =>
+        estimateInventory(inventory(x), { ...ctx, ...c }).lines.find((l) =>
+          l.item.startsWith('Share-image worker pods'),
+        )!;
+      // dev scales to zero: nothing at its minimum, a price at its maximum, and more with larger requests.
+      expect(line(base).monthly).toBe(0);
+      expect(line(base).item).toMatch(/^Share-image worker pods \(0 of 0–1 Spot; at max \$\d+\.\d\d\)$/);
+      expect(line(base, { replicas: 'max' }).monthly).toBeGreaterThan(0);
+      const s = mutate(doubled);
+      expect(total(s, { replicas: 'max' })).toBeGreaterThan(total(base, { replicas: 'max' }));
+      expect(line(s, { replicas: 'max' }).monthly).toBeGreaterThan(line(base, { replicas: 'max' }).monthly);
+      // prod keeps one warm pod: its minimum moves too.
+      const prod = envStacks(stacks as Record<string, StackJson>, 'prod');
+      const prodCtx = { environment: 'prod', freeTierCredit: false };
+      const prodDoubled = clone(prod);
+      doubled(prodDoubled);
+      expect(line(prod, prodCtx).monthly).toBeGreaterThan(0);
+      expect(line(prodDoubled, prodCtx).monthly).toBeGreaterThan(line(prod, prodCtx).monthly);
+    });
+    it('KEDA has its own line, priced from its modelled pods', () => {
+      const keda = estimateInventory(inventory(base), ctx).lines.find((l) => l.item.startsWith('KEDA pods'))!;
+      expect(keda.item).toMatch(/^KEDA pods \(3 of 3–3 Spot; at max/);
+      expect(keda.monthly).toBeGreaterThan(0);
+    });
+    it('the walk-images bucket is priced from its assumptions: storage, operations, downloads', () => {
+      const items = estimateInventory(inventory(base), ctx)
+        .lines.filter((l) => l.item.includes('-walk-images'))
+        .map((l) => l.item.replace(/\(.*\)/, '()'));
+      expect(items).toEqual([
+        'Bucket tekutoko-dev-example-walk-images ()',
+        'Bucket tekutoko-dev-example-walk-images operations ()',
+        'Bucket tekutoko-dev-example-walk-images downloads ()',
+      ]);
     });
     it('Spot Pods cost less than general-purpose ones', () => {
       const s = mutate((x) => {

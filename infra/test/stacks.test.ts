@@ -20,6 +20,7 @@ import {
   ALERT_RECEIVERS_SECRET_ID,
   SIGNING_KEYS_SECRET_ID,
   stackName,
+  previewWalkImagesBucketName,
 } from '../../config/names';
 import { OWASP_RULE_SETS } from '../constructs/cloud-armor-policy';
 import { GKE_AUTH_PLUGIN } from '../constructs/cluster-access';
@@ -122,7 +123,7 @@ describe.each(ENVIRONMENT_NAMES)('%s-platform', (env) => {
     expect(st.backup_configuration.backup_retention_settings.retained_backups).toBe(expected.backups);
   });
 
-  it('gives walk-service its database, IAM user and exactly four grants', () => {
+  it('gives walk-service its database, IAM user and exactly six grants', () => {
     const id = serviceIdentity();
     const project = config().projectId;
     const email = googleServiceAccountEmail(id.googleServiceAccountId, project);
@@ -145,6 +146,9 @@ describe.each(ENVIRONMENT_NAMES)('%s-platform', (env) => {
       'google_project_iam_member roles/cloudsql.instanceUser',
       'google_project_iam_member roles/telemetry.tracesWriter',
       'google_secret_manager_secret_iam_member roles/secretmanager.secretAccessor',
+      // Signing its own V4 URLs; object access under its prefixes (infra/test/walk-images.test.ts).
+      'google_service_account_iam_member roles/iam.serviceAccountTokenCreator',
+      'google_storage_bucket_iam_member roles/storage.objectUser',
     ]);
     for (const [, b] of iamResources(stack).filter(
       ([t, b]) =>
@@ -467,6 +471,8 @@ describe('preview-pr-42', () => {
       'google_service_account_iam_member',
       'google_sql_database',
       'google_sql_user',
+      'google_storage_bucket',
+      'google_storage_bucket_iam_member',
     ]);
     expect(types.filter((t) => !t.startsWith('google_') && !t.startsWith('kubernetes_'))).toEqual([]);
     // Besides the grant Job, which runs in the database admin's namespace.
@@ -526,9 +532,31 @@ describe('preview-pr-42', () => {
       type: 'CLOUD_IAM_SERVICE_ACCOUNT',
       deletion_policy: 'ABANDON',
     });
-    expect(only(preview(), 'google_service_account_iam_member').member).toBe(
-      `serviceAccount:${dev.projectId}.svc.id.goog[pr-42/${id.kubernetesServiceAccount}]`,
+    const accountGrants = resources(preview(), 'google_service_account_iam_member');
+    expect(accountGrants.map((g) => [g.role, g.member]).sort()).toEqual(
+      [
+        [
+          'roles/iam.workloadIdentityUser',
+          `serviceAccount:${dev.projectId}.svc.id.goog[pr-42/${id.kubernetesServiceAccount}]`,
+        ],
+        // Signs its V4 URLs as itself (ADR 0261).
+        [
+          'roles/iam.serviceAccountTokenCreator',
+          `serviceAccount:${googleServiceAccountEmail(id.googleServiceAccountId, dev.projectId)}`,
+        ],
+      ].sort(),
     );
+    // Its own bucket, removed with the preview; its images are test data (ADR 0261).
+    expect(only(preview(), 'google_storage_bucket')).toMatchObject({
+      name: previewWalkImagesBucketName(dev.projectId, 42),
+      force_destroy: true,
+      public_access_prevention: 'enforced',
+      uniform_bucket_level_access: true,
+    });
+    expect(only(preview(), 'google_storage_bucket_iam_member')).toMatchObject({
+      role: 'roles/storage.objectUser',
+      member: `serviceAccount:${googleServiceAccountEmail(id.googleServiceAccountId, dev.projectId)}`,
+    });
     for (const grant of resources(preview(), 'google_project_iam_member')) {
       expect(grant.condition.expression).toContain(`instances/${dev.database.instanceName}"`);
     }

@@ -129,7 +129,9 @@ describe('dashboards', () => {
   });
 
   it('latency percentiles count user requests only (probe routes excluded)', () => {
-    const percentiles = panelQueries().filter((q) => q.expr.includes('histogram_quantile'));
+    const percentiles = panelQueries().filter(
+      (q) => q.expr.includes('histogram_quantile') && q.expr.includes('http_request_duration_seconds'),
+    );
     expect(percentiles.length).toBeGreaterThanOrEqual(4);
     for (const q of percentiles) {
       const excluded = /route!~"([^"]+)"/.exec(q.expr)?.[1]?.split('|') ?? [];
@@ -146,6 +148,31 @@ describe('dashboards', () => {
       'db_pool_max_connections',
     ])
       expect([metric, overview.some((q) => q.expr.includes(metric))]).toEqual([metric, true]);
+  });
+
+  it('has a "Share images" row: queue depth, oldest job, throughput by outcome, p50/p99 job and render time, worker replicas', () => {
+    const panels = (boards['walk-service-overview']!.panels ?? []) as {
+      type?: string;
+      title?: string;
+      targets?: { expr?: string }[];
+    }[];
+    const start = panels.findIndex((p) => p.type === 'row' && p.title === 'Share images');
+    expect(start).toBeGreaterThan(-1);
+    const end = panels.findIndex((p, i) => i > start && p.type === 'row');
+    const exprs = panels
+      .slice(start + 1, end === -1 ? undefined : end)
+      .flatMap((p) => (p.targets ?? []).map((t) => t.expr ?? ''));
+    for (const wanted of [
+      /max\(walk_share_image_jobs_waiting\{/,
+      /max\(walk_share_image_oldest_waiting_seconds\{/,
+      /sum by \(outcome\) \(rate\(walk_share_image_jobs_total\{/,
+      /histogram_quantile\(0\.5, sum by \(le\) \(rate\(walk_share_image_job_seconds_bucket/,
+      /histogram_quantile\(0\.99, sum by \(le\) \(rate\(walk_share_image_job_seconds_bucket/,
+      /histogram_quantile\(0\.5, sum by \(le\) \(rate\(walk_share_image_render_seconds_bucket/,
+      /histogram_quantile\(0\.99, sum by \(le\) \(rate\(walk_share_image_render_seconds_bucket/,
+      /kube_deployment_status_replicas_available\{.*deployment="walk-image-worker"/,
+    ])
+      expect([String(wanted), exprs.some((e) => wanted.test(e))]).toEqual([String(wanted), true]);
   });
 
   it('every latency panel asks for exemplars, the link from a latency point to its trace', () => {

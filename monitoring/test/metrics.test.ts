@@ -10,6 +10,12 @@ import { RULE_GROUPS } from '../alerts';
 import { dashboards } from '../dashboards';
 import { METRIC_SOURCES, PLATFORM_METRICS } from '../metric-catalogue';
 import { knownMetricNames, promqlMetricNames, serviceMetricNames } from './promql';
+import type { Pool } from 'pg';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { registerPoolMetrics } from '../../app/src/observability/metrics';
+import { workerMetrics } from '../../app/src/share-images/metrics';
+import { WORKER_SCRAPED_METRICS } from '../../charts/walk-service/share-image-worker';
+import { SHARE_IMAGE_WORKER_IDENTITY } from '../../config/names';
 
 interface Target {
   expr?: string;
@@ -93,5 +99,35 @@ describe('metric names', () => {
     // A platform metric must not shadow a service metric.
     const service = serviceMetricNames();
     expect(names.filter((n) => service.has(n))).toEqual([]);
+  });
+});
+
+describe('the share-image worker scrape', () => {
+  it("keeps only series the worker's registry exposes, and every worker series a query reads", () => {
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry });
+    workerMetrics(registry);
+    registerPoolMetrics(registry as never, {} as Pool, 1);
+    const exposed = new Set(
+      registry.getMetricsAsArray().flatMap((m) => {
+        const { name, type } = m as unknown as { name: string; type: string };
+        return type === 'histogram' ? ['_bucket', '_sum', '_count'].map((s) => name + s) : [name];
+      }),
+    );
+    expect(WORKER_SCRAPED_METRICS.filter((n) => !exposed.has(n))).toEqual([]);
+    const read = [
+      ...RULE_GROUPS.flatMap((g) => g.rules.map((r) => r.expr)),
+      ...Object.values(dashboards()).flatMap((b) =>
+        (b.panels ?? []).flatMap((p) =>
+          ((p as { targets?: { expr?: string }[] }).targets ?? []).map((t) => t.expr ?? ''),
+        ),
+      ),
+    ]
+      .filter((e) => e.includes(`job="${SHARE_IMAGE_WORKER_IDENTITY.name}"`))
+      .flatMap((e) => promqlMetricNames(e));
+    expect(read.length).toBeGreaterThan(0);
+    expect(
+      [...new Set(read)].filter((n) => !(WORKER_SCRAPED_METRICS as readonly string[]).includes(n)),
+    ).toEqual([]);
   });
 });

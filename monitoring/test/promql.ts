@@ -4,7 +4,9 @@
  * them), the platform catalogue, and this layer's recording rules.
  */
 import type { Pool } from 'pg';
+import { Registry } from 'prom-client';
 import { createMetrics, registerPoolMetrics } from '../../app/src/observability/metrics';
+import { queueGauges, workerMetrics } from '../../app/src/share-images/metrics';
 import { RULE_GROUPS, isAlert } from '../alerts';
 import { PLATFORM_METRIC_NAMES } from '../metric-catalogue';
 
@@ -40,13 +42,17 @@ export function promqlMetricNames(expr: string): string[] {
   return [...names];
 }
 
-/** Series names the service exposes, histogram series expanded (_bucket, _sum, _count). */
+/** Series names the service and its share-image worker expose, histogram series expanded (_bucket, _sum, _count). */
 export function serviceMetricNames(): Set<string> {
   const metrics = createMetrics();
   // Collectors read the pool only at scrape time; names are known without one.
   registerPoolMetrics(metrics.registry, {} as Pool, 1);
+  // The share-image queue gauges (walk-service) and the worker's own metrics (its /metrics).
+  const shareImages = new Registry();
+  queueGauges(shareImages);
+  workerMetrics(shareImages);
   const names = new Set<string>();
-  for (const metric of metrics.registry.getMetricsAsArray()) {
+  for (const metric of [...metrics.registry.getMetricsAsArray(), ...shareImages.getMetricsAsArray()]) {
     const { name, type } = metric as unknown as { name: string; type: string };
     if (type === 'histogram') for (const s of ['_bucket', '_sum', '_count']) names.add(name + s);
     else names.add(name);

@@ -3,7 +3,7 @@
  * where it stays quiet. Series use promtool's expanding notation
  * (`0+100x120`: start 0, add 100 each interval, 120 times).
  */
-import { SERVICE_NAME, SERVICE_NAMESPACE } from '../../config/names';
+import { SERVICE_NAME, SERVICE_NAMESPACE, SHARE_IMAGE_WORKER_IDENTITY } from '../../config/names';
 
 export interface Series {
   readonly series: string;
@@ -23,6 +23,7 @@ export interface RuleCase {
 
 const SVC = `job="${SERVICE_NAME}",namespace="${SERVICE_NAMESPACE}",pod="walk-service-primary-1",app="walk-service-primary"`;
 const NS = `namespace="${SERVICE_NAMESPACE}"`;
+const WORKER = `job="${SHARE_IMAGE_WORKER_IDENTITY.name}",namespace="${SERVICE_NAMESPACE}",pod="walk-image-worker-7d9f-abcde"`;
 const LOKI = `job="loki",namespace="monitoring",pod="loki-0"`;
 const ALLOY = `job="alloy",namespace="monitoring",pod="alloy-6f7c9-x2k4d"`;
 
@@ -246,6 +247,52 @@ export const RULE_CASES: readonly RuleCase[] = [
     name: 'app 1.5.0 sends errors at the share of the day before',
     evalTime: '1560m',
     series: clientLogs('1', '99'),
+  },
+  {
+    alert: 'WalkShareImageBacklog',
+    fires: true,
+    name: 'jobs wait and the oldest ages past 10 minutes: no worker takes them',
+    evalTime: '20m',
+    series: [
+      { series: `walk_share_image_jobs_waiting{${SVC}}`, values: '3x20' },
+      { series: `walk_share_image_oldest_waiting_seconds{${SVC}}`, values: '0+60x20' },
+    ],
+    labels: { namespace: SERVICE_NAMESPACE },
+  },
+  {
+    alert: 'WalkShareImageBacklog',
+    fires: false,
+    name: 'a cold start from zero: the worker drains the queue within 4 minutes of the first job',
+    evalTime: '20m',
+    series: [
+      { series: `walk_share_image_jobs_waiting{${SVC}}`, values: '0x5 2 4 3 1 0x12' },
+      { series: `walk_share_image_oldest_waiting_seconds{${SVC}}`, values: '0x5 30 90 150 210 0x12' },
+    ],
+  },
+  {
+    alert: 'WalkShareImageJobsFailing',
+    fires: true,
+    name: '30 of 120 finished jobs an hour fail',
+    evalTime: '90m',
+    series: [
+      { series: `walk_share_image_jobs_total{${WORKER},outcome="succeeded"}`, values: '0+1.5x90' },
+      { series: `walk_share_image_jobs_total{${WORKER},outcome="failed"}`, values: '0+0.5x90' },
+      { series: `walk_share_image_jobs_total{${WORKER},outcome="retried"}`, values: '0+1x90' },
+    ],
+    labels: { namespace: SERVICE_NAMESPACE },
+  },
+  {
+    alert: 'WalkShareImageJobsFailing',
+    fires: false,
+    name: 'a quiet hour: 2 of 5 finished jobs fail, under the 10-job floor',
+    evalTime: '90m',
+    series: [
+      {
+        series: `walk_share_image_jobs_total{${WORKER},outcome="succeeded"}`,
+        values: '0x30 1 1 2 2 3 3 3x54',
+      },
+      { series: `walk_share_image_jobs_total{${WORKER},outcome="failed"}`, values: '0x30 0 1 1 1 1 2 2x54' },
+    ],
   },
   {
     alert: 'WalkServiceRefreshTokenReuse',

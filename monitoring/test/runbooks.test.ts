@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { parse } from 'yaml';
-import { FLAGGER, LOG_PIPELINE, MONITORING } from '../../charts/lib/cluster-addons';
+import { FLAGGER, KEDA, LOG_PIPELINE, MONITORING } from '../../charts/lib/cluster-addons';
 import { createLogger } from '../../app/src/observability/logger';
 import { cloudSqlProxySidecar } from '../../charts/walk-service/cloud-sql-proxy';
 import { ENVIRONMENT_NAMES, loadEnvironments } from '../../config/environments';
@@ -15,6 +15,7 @@ import {
   MONITORING_NAMESPACE,
   SERVICE_NAME,
   SERVICE_NAMESPACE,
+  SHARE_IMAGE_WORKER_IDENTITY,
   SIGNING_KEYS_SECRET_ID,
   PREVIEW_SIGNING_KEYS_SECRET_ID,
   servingDeploymentName,
@@ -158,6 +159,7 @@ describe.each(OURS)('%s names only things that exist', (file) => {
       FLAGGER.namespace,
       MONITORING.managedCollectorNamespace,
       MANAGED_ALERTMANAGER_SECRET.namespace,
+      KEDA.namespace,
       GATEWAY.namespace,
       'pr-<n>',
     ]);
@@ -177,6 +179,8 @@ describe.each(OURS)('%s names only things that exist', (file) => {
       FLAGGER.loadTesterName,
       MONITORING.frontendName,
       LOG_PIPELINE.alloy.releaseName,
+      SHARE_IMAGE_WORKER_IDENTITY.name,
+      KEDA.operatorName,
     ]);
     const used = [
       ...shell.matchAll(/\b(?:deploy|deployment|hpa)\/([a-z][\w-]*)/g),
@@ -186,7 +190,11 @@ describe.each(OURS)('%s names only things that exist', (file) => {
   });
 
   test("containers named with -c are the pod's", () => {
-    const containers = new Set([SERVICE_NAME, cloudSqlProxySidecar('project:region:instance').name]);
+    const containers = new Set([
+      SERVICE_NAME,
+      SHARE_IMAGE_WORKER_IDENTITY.name,
+      cloudSqlProxySidecar('project:region:instance').name,
+    ]);
     for (const m of shell.matchAll(/\s-c\s+([\w-]+)/g))
       expect([m[1], containers.has(m[1]!)]).toEqual([m[1], true]);
   });

@@ -3,6 +3,7 @@
  * is on the running service's /metrics (METRICS_PORT), and the latency SLO's
  * threshold is one of its histogram buckets.
  */
+import { SHARE_IMAGE_WORKER_IDENTITY } from '../../../config/names';
 import { RULE_GROUPS } from '../../../monitoring/alerts';
 import { dashboards } from '../../../monitoring/dashboards';
 import { PLATFORM_METRIC_NAMES } from '../../../monitoring/metric-catalogue';
@@ -56,8 +57,12 @@ function queriedServiceMetrics(): string[] {
     ),
   ];
   const recorded = recordedMetricNames();
+  // Series read only from the share-image worker's job are on the worker's /metrics, not the service's
+  // (monitoring/test/metrics.test.ts checks them against the worker's registry).
+  const worker = `job="${SHARE_IMAGE_WORKER_IDENTITY.name}"`;
+  const serviceRead = new Set(exprs.filter((e) => !e.includes(worker)).flatMap(promqlMetricNames));
   return [...new Set(exprs.flatMap(promqlMetricNames))].filter(
-    (m) => !PLATFORM_METRIC_NAMES.has(m) && !recorded.has(m),
+    (m) => !PLATFORM_METRIC_NAMES.has(m) && !recorded.has(m) && serviceRead.has(m),
   );
 }
 
