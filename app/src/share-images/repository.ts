@@ -65,12 +65,46 @@ export async function insertOrGetJob(db: Queryable, job: NewJob): Promise<{ job:
     [job.id, job.walkId, job.userId, job.walkVersion, job.template, job.maxAttempts, job.traceparent],
   );
   if (inserted.rows[0]) return { job: inserted.rows[0], created: true };
+  const existing = await findJobFor(db, job);
+  if (!existing) throw new Error(`share-image job for walk ${job.walkId} vanished after a conflict`);
+  return { job: existing, created: false };
+}
+
+/** The job for (walk, version, template), whatever its status. */
+export async function findJobFor(
+  db: Queryable,
+  job: Pick<NewJob, 'walkId' | 'walkVersion' | 'template'>,
+): Promise<JobRow | undefined> {
   const { rows } = await db.query<JobRow>(
     `SELECT ${JOB_COLUMNS} FROM share_image_jobs WHERE walk_id = $1 AND walk_version = $2 AND template = $3`,
     [job.walkId, job.walkVersion, job.template],
   );
-  if (!rows[0]) throw new Error(`share-image job for walk ${job.walkId} vanished after a conflict`);
-  return { job: rows[0], created: false };
+  return rows[0];
+}
+
+/**
+ * Starts a finished job over as a new job in the same row: the new id (so no
+ * worker still holding the old id can write to it, and the image gets a new
+ * object name), a fresh attempt budget, creation time and traceparent.
+ * Only when the row is still `previous` in status `from`; undefined when a
+ * concurrent request got there first (read the row again).
+ */
+export async function restartJob(
+  db: Queryable,
+  previous: Pick<JobRow, 'id'>,
+  from: 'failed' | 'succeeded',
+  next: Pick<NewJob, 'id' | 'maxAttempts' | 'traceparent'>,
+): Promise<JobRow | undefined> {
+  const { rows } = await db.query<JobRow>(
+    `UPDATE share_image_jobs
+        SET id = $3, status = 'queued', attempts = 0, max_attempts = $4, traceparent = $5,
+            run_after = now(), lease_expires_at = NULL, object_key = NULL, error_code = NULL,
+            error_message = NULL, created_at = now(), updated_at = now(), finished_at = NULL
+      WHERE id = $1 AND status = $2
+      RETURNING ${JOB_COLUMNS}`,
+    [previous.id, from, next.id, next.maxAttempts, next.traceparent],
+  );
+  return rows[0];
 }
 
 export async function findJob(db: Queryable, userId: string, id: string): Promise<JobRow | undefined> {

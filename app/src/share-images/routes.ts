@@ -70,7 +70,7 @@ function registerOpenApi(registry: OpenAPIRegistry): void {
     path: '/v1/walks/{id}/share-images',
     operationId: 'createShareImage',
     summary:
-      "Render the walk's share image: one job per walk version and template (a repeat returns the same job)",
+      "Render the walk's share image: one job per walk version and template (a repeat returns the same job while it is in flight or its image exists; a failed or expired job starts over under a new id)",
     security,
     request: {
       params: ShareImageParamsSchema,
@@ -78,7 +78,10 @@ function registerOpenApi(registry: OpenAPIRegistry): void {
     },
     responses: {
       202: {
-        ...json(ShareImageAcceptedSchema, 'The job (new, or the existing one for this walk version)'),
+        ...json(
+          ShareImageAcceptedSchema,
+          'The job: new, the existing one for this walk version, or a failed or expired one started over',
+        ),
         headers: { Location: { schema: { type: 'string' } } },
       },
       400: errorResponse('INVALID_REQUEST: unknown template or bad walk id'),
@@ -90,7 +93,7 @@ function registerOpenApi(registry: OpenAPIRegistry): void {
     method: 'get',
     path: '/v1/share-image-jobs/{id}',
     operationId: 'getShareImageJob',
-    summary: "A share-image job's state; the image's signed URL once it succeeded",
+    summary: "A share-image job's state; the image's signed URL once it succeeded, while the image exists",
     security,
     request: { params: ShareImageJobParamsSchema },
     responses: {

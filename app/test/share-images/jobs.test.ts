@@ -223,6 +223,126 @@ describe('idempotency', () => {
   });
 });
 
+describe('asking again after a job ended (POST again)', () => {
+  it('re-renders a succeeded job whose image the age rule deleted; GET never hands out the dead URL', async () => {
+    const walkId = await createWalk();
+    const first = await enqueue(walkId);
+    expect(await worker().worker.processNext()).toBe('succeeded');
+    // still there: the same job, its image downloadable
+    const again = await enqueue(walkId);
+    expect(again.body).toEqual({ job_id: first.body.job_id, status: 'succeeded' });
+    const { object_key: oldKey } = await jobRow(first.body.job_id);
+    const oldUrl = (await asAlice.get(`/v1/share-image-jobs/${first.body.job_id}`)).body.image_url as string;
+    expect((await fetch(oldUrl)).status).toBe(200);
+
+    // the bucket's lifecycle rule deletes share-images/ objects after N days (ADR 0260)
+    await createObjectStore(storage.config).delete(oldKey);
+    expect((await fetch(oldUrl)).status).toBe(404);
+    const expired = await asAlice.get(`/v1/share-image-jobs/${first.body.job_id}`);
+    expect(expired.status).toBe(200);
+    expect(expired.body).toMatchObject({ status: 'failed', error_code: 'image_expired' });
+    expect(expired.body.image_url).toBeUndefined();
+
+    const renewed = await enqueue(walkId);
+    expect(renewed.status).toBe(202);
+    expect(renewed.body).toEqual({ job_id: expect.any(String), status: 'queued' });
+    expect(renewed.body.job_id).not.toBe(first.body.job_id);
+    expect(renewed.headers.get('location')).toBe(`/v1/share-image-jobs/${renewed.body.job_id}`);
+    expect((await asAlice.get(`/v1/share-image-jobs/${first.body.job_id}`)).status).toBe(404);
+    expect(await worker().worker.processNext()).toBe('succeeded');
+    const done = await asAlice.get(`/v1/share-image-jobs/${renewed.body.job_id}`);
+    expect(done.body).toMatchObject({ status: 'succeeded', attempts: 1 });
+    const image = await fetch(done.body.image_url);
+    expect(image.status).toBe(200);
+    const decoded = jpeg.decode(Buffer.from(await image.arrayBuffer()), { useTArray: true });
+    expect([decoded.width, decoded.height]).toEqual([1080, 1920]);
+    expect((await jobRow(renewed.body.job_id)).object_key).toBe(
+      `share-images/${alice.uid}/${walkId}/${renewed.body.job_id}.jpg`,
+    );
+  });
+
+  it('queues a failed job again with a fresh attempt budget, and it then succeeds', async () => {
+    const walkId = await createWalk();
+    const first = await enqueue(walkId);
+    // every attempt used up, as after N storage failures
+    await db.pool.query(
+      `UPDATE share_image_jobs SET status = 'failed', attempts = max_attempts, error_code = 'storage_failed',
+              error_message = 'connect ECONNREFUSED', finished_at = now() WHERE id = $1`,
+      [first.body.job_id],
+    );
+    expect((await asAlice.get(`/v1/share-image-jobs/${first.body.job_id}`)).body).toMatchObject({
+      status: 'failed',
+      error_code: 'storage_failed',
+    });
+
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const again = await asAlice.post(`/v1/walks/${walkId}/share-images`, {}, { headers: { traceparent } });
+    expect(again.status).toBe(202);
+    expect(again.body).toEqual({ job_id: expect.any(String), status: 'queued' });
+    expect(again.body.job_id).not.toBe(first.body.job_id);
+    const queued = await asAlice.get(`/v1/share-image-jobs/${again.body.job_id}`);
+    expect(queued.body).toMatchObject({ status: 'queued', attempts: 0 });
+    expect(queued.body.error_code).toBeUndefined();
+    const { rows } = await db.pool.query(
+      'SELECT traceparent, max_attempts FROM share_image_jobs WHERE id = $1',
+      [again.body.job_id],
+    );
+    expect(rows[0]).toEqual({ traceparent, max_attempts: MAX_ATTEMPTS });
+
+    expect(await worker().worker.processNext()).toBe('succeeded');
+    const done = await asAlice.get(`/v1/share-image-jobs/${again.body.job_id}`);
+    expect(done.body).toMatchObject({ status: 'succeeded', attempts: 1 });
+    expect((await fetch(done.body.image_url)).status).toBe(200);
+  });
+
+  it('starts a failed job over once for concurrent requests', async () => {
+    const walkId = await createWalk();
+    const first = await enqueue(walkId);
+    await db.pool.query(
+      `UPDATE share_image_jobs SET status = 'failed', error_code = 'render_failed', finished_at = now()
+        WHERE id = $1`,
+      [first.body.job_id],
+    );
+    const answers = await Promise.all(Array.from({ length: 8 }, () => enqueue(walkId)));
+    expect(answers.map((a) => a.status)).toEqual(Array(8).fill(202));
+    const ids = new Set(answers.map((a) => a.body.job_id));
+    expect(ids.size).toBe(1);
+    expect(ids.has(first.body.job_id)).toBe(false);
+    expect(answers.map((a) => a.body.status)).toEqual(Array(8).fill('queued'));
+  });
+
+  it('a worker still holding the old job cannot write to the job started over', async () => {
+    const walkId = await createWalk();
+    const first = await enqueue(walkId);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const claimed: ClaimedJob[] = [];
+    const stale = worker({
+      onClaimed: async (job) => {
+        claimed.push(job);
+        await gate;
+      },
+    });
+    const staleRun = stale.worker.processNext();
+    await waitUntil(() => claimed.length === 1);
+    // meanwhile the job is closed as failed (its lease ended on the last attempt) and asked for again
+    await db.pool.query(
+      `UPDATE share_image_jobs SET status = 'failed', error_code = 'lease_expired', lease_expires_at = NULL,
+              finished_at = now() WHERE id = $1`,
+      [first.body.job_id],
+    );
+    const again = await enqueue(walkId);
+    expect(again.body.status).toBe('queued');
+    release();
+    expect(await staleRun).toBe('fenced');
+    expect(await jobRow(again.body.job_id)).toMatchObject({
+      status: 'queued',
+      attempts: 0,
+      object_key: null,
+    });
+  });
+});
+
 describe('failures', () => {
   it('fails at once with walk_changed when the walk moved on before the render', async () => {
     const walkId = await createWalk();
