@@ -9,10 +9,11 @@
 import { escapeIdentifier, type ClientBase } from 'pg';
 import { inTransaction } from './pool';
 
-/** Columns the worker writes: the claim, the lease, the result. */
+/** Columns the worker writes: the claim, the lease, the result (max_attempts: a release on shutdown, ADR 0264). */
 export const WORKER_UPDATABLE_JOB_COLUMNS = [
   'status',
   'attempts',
+  'max_attempts',
   'run_after',
   'lease_expires_at',
   'object_key',

@@ -211,6 +211,24 @@ export async function recordFailure(
   return rows[0]?.status;
 }
 
+/**
+ * Puts a job this worker still holds back to `queued`, due now, without
+ * counting the attempt (worker shutdown): `attempts` keeps the claimed number
+ * (the next claim takes a new one, so this attempt stays fenced off) and
+ * `max_attempts` grows by one. False when the attempt was already fenced off.
+ */
+export async function releaseJob(db: Queryable, job: ClaimedJob, reason: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE share_image_jobs
+        SET status = 'queued', run_after = now(), max_attempts = max_attempts + 1,
+            error_code = 'worker_stopped', error_message = left($3, 500), lease_expires_at = NULL,
+            updated_at = now()
+      WHERE ${FENCE}`,
+    [job.id, job.attempt, reason],
+  );
+  return rowCount === 1;
+}
+
 /** What the worker draws: the walk at the job's version (undefined when it changed or is gone). */
 export interface WalkForRender {
   readonly title: string;

@@ -34,7 +34,7 @@ export const ShareImageJobSchema = z
     expires_at: z.string().optional().meta({ description: 'When image_url stops working (RFC 3339)' }),
     error_code: z.string().optional().meta({
       description:
-        'Why the last attempt failed (status failed, or queued for a retry): walk_changed, walk_gone, unknown_template, render_failed, storage_failed, lease_expired; image_expired: the job succeeded but its image has been deleted (age rule); POST again for a new one',
+        'Why the last attempt failed (status failed, or queued for a retry): walk_changed, walk_gone, unknown_template, render_failed, storage_failed, lease_expired; image_expired: the job succeeded but its image has been deleted (age rule), POST again for a new one; worker_stopped (queued): released on a worker shutdown, the attempt not counted',
     }),
   })
   .meta({ id: 'ShareImageJob' });

@@ -226,7 +226,8 @@ export function createShareImageWorker(deps: ShareImageWorkerDeps) {
     },
     /**
      * Stops claiming; waits up to `timeoutMs` for the jobs in hand, then
-     * releases the rest (back to queued, due now) so another worker takes them.
+     * releases the rest (back to queued, due now, the attempt not counted) so
+     * another worker takes them.
      */
     async stop(timeoutMs: number): Promise<{ finished: number; released: number }> {
       stopping = true;
@@ -241,12 +242,8 @@ export function createShareImageWorker(deps: ShareImageWorkerDeps) {
       if (settled === 'done') return { finished: pending.length, released: 0 };
       let released = 0;
       for (const { job } of inHand.values()) {
-        const status = await repo.recordFailure(pool, job, {
-          code: 'worker_stopped',
-          message: 'the worker shut down during this attempt',
-          retryAfterMs: 0,
-        });
-        if (status !== undefined) released += 1;
+        // not an attempt of the job's: a deploy must not use up its budget
+        if (await repo.releaseJob(pool, job, 'the worker shut down during this attempt')) released += 1;
       }
       return { finished: pending.length - inHand.size, released };
     },

@@ -17,7 +17,7 @@ import {
 } from '../../src/db/worker-grants';
 import { createLogger } from '../../src/observability/logger';
 import { workerMetrics } from '../../src/share-images/metrics';
-import { insertOrGetJob } from '../../src/share-images/repository';
+import { claimJob, insertOrGetJob, releaseJob } from '../../src/share-images/repository';
 import { createShareImageWorker } from '../../src/share-images/worker-loop';
 import { createObjectStore } from '../../src/storage';
 import { createTestDatabase, harnessValue, type TestDatabase } from '../harness';
@@ -148,6 +148,15 @@ describe('worker grants (WORKER_DATABASE_USER in the migrations CLI)', () => {
     expect(await worker.processNext()).toBe('succeeded');
     const { rows } = await db.pool.query('SELECT status FROM share_image_jobs WHERE id = $1', [jobId]);
     expect(rows[0].status).toBe('succeeded');
+    // a release on shutdown (worker-loop stop) gives the attempt back: max_attempts is in the grant
+    const releasedId = await queuedJob();
+    const claimed = await claimJob(asWorker, 30_000);
+    expect(claimed?.id).toBe(releasedId);
+    expect(await releaseJob(asWorker, claimed!, 'test shutdown')).toBe(true);
+    const released = await db.pool.query('SELECT status, max_attempts FROM share_image_jobs WHERE id = $1', [
+      releasedId,
+    ]);
+    expect(released.rows[0]).toEqual({ status: 'queued', max_attempts: 4 });
 
     const refused = [
       'DELETE FROM walks',

@@ -150,6 +150,71 @@ it('on stop, releases a job still in hand after the timeout (queued again, due n
   }
 });
 
+it('on stop, releasing a job on its last attempt does not count the attempt: the next worker renders it', async () => {
+  const pool = new Pool({ connectionString: db.url, max: 3 });
+  const config = {
+    workerConcurrency: 1,
+    maxAttempts: 3,
+    leaseMs: 30_000,
+    retryBaseMs: 100,
+    pollIntervalMs: 20,
+    queueGaugeIntervalMs: 60_000,
+  };
+  const deps = {
+    pool,
+    store: createObjectStore(storage.config),
+    config,
+    metrics: workerMetrics(new Registry()),
+    logger: createLogger({ level: 'silent' }),
+  };
+  try {
+    await db.pool.query(`UPDATE share_image_jobs SET status = 'failed' WHERE status = 'queued'`);
+    const jobId = await queuedJob();
+    // 19 attempts already failed: the next claim is the last one (20 of 20, the configurable most)
+    await db.pool.query(`UPDATE share_image_jobs SET attempts = 19, max_attempts = 20 WHERE id = $1`, [
+      jobId,
+    ]);
+    let finishRender!: () => void;
+    const rendering = new Promise<void>((resolve) => (finishRender = resolve));
+    const claims: number[] = [];
+    const deploying = createShareImageWorker({
+      ...deps,
+      onClaimed: async (job) => {
+        claims.push(job.attempt);
+        await rendering; // outlasts the shutdown budget
+      },
+    });
+    deploying.start();
+    await waitFor('the claim', async () => claims.length === 1, 10_000);
+    expect(claims).toEqual([20]);
+    expect(await deploying.stop(100)).toEqual({ finished: 0, released: 1 });
+    const row = async () =>
+      (
+        await db.pool.query(
+          'SELECT status, attempts, max_attempts, error_code FROM share_image_jobs WHERE id = $1',
+          [jobId],
+        )
+      ).rows[0];
+    expect(await row()).toEqual({
+      status: 'queued',
+      attempts: 20,
+      max_attempts: 21,
+      error_code: 'worker_stopped',
+    });
+
+    // the new release's worker takes it (attempt 21, a new fence) while the old render is still going
+    const next = createShareImageWorker({ ...deps, onClaimed: (job) => void claims.push(job.attempt) });
+    expect(await next.processNext()).toBe('succeeded');
+    expect(claims).toEqual([20, 21]);
+    expect(await row()).toEqual({ status: 'succeeded', attempts: 21, max_attempts: 21, error_code: null });
+    finishRender(); // the released attempt ends late and writes nothing
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await row()).toMatchObject({ status: 'succeeded', attempts: 21 });
+  } finally {
+    await pool.end();
+  }
+});
+
 it('traces each job in one span linked to the request that created it (the stored traceparent)', async () => {
   const exporter = new InMemorySpanExporter();
   const tracing = startTracing(loadTracingConfig({ APP_ENV: 'test' }), { exporter });
