@@ -22,7 +22,7 @@ import { loadConfig, loadWorkerConfig, ConfigError } from '../src/config';
 import { migrateUp } from '../src/db/migrate';
 import { createLogger } from '../src/observability/logger';
 import { startService, type RunningService } from '../src/server';
-import { startWorker, type RunningWorker } from '../src/worker';
+import { createWorkerLogger, startWorker, type RunningWorker } from '../src/worker';
 import { generateSigningJwk, keyRingJson } from '../src/sessions';
 import { EMULATOR_PROJECT_ID, startAuthEmulator, type RunningAuthEmulator } from './auth-emulator';
 import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from './embedded-postgres';
@@ -255,7 +255,7 @@ async function worker(): Promise<void> {
     const workerConfig = loadWorkerConfig({ ...env, METRICS_PORT: String(await freePort()) });
     worker = await startWorker(
       workerConfig,
-      createLogger({ level: workerConfig.logLevel, destination: localLogDestination() }),
+      createWorkerLogger({ level: workerConfig.logLevel, destination: localLogDestination() }),
     );
     say(`share-image worker is running (metrics on :${worker.metricsPort})`);
 

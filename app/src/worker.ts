@@ -9,19 +9,25 @@
  * SHUTDOWN_TIMEOUT_MS, drain the pool, exit 0.
  */
 // First: tracing patches pg and http as they load (a no-op unless configured).
-import { tracing } from './observability/tracing-start';
+import { tracing } from './observability/tracing-start-worker';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Registry, type OpenMetricsContentType } from 'prom-client';
 import { loadConfigOrExit, loadWorkerConfig, type WorkerConfig } from './config';
 import { createPool } from './db/pool';
 import { Lifecycle } from './lifecycle';
-import { createLogger, type Logger } from './observability/logger';
+import { createLogger, type Logger, type LoggerOptions } from './observability/logger';
+import { WORKER_SERVICE_NAME } from './observability/tracing';
 import { registerPoolMetrics, type MetricsRegistry } from './observability/metrics';
 import { registerFonts } from './share-images/fonts';
 import { workerMetrics } from './share-images/metrics';
 import { createShareImageWorker, type ShareImageWorker } from './share-images/worker-loop';
 import { createObjectStore, type ObjectStore } from './storage';
+
+/** The worker's logger: its lines say `"service":"walk-image-worker"`, also in walk-service's process (npm start). */
+export function createWorkerLogger(options: Omit<LoggerOptions, 'service'>): Logger {
+  return createLogger({ ...options, service: WORKER_SERVICE_NAME });
+}
 
 export interface RunningWorker {
   readonly worker: ShareImageWorker;
@@ -103,7 +109,7 @@ export async function startWorker(
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit(loadWorkerConfig);
-  const logger = createLogger({ level: config.logLevel, traceProject: config.googleCloudProject });
+  const logger = createWorkerLogger({ level: config.logLevel, traceProject: config.googleCloudProject });
   let running: RunningWorker;
   try {
     running = await startWorker(config, logger);

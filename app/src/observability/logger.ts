@@ -100,6 +100,8 @@ export interface LoggerOptions {
   /** Cloud project of the trace ids (GOOGLE_CLOUD_PROJECT); without it lines carry the bare id. */
   readonly traceProject?: string | undefined;
   readonly destination?: DestinationStream;
+  /** Every line's `service` field. @default 'walk-service' */
+  readonly service?: string;
 }
 
 /**
@@ -113,12 +115,12 @@ function serializeError(err: Error): pino.SerializedError {
   return serialized;
 }
 
-export function createLogger({ level, destination, traceProject }: LoggerOptions): Logger {
+export function createLogger({ level, destination, traceProject, service }: LoggerOptions): Logger {
   return pino(
     {
       level,
       messageKey: 'message',
-      base: { service: 'walk-service' },
+      base: { service: service ?? 'walk-service' },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ severity: SEVERITY[label] ?? 'DEFAULT' }) },
       redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },

@@ -32,6 +32,9 @@ import type { TracingConfig } from '../config';
 
 export const SERVICE_NAME = 'walk-service';
 
+/** The share-image worker's `service.name` and log `service` (its Deployment's name, config/names.ts). */
+export const WORKER_SERVICE_NAME = 'walk-image-worker';
+
 /** Paths that are not user traffic: probes and scrapes would be most of the spans. */
 const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
@@ -46,6 +49,8 @@ export interface StartTracingOptions {
   readonly exporter?: SpanExporter;
   /** Access tokens for `otlpAuth: google`; default: the workload's identity (Workload Identity, ADC). */
   readonly accessToken?: () => Promise<string>;
+  /** The resource's `service.name`. @default SERVICE_NAME (walk-service) */
+  readonly serviceName?: string;
 }
 
 /** The Telemetry API's scope for writing spans (https://cloud.google.com/stackdriver/docs/reference/telemetry/api). */
@@ -88,9 +93,9 @@ function processorFor(config: TracingConfig, options: StartTracingOptions): Span
  * incubating names are written out: the package exports them only from its
  * unstable entry point.
  */
-function resourceOf(config: TracingConfig) {
+function resourceOf(config: TracingConfig, serviceName: string) {
   return resourceFromAttributes({
-    [ATTR_SERVICE_NAME]: SERVICE_NAME,
+    [ATTR_SERVICE_NAME]: serviceName,
     [ATTR_SERVICE_VERSION]: config.serviceVersion,
     'deployment.environment.name': config.appEnv,
     ...(config.podName && { 'k8s.pod.name': config.podName }),
@@ -103,7 +108,7 @@ export function startTracing(config: TracingConfig, options: StartTracingOptions
   if (!processor) return disabled;
   const ratio = new TraceIdRatioBasedSampler(config.sampleRatio);
   const provider = new NodeTracerProvider({
-    resource: resourceOf(config),
+    resource: resourceOf(config, options.serviceName ?? SERVICE_NAME),
     // The ratio decides on the trace id, whatever the caller's sampled flag says: a client
     // cannot force every request to be traced, and the caller's trace id is still kept.
     sampler: new ParentBasedSampler({

@@ -10,7 +10,9 @@ import { Pool } from 'pg';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-node';
 import { Registry } from 'prom-client';
 import { loadTracingConfig, loadWorkerConfig } from '../../src/config';
-import { startWorker } from '../../src/worker';
+import { SHARE_IMAGE_WORKER_IDENTITY } from '../../../config/names';
+import { createWorkerLogger, startWorker } from '../../src/worker';
+import { WORKER_SERVICE_NAME } from '../../src/observability/tracing';
 import { startTracing } from '../../src/observability/tracing';
 import { freePort, waitFor } from '../../dev/ports';
 import { createLogger } from '../../src/observability/logger';
@@ -69,6 +71,9 @@ it('serves its probes and metrics, renders a job, and exits 0 on SIGTERM', async
       SHARE_IMAGE_POLL_INTERVAL_MS: '50',
       SHUTDOWN_TIMEOUT_MS: '5000',
       LOG_LEVEL: 'info',
+      // spans printed to stdout, to read the resource the worker reports
+      OTEL_TRACES_EXPORTER: 'console',
+      OTEL_TRACES_SAMPLER_ARG: '1',
       ...storage.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -96,10 +101,27 @@ it('serves its probes and metrics, renders a job, and exits 0 on SIGTERM', async
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(output).toMatch(/worker stopped claiming/);
+    // its own name in logs and traces, not walk-service's
+    const lines = output
+      .split('\n')
+      .filter((line) => line.startsWith('{"'))
+      .map((line) => JSON.parse(line) as { service?: string; message?: string });
+    expect(lines.map((l) => l.message)).toContain('share image stored');
+    expect(new Set(lines.map((l) => l.service))).toEqual(new Set([WORKER_SERVICE_NAME]));
+    expect(output).toContain(`'service.name': '${WORKER_SERVICE_NAME}'`);
+    expect(output).not.toContain(`'service.name': 'walk-service'`);
   } finally {
     child.kill('SIGKILL');
   }
 }, 60_000);
+
+it("names itself after its Deployment (config/names.ts), also in walk-service's process (npm start)", () => {
+  expect(WORKER_SERVICE_NAME).toBe(SHARE_IMAGE_WORKER_IDENTITY.name);
+  const written: string[] = [];
+  const logger = createWorkerLogger({ level: 'info', destination: { write: (line) => written.push(line) } });
+  logger.info('hello');
+  expect(JSON.parse(written[0]!)).toMatchObject({ service: WORKER_SERVICE_NAME, message: 'hello' });
+});
 
 it('refuses to start without a bucket, one line per problem', () => {
   const result = spawnSync(process.execPath, ['--require', 'tsx/cjs', WORKER], {
