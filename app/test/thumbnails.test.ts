@@ -271,6 +271,31 @@ describe('upload, confirm, read, replace, delete', () => {
     expect(await app.store.exists(shareImage)).toBe(false);
   });
 
+  it('takes a walk as read locally (its thumbnail a signed URL of the http stand-in) back with PUT, stored plain', async () => {
+    const walkId = await newWalk();
+    const upload = (await uploadUrl(walkId)).body;
+    expect((await putBytes(upload, imageBytes(300))).status).toBe(200);
+    expect((await asAlice.put(`/v1/walks/${walkId}/thumbnail`, { object: upload.object })).status).toBe(200);
+    const read = await asAlice.get(`/v1/walks/${walkId}`);
+    const shown = new URL(read.body.thumbnail_image_url as string);
+    expect(shown.origin).toBe(storage.endpoint); // what `npm start` shows the app: http, not https
+
+    const written = await asAlice.put(`/v1/walks/${walkId}`, read.body, {
+      headers: { 'If-Match': read.headers.get('etag') ?? '' },
+    });
+    expect([written.status, written.body.error]).toEqual([200, undefined]);
+    const stored = await app.deps.pool.query('SELECT thumbnail_image_url FROM walks WHERE id = $1', [walkId]);
+    expect(stored.rows[0].thumbnail_image_url).toBe(
+      `https://storage.googleapis.com/${storage.bucket}/${upload.object}`,
+    );
+    // an http URL that is not the stand-in's is still refused
+    const foreign = await asAlice.put(`/v1/walks/${walkId}`, {
+      ...walkBody,
+      thumbnail_image_url: `http://127.0.0.2:1/${storage.bucket}/${upload.object}${shown.search}`,
+    });
+    expect([foreign.status, foreign.body.error?.details?.[0]?.field]).toEqual([400, 'thumbnail_image_url']);
+  });
+
   it("refuses to confirm what was not uploaded, another walk's object, or someone else's walk", async () => {
     const walkId = await newWalk();
     const otherWalk = await newWalk();

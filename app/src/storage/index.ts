@@ -55,6 +55,11 @@ export interface SignedUploadRequest {
 
 export interface ObjectStore {
   readonly bucket: string;
+  /**
+   * The origin of the URLs this store signs: Cloud Storage's deployed, the
+   * stand-in's (STORAGE_API_ENDPOINT, local only) otherwise.
+   */
+  readonly signedUrlOrigin: string;
   signedUploadUrl(request: SignedUploadRequest): Promise<SignedUpload>;
   signedReadUrl(key: string, expiresInSeconds: number): Promise<SignedRead>;
   put(key: string, bytes: Buffer, contentType: string): Promise<void>;
@@ -112,6 +117,7 @@ export function createObjectStore(
 
   return {
     bucket: config.bucket,
+    signedUrlOrigin: new URL(config.apiEndpoint ?? CLOUD_STORAGE_ORIGIN).origin,
 
     async signedUploadUrl({ key, contentType, maxBytes, expiresInSeconds }) {
       const expiresAt = new Date(now() + expiresInSeconds * 1000);
