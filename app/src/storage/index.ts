@@ -25,6 +25,16 @@ import type { StorageConfig } from '../config';
  */
 export const CONTENT_LENGTH_RANGE_HEADER = 'x-goog-content-length-range';
 
+/**
+ * A signed PUT also signs `x-goog-if-generation-match: 0`: Cloud Storage then
+ * writes only if no live object has that name and answers 412 Precondition
+ * Failed otherwise, so an upload URL creates one object and cannot overwrite it
+ * (or a confirmed thumbnail) while it lives:
+ * https://cloud.google.com/storage/docs/xml-api/reference-headers#xgoogifgenerationmatch
+ * https://cloud.google.com/storage/docs/request-preconditions
+ */
+export const IF_GENERATION_MATCH_HEADER = 'x-goog-if-generation-match';
+
 /** Where public (non-signed) object URLs of Cloud Storage live; stored walk URLs use this form. */
 export const CLOUD_STORAGE_ORIGIN = 'https://storage.googleapis.com';
 
@@ -65,6 +75,8 @@ export interface ObjectStore {
   put(key: string, bytes: Buffer, contentType: string): Promise<void>;
   /** Not-found counts as deleted. */
   delete(key: string): Promise<void>;
+  /** The keys of every object whose key starts with `prefix` (a folder-like prefix ending in "/"). */
+  list(prefix: string): Promise<string[]>;
   /** Every object whose key starts with `prefix`; returns how many were deleted. */
   deletePrefix(prefix: string): Promise<number>;
   /** undefined when the object does not exist. */
@@ -127,12 +139,16 @@ export function createObjectStore(
         action: 'write',
         expires: expiresAt,
         contentType,
-        extensionHeaders: { [CONTENT_LENGTH_RANGE_HEADER]: range },
+        extensionHeaders: { [CONTENT_LENGTH_RANGE_HEADER]: range, [IF_GENERATION_MATCH_HEADER]: '0' },
       });
       return {
         url,
         method: 'PUT',
-        headers: { 'Content-Type': contentType, [CONTENT_LENGTH_RANGE_HEADER]: range },
+        headers: {
+          'Content-Type': contentType,
+          [CONTENT_LENGTH_RANGE_HEADER]: range,
+          [IF_GENERATION_MATCH_HEADER]: '0',
+        },
         expiresAt,
       };
     },
@@ -151,6 +167,13 @@ export function createObjectStore(
 
     async delete(key) {
       await bucket.file(key).delete({ ignoreNotFound: true });
+    },
+
+    async list(prefix) {
+      if (!prefix.endsWith('/'))
+        throw new Error(`list wants a folder-like prefix ending in "/", got ${prefix}`);
+      const [files] = await bucket.getFiles({ prefix });
+      return files.map((file) => file.name);
     },
 
     async deletePrefix(prefix) {

@@ -117,6 +117,28 @@ export function createWalkImages(deps: WalkImagesDeps) {
       }
     },
 
+    /**
+     * Every object under the walk's thumbnail prefix but `keep` (the one the
+     * walk shows): uploads never confirmed, and one a replayed upload URL
+     * created again after it was replaced. A failure is logged and counted, never thrown.
+     */
+    async deleteOtherThumbnails(userId: string, walkId: string, keep: string | undefined): Promise<number> {
+      const prefix = `thumbnails/${userId}/${walkId}/`;
+      try {
+        const others = (await store.list(prefix)).filter((key) => key !== keep);
+        for (const key of others) cache.delete(key);
+        await Promise.all(others.map((key) => store.delete(key)));
+        return others.length;
+      } catch (error) {
+        deps.onDeleteFailure('thumbnail');
+        logger.warn(
+          { err: error, walk_id: walkId },
+          "a walk's unconfirmed thumbnails could not be deleted; left until the walk is deleted",
+        );
+        return 0;
+      }
+    },
+
     /** After a walk's row is gone: its prefixes and a migrated thumbnail. Never throws. */
     async deleteWalkObjects(userId: string, walkId: string, stored: string | null): Promise<void> {
       const migrated = stored === null ? undefined : keyOf(stored);
