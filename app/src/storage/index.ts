@@ -120,7 +120,12 @@ export function createObjectStore(
     retryOptions: { autoRetry: true, maxRetries: 2, totalTimeout: 15 },
     ...(config.apiEndpoint && { apiEndpoint: config.apiEndpoint }),
     ...(config.signingCredentialsFile && {
-      // GoogleAuth signs locally when its credentials carry a private key (it warns the option is deprecated)
+      // GoogleAuth signs locally when its credentials carry a private key. It warns that `credentials`
+      // is deprecated, but it is the only local-key path the V4 signer can use: the signer asks
+      // GoogleAuth.getCredentials() for client_email, which (google-auth-library 11.3.4,
+      // getCredentialsAsync) comes from these credentials, an impersonated or external-account
+      // client, or the metadata server; an `authClient: new JWT({ email, key })` signs but its
+      // email is not found ("Unable to find credentials"). Local only: deployed passes no key.
       credentials: readSigningCredentials(config.signingCredentialsFile),
     }),
     ...(options.authClient && { authClient: options.authClient }),
