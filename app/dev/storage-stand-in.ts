@@ -3,7 +3,8 @@
  * Cloud Storage checks on a V4 signed URL (ADR 0250): the RSA-SHA256 signature
  * over the canonical request (with the public half of the locally generated
  * key), the expiry, the signed headers (content type, host) and the signed
- * content-length range; the method is part of the signed request. It also
+ * content-length range; the method is part of the signed request; and an
+ * `x-goog-if-generation-match` precondition on a PUT (412 when it fails). It also
  * answers the few JSON API calls the ObjectStore makes (metadata, list,
  * delete, multipart upload, media download), unauthenticated, as
  * @google-cloud/storage sends them to a custom `apiEndpoint`.
@@ -17,7 +18,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import express, { type Request, type Response } from 'express';
-import { readSigningCredentials } from '../src/storage';
+import { IF_GENERATION_MATCH_HEADER, readSigningCredentials } from '../src/storage';
 
 /** Writes a service-account-shaped JSON with a fresh RSA key (what STORAGE_SIGNING_CREDENTIALS_FILE names). */
 export function generateSigningCredentials(file: string): string {
@@ -33,6 +34,8 @@ export function generateSigningCredentials(file: string): string {
 }
 
 interface StoredMeta {
+  /** Cloud Storage's object generation (microseconds, unique per write of a name). */
+  readonly generation?: number;
   readonly contentType: string;
   readonly size: number;
   readonly md5Hash: string;
@@ -41,6 +44,7 @@ interface StoredMeta {
 
 /** Bytes on disk: `<dir>/<bucket>/<encoded key>` and `<...>.json` beside it. */
 class DiskObjects {
+  private lastGeneration = 0;
   constructor(private readonly dir: string) {}
   private file(bucket: string, key: string) {
     return path.join(this.dir, encodeURIComponent(bucket), encodeURIComponent(key));
@@ -48,7 +52,9 @@ class DiskObjects {
   async put(bucket: string, key: string, bytes: Buffer, contentType: string): Promise<StoredMeta> {
     const file = this.file(bucket, key);
     await mkdir(path.dirname(file), { recursive: true });
+    this.lastGeneration = Math.max(Date.now() * 1000, this.lastGeneration + 1);
     const meta: StoredMeta = {
+      generation: this.lastGeneration,
       contentType,
       size: bytes.length,
       md5Hash: createHash('md5').update(bytes).digest('base64'),
@@ -81,6 +87,18 @@ class DiskObjects {
       .map((name) => decodeURIComponent(name.slice(0, -'.json'.length)))
       .filter((key) => key.startsWith(prefix))
       .sort();
+  }
+}
+
+/** Runs the tasks of one key one after another (a precondition check and its write stay together). */
+class KeyedQueue {
+  private readonly tails = new Map<string, Promise<unknown>>();
+  run<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const result = (this.tails.get(key) ?? Promise.resolve()).then(task);
+    const tail = result.catch(() => undefined);
+    this.tails.set(key, tail);
+    void tail.then(() => this.tails.get(key) === tail && this.tails.delete(key));
+    return result;
   }
 }
 
@@ -259,6 +277,7 @@ export function createStorageStandInApp(options: StorageStandInOptions): express
   const publicKey = createPublicKey(credentials.private_key);
   const objects = new DiskObjects(options.dataDir);
   const now = options.now ?? Date.now;
+  const writes = new KeyedQueue();
   const app = express();
   app.disable('x-powered-by');
   const raw = express.raw({ type: () => true, limit: BODY_CAP });
@@ -267,6 +286,7 @@ export function createStorageStandInApp(options: StorageStandInOptions): express
     kind: 'storage#object',
     bucket,
     name: key,
+    generation: String(meta.generation ?? 1),
     contentType: meta.contentType,
     size: String(meta.size),
     md5Hash: meta.md5Hash,
@@ -360,7 +380,19 @@ export function createStorageStandInApp(options: StorageStandInOptions): express
       }
     }
     const contentType = verdict.signedHeaders.get('content-type') ?? req.headers['content-type'];
-    await objects.put(bucket, key, body, contentType ?? 'application/octet-stream');
+    const condition = req.headers[IF_GENERATION_MATCH_HEADER];
+    // the check and the write are one step per object, as in Cloud Storage
+    const written = await writes.run(`${bucket}/${key}`, async () => {
+      if (typeof condition === 'string') {
+        const current = (await objects.meta(bucket, key))?.generation ?? 0; // 0: no live object
+        if (condition.trim() !== String(current)) return false;
+      }
+      await objects.put(bucket, key, body, contentType ?? 'application/octet-stream');
+      return true;
+    });
+    if (!written) {
+      return xmlError(res, 412, 'PreconditionFailed', 'At least one of the pre-conditions did not hold.');
+    }
     res.status(200).end();
   });
   app.use((_req: Request, res: Response) => xmlError(res, 404, 'NotFound', 'no such route'));

@@ -90,13 +90,17 @@ describe('upload URL issuance', () => {
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(res.body).toMatchObject({
       method: 'PUT',
-      headers: { 'Content-Type': 'image/png', 'x-goog-content-length-range': `0,${MAX_BYTES}` },
+      headers: {
+        'Content-Type': 'image/png',
+        'x-goog-content-length-range': `0,${MAX_BYTES}`,
+        'x-goog-if-generation-match': '0',
+      },
     });
     expect(res.body.object).toMatch(new RegExp(`^thumbnails/${alice.uid}/${walkId}/[A-Za-z0-9_-]+\\.png$`));
     const url = new URL(res.body.url);
     expect(url.pathname).toBe(`/${storage.bucket}/${res.body.object}`);
     expect(url.searchParams.get('X-Goog-SignedHeaders')).toBe(
-      'content-type;host;x-goog-content-length-range',
+      'content-type;host;x-goog-content-length-range;x-goog-if-generation-match',
     );
     const lifetime = Date.parse(res.body.expires_at) - Date.now();
     expect(lifetime).toBeGreaterThan(590_000);
@@ -269,6 +273,72 @@ describe('upload, confirm, read, replace, delete', () => {
     expect((await asAlice.delete(`/v1/walks/${walkId}`)).status).toBe(204);
     expect(await app.store.exists(second.object)).toBe(false);
     expect(await app.store.exists(shareImage)).toBe(false);
+  });
+
+  it('takes a walk as read locally (its thumbnail a signed URL of the http stand-in) back with PUT, stored plain', async () => {
+    const walkId = await newWalk();
+    const upload = (await uploadUrl(walkId)).body;
+    expect((await putBytes(upload, imageBytes(300))).status).toBe(200);
+    expect((await asAlice.put(`/v1/walks/${walkId}/thumbnail`, { object: upload.object })).status).toBe(200);
+    const read = await asAlice.get(`/v1/walks/${walkId}`);
+    const shown = new URL(read.body.thumbnail_image_url as string);
+    expect(shown.origin).toBe(storage.endpoint); // what `npm start` shows the app: http, not https
+
+    const written = await asAlice.put(`/v1/walks/${walkId}`, read.body, {
+      headers: { 'If-Match': read.headers.get('etag') ?? '' },
+    });
+    expect([written.status, written.body.error]).toEqual([200, undefined]);
+    const stored = await app.deps.pool.query('SELECT thumbnail_image_url FROM walks WHERE id = $1', [walkId]);
+    expect(stored.rows[0].thumbnail_image_url).toBe(
+      `https://storage.googleapis.com/${storage.bucket}/${upload.object}`,
+    );
+    // an http URL that is not the stand-in's is still refused
+    const foreign = await asAlice.put(`/v1/walks/${walkId}`, {
+      ...walkBody,
+      thumbnail_image_url: `http://127.0.0.2:1/${storage.bucket}/${upload.object}${shown.search}`,
+    });
+    expect([foreign.status, foreign.body.error?.details?.[0]?.field]).toEqual([400, 'thumbnail_image_url']);
+  });
+
+  it('an upload URL writes once: replayed after the confirmation it is refused (412), the thumbnail intact', async () => {
+    const walkId = await newWalk();
+    const upload = (await uploadUrl(walkId)).body;
+    const bytes = imageBytes(400);
+    expect((await putBytes(upload, bytes)).status).toBe(200);
+    expect((await asAlice.put(`/v1/walks/${walkId}/thumbnail`, { object: upload.object })).status).toBe(200);
+
+    const replay = await putBytes(upload, imageBytes(999));
+    expect([replay.status, await replay.text()]).toEqual([
+      412,
+      expect.stringContaining('PreconditionFailed'),
+    ]);
+    // without the signed precondition header the signature does not match
+    const { 'x-goog-if-generation-match': _dropped, ...unconditional } = upload.headers;
+    expect((await putBytes(upload, imageBytes(999), unconditional)).status).toBe(403);
+    const shown = await fetch((await asAlice.get(`/v1/walks/${walkId}`)).body.thumbnail_image_url);
+    expect(Buffer.from(await shown.arrayBuffer()).equals(bytes)).toBe(true);
+    expect(await app.store.list(`thumbnails/${alice.uid}/${walkId}/`)).toEqual([upload.object]);
+  });
+
+  it("a confirmation removes the walk's unconfirmed uploads, also one a replayed URL created again", async () => {
+    const walkId = await newWalk();
+    const prefix = `thumbnails/${alice.uid}/${walkId}/`;
+    const first = (await uploadUrl(walkId)).body;
+    expect((await putBytes(first, imageBytes(100))).status).toBe(200);
+    expect((await asAlice.put(`/v1/walks/${walkId}/thumbnail`, { object: first.object })).status).toBe(200);
+    const abandoned = (await uploadUrl(walkId)).body;
+    expect((await putBytes(abandoned, imageBytes(100))).status).toBe(200);
+    const second = (await uploadUrl(walkId)).body;
+    expect((await putBytes(second, imageBytes(100))).status).toBe(200);
+    expect((await asAlice.put(`/v1/walks/${walkId}/thumbnail`, { object: second.object })).status).toBe(200);
+    expect(await app.store.list(prefix)).toEqual([second.object]);
+
+    // Cloud Storage's precondition 0 means "no live object": the replaced (deleted) object's URL
+    // can write it again while the URL lives; it is an unconfirmed upload, gone at the next confirmation
+    expect((await putBytes(first, imageBytes(100))).status).toBe(200);
+    expect((await asAlice.put(`/v1/walks/${walkId}/thumbnail`, { object: second.object })).status).toBe(200);
+    expect(await app.store.list(prefix)).toEqual([second.object]);
+    expect((await asAlice.get(`/v1/walks/${walkId}`)).body.version).toBe(3);
   });
 
   it("refuses to confirm what was not uploaded, another walk's object, or someone else's walk", async () => {

@@ -40,6 +40,8 @@ interface OtlpSpan {
   name: string;
   kind: number;
   status?: { code?: number };
+  startTimeUnixNano?: string;
+  endTimeUnixNano?: string;
   attributes: { key: string; value: OtlpValue }[];
   resource: Record<string, unknown>;
 }
@@ -81,12 +83,14 @@ async function startReceiver(): Promise<{ server: Server; url: string; spans: Ot
 }
 
 /** The span tree under `root`, one line per span, children in start order. */
-function renderTree(spans: OtlpSpan[], root: OtlpSpan, depth = 0): string[] {
+function renderTree(spans: OtlpSpan[], root: OtlpSpan, depth = 0, timed = false): string[] {
   const children = spans.filter((s) => s.parentSpanId === root.spanId);
   const status = root.status?.code === STATUS_ERROR ? ' [ERROR]' : '';
+  const ms = (Number(root.endTimeUnixNano) - Number(root.startTimeUnixNano)) / 1e6;
+  const duration = timed ? `  ${ms.toFixed(1)} ms` : '';
   return [
-    `${'  '.repeat(depth)}${root.name}${status}`,
-    ...children.flatMap((child) => renderTree(spans, child, depth + 1)),
+    `${'  '.repeat(depth)}${root.name}${status}${duration}`,
+    ...children.flatMap((child) => renderTree(spans, child, depth + 1, timed)),
   ];
 }
 
@@ -167,8 +171,8 @@ describe('tracing through the service process', () => {
       'k8s.pod.name': 'walk-service-7d9f-abcde',
       'k8s.namespace.name': 'walk-service',
     });
-    const tree = renderTree(spans, serverSpan);
-    if (process.env.PRINT_TRACE) process.stdout.write(`${tree.join('\n')}\n`);
+    if (process.env.PRINT_TRACE)
+      process.stdout.write(`${renderTree(spans, serverSpan, 0, true).join('\n')}\n`);
     const inTrace = spans.filter((s) => s.traceId === ok.traceId && s !== serverSpan);
     // every span of the request hangs under the server span
     const underServer = new Set([serverSpan.spanId]);

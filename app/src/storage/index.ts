@@ -25,6 +25,16 @@ import type { StorageConfig } from '../config';
  */
 export const CONTENT_LENGTH_RANGE_HEADER = 'x-goog-content-length-range';
 
+/**
+ * A signed PUT also signs `x-goog-if-generation-match: 0`: Cloud Storage then
+ * writes only if no live object has that name and answers 412 Precondition
+ * Failed otherwise, so an upload URL creates one object and cannot overwrite it
+ * (or a confirmed thumbnail) while it lives:
+ * https://cloud.google.com/storage/docs/xml-api/reference-headers#xgoogifgenerationmatch
+ * https://cloud.google.com/storage/docs/request-preconditions
+ */
+export const IF_GENERATION_MATCH_HEADER = 'x-goog-if-generation-match';
+
 /** Where public (non-signed) object URLs of Cloud Storage live; stored walk URLs use this form. */
 export const CLOUD_STORAGE_ORIGIN = 'https://storage.googleapis.com';
 
@@ -55,11 +65,18 @@ export interface SignedUploadRequest {
 
 export interface ObjectStore {
   readonly bucket: string;
+  /**
+   * The origin of the URLs this store signs: Cloud Storage's deployed, the
+   * stand-in's (STORAGE_API_ENDPOINT, local only) otherwise.
+   */
+  readonly signedUrlOrigin: string;
   signedUploadUrl(request: SignedUploadRequest): Promise<SignedUpload>;
   signedReadUrl(key: string, expiresInSeconds: number): Promise<SignedRead>;
   put(key: string, bytes: Buffer, contentType: string): Promise<void>;
   /** Not-found counts as deleted. */
   delete(key: string): Promise<void>;
+  /** The keys of every object whose key starts with `prefix` (a folder-like prefix ending in "/"). */
+  list(prefix: string): Promise<string[]>;
   /** Every object whose key starts with `prefix`; returns how many were deleted. */
   deletePrefix(prefix: string): Promise<number>;
   /** undefined when the object does not exist. */
@@ -103,7 +120,12 @@ export function createObjectStore(
     retryOptions: { autoRetry: true, maxRetries: 2, totalTimeout: 15 },
     ...(config.apiEndpoint && { apiEndpoint: config.apiEndpoint }),
     ...(config.signingCredentialsFile && {
-      // GoogleAuth signs locally when its credentials carry a private key (it warns the option is deprecated)
+      // GoogleAuth signs locally when its credentials carry a private key. It warns that `credentials`
+      // is deprecated, but it is the only local-key path the V4 signer can use: the signer asks
+      // GoogleAuth.getCredentials() for client_email, which (google-auth-library 11.3.4,
+      // getCredentialsAsync) comes from these credentials, an impersonated or external-account
+      // client, or the metadata server; an `authClient: new JWT({ email, key })` signs but its
+      // email is not found ("Unable to find credentials"). Local only: deployed passes no key.
       credentials: readSigningCredentials(config.signingCredentialsFile),
     }),
     ...(options.authClient && { authClient: options.authClient }),
@@ -112,6 +134,7 @@ export function createObjectStore(
 
   return {
     bucket: config.bucket,
+    signedUrlOrigin: new URL(config.apiEndpoint ?? CLOUD_STORAGE_ORIGIN).origin,
 
     async signedUploadUrl({ key, contentType, maxBytes, expiresInSeconds }) {
       const expiresAt = new Date(now() + expiresInSeconds * 1000);
@@ -121,12 +144,16 @@ export function createObjectStore(
         action: 'write',
         expires: expiresAt,
         contentType,
-        extensionHeaders: { [CONTENT_LENGTH_RANGE_HEADER]: range },
+        extensionHeaders: { [CONTENT_LENGTH_RANGE_HEADER]: range, [IF_GENERATION_MATCH_HEADER]: '0' },
       });
       return {
         url,
         method: 'PUT',
-        headers: { 'Content-Type': contentType, [CONTENT_LENGTH_RANGE_HEADER]: range },
+        headers: {
+          'Content-Type': contentType,
+          [CONTENT_LENGTH_RANGE_HEADER]: range,
+          [IF_GENERATION_MATCH_HEADER]: '0',
+        },
         expiresAt,
       };
     },
@@ -145,6 +172,13 @@ export function createObjectStore(
 
     async delete(key) {
       await bucket.file(key).delete({ ignoreNotFound: true });
+    },
+
+    async list(prefix) {
+      if (!prefix.endsWith('/'))
+        throw new Error(`list wants a folder-like prefix ending in "/", got ${prefix}`);
+      const [files] = await bucket.getFiles({ prefix });
+      return files.map((file) => file.name);
     },
 
     async deletePrefix(prefix) {

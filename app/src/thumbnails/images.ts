@@ -47,7 +47,13 @@ export function createWalkImages(deps: WalkImagesDeps) {
   const objectOrigin = `${CLOUD_STORAGE_ORIGIN}/${store.bucket}/`;
   const cache = new Map<string, SignedRead>();
 
-  /** The bucket key of a stored URL or of a signed URL we issued (any origin), else undefined. */
+  /**
+   * Our URLs: Cloud Storage's, and locally the stand-in's (the only origin the
+   * store signs for besides Cloud Storage; deployed both are Cloud Storage).
+   */
+  const ownOrigins = new Set([CLOUD_STORAGE_ORIGIN, store.signedUrlOrigin]);
+
+  /** The bucket key of a stored URL or of a URL we signed (plain or signed), else undefined. */
   function keyOf(url: string): string | undefined {
     let parsed: URL;
     try {
@@ -56,8 +62,7 @@ export function createWalkImages(deps: WalkImagesDeps) {
       return undefined;
     }
     const bucketPath = `/${store.bucket}/`;
-    const signed = parsed.searchParams.has('X-Goog-Signature');
-    if (parsed.origin !== CLOUD_STORAGE_ORIGIN && !signed) return undefined;
+    if (!ownOrigins.has(parsed.origin)) return undefined;
     if (!parsed.pathname.startsWith(bucketPath)) return undefined;
     return decodeURIComponent(parsed.pathname.slice(bucketPath.length)) || undefined;
   }
@@ -80,7 +85,9 @@ export function createWalkImages(deps: WalkImagesDeps) {
 
     /**
      * What a client sends back is stored in its plain form: a signed URL of the
-     * bucket it once received loses its query (the signature is not data).
+     * bucket it once received loses its query (the signature is not data), and
+     * locally the stand-in's http origin becomes Cloud Storage's. Runs before the
+     * walk schema's https check, so a walk as read locally can be written back.
      */
     canonicalUrl(url: string | null): string | null {
       if (url === null) return null;
@@ -107,6 +114,28 @@ export function createWalkImages(deps: WalkImagesDeps) {
           { err: error, object: key },
           'an old thumbnail could not be deleted; left to the bucket lifecycle',
         );
+      }
+    },
+
+    /**
+     * Every object under the walk's thumbnail prefix but `keep` (the one the
+     * walk shows): uploads never confirmed, and one a replayed upload URL
+     * created again after it was replaced. A failure is logged and counted, never thrown.
+     */
+    async deleteOtherThumbnails(userId: string, walkId: string, keep: string | undefined): Promise<number> {
+      const prefix = `thumbnails/${userId}/${walkId}/`;
+      try {
+        const others = (await store.list(prefix)).filter((key) => key !== keep);
+        for (const key of others) cache.delete(key);
+        await Promise.all(others.map((key) => store.delete(key)));
+        return others.length;
+      } catch (error) {
+        deps.onDeleteFailure('thumbnail');
+        logger.warn(
+          { err: error, walk_id: walkId },
+          "a walk's unconfirmed thumbnails could not be deleted; left until the walk is deleted",
+        );
+        return 0;
       }
     },
 

@@ -32,7 +32,8 @@ export const UploadUrlSchema = z
     url: z.string().meta({ description: 'V4 signed URL of one new object; send the bytes with PUT' }),
     method: z.literal('PUT'),
     headers: z.record(z.string(), z.string()).meta({
-      description: 'Send exactly these headers (signed): Content-Type and x-goog-content-length-range',
+      description:
+        'Send exactly these headers (signed): Content-Type, x-goog-content-length-range and x-goog-if-generation-match (0: the URL only creates the object, a second PUT is 412)',
     }),
     expires_at: z.string().meta({ description: 'When the URL stops working (RFC 3339)' }),
     object: z.string().meta({ description: 'The object name to confirm with PUT /v1/walks/{id}/thumbnail' }),
@@ -108,7 +109,8 @@ function registerThumbnailsOpenApi(registry: OpenAPIRegistry): void {
     method: 'put',
     path: '/v1/walks/{id}/thumbnail',
     operationId: 'confirmThumbnail',
-    summary: "Make the uploaded object the walk's thumbnail (the previous one is deleted)",
+    summary:
+      "Make the uploaded object the walk's thumbnail (the previous one and the walk's unconfirmed uploads are deleted)",
     security,
     request: {
       params: WalkParamsSchema,

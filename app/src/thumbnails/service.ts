@@ -91,8 +91,14 @@ export function createThumbnailsService(deps: ThumbnailsServiceDeps) {
 
     /**
      * The uploaded object becomes the walk's thumbnail (a new walk version);
-     * the previous one of ours is deleted after the commit. Confirming the
-     * current thumbnail again changes nothing.
+     * after the commit the previous one of ours and every other object under
+     * the walk's thumbnail prefix (unconfirmed uploads) are deleted. Confirming
+     * the current thumbnail again changes nothing but that clean-up.
+     *
+     * The object is checked, and the others deleted, while the walk's row is
+     * locked: a concurrent confirmation then either sees its object deleted
+     * (400 not_uploaded; its URL can upload again) or is the one kept, never a
+     * walk pointing at a deleted object.
      */
     async confirm(user: AuthenticatedUser, walkId: string, object: string): Promise<ConfirmedThumbnail> {
       const { store, images, config } = storage();
@@ -107,32 +113,42 @@ export function createThumbnailsService(deps: ThumbnailsServiceDeps) {
           'object must be the one an upload URL for this walk named',
         );
       }
-      const metadata = await store.metadata(object);
-      if (!metadata)
-        throw DomainError.invalid('object', 'not_uploaded', 'nothing was uploaded to this object yet');
-      const extension = object.slice(object.lastIndexOf('.') + 1);
-      const type = metadata.contentType as ThumbnailType | undefined;
-      if (type === undefined || THUMBNAIL_TYPES[type] !== extension) {
-        throw DomainError.invalid(
-          'object',
-          'wrong_type',
-          'the uploaded object is not the image type it was issued for',
-        );
-      }
-      if (metadata.size < 1 || metadata.size > config.thumbnailMaxBytes) {
-        throw DomainError.invalid(
-          'object',
-          'wrong_size',
-          `thumbnails are 1 to ${config.thumbnailMaxBytes} bytes`,
-        );
-      }
+      const checkUploaded = async () => {
+        const metadata = await store.metadata(object);
+        if (!metadata)
+          throw DomainError.invalid('object', 'not_uploaded', 'nothing was uploaded to this object yet');
+        const extension = object.slice(object.lastIndexOf('.') + 1);
+        const type = metadata.contentType as ThumbnailType | undefined;
+        if (type === undefined || THUMBNAIL_TYPES[type] !== extension) {
+          throw DomainError.invalid(
+            'object',
+            'wrong_type',
+            'the uploaded object is not the image type it was issued for',
+          );
+        }
+        if (metadata.size < 1 || metadata.size > config.thumbnailMaxBytes) {
+          throw DomainError.invalid(
+            'object',
+            'wrong_size',
+            `thumbnails are 1 to ${config.thumbnailMaxBytes} bytes`,
+          );
+        }
+      };
       const url = images.objectUrl(object);
       const { previous, version } = await inTransaction(pool, async (client) => {
         const current = await repo.lockThumbnail(client, user.id, walkId);
         if (!current) throw notFound();
+        await checkUploaded();
         if (current.thumbnail_image_url === url) return { previous: null, version: current.version };
         const next = await repo.setThumbnail(client, user.id, walkId, url, clock.now());
         return { previous: current.thumbnail_image_url, version: next };
+      });
+      await inTransaction(pool, async (client) => {
+        const current = await repo.lockThumbnail(client, user.id, walkId);
+        if (!current) return; // the walk was deleted meanwhile: its delete removes the prefix
+        const shown =
+          current.thumbnail_image_url === null ? undefined : images.keyOf(current.thumbnail_image_url);
+        await images.deleteOtherThumbnails(user.id, walkId, shown);
       });
       const previousKey = previous === null ? undefined : images.keyOf(previous);
       if (

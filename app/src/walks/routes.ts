@@ -59,8 +59,11 @@ export function parseIfMatch(header: string | undefined): Precondition | undefin
   return { versions };
 }
 
-/** The body without the fields the server sets (API.md: ignored on input). */
-function walkBody(req: Request): unknown {
+/**
+ * The body without the fields the server sets (API.md: ignored on input), its
+ * thumbnail URL in the form the walk stores (a walk as read may be sent back).
+ */
+function walkBody(req: Request, storedThumbnailUrl: (url: string) => string): unknown {
   const body: unknown = req.body;
   if (body === undefined) throw AppError.invalid('body', 'required', 'a JSON body is required');
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
@@ -68,6 +71,8 @@ function walkBody(req: Request): unknown {
   }
   const rest: Record<string, unknown> = { ...body };
   for (const field of SERVER_SET_FIELDS) delete rest[field];
+  if (typeof rest.thumbnail_image_url === 'string')
+    rest.thumbnail_image_url = storedThumbnailUrl(rest.thumbnail_image_url);
   return rest;
 }
 
@@ -92,7 +97,10 @@ export function walksComponent({ service, verifiers }: WalksRoutesDeps): HttpCom
   });
 
   router.post('/v1/walks', auth, async (req, res) => {
-    const walk = await service.create(currentUser(req), parseOrThrow(WalkInputSchema, walkBody(req)));
+    const walk = await service.create(
+      currentUser(req),
+      parseOrThrow(WalkInputSchema, walkBody(req, service.storedThumbnailUrl)),
+    );
     res.setHeader('Location', `/v1/walks/${walk.id}`);
     sendWalk(res, 201, walk);
   });
@@ -105,7 +113,7 @@ export function walksComponent({ service, verifiers }: WalksRoutesDeps): HttpCom
   router.put('/v1/walks/:id', auth, async (req, res) => {
     const id = walkId(req);
     const precondition = parseIfMatch(req.headers['if-match']);
-    const input = parseOrThrow(WalkInputSchema, walkBody(req));
+    const input = parseOrThrow(WalkInputSchema, walkBody(req, service.storedThumbnailUrl));
     const { walk, created } = await service.put(currentUser(req), id, input, precondition);
     if (created) res.setHeader('Location', `/v1/walks/${walk.id}`);
     sendWalk(res, created ? 201 : 200, walk);

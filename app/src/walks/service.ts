@@ -135,6 +135,13 @@ export function createWalksService(deps: WalksServiceDeps) {
   }
 
   return {
+    /**
+     * A thumbnail URL as the walk stores it (thumbnails/images.ts): our signed
+     * URLs, and locally the stand-in's http ones, become the plain https form.
+     * The route applies it before validation, so the https check sees that form.
+     */
+    storedThumbnailUrl: (url: string): string => canonical(url) ?? url,
+
     async list(user: AuthenticatedUser, limit: number, cursor: string | undefined): Promise<WalkPage> {
       const after = cursor === undefined ? undefined : decodeCursor(cursor);
       const rows = await repo.listWalks(pool, user.id, after, limit + 1);

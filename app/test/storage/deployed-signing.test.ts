@@ -11,7 +11,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { StorageOptions } from '@google-cloud/storage';
 import { verifyV4Request } from '../../dev/storage-stand-in';
-import { CONTENT_LENGTH_RANGE_HEADER, createObjectStore } from '../../src/storage';
+import {
+  CONTENT_LENGTH_RANGE_HEADER,
+  createObjectStore,
+  IF_GENERATION_MATCH_HEADER,
+} from '../../src/storage';
 
 const EMAIL = 'walk-service@example-project.iam.gserviceaccount.com';
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -98,7 +102,7 @@ test('a signed upload URL without any key: the library calls signBlob and the UR
     new RegExp(`^${EMAIL}/\\d{8}/auto/storage/goog4_request$`),
   );
   expect(url.searchParams.get('X-Goog-SignedHeaders')).toBe(
-    `content-type;host;${CONTENT_LENGTH_RANGE_HEADER}`,
+    `content-type;host;${CONTENT_LENGTH_RANGE_HEADER};${IF_GENERATION_MATCH_HEADER}`,
   );
   expect(url.searchParams.get('X-Goog-Signature')).toBe(
     Buffer.from(client.signatures[0] ?? '', 'base64').toString('hex'),
@@ -112,6 +116,7 @@ test('a signed upload URL without any key: the library calls signBlob and the UR
       host: url.host,
       'content-type': upload.headers['Content-Type'],
       [CONTENT_LENGTH_RANGE_HEADER]: upload.headers[CONTENT_LENGTH_RANGE_HEADER],
+      [IF_GENERATION_MATCH_HEADER]: upload.headers[IF_GENERATION_MATCH_HEADER],
     },
     publicKey: createPublicKey(keyPem),
     clientEmail: EMAIL,

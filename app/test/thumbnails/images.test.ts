@@ -46,6 +46,11 @@ it('stores plain object URLs: a signed URL of the bucket loses its query, anythi
   const otherBucket =
     'https://storage.googleapis.com/another-bucket/thumbnails/u1/w1/x.jpg?X-Goog-Signature=ab';
   expect(i.canonicalUrl(otherBucket)).toBe(otherBucket);
+  // locally: the stand-in's signed URL (http) is ours too; another origin's is not
+  const local = `${storage.endpoint}/${storage.bucket}/thumbnails/u1/w1/x.jpg`;
+  expect(i.canonicalUrl(`${local}?X-Goog-Signature=ab`)).toBe(plain);
+  const elsewhere = `https://example.com/${storage.bucket}/thumbnails/u1/w1/x.jpg?X-Goog-Signature=ab`;
+  expect(i.canonicalUrl(elsewhere)).toBe(elsewhere);
   const firebase = 'https://firebasestorage.googleapis.com/v0/b/x.appspot.com/o/a.jpg?alt=media&token=t';
   expect(i.canonicalUrl(firebase)).toBe(firebase);
   expect(i.canonicalUrl(null)).toBeNull();
