@@ -212,15 +212,26 @@ export async function recordFailure(
 }
 
 /**
+ * Releases never grow a job's budget past this: twice the most attempts the
+ * configuration allows, so a job whose render outlasts every shutdown still ends.
+ */
+export const MOST_ATTEMPTS_WITH_RELEASES = 40;
+
+/**
  * Puts a job this worker still holds back to `queued`, due now, without
  * counting the attempt (worker shutdown): `attempts` keeps the claimed number
  * (the next claim takes a new one, so this attempt stays fenced off) and
- * `max_attempts` grows by one. False when the attempt was already fenced off.
+ * `max_attempts` grows by one, up to MOST_ATTEMPTS_WITH_RELEASES; at that
+ * bound the attempt counts, and on the last one the job ends `failed`.
+ * False when the attempt was already fenced off.
  */
 export async function releaseJob(db: Queryable, job: ClaimedJob, reason: string): Promise<boolean> {
+  const budget = `LEAST(max_attempts + 1, ${MOST_ATTEMPTS_WITH_RELEASES})`;
   const { rowCount } = await db.query(
     `UPDATE share_image_jobs
-        SET status = 'queued', run_after = now(), max_attempts = max_attempts + 1,
+        SET status = CASE WHEN attempts < ${budget} THEN 'queued' ELSE 'failed' END,
+            finished_at = CASE WHEN attempts < ${budget} THEN NULL ELSE now() END,
+            run_after = now(), max_attempts = ${budget},
             error_code = 'worker_stopped', error_message = left($3, 500), lease_expires_at = NULL,
             updated_at = now()
       WHERE ${FENCE}`,

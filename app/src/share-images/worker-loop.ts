@@ -243,7 +243,12 @@ export function createShareImageWorker(deps: ShareImageWorkerDeps) {
       let released = 0;
       for (const { job } of inHand.values()) {
         // not an attempt of the job's: a deploy must not use up its budget
-        if (await repo.releaseJob(pool, job, 'the worker shut down during this attempt')) released += 1;
+        try {
+          if (await repo.releaseJob(pool, job, 'the worker shut down during this attempt')) released += 1;
+        } catch (error) {
+          // e.g. an older release's grants after a rollback: the lease's expiry hands the job on
+          logger.warn({ err: error, job_id: job.id }, 'could not release the job; its lease will expire');
+        }
       }
       return { finished: pending.length - inHand.size, released };
     },

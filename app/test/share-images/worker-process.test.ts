@@ -17,7 +17,12 @@ import { startTracing } from '../../src/observability/tracing';
 import { freePort, waitFor } from '../../dev/ports';
 import { createLogger } from '../../src/observability/logger';
 import { workerMetrics } from '../../src/share-images/metrics';
-import { insertOrGetJob } from '../../src/share-images/repository';
+import {
+  claimJob,
+  insertOrGetJob,
+  MOST_ATTEMPTS_WITH_RELEASES,
+  releaseJob,
+} from '../../src/share-images/repository';
 import { createShareImageWorker } from '../../src/share-images/worker-loop';
 import { createObjectStore } from '../../src/storage';
 import { createTestDatabase, type TestDatabase } from '../harness';
@@ -234,6 +239,108 @@ it('on stop, releasing a job on its last attempt does not count the attempt: the
     expect(await row()).toMatchObject({ status: 'succeeded', attempts: 21 });
   } finally {
     await pool.end();
+  }
+});
+
+it('releases grow a job’s budget only up to a bound: at it the attempt counts, and the last one fails', async () => {
+  const row = async (id: string) =>
+    (
+      await db.pool.query(
+        'SELECT status, attempts, max_attempts, error_code, finished_at FROM share_image_jobs WHERE id = $1',
+        [id],
+      )
+    ).rows[0];
+  const claimOnly = async (id: string, attempts: number) => {
+    await db.pool.query(
+      `UPDATE share_image_jobs SET status = 'failed', error_code = coalesce(error_code, 'render_failed')
+        WHERE status = 'queued'`,
+    );
+    await db.pool.query(
+      `UPDATE share_image_jobs SET status = 'queued', attempts = $2, max_attempts = $3 WHERE id = $1`,
+      [id, attempts, MOST_ATTEMPTS_WITH_RELEASES],
+    );
+    const job = await claimJob(db.pool, 30_000);
+    expect(job?.id).toBe(id);
+    return job!;
+  };
+  const below = await queuedJob();
+  expect(await releaseJob(db.pool, await claimOnly(below, 10), 'shutdown')).toBe(true);
+  expect(await row(below)).toMatchObject({
+    status: 'queued',
+    attempts: 11,
+    max_attempts: MOST_ATTEMPTS_WITH_RELEASES,
+  });
+
+  const last = await queuedJob();
+  expect(await releaseJob(db.pool, await claimOnly(last, MOST_ATTEMPTS_WITH_RELEASES - 1), 'shutdown')).toBe(
+    true,
+  );
+  expect(await row(last)).toMatchObject({
+    status: 'failed',
+    attempts: MOST_ATTEMPTS_WITH_RELEASES,
+    max_attempts: MOST_ATTEMPTS_WITH_RELEASES,
+    error_code: 'worker_stopped',
+    finished_at: expect.any(Date),
+  });
+});
+
+it('on stop, a job that cannot be released does not keep the others in hand', async () => {
+  const real = new Pool({ connectionString: db.url, max: 4 });
+  let refused = '';
+  // the first release fails as it would with an older release's grants; the others must still go back
+  const pool = new Proxy(real, {
+    get(target, key, receiver) {
+      if (key !== 'query') return Reflect.get(target, key, receiver) as unknown;
+      return (text: unknown, values?: unknown[]) => {
+        if (typeof text === 'string' && text.includes('worker_stopped') && !refused) {
+          refused = String(values?.[0]);
+          return Promise.reject(new Error('permission denied for table share_image_jobs'));
+        }
+        return target.query(text as string, values);
+      };
+    },
+  });
+  let finish!: () => void;
+  const rendering = new Promise<void>((resolve) => (finish = resolve));
+  try {
+    await db.pool.query(
+      `UPDATE share_image_jobs SET status = 'failed', error_code = coalesce(error_code, 'render_failed')
+        WHERE status = 'queued'`,
+    );
+    const jobs = [await queuedJob(), await queuedJob()];
+    let claimed = 0;
+    const worker = createShareImageWorker({
+      pool,
+      store: createObjectStore(storage.config),
+      config: {
+        workerConcurrency: 2,
+        maxAttempts: 3,
+        leaseMs: 30_000,
+        retryBaseMs: 100,
+        pollIntervalMs: 20,
+        queueGaugeIntervalMs: 60_000,
+      },
+      metrics: workerMetrics(new Registry()),
+      logger: createLogger({ level: 'silent' }),
+      onClaimed: async () => {
+        claimed += 1;
+        await rendering; // outlasts the shutdown budget
+      },
+    });
+    worker.start();
+    await waitFor('both claims', async () => claimed === 2, 10_000);
+    expect(await worker.stop(100)).toEqual({ finished: 0, released: 1 });
+    const statuses = await db.pool.query<{ id: string; status: string }>(
+      'SELECT id, status FROM share_image_jobs WHERE id = ANY($1)',
+      [jobs],
+    );
+    expect(Object.fromEntries(statuses.rows.map((r) => [r.id, r.status]))).toEqual(
+      Object.fromEntries(jobs.map((id) => [id, id === refused ? 'running' : 'queued'])),
+    );
+  } finally {
+    finish(); // the held attempts end (the released one fenced off) before the pool closes
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await real.end();
   }
 });
 
