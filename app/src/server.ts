@@ -17,7 +17,7 @@ import { type Config, loadConfigOrExit } from './config';
 import { shippedMigrations } from './db/migrate';
 import { createPool } from './db/pool';
 import { type AppDeps, createApp } from './http/app';
-import { Lifecycle, systemClock } from './lifecycle';
+import { exitAfterStopOnSignals, Lifecycle, systemClock } from './lifecycle';
 import { createLogger, type Logger } from './observability/logger';
 import { createMetrics, registerPoolMetrics } from './observability/metrics';
 import { createMetricsServer } from './observability/metrics-server';
@@ -115,44 +115,12 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   return { deps, server: httpServer, metricsServer, port, metricsPort, stop };
 }
 
-/** Wires signals and fatal errors to a graceful stop and a bounded exit. */
-export function handleProcessSignals(service: RunningService, config: Config, logger: Logger): void {
-  const exitAfterStop = (reason: string, code: number) => {
-    const force = setTimeout(() => {
-      logger.error({ timeout_ms: config.shutdownTimeoutMs }, 'shutdown timed out; exiting');
-      logger.flush();
-      process.exit(1);
-    }, config.shutdownTimeoutMs);
-    force.unref();
-    service.stop(reason).then(
-      () => {
-        logger.flush();
-        process.exit(code);
-      },
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        logger.flush();
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', () => exitAfterStop('SIGTERM', 0));
-  process.once('SIGINT', () => exitAfterStop('SIGINT', 0));
-  // An error nobody expected leaves the process in an unknown state: stop taking traffic, drain, exit.
-  const fatal = (error: unknown) => {
-    logger.fatal({ err: error }, 'unexpected error; shutting down');
-    exitAfterStop('fatal error', 1);
-  };
-  process.on('uncaughtException', fatal);
-  process.on('unhandledRejection', fatal);
-}
-
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger({ level: config.logLevel, traceProject: config.googleCloudProject });
   try {
     const service = await startService(config, logger);
-    handleProcessSignals(service, config, logger);
+    exitAfterStopOnSignals(service, config.shutdownTimeoutMs, logger);
     logger.info(
       { port: service.port, metrics_port: service.metricsPort, app_env: config.appEnv },
       `walk-service listening on :${service.port} (metrics on :${service.metricsPort})`,

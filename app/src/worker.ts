@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Registry, type OpenMetricsContentType } from 'prom-client';
 import { loadConfigOrExit, loadWorkerConfig, type WorkerConfig } from './config';
 import { createPool } from './db/pool';
-import { Lifecycle } from './lifecycle';
+import { exitAfterStopOnSignals, Lifecycle } from './lifecycle';
 import { createLogger, type Logger, type LoggerOptions } from './observability/logger';
 import { WORKER_SERVICE_NAME } from './observability/tracing';
 import { registerPoolMetrics, type MetricsRegistry } from './observability/metrics';
@@ -119,33 +119,7 @@ async function main(): Promise<void> {
     );
     process.exit(1);
   }
-  const exitAfterStop = (reason: string, code: number) => {
-    const force = setTimeout(() => {
-      logger.error({ timeout_ms: config.shutdownTimeoutMs }, 'shutdown timed out; exiting');
-      logger.flush();
-      process.exit(1);
-    }, config.shutdownTimeoutMs);
-    force.unref();
-    running.stop(reason).then(
-      () => {
-        logger.flush();
-        process.exit(code);
-      },
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        logger.flush();
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', () => exitAfterStop('SIGTERM', 0));
-  process.once('SIGINT', () => exitAfterStop('SIGINT', 0));
-  const fatal = (error: unknown) => {
-    logger.fatal({ err: error }, 'unexpected error; shutting down');
-    exitAfterStop('fatal error', 1);
-  };
-  process.on('uncaughtException', fatal);
-  process.on('unhandledRejection', fatal);
+  exitAfterStopOnSignals(running, config.shutdownTimeoutMs, logger);
   logger.info(
     {
       metrics_port: running.metricsPort,
