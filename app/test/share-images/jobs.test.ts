@@ -8,13 +8,12 @@ import type { AddressInfo } from 'node:net';
 import jpeg from 'jpeg-js';
 import { Pool } from 'pg';
 import { Registry } from 'prom-client';
-import type { ShareImagesConfig } from '../../src/config';
 import { createLogger } from '../../src/observability/logger';
-import { queueGauges, startQueueGaugeRefresher, workerMetrics } from '../../src/share-images/metrics';
+import { queueGauges, startQueueGaugeRefresher } from '../../src/share-images/metrics';
 import type { ClaimedJob } from '../../src/share-images/repository';
-import { createShareImageWorker, type ShareImageWorkerDeps } from '../../src/share-images/worker-loop';
 import { createObjectStore } from '../../src/storage';
 import { apiClient, emulatorUser, startTestApp, useApp, type ApiClient, type EmulatorUser } from '../harness';
+import { testWorker, type TestWorkerOverrides } from './worker-fixture';
 import { startTestStorage, type TestStorage } from './storage';
 
 const MAX_ATTEMPTS = 3;
@@ -52,28 +51,12 @@ beforeEach(async () => {
   );
 });
 
-const baseConfig: ShareImagesConfig = {
-  workerConcurrency: 1,
-  maxAttempts: MAX_ATTEMPTS,
-  leaseMs: 30_000,
-  retryBaseMs: 100,
-  pollIntervalMs: 20,
-  queueGaugeIntervalMs: 60_000,
-};
-
-function worker(
-  overrides: Partial<Omit<ShareImageWorkerDeps, 'config'>> & { config?: Partial<ShareImagesConfig> } = {},
-) {
-  const registry = new Registry();
-  const deps: ShareImageWorkerDeps = {
-    pool: workerPool,
-    store: createObjectStore(storage.config),
-    metrics: workerMetrics(registry),
+function worker(overrides: TestWorkerOverrides = {}) {
+  return testWorker(workerPool, storage, {
     logger: quiet,
     ...overrides,
-    config: { ...baseConfig, ...overrides.config },
-  };
-  return { worker: createShareImageWorker(deps), registry };
+    config: { maxAttempts: MAX_ATTEMPTS, ...overrides.config },
+  });
 }
 
 const walkBody = (title = 'Morning walk 朝の散歩') => ({

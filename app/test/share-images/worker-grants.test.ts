@@ -8,20 +8,16 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { Client, Pool } from 'pg';
-import { Registry } from 'prom-client';
 import {
   grantWorker,
   WORKER_UPDATABLE_JOB_COLUMNS,
   WorkerRoleMissingError,
   workerGrantStatements,
 } from '../../src/db/worker-grants';
-import { createLogger } from '../../src/observability/logger';
-import { workerMetrics } from '../../src/share-images/metrics';
 import { claimJob, insertOrGetJob, releaseJob } from '../../src/share-images/repository';
-import { createShareImageWorker } from '../../src/share-images/worker-loop';
-import { createObjectStore } from '../../src/storage';
 import { createTestDatabase, harnessValue, type TestDatabase } from '../harness';
 import { startTestStorage, type TestStorage } from './storage';
+import { testWorker } from './worker-fixture';
 
 const workerUser = `walk-image-worker-${randomBytes(4).toString('hex')}@project.iam`;
 let db: TestDatabase;
@@ -131,19 +127,8 @@ describe('worker grants (WORKER_DATABASE_USER in the migrations CLI)', () => {
       await owner.end();
     }
     const jobId = await queuedJob();
-    const worker = createShareImageWorker({
-      pool: asWorker,
-      store: createObjectStore(storage.config),
-      config: {
-        workerConcurrency: 1,
-        maxAttempts: 3,
-        leaseMs: 30_000,
-        retryBaseMs: 100,
-        pollIntervalMs: 50,
-        queueGaugeIntervalMs: 60_000,
-      },
-      metrics: workerMetrics(new Registry()),
-      logger: createLogger({ level: 'silent' }),
+    const { worker } = testWorker(asWorker, storage, {
+      config: { pollIntervalMs: 50 },
     });
     expect(await worker.processNext()).toBe('succeeded');
     const { rows } = await db.pool.query('SELECT status FROM share_image_jobs WHERE id = $1', [jobId]);

@@ -8,7 +8,6 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Pool } from 'pg';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-node';
-import { Registry } from 'prom-client';
 import { loadTracingConfig, loadWorkerConfig } from '../../src/config';
 import { SHARE_IMAGE_WORKER_IDENTITY } from '../../../config/names';
 import { createWorkerLogger, startWorker } from '../../src/worker';
@@ -16,7 +15,6 @@ import { WORKER_SERVICE_NAME } from '../../src/observability/tracing';
 import { startTracing } from '../../src/observability/tracing';
 import { freePort, waitFor } from '../../dev/ports';
 import { createLogger } from '../../src/observability/logger';
-import { workerMetrics } from '../../src/share-images/metrics';
 import {
   claimJob,
   insertOrGetJob,
@@ -24,9 +22,9 @@ import {
   releaseJob,
 } from '../../src/share-images/repository';
 import { createShareImageWorker } from '../../src/share-images/worker-loop';
-import { createObjectStore } from '../../src/storage';
 import { createTestDatabase, type TestDatabase } from '../harness';
 import { startTestStorage, type TestStorage } from './storage';
+import { testWorker } from './worker-fixture';
 
 const WORKER = path.join(__dirname, '../../src/worker.ts');
 let db: TestDatabase;
@@ -146,19 +144,7 @@ it('on stop, releases a job still in hand after the timeout (queued again, due n
   try {
     const jobId = await queuedJob();
     let claimed = false;
-    const worker = createShareImageWorker({
-      pool,
-      store: createObjectStore(storage.config),
-      config: {
-        workerConcurrency: 1,
-        maxAttempts: 3,
-        leaseMs: 30_000,
-        retryBaseMs: 100,
-        pollIntervalMs: 20,
-        queueGaugeIntervalMs: 60_000,
-      },
-      metrics: workerMetrics(new Registry()),
-      logger: createLogger({ level: 'silent' }),
+    const { worker } = testWorker(pool, storage, {
       // a render that outlasts the shutdown budget
       onClaimed: async () => {
         claimed = true;
@@ -179,21 +165,7 @@ it('on stop, releases a job still in hand after the timeout (queued again, due n
 
 it('on stop, releasing a job on its last attempt does not count the attempt: the next worker renders it', async () => {
   const pool = new Pool({ connectionString: db.url, max: 3 });
-  const config = {
-    workerConcurrency: 1,
-    maxAttempts: 3,
-    leaseMs: 30_000,
-    retryBaseMs: 100,
-    pollIntervalMs: 20,
-    queueGaugeIntervalMs: 60_000,
-  };
-  const deps = {
-    pool,
-    store: createObjectStore(storage.config),
-    config,
-    metrics: workerMetrics(new Registry()),
-    logger: createLogger({ level: 'silent' }),
-  };
+  const { deps } = testWorker(pool, storage);
   try {
     await db.pool.query(`UPDATE share_image_jobs SET status = 'failed' WHERE status = 'queued'`);
     const jobId = await queuedJob();
@@ -309,19 +281,8 @@ it('on stop, a job that cannot be released does not keep the others in hand', as
     );
     const jobs = [await queuedJob(), await queuedJob()];
     let claimed = 0;
-    const worker = createShareImageWorker({
-      pool,
-      store: createObjectStore(storage.config),
-      config: {
-        workerConcurrency: 2,
-        maxAttempts: 3,
-        leaseMs: 30_000,
-        retryBaseMs: 100,
-        pollIntervalMs: 20,
-        queueGaugeIntervalMs: 60_000,
-      },
-      metrics: workerMetrics(new Registry()),
-      logger: createLogger({ level: 'silent' }),
+    const { worker } = testWorker(pool, storage, {
+      config: { workerConcurrency: 2 },
       onClaimed: async () => {
         claimed += 1;
         await rendering; // outlasts the shutdown budget
@@ -352,20 +313,7 @@ it('traces each job in one span linked to the request that created it (the store
     // only this test's job is ready (the previous test released one)
     await db.pool.query(`UPDATE share_image_jobs SET status = 'failed' WHERE status = 'queued'`);
     const jobId = await queuedJob();
-    const worker = createShareImageWorker({
-      pool,
-      store: createObjectStore(storage.config),
-      config: {
-        workerConcurrency: 1,
-        maxAttempts: 3,
-        leaseMs: 30_000,
-        retryBaseMs: 100,
-        pollIntervalMs: 20,
-        queueGaugeIntervalMs: 60_000,
-      },
-      metrics: workerMetrics(new Registry()),
-      logger: createLogger({ level: 'silent' }),
-    });
+    const { worker } = testWorker(pool, storage);
     expect(await worker.processNext()).toBe('succeeded');
     const [span] = exporter.getFinishedSpans().filter((s) => s.name === 'share-image job');
     expect(span?.attributes).toMatchObject({ 'job.id': jobId, 'job.attempt': 1, 'job.template': 'story' });
