@@ -1,9 +1,8 @@
 /** POST/GET /v1/consents and GET /v1/consents/status: the caller's own consents only. */
 import { Router } from 'express';
-import type { z } from 'zod';
 import { currentUser, requireAuth, type TokenVerifier } from '../auth';
 import type { HttpComponent } from '../http/component';
-import { BEARER_AUTH, errorResponse, type OpenAPIRegistry } from '../http/openapi';
+import { BEARER_AUTH, errorResponse, jsonResponse, type OpenAPIRegistry } from '../http/openapi';
 import { parseOrThrow } from '../http/validation';
 import {
   ConsentInputSchema,
@@ -43,10 +42,6 @@ export function consentsComponent({ service, verifiers }: ConsentsRoutesDeps): H
   return { router, registerOpenApi };
 }
 
-const json = (schema: z.ZodType, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 const common = {
   401: errorResponse('UNAUTHORIZED: missing, malformed, expired, forged or revoked token'),
   503: errorResponse('UNAVAILABLE: the database is down; retry after Retry-After seconds'),
@@ -62,8 +57,8 @@ function registerOpenApi(registry: OpenAPIRegistry): void {
     security,
     request: { body: { required: true, content: { 'application/json': { schema: ConsentInputSchema } } } },
     responses: {
-      201: json(ConsentSchema, 'Recorded'),
-      200: json(ConsentSchema, 'Already recorded with this id and content (a retry); nothing new'),
+      201: jsonResponse(ConsentSchema, 'Recorded'),
+      200: jsonResponse(ConsentSchema, 'Already recorded with this id and content (a retry); nothing new'),
       400: errorResponse('INVALID_REQUEST: a field is invalid, or policy_version is not published'),
       409: errorResponse('CONFLICT: this id was recorded with different content'),
       ...common,
@@ -77,7 +72,7 @@ function registerOpenApi(registry: OpenAPIRegistry): void {
     security,
     request: { query: ConsentListQuerySchema },
     responses: {
-      200: json(ConsentListSchema, 'A page of consents'),
+      200: jsonResponse(ConsentListSchema, 'A page of consents'),
       400: errorResponse('INVALID_REQUEST: limit or cursor is invalid'),
       ...common,
     },
@@ -88,6 +83,6 @@ function registerOpenApi(registry: OpenAPIRegistry): void {
     operationId: 'getConsentStatus',
     summary: 'Whether the caller must consent to the current policy',
     security,
-    responses: { 200: json(ConsentStatusSchema, 'The consent status'), ...common },
+    responses: { 200: jsonResponse(ConsentStatusSchema, 'The consent status'), ...common },
   });
 }

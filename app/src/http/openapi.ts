@@ -26,6 +26,11 @@ export function errorResponse(description: string) {
   return { description, content: { 'application/json': { schema: ErrorEnvelopeSchema } } };
 }
 
+/** A JSON response entry with its schema, for `responses` of a route. */
+export function jsonResponse(schema: z.ZodType, description: string) {
+  return { description, content: { 'application/json': { schema } } };
+}
+
 export const BEARER_AUTH = 'bearerAuth';
 
 export function createOpenApiRegistry(): OpenAPIRegistry {

@@ -1,10 +1,9 @@
 /** HTTP for share images: POST enqueues, GET reports. Parse, call the service, shape the answer. */
 import { Router, type Request } from 'express';
 import { context, propagation } from '@opentelemetry/api';
-import { z } from 'zod';
 import { currentUser, requireAuth, type TokenVerifier } from '../auth';
 import type { HttpComponent } from '../http/component';
-import { BEARER_AUTH, errorResponse, type OpenAPIRegistry } from '../http/openapi';
+import { BEARER_AUTH, errorResponse, jsonResponse, type OpenAPIRegistry } from '../http/openapi';
 import { parseOrThrow } from '../http/validation';
 import {
   ShareImageAcceptedSchema,
@@ -54,10 +53,6 @@ export function shareImagesComponent({ service, verifiers }: ShareImagesRoutesDe
   return { router, registerOpenApi };
 }
 
-const json = (schema: z.ZodType, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 const common = {
   401: errorResponse('UNAUTHORIZED: missing, malformed, expired, forged or revoked token'),
   503: errorResponse('UNAVAILABLE: the database is down, or this environment has no image bucket'),
@@ -78,7 +73,7 @@ function registerOpenApi(registry: OpenAPIRegistry): void {
     },
     responses: {
       202: {
-        ...json(
+        ...jsonResponse(
           ShareImageAcceptedSchema,
           'The job: new, the existing one for this walk version, or a failed or expired one started over',
         ),
@@ -97,7 +92,7 @@ function registerOpenApi(registry: OpenAPIRegistry): void {
     security,
     request: { params: ShareImageJobParamsSchema },
     responses: {
-      200: json(ShareImageJobSchema, 'The job'),
+      200: jsonResponse(ShareImageJobSchema, 'The job'),
       400: errorResponse('INVALID_REQUEST: the id is not a UUID'),
       404: errorResponse('NOT_FOUND (also for a job of another user)'),
       ...common,

@@ -1,10 +1,9 @@
 /** HTTP for walks: parse, call the service, shape the answer. No SQL, no rules. */
 import { Router, type Request, type Response } from 'express';
-import { z } from 'zod';
 import { currentUser, requireAuth, type TokenVerifier } from '../auth';
 import type { HttpComponent } from '../http/component';
 import { AppError } from '../http/errors';
-import { BEARER_AUTH, errorResponse, type OpenAPIRegistry } from '../http/openapi';
+import { BEARER_AUTH, errorResponse, jsonResponse, type OpenAPIRegistry } from '../http/openapi';
 import { parseOrThrow } from '../http/validation';
 import {
   DEFAULT_PAGE_SIZE,
@@ -127,10 +126,6 @@ export function walksComponent({ service, verifiers }: WalksRoutesDeps): HttpCom
   return { router, registerOpenApi: (registry) => registerWalksOpenApi(registry) };
 }
 
-const json = (schema: z.ZodType, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 const etag = { ETag: { description: 'The walk version, quoted', schema: { type: 'string' as const } } };
 const common = {
   400: errorResponse('INVALID_REQUEST: a field is missing, of the wrong type or out of range'),
@@ -149,7 +144,7 @@ function registerWalksOpenApi(registry: OpenAPIRegistry): void {
     summary: "The caller's walks, newest start_time first (created_at when there is none); no locations",
     security,
     request: { query: ListQuerySchema },
-    responses: { 200: json(WalkListSchema, 'A page of walks'), ...common },
+    responses: { 200: jsonResponse(WalkListSchema, 'A page of walks'), ...common },
   });
   registry.registerPath({
     method: 'post',
@@ -159,7 +154,10 @@ function registerWalksOpenApi(registry: OpenAPIRegistry): void {
     security,
     request: { body },
     responses: {
-      201: { ...json(WalkSchema, 'Created'), headers: { ...etag, Location: { schema: { type: 'string' } } } },
+      201: {
+        ...jsonResponse(WalkSchema, 'Created'),
+        headers: { ...etag, Location: { schema: { type: 'string' } } },
+      },
       409: errorResponse('CONFLICT: a walk with this id exists'),
       ...common,
     },
@@ -172,7 +170,7 @@ function registerWalksOpenApi(registry: OpenAPIRegistry): void {
     security,
     request: { params },
     responses: {
-      200: { ...json(WalkSchema, 'The walk'), headers: etag },
+      200: { ...jsonResponse(WalkSchema, 'The walk'), headers: etag },
       404: errorResponse('NOT_FOUND (also for a walk of another user)'),
       ...common,
     },
@@ -189,8 +187,8 @@ function registerWalksOpenApi(registry: OpenAPIRegistry): void {
       body,
     },
     responses: {
-      200: { ...json(WalkSchema, 'Replaced (or unchanged)'), headers: etag },
-      201: { ...json(WalkSchema, 'Created'), headers: etag },
+      200: { ...jsonResponse(WalkSchema, 'Replaced (or unchanged)'), headers: etag },
+      201: { ...jsonResponse(WalkSchema, 'Created'), headers: etag },
       404: errorResponse('NOT_FOUND: the id belongs to another user (without If-Match)'),
       412: errorResponse(
         'PRECONDITION_FAILED: If-Match is stale, weak, or names a walk the caller does not have; nothing changed',
