@@ -21,6 +21,12 @@ export interface CanaryAnalysisProps {
   readonly loadTestRequestsPerSecond: number;
 }
 
+function sizingProblems(field: string, r: ResourceSizing): string[] {
+  return r.cpuMillis < 50 || r.memoryMiB < 64
+    ? [`${field} must request at least 50m CPU and 64 MiB, got ${r.cpuMillis}m/${r.memoryMiB}Mi`]
+    : [];
+}
+
 export interface ResourceSizing {
   /** CPU request in millicores (Autopilot bills requests). */
   readonly cpuMillis: number;
@@ -135,11 +141,7 @@ export function validateWalkServiceProps(p: WalkServiceProps): void {
   if (!Number.isInteger(p.maxReplicas) || p.maxReplicas < p.minReplicas) {
     errors.push(`maxReplicas must be an integer >= minReplicas (${p.minReplicas}), got ${p.maxReplicas}`);
   }
-  if (p.resources.cpuMillis < 50 || p.resources.memoryMiB < 64) {
-    errors.push(
-      `resources must request at least 50m CPU and 64 MiB, got ${p.resources.cpuMillis}m/${p.resources.memoryMiB}Mi`,
-    );
-  }
+  errors.push(...sizingProblems('resources', p.resources));
   if (p.traceSampleRatio !== undefined && !(p.traceSampleRatio >= 0 && p.traceSampleRatio <= 1))
     errors.push(`traceSampleRatio must be in 0..1, got ${p.traceSampleRatio}`);
   if (!(p.rolloutPercent >= 0 && p.rolloutPercent <= 100))
@@ -176,10 +178,7 @@ export function validateWalkServiceProps(p: WalkServiceProps): void {
       errors.push(
         `shareImageWorker.maxReplicas must be an integer >= max(1, minReplicas), got ${w.maxReplicas}`,
       );
-    if (w.resources.cpuMillis < 50 || w.resources.memoryMiB < 64)
-      errors.push(
-        `shareImageWorker.resources must request at least 50m CPU and 64 MiB, got ${w.resources.cpuMillis}m/${w.resources.memoryMiB}Mi`,
-      );
+    errors.push(...sizingProblems('shareImageWorker.resources', w.resources));
   }
   if (!/^[a-z0-9][-_.a-z0-9]{1,61}[a-z0-9]$/.test(p.walkImagesBucket))
     errors.push(`walkImagesBucket must be a bucket name, got "${p.walkImagesBucket}"`);

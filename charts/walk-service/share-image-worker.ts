@@ -16,7 +16,14 @@ import { LABEL, PART_OF } from '../lib/labels';
 import { cloudSqlProxySidecar, CLOUD_SQL_PROXY_LISTEN_PORT } from './cloud-sql-proxy';
 import { workloadEgressRules } from './network-policies';
 import { ShareImageWorkerProps, WalkServiceProps } from './props';
-import { imageReference, restrictedSecurityContext, SERVICE_UID, tracingEnvironment } from './workload';
+import {
+  CDK8S_ADDRESS_LABEL,
+  containerResources,
+  imageReference,
+  restrictedSecurityContext,
+  SERVICE_UID,
+  tracingEnvironment,
+} from './workload';
 
 /** The worker's entry point in the image (app/src/worker.ts). */
 export const WORKER_COMMAND = 'dist/app/worker.js';
@@ -167,13 +174,7 @@ export function shareImageWorker(
     startup: probe('/healthz', 2, 30),
     liveness: probe('/healthz', 10, 3),
     readiness: probe('/readyz', 5, 2),
-    resources: {
-      cpu: { request: kplus.Cpu.millis(w.resources.cpuMillis) },
-      memory: {
-        request: Size.mebibytes(w.resources.memoryMiB),
-        limit: Size.mebibytes(w.resources.memoryMiB),
-      },
-    },
+    resources: containerResources(w.resources),
     securityContext: restrictedSecurityContext(SERVICE_UID),
   });
   const obj = ApiObject.of(deployment);
@@ -183,7 +184,7 @@ export function shareImageWorker(
   // `replicas` would reset it on every deploy.
   obj.addJsonPatch(
     JsonPatch.remove('/spec/replicas'),
-    JsonPatch.remove('/spec/template/metadata/labels/cdk8s.io~1metadata.addr'),
+    JsonPatch.remove(`/spec/template/metadata/labels/${CDK8S_ADDRESS_LABEL}`),
   );
 
   // Eviction may take the only pod: its job is released and retried (SIGTERM contract).

@@ -8,7 +8,7 @@ import { ROLLING_MAX_SURGE_PERCENT } from '../../config/connection-budget';
 import { COMPONENT, LABEL, PART_OF } from '../lib/labels';
 import { ShutdownTiming } from '../lib/shutdown';
 import { CLOUD_SQL_PROXY_LISTEN_PORT, cloudSqlProxySidecar } from './cloud-sql-proxy';
-import { WalkServiceProps } from './props';
+import { ResourceSizing, WalkServiceProps } from './props';
 
 /** Numeric user of the image (distroless `nonroot`); the Dockerfile uses the same. */
 export const SERVICE_UID = 65532;
@@ -122,6 +122,14 @@ export function tracingEnvironment(p: WalkServiceProps): Record<string, kplus.En
   };
 }
 
+/** Requests as sized; memory limit = request (what Autopilot sets anyway). */
+export function containerResources(r: ResourceSizing): kplus.ContainerResources {
+  return {
+    cpu: { request: kplus.Cpu.millis(r.cpuMillis) },
+    memory: { request: Size.mebibytes(r.memoryMiB), limit: Size.mebibytes(r.memoryMiB) },
+  };
+}
+
 export interface ServerDeploymentProps {
   readonly props: WalkServiceProps;
   readonly shutdown: ShutdownTiming;
@@ -198,13 +206,7 @@ export function serverDeployment(scope: Construct, d: ServerDeploymentProps): kp
       failureThreshold: 2,
       timeoutSeconds: Duration.seconds(3),
     }),
-    resources: {
-      cpu: { request: kplus.Cpu.millis(p.resources.cpuMillis) },
-      memory: {
-        request: Size.mebibytes(p.resources.memoryMiB),
-        limit: Size.mebibytes(p.resources.memoryMiB),
-      },
-    },
+    resources: containerResources(p.resources),
     securityContext: restrictedSecurityContext(SERVICE_UID),
   });
 
